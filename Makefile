@@ -1,0 +1,33 @@
+# The two commands: `make demo` and `make test`. Both set up .venv first if needed.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test bench dashboard lint clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: venv
+	$(BIN)/recovery-sim run scenarios/treatment_as_usual.yaml --replicates 4 --seed 1 --out results/demo/treatment_as_usual
+	$(BIN)/recovery-sim run scenarios/community_peer_mentoring.yaml --replicates 4 --seed 1 --out results/demo/community_peer_mentoring
+
+test: venv
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+bench: venv
+	$(BIN)/python benchmarks/bench_model.py
+
+lint: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format --check . || true
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

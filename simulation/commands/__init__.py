@@ -1,0 +1,13 @@
+"""One module per command. Add a command here and it appears in `recovery-sim --help`."""
+
+from __future__ import annotations
+
+import click
+
+
+def register_commands(group: click.Group) -> None:
+    """Attach every command to the `recovery-sim` group."""
+    from simulation.commands import run, schema, validate
+
+    for module in (run, schema, validate):
+        group.add_command(module.command)

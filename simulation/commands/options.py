@@ -1,0 +1,37 @@
+"""Options shared by several commands, declared once."""
+
+from __future__ import annotations
+
+import click
+
+set_option = click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a scenario value by its dotted key, e.g. --set mentoring.caseload_cap=8.",
+)
+days_option = click.option(
+    "--days", type=click.IntRange(min=1), help="Days to simulate (default: the scenario's)."
+)
+population_option = click.option(
+    "--population",
+    type=click.IntRange(min=1),
+    help="Participants in the cohort (default: the scenario's).",
+)
+seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Master seed.")
+replicates_option = click.option(
+    "--replicates", type=click.IntRange(min=1), default=1, show_default=True, help="Replicate runs."
+)
+
+
+def scenario_overrides(
+    overrides: tuple[str, ...], days: int | None, population: int | None
+) -> list[str]:
+    """`--days` and `--population` are shorthands for two `--set`s."""
+    extra = list(overrides)
+    if days is not None:
+        extra.append(f"days={days}")
+    if population is not None:
+        extra.append(f"population.size={population}")
+    return extra

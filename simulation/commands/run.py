@@ -1,0 +1,102 @@
+"""`recovery-sim run SCENARIO`: run one scenario for N replicates and summarize it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from simulation.commands.options import (
+    days_option,
+    population_option,
+    replicates_option,
+    scenario_overrides,
+    seed_option,
+    set_option,
+)
+from simulation.io import to_jsonable, write_json, write_parquet
+from simulation.metrics import METRICS
+from simulation.progress import replicate_progress
+from simulation.runner import daily_frame, replicate_seeds, run_replicates, summarize
+from simulation.scenario import load_scenario, scenario_yaml
+
+
+@click.command("run")
+@click.argument("scenario_file", metavar="SCENARIO", type=click.Path(dir_okay=False))
+@days_option
+@population_option
+@replicates_option
+@seed_option
+@set_option
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of a table.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Write daily.parquet and summary.json here."
+)
+def command(
+    scenario_file: str,
+    days: int | None,
+    population: int | None,
+    replicates: int,
+    seed: int,
+    overrides: tuple[str, ...],
+    workers: int | None,
+    as_json: bool,
+    out: str | None,
+) -> None:
+    """Run SCENARIO (a YAML file) and report its metrics with 95% intervals."""
+    scenario = load_scenario(scenario_file, scenario_overrides(overrides, days, population))
+    seeds = replicate_seeds(seed, replicates)
+    with replicate_progress(len(seeds), f"{scenario.name}", enabled=not as_json) as advance:
+        results = run_replicates(scenario, seeds, workers=workers, on_done=advance)
+    document = {
+        "scenario": scenario.name,
+        "days": scenario.days,
+        "population": scenario.population.size,
+        "seed": seed,
+        "replicates": replicates,
+        **summarize(results),
+    }
+    if out:
+        out_dir = Path(out)
+        write_parquet(out_dir / "daily.parquet", daily_frame(results))
+        write_json(out_dir / "summary.json", document)
+        (out_dir / "scenario.yaml").write_text(scenario_yaml(scenario), encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(to_jsonable(document), indent=2))
+    else:
+        print_summary(document, out)
+
+
+def _fmt(stat: dict) -> tuple[str, str]:
+    if stat["mean"] is None:
+        return "-", ""
+    interval = stat["ci95"]
+    return f"{stat['mean']:.3f}", (
+        f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "(1 replicate)"
+    )
+
+
+def print_summary(document: dict, out: str | None) -> None:
+    """A readable table of the metrics."""
+    console = Console()
+    table = Table(
+        title=f"{document['scenario']}: {document['population']} participants, "
+        f"{document['days']} days, {document['replicates']} replicate(s), seed {document['seed']}"
+    )
+    table.add_column("metric")
+    table.add_column("mean", justify="right")
+    table.add_column("95% interval", justify="right")
+    table.add_column("meaning", style="dim")
+    for name, stat in document["metrics"].items():
+        if name.startswith("by_"):
+            continue
+        table.add_row(name, *_fmt(stat), METRICS.get(name, ""))
+    console.print(table)
+    if out:
+        console.print(f"results written to {out}/ (daily.parquet, summary.json, scenario.yaml)")

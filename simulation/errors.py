@@ -1,0 +1,43 @@
+"""The exceptions users see: each carries enough to write one clear paragraph."""
+
+from __future__ import annotations
+
+
+class RecoverySimError(Exception):
+    """Base of every error the command line reports as a message (exit code 2), not a traceback."""
+
+
+class ScenarioError(RecoverySimError, ValueError):
+    """A scenario (file, dict or override) is invalid.
+
+    Attributes:
+        source: the file (or "<dict>", "--set") the bad value came from.
+        key: dotted key path of the bad value ("" when the whole file is at fault).
+        value: the offending value, if any.
+        allowed: what would have been accepted, in words.
+
+    Example:
+        >>> str(ScenarioError("a.yaml", "mentoring.caseload_cap", -1, "an integer >= 1"))
+        "a.yaml: mentoring.caseload_cap = -1 is not allowed; allowed: an integer >= 1."
+    """
+
+    def __init__(
+        self,
+        source: str,
+        key: str,
+        value: object = None,
+        allowed: str = "",
+        problem: str = "is not allowed",
+    ):
+        self.source, self.key, self.value, self.allowed, self.problem = (
+            source,
+            key,
+            value,
+            allowed,
+            problem,
+        )
+        where = f"{key} = {value!r}" if key else ""
+        text = f"{source}: {where} {problem}".replace(":  ", ": ").strip()
+        if allowed:
+            text += f"; allowed: {allowed}"
+        super().__init__(text.rstrip(".") + ".")

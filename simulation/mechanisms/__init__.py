@@ -1,0 +1,1 @@
+"""One module per mechanism: its parameters (with units, defaults and sources) and its rule."""

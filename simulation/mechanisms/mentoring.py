@@ -1,0 +1,277 @@
+"""Peer mentors: who is matched with whom, contact, and what contact does.
+
+Mentors are people in longer recovery (at least `eligibility_days_abstinent`). Each day, people
+without a mentor are matched to mentors with room in their caseload, by the scenario's matching
+rule; caseloads fill evenly. A contact tops up the mentee's `support` (which then fades with a
+half-life); support lowers the lapse hazard and a matched mentee's lapse is answered quickly, so
+it escalates less often. A mentor who relapses, dies or leaves frees their mentees, who are
+rematched on a later day.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from simulation.params import Section, parameter
+from simulation.population import DECEASED, NEVER, PARTICIPANT, RECOVERING, USING, PopulationState
+from simulation.units import per_day, rate_to_probability
+
+MatchingRule = Literal["random", "same_substance", "same_age_group", "veterans"]
+
+
+class MentoringParams(Section):
+    """Peer mentors: how many, how many mentees each, how they are matched, what contact does."""
+
+    enabled: bool = parameter(
+        False,
+        unit="switch",
+        source="scenario design",
+        description="whether the program provides peer mentors",
+    )
+    mentors_per_100_participants: float = parameter(
+        20.0,
+        unit="mentors per 100 participants",
+        source="Tracy et al. MAP pilot (about 1 mentor : 3 mentees); assumption",
+        description="size of the mentor pool",
+        ge=0.0,
+        le=200.0,
+    )
+    caseload_cap: int = parameter(
+        5,
+        unit="mentees",
+        source="assumption (MAP pilot: 3; peer-worker caseloads 5-15)",
+        description="most mentees one mentor takes on",
+        ge=1,
+        le=100,
+    )
+    matching: MatchingRule = parameter(
+        "random",
+        unit="choice",
+        source="scenario design",
+        description="how mentees are paired with mentors; unmatched people fall back to any free mentor",
+    )
+    contacts_per_week: float = parameter(
+        1.0,
+        unit="contacts per week",
+        source="scenario design (community programs: weekly)",
+        description="planned mentor contacts per mentee",
+        ge=0.0,
+        le=14.0,
+    )
+    support_half_life_days: float = parameter(
+        7.0,
+        unit="days",
+        source="assumption",
+        description="how fast the protective effect of a contact fades",
+        gt=0.0,
+        le=365.0,
+    )
+    support_effect: float = parameter(
+        0.45,
+        unit="log hazard ratio",
+        source="fitted to Bernstein et al. 2005 (adjusted OR ~1.5 for abstinence)",
+        description="lapse hazard reduction at full support (a contact today)",
+        ge=0.0,
+        le=5.0,
+    )
+    rapid_response_effect: float = parameter(
+        0.3,
+        unit="share",
+        source="assumption (a mentor's quick response to a lapse)",
+        description="reduction in the chance that a mentee's lapse escalates to relapse",
+        ge=0.0,
+        le=1.0,
+    )
+    self_efficacy_gain_per_contact: float = parameter(
+        0.02,
+        unit="0-1 score per contact",
+        source="assumption",
+        description="self-efficacy gained from one mentor contact (toward 1)",
+        ge=0.0,
+        le=1.0,
+    )
+    eligibility_days_abstinent: int = parameter(
+        180,
+        unit="days",
+        source="Tracy et al. MAP pilot (>= 6 months abstinent)",
+        description="shortest abstinence a mentor has when the program starts",
+        ge=0,
+        le=20_000,
+    )
+    attrition_rate_per_year: float = parameter(
+        0.25,
+        unit="per year",
+        source="assumption (peer-worker turnover)",
+        description="rate at which mentors leave the role for reasons other than relapse",
+        ge=0.0,
+        le=52.0,
+    )
+
+    def mentor_count(self, participants: int) -> int:
+        if not self.enabled:
+            return 0
+        return round(participants * self.mentors_per_100_participants / 100.0)
+
+
+def available_mentors(people: PopulationState, params: MentoringParams) -> np.ndarray:
+    """Mentors in recovery with room in their caseload."""
+    return (
+        people.is_mentor & (people.status == RECOVERING) & (people.caseload < params.caseload_cap)
+    )
+
+
+def release_mentees(people: PopulationState) -> np.ndarray:
+    """Mentors who relapsed, died or left the role free their mentees; returns who was freed."""
+    has_mentor = people.mentor != NEVER
+    mentor_rows = people.mentor[has_mentor]
+    mentor_gone = (~people.is_mentor[mentor_rows]) | np.isin(
+        people.status[mentor_rows], (USING, DECEASED)
+    )
+    freed = np.flatnonzero(has_mentor)[mentor_gone]
+    mentee_gone = people.status == DECEASED
+    freed = np.union1d(freed, np.flatnonzero(has_mentor & mentee_gone))
+    np.subtract.at(people.caseload, people.mentor[freed], 1)
+    people.mentor[freed] = NEVER
+    people.support[freed] = 0.0
+    return freed
+
+
+def mentors_leave(
+    people: PopulationState, params: MentoringParams, draws: np.ndarray
+) -> np.ndarray:
+    """Mentors leave the role at the attrition rate, or when they relapse or die."""
+    p_leave = rate_to_probability(per_day(params.attrition_rate_per_year, "year"))
+    leaving = people.is_mentor & (
+        (draws < p_leave) | (people.status == USING) | (people.status == DECEASED)
+    )
+    people.is_mentor[leaving] = False
+    return leaving
+
+
+def matching_key(people: PopulationState, rows: np.ndarray, rule: MatchingRule) -> np.ndarray:
+    """The attribute that mentor and mentee should share under the matching rule."""
+    if rule == "same_substance":
+        return people.substance[rows].astype(np.int64)
+    if rule == "same_age_group":
+        return people.age_group[rows].astype(np.int64)
+    if rule == "veterans":
+        return people.veteran[rows].astype(np.int64)
+    return np.zeros(len(rows), dtype=np.int64)
+
+
+def pair_within_keys(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, seeker_order: np.ndarray, slot_order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair seekers with slots that have the same key, in the given priority orders.
+
+    Returns index arrays (into seekers, into slots) of the pairs. The i-th seeker with key k is
+    paired with the i-th slot with key k, so each key is filled as far as its slots allow.
+    """
+
+    def rank_within_key(keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.lexsort((order, keys))
+        sorted_keys = keys[idx]
+        starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1]
+        group_start = np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+        rank = np.empty(len(keys), dtype=np.int64)
+        rank[idx] = np.arange(len(keys)) - group_start
+        return rank, idx
+
+    if len(seeker_keys) == 0 or len(slot_keys) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    seeker_rank, _ = rank_within_key(seeker_keys, seeker_order)
+    slot_rank, _ = rank_within_key(slot_keys, slot_order)
+    width = int(max(seeker_rank.max(), slot_rank.max())) + 1
+    _, seekers, slots = np.intersect1d(
+        seeker_keys * width + seeker_rank,
+        slot_keys * width + slot_rank,
+        assume_unique=True,
+        return_indices=True,
+    )
+    return seekers, slots
+
+
+def assign_mentors(
+    people: PopulationState,
+    params: MentoringParams,
+    seeking: np.ndarray,
+    priority: np.ndarray,
+) -> np.ndarray:
+    """Match people in `seeking` (a mask) to free mentors; returns the rows newly matched.
+
+    `priority` is one uniform draw per person (the `matching` stream): it orders seekers and
+    breaks ties between mentors, so the same seed gives the same pairs.
+    """
+    mentors = np.flatnonzero(available_mentors(people, params))
+    seekers = np.flatnonzero(seeking & (people.mentor == NEVER))
+    if len(mentors) == 0 or len(seekers) == 0:
+        return np.empty(0, dtype=np.int64)
+    spare = params.caseload_cap - people.caseload[mentors]
+    slot_mentor = np.repeat(mentors, spare)
+    # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
+    slot_index = np.arange(len(slot_mentor)) - np.repeat(np.cumsum(spare) - spare, spare)
+    slot_order = slot_index + priority[slot_mentor]
+
+    matched_seekers, matched_slots = pair_within_keys(
+        matching_key(people, seekers, params.matching),
+        matching_key(people, slot_mentor, params.matching),
+        priority[seekers],
+        slot_order,
+    )
+    if params.matching != "random":
+        # Whoever could not be matched on the rule takes any free mentor left.
+        left_seekers = np.setdiff1d(np.arange(len(seekers)), matched_seekers)
+        left_slots = np.setdiff1d(np.arange(len(slot_mentor)), matched_slots)
+        extra_seekers, extra_slots = pair_within_keys(
+            np.zeros(len(left_seekers), dtype=np.int64),
+            np.zeros(len(left_slots), dtype=np.int64),
+            priority[seekers[left_seekers]],
+            slot_order[left_slots],
+        )
+        matched_seekers = np.r_[matched_seekers, left_seekers[extra_seekers]]
+        matched_slots = np.r_[matched_slots, left_slots[extra_slots]]
+
+    rows = seekers[matched_seekers]
+    chosen = slot_mentor[matched_slots]
+    people.mentor[rows] = chosen
+    np.add.at(people.caseload, chosen, 1)
+    people.mentor_changes[rows] += 1
+    return rows
+
+
+def seeking_mentor(people: PopulationState) -> np.ndarray:
+    """Participants alive and without a mentor."""
+    return (people.kind == PARTICIPANT) & (people.status != DECEASED) & (people.mentor == NEVER)
+
+
+def make_contact(
+    people: PopulationState,
+    params: MentoringParams,
+    draws: np.ndarray,
+    contact_probability: np.ndarray | float | None = None,
+    intensity: np.ndarray | float = 1.0,
+) -> np.ndarray:
+    """Mentor contact today: support fades, then a contact tops it up; returns who had contact."""
+    if contact_probability is None:
+        contact_probability = min(1.0, params.contacts_per_week / 7.0)
+    people.support *= 0.5 ** (1.0 / params.support_half_life_days)
+    contact = (people.mentor != NEVER) & (draws < contact_probability)
+    people.support[contact] = np.maximum(
+        people.support[contact], np.broadcast_to(intensity, people.support.shape)[contact]
+    )
+    people.self_efficacy[contact] += params.self_efficacy_gain_per_contact * (
+        1.0 - people.self_efficacy[contact]
+    )
+    return contact
+
+
+def hazard_ratio(people: PopulationState, params: MentoringParams) -> np.ndarray:
+    """Lapse hazard ratio from recent mentor support (1 for people without support)."""
+    return np.exp(-params.support_effect * people.support)
+
+
+def escalation_ratio(people: PopulationState, params: MentoringParams) -> np.ndarray:
+    """Chance-of-escalation ratio for a lapse: a mentor answers quickly."""
+    return np.where(people.mentor != NEVER, 1.0 - params.rapid_response_effect, 1.0)

@@ -1,0 +1,173 @@
+"""The social network: who knows whom, and how friends' use and recovery move a person's risk.
+
+Graphs come from networkx, seeded from the model's `network` stream. Neighbour counts are sparse
+matrix-vector products on a CSR adjacency matrix, refreshed only when ties change. Friends who use
+add risk (Rosenquist et al. 2010: +18% per heavy-drinking contact); a network rich in people in
+recovery protects (Litt et al. 2009, network support).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from simulation.params import Section, parameter
+from simulation.population import LAPSED, MENTOR, PARTICIPANT, RECOVERING, USING, PopulationState
+
+GraphKind = Literal["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
+
+
+class NetworkParams(Section):
+    """The shape of the social network and the strength of social influence."""
+
+    kind: GraphKind = parameter(
+        "community_blocks",
+        unit="choice",
+        source="assumption",
+        description="graph generator; community_blocks = stochastic block model of cultural groups",
+    )
+    mean_degree: float = parameter(
+        6.0,
+        unit="ties per person",
+        source="assumption (core discussion networks of 4-8 people)",
+        description="average number of ties per person",
+        ge=2.0,
+        le=100.0,
+    )
+    rewire_probability: float = parameter(
+        0.1,
+        unit="probability",
+        source="assumption (small-world regime)",
+        description="Watts-Strogatz rewiring probability",
+        ge=0.0,
+        le=1.0,
+    )
+    triangle_probability: float = parameter(
+        0.3,
+        unit="probability",
+        source="assumption",
+        description="powerlaw-cluster chance of closing a triangle after each tie",
+        ge=0.0,
+        le=1.0,
+    )
+    homophily: float = parameter(
+        0.8,
+        unit="share",
+        source="assumption (strong homophily by cultural group)",
+        description="community_blocks: share of ties within one's own cultural group",
+        ge=0.0,
+        le=1.0,
+    )
+    using_contact_risk: float = parameter(
+        0.18,
+        unit="hazard increase per contact",
+        source="Rosenquist et al. 2010, Ann Intern Med 152:426",
+        description="relative increase in lapse hazard per contact who uses regularly",
+        ge=0.0,
+        le=5.0,
+    )
+    max_using_contacts_counted: int = parameter(
+        5,
+        unit="contacts",
+        source="assumption (influence saturates)",
+        description="using contacts beyond this add no further risk",
+        ge=0,
+        le=100,
+    )
+    recovery_tie_protection: float = parameter(
+        0.5,
+        unit="log hazard ratio",
+        source="assumption; direction from Litt et al. 2009 (network support)",
+        description="lapse hazard reduction when every tie is to someone in recovery",
+        ge=0.0,
+        le=5.0,
+    )
+
+
+def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) -> nx.Graph:
+    """A networkx graph on nodes 0..n-1 (node = population row), seeded."""
+    n = len(cultural_group)
+    k = max(2, round(params.mean_degree))
+    rng = np.random.default_rng(seed)
+    if params.kind == "community_blocks":
+        # Blocks are cultural groups: networkx numbers nodes block by block, so map them to rows.
+        _, sizes = np.unique(cultural_group, return_counts=True)
+        between_pairs = max(1, n * n - int((sizes.astype(np.int64) ** 2).sum()))
+        p_between = min(1.0, (1.0 - params.homophily) * params.mean_degree * n / between_pairs)
+        probs = [
+            [
+                min(1.0, params.homophily * params.mean_degree / max(1, s_i - 1))
+                if i == j
+                else p_between
+                for j in range(len(sizes))
+            ]
+            for i, s_i in enumerate(sizes)
+        ]
+        graph = nx.stochastic_block_model(sizes.tolist(), probs, seed=seed, sparse=True)
+        rows = np.argsort(cultural_group, kind="stable")
+        return nx.relabel_nodes(graph, dict(enumerate(rows.tolist())))
+    if params.kind == "watts_strogatz":
+        graph = nx.watts_strogatz_graph(n, k, params.rewire_probability, seed=seed)
+    elif params.kind == "barabasi_albert":
+        graph = nx.barabasi_albert_graph(n, max(1, k // 2), seed=seed)
+    else:
+        graph = nx.powerlaw_cluster_graph(n, max(1, k // 2), params.triangle_probability, seed=seed)
+    # Generators place nodes in order (a ring, arrival order): shuffle so kinds are mixed.
+    rows = rng.permutation(n)
+    return nx.relabel_nodes(graph, dict(enumerate(rows.tolist())))
+
+
+def adjacency_from_edges(
+    edges: np.ndarray, n: int, weights: np.ndarray | None = None
+) -> sp.csr_array:
+    """Symmetric CSR adjacency from an (m, 2) edge array (faster than nx.to_scipy_sparse_array)."""
+    if weights is None:
+        weights = np.ones(len(edges))
+    rows = np.concatenate([edges[:, 0], edges[:, 1]])
+    cols = np.concatenate([edges[:, 1], edges[:, 0]])
+    data = np.concatenate([weights, weights])
+    return sp.csr_array((data, (rows, cols)), shape=(n, n))
+
+
+def edge_array(graph: nx.Graph) -> np.ndarray:
+    edges = np.array(graph.edges(), dtype=np.int64)
+    return edges.reshape(-1, 2)
+
+
+@dataclass
+class SocialExposure:
+    """What each person sees among their ties at the start of the day."""
+
+    using_contacts: np.ndarray
+    recovery_contacts: np.ndarray
+    degree: np.ndarray
+
+    @property
+    def recovery_share(self) -> np.ndarray:
+        return np.divide(
+            self.recovery_contacts,
+            self.degree,
+            out=np.zeros_like(self.recovery_contacts),
+            where=self.degree > 0,
+        )
+
+
+def social_exposure(adjacency: sp.csr_array, people: PopulationState) -> SocialExposure:
+    """Weighted counts of using and recovering contacts, in one sparse product."""
+    in_program = (people.kind == PARTICIPANT) | (people.kind == MENTOR)
+    using = (people.status == USING) | (people.status == LAPSED)
+    recovering = in_program & (people.status == RECOVERING)
+    counts = adjacency @ np.column_stack([using, recovering, np.ones(people.size)]).astype(float)
+    return SocialExposure(counts[:, 0], counts[:, 1], counts[:, 2])
+
+
+def hazard_ratio(exposure: SocialExposure, params: NetworkParams) -> np.ndarray:
+    """Friends' influence on the lapse hazard: risk from using contacts, protection from recovery ties."""
+    using = np.minimum(exposure.using_contacts, params.max_using_contacts_counted)
+    return (1.0 + params.using_contact_risk) ** using * np.exp(
+        -params.recovery_tie_protection * exposure.recovery_share
+    )

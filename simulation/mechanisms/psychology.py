@@ -1,0 +1,112 @@
+"""Each person's state of mind: abstinence self-efficacy and isolation, both scores in [0, 1].
+
+Self-efficacy grows slowly with each day abstinent and with support, and drops after a lapse
+(Marlatt's abstinence-violation effect) and more after a relapse. Isolation drifts toward a level
+set by the person's ties: friends in recovery and a mentor's support bring belonging. Both feed
+the lapse hazard (`relapse.state_of_mind_ratio`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.params import Section, parameter
+from simulation.population import RECOVERING, PopulationState
+
+
+class PsychologyParams(Section):
+    """How self-efficacy and isolation move."""
+
+    self_efficacy_growth_per_day: float = parameter(
+        0.004,
+        unit="share of the gap to 1 per day",
+        source="assumption",
+        description="daily growth of self-efficacy while abstinent",
+        ge=0.0,
+        le=1.0,
+    )
+    lapse_self_efficacy_loss: float = parameter(
+        0.15,
+        unit="share lost",
+        source="assumption (abstinence-violation effect, Marlatt & Gordon 1985)",
+        description="share of self-efficacy lost at a lapse",
+        ge=0.0,
+        le=1.0,
+    )
+    relapse_self_efficacy_loss: float = parameter(
+        0.25,
+        unit="share lost",
+        source="assumption",
+        description="further share of self-efficacy lost when a lapse becomes a relapse",
+        ge=0.0,
+        le=1.0,
+    )
+    isolation_adjustment_per_day: float = parameter(
+        0.02,
+        unit="share of the gap per day",
+        source="assumption",
+        description="how fast isolation moves toward the level the person's ties set",
+        ge=0.0,
+        le=1.0,
+    )
+    isolation_without_ties: float = parameter(
+        0.8,
+        unit="0-1 score",
+        source="assumption",
+        description="isolation of a person with no recovery ties and no support",
+        ge=0.0,
+        le=1.0,
+    )
+    belonging_from_recovery_ties: float = parameter(
+        0.6,
+        unit="share",
+        source="assumption (Litt et al. 2009: network support)",
+        description="how far a network made entirely of people in recovery lowers isolation",
+        ge=0.0,
+        le=1.0,
+    )
+    belonging_from_support: float = parameter(
+        0.4,
+        unit="share",
+        source="assumption",
+        description="how far full mentor support lowers isolation",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+def update_self_efficacy(
+    people: PopulationState,
+    params: PsychologyParams,
+    lapsed: np.ndarray,
+    relapsed: np.ndarray,
+    loss_softening: np.ndarray | float = 1.0,
+) -> None:
+    """Grow self-efficacy with abstinence; cut it at lapses and relapses.
+
+    `loss_softening` (0-1 multiplier) lets a timely supportive response soften the loss.
+    """
+    se = people.self_efficacy
+    abstinent = people.status == RECOVERING
+    se[abstinent] += params.self_efficacy_growth_per_day * (1.0 - se[abstinent])
+    loss = np.broadcast_to(np.asarray(loss_softening, dtype=float), se.shape)
+    se[lapsed] *= 1.0 - params.lapse_self_efficacy_loss * loss[lapsed]
+    se[relapsed] *= 1.0 - params.relapse_self_efficacy_loss * loss[relapsed]
+    np.clip(se, 0.0, 1.0, out=se)
+
+
+def update_isolation(
+    people: PopulationState,
+    params: PsychologyParams,
+    recovery_share: np.ndarray,
+    extra_belonging: np.ndarray | float = 0.0,
+) -> None:
+    """Move isolation toward the level set by recovery ties, support and other belonging."""
+    target = (
+        params.isolation_without_ties
+        * (1.0 - params.belonging_from_recovery_ties * recovery_share)
+        * (1.0 - params.belonging_from_support * people.support)
+        * (1.0 - np.clip(extra_belonging, 0.0, 1.0))
+    )
+    people.isolation += params.isolation_adjustment_per_day * (target - people.isolation)
+    np.clip(people.isolation, 0.0, 1.0, out=people.isolation)

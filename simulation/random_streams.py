@@ -1,0 +1,49 @@
+"""Random numbers split by purpose and keyed by person (common random numbers).
+
+Each mechanism draws from its own stream (`hazard`, `escalation`, `matching`, ...), each derived
+from the run's seed and the stream's name, and every daily draw covers every person, so person i
+always gets draw i. Changing one lever therefore leaves unrelated draws untouched, and two
+scenarios run with the same seed differ only where their designs differ — the approach Starsim
+takes. This is what makes paired comparisons between designs narrow.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+
+
+class RandomStreams:
+    """A family of named, independent `numpy.random.Generator`s derived from one seed.
+
+    Example:
+        >>> streams = RandomStreams(7)
+        >>> a = streams["hazard"].random(3)
+        >>> b = RandomStreams(7)["hazard"].random(3)
+        >>> bool((a == b).all())
+        True
+    """
+
+    def __init__(self, seed: int | None):
+        self.seed = seed
+        self._root = np.random.SeedSequence(seed)
+        self._generators: dict[str, np.random.Generator] = {}
+
+    def __getitem__(self, purpose: str) -> np.random.Generator:
+        generator = self._generators.get(purpose)
+        if generator is None:
+            # crc32 of the name, not hash(): stable across processes and Python versions.
+            key = zlib.crc32(purpose.encode())
+            child = np.random.SeedSequence(self._root.entropy, spawn_key=(key,))
+            generator = np.random.default_rng(child)
+            self._generators[purpose] = generator
+        return generator
+
+    def uniform(self, purpose: str, n: int) -> np.ndarray:
+        """One uniform draw per person from the named stream (always `n` draws, for CRN)."""
+        return self[purpose].random(n)
+
+    def seed_for(self, purpose: str) -> int:
+        """An integer seed for a library that wants one (networkx), derived from the stream."""
+        return int(self[purpose].integers(0, 2**31 - 1))

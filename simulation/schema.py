@@ -1,0 +1,114 @@
+"""The scenario schema: one pydantic model that every parameter of the model hangs from.
+
+A scenario file is this model written as YAML. Each section is declared in the module of the
+mechanism it drives, with units, defaults and sources; this file only puts them together. The
+JSON Schema (`recovery-sim schema`), `--set` overrides, the dashboard's controls and the ODD
+parameter table are all read from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel
+
+from simulation.mechanisms.mentoring import MentoringParams
+from simulation.mechanisms.network import NetworkParams
+from simulation.mechanisms.psychology import PsychologyParams
+from simulation.mechanisms.recovery import RecoveryCycleParams
+from simulation.mechanisms.relapse import RelapseParams
+from simulation.params import Section, parameter
+from simulation.population import PopulationParams
+
+
+class Scenario(Section):
+    """A program design and the population it serves: everything one run needs but the seed."""
+
+    name: str = parameter(
+        "scenario",
+        unit="text",
+        source="scenario file",
+        description="short name used in tables and reports",
+        min_length=1,
+        max_length=80,
+    )
+    description: str = parameter(
+        "",
+        unit="text",
+        source="scenario file",
+        description="what the design is, in plain words",
+    )
+    extends: str | None = parameter(
+        None,
+        unit="path",
+        source="scenario file",
+        description="another scenario file this one starts from (relative to this file)",
+    )
+    days: int = parameter(
+        365,
+        unit="days",
+        source="assumption (12-month follow-up, as in most trials)",
+        description="days simulated",
+        ge=1,
+        le=36_500,
+    )
+    population: PopulationParams = PopulationParams()
+    network: NetworkParams = NetworkParams()
+    relapse: RelapseParams = RelapseParams()
+    recovery: RecoveryCycleParams = RecoveryCycleParams()
+    psychology: PsychologyParams = PsychologyParams()
+    mentoring: MentoringParams = MentoringParams()
+
+
+def iter_parameters(
+    model: type[BaseModel] = Scenario, prefix: str = ""
+) -> Iterator[tuple[str, Any]]:
+    """Every leaf parameter as (dotted key, pydantic FieldInfo), depth first, in schema order.
+
+    Example:
+        >>> keys = [key for key, _ in iter_parameters()]
+        >>> "mentoring.caseload_cap" in keys
+        True
+    """
+    for name, info in model.model_fields.items():
+        key = f"{prefix}{name}"
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from iter_parameters(annotation, key + ".")
+        else:
+            yield key, info
+
+
+def parameter_default(key: str) -> Any:
+    """The default value of a dotted key, from a default Scenario."""
+    value: Any = Scenario()
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A new Scenario with dotted keys (or nested dicts) replaced, validated again.
+
+    Keys may be dotted (`"mentoring.caseload_cap"`), use double underscores
+    (`mentoring__caseload_cap`, handy as Python keyword arguments) or be a section name with a
+    dict. Raises pydantic's ValidationError for unknown keys or bad values.
+
+    Example:
+        >>> with_overrides(Scenario(), {"mentoring.caseload_cap": 3}).mentoring.caseload_cap
+        3
+    """
+    data = scenario.model_dump()
+    for raw_key, value in overrides.items():
+        parts = raw_key.replace("__", ".").split(".")
+        target = data
+        for part in parts[:-1]:
+            if not isinstance(target.get(part), dict):
+                target[part] = {}  # let validation name the unknown key
+            target = target[part]
+        if isinstance(value, dict) and isinstance(target.get(parts[-1]), dict):
+            target[parts[-1]] = {**target[parts[-1]], **value}
+        else:
+            target[parts[-1]] = value
+    return Scenario.model_validate(data)
