@@ -93,11 +93,17 @@ class RecoveryCommunityModel(mesa.Model):
             frailty_variance=p.relapse.frailty_variance,
             streams=self.streams,
         )
+        mentor_rows = np.flatnonzero(self.people.kind == MENTOR)
+        n_others = self.people.size - len(mentor_rows)  # mentors are the last rows
         self.graph = network.build_graph(
-            p.network, self.people.cultural_group, self.streams.seed_for("network")
+            p.network, self.people.cultural_group[:n_others], self.streams.seed_for("network")
+        )
+        network.attach_mentors(
+            self.graph, mentor_rows, n_others, p.network, self.streams.seed_for("network/mentors")
         )
         self.edges = network.edge_array(self.graph)
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
+        self._participants = int(self.people.cohort.sum())
         self._create_agents()
         self.events: dict[str, int] = {}
         self._summary: dict[str, float] = {}
@@ -119,8 +125,18 @@ class RecoveryCommunityModel(mesa.Model):
                 self.agent_at_row[agent.row] = agent
 
     def draws(self, purpose: str) -> np.ndarray:
-        """Today's uniform draws for one purpose: one per person, from that purpose's stream."""
-        return self.streams.uniform(purpose, self.people.size)
+        """Today's uniform draws for one purpose: one per person, from that purpose's stream.
+
+        Participants draw from a stream of their own, so their draws line up across designs
+        whatever the number of mentors (common random numbers, keyed by person).
+        """
+        n_part = self._participants
+        return np.concatenate(
+            [
+                self.streams.uniform(f"{purpose}/participants", n_part),
+                self.streams.uniform(f"{purpose}/others", self.people.size - n_part),
+            ]
+        )
 
     def step(self) -> None:
         """One day. Everyone reacts to the state at the start of the day.

@@ -186,6 +186,28 @@ def _categories(rng: np.random.Generator, shares: list[float], n: int) -> np.nda
     return rng.choice(len(shares), size=n, p=np.asarray(shares) / sum(shares)).astype(np.int8)
 
 
+def _draw_people(
+    rng: np.random.Generator, params: PopulationParams, n: int, frailty_variance: float
+) -> dict[str, np.ndarray]:
+    """Attributes of `n` people of one kind, from that kind's own stream."""
+    if frailty_variance > 0:
+        # Gamma frailty with mean 1: unobserved differences in risk between people.
+        shape = 1.0 / frailty_variance
+        frailty = rng.gamma(shape, 1.0 / shape, size=n)
+    else:
+        frailty = np.ones(n)
+    return {
+        "substance": _categories(rng, params.substance_mix.shares(), n),
+        "age_group": _categories(rng, params.age_mix.shares(), n),
+        "veteran": rng.random(n) < params.veteran_share,
+        "cultural_group": _categories(rng, params.cultural_group_shares, n),
+        "frailty": frailty,
+        "self_efficacy": np.clip(rng.normal(params.initial_self_efficacy, 0.12, n), 0.0, 1.0),
+        "isolation": np.clip(rng.normal(params.initial_isolation, 0.12, n), 0.0, 1.0),
+        "uniform": rng.random(n),
+    }
+
+
 def build_population(
     params: PopulationParams,
     mentor_count: int,
@@ -193,55 +215,56 @@ def build_population(
     frailty_variance: float,
     streams: RandomStreams,
 ) -> PopulationState:
-    """Create the participants (abstinent since day 0), mentors and community members."""
-    rng = streams["population"]
+    """Create the participants (abstinent since day 0), community members and mentors.
+
+    Rows are ordered participants, community members, mentors, and each kind draws from its
+    own stream: two designs with the same population but different mentor pools share their
+    participants and networks exactly (common random numbers).
+    """
     n_part = params.size
     n_comm = round(n_part * params.community_members_per_participant)
-    n = n_part + mentor_count + n_comm
-    kind = np.concatenate(
-        [np.full(n_part, PARTICIPANT), np.full(mentor_count, MENTOR), np.full(n_comm, COMMUNITY)]
-    ).astype(np.int8)
-    substance = _categories(rng, params.substance_mix.shares(), n)
-    age_group = _categories(rng, params.age_mix.shares(), n)
-    # Mentors are adults or older adults: peer-worker roles require adulthood.
+    groups = {
+        PARTICIPANT: _draw_people(
+            streams["population/participants"], params, n_part, frailty_variance
+        ),
+        COMMUNITY: _draw_people(streams["population/community"], params, n_comm, frailty_variance),
+        MENTOR: _draw_people(streams["population/mentors"], params, mentor_count, frailty_variance),
+    }
+    kind = np.concatenate([np.full(len(g["substance"]), k) for k, g in groups.items()]).astype(
+        np.int8
+    )
+    columns = {
+        name: np.concatenate([g[name] for g in groups.values()]) for name in groups[PARTICIPANT]
+    }
+    n = len(kind)
     mentors = kind == MENTOR
-    age_group[mentors & (age_group == 0)] = 1
-    veteran = rng.random(n) < params.veteran_share
-    cultural_group = _categories(rng, params.cultural_group_shares, n)
+    community = kind == COMMUNITY
+    # Mentors are adults or older adults: peer-worker roles require adulthood.
+    columns["age_group"][mentors & (columns["age_group"] == 0)] = 1
+    # Mentors have had time to rebuild confidence.
+    columns["self_efficacy"][mentors] = np.clip(columns["self_efficacy"][mentors] + 0.3, 0, 1)
 
     status = np.full(n, RECOVERING, dtype=np.int8)
-    community = kind == COMMUNITY
     status[community] = np.where(
-        rng.random(community.sum()) < params.community_using_share, USING, NOT_AFFECTED
+        columns["uniform"][community] < params.community_using_share, USING, NOT_AFFECTED
     )
     days_abstinent = np.zeros(n, dtype=np.int32)
     low, high = mentor_days_abstinent
-    days_abstinent[mentors] = rng.integers(low, high + 1, size=mentors.sum())
-
-    # Gamma frailty with mean 1: unobserved differences in risk between people (assumption).
-    if frailty_variance > 0:
-        shape = 1.0 / frailty_variance
-        frailty = rng.gamma(shape, 1.0 / shape, size=n)
-    else:
-        frailty = np.ones(n)
-
-    def score(mean: float) -> np.ndarray:
-        return np.clip(rng.normal(mean, 0.12, size=n), 0.0, 1.0)
-
-    self_efficacy = score(params.initial_self_efficacy)
-    self_efficacy[mentors] = np.clip(self_efficacy[mentors] + 0.3, 0, 1)
+    days_abstinent[mentors] = low + np.floor(columns["uniform"][mentors] * (high - low + 1)).astype(
+        np.int32
+    )
     return PopulationState(
         kind=kind,
-        substance=substance,
-        age_group=age_group,
-        veteran=veteran,
-        cultural_group=cultural_group,
+        substance=columns["substance"],
+        age_group=columns["age_group"],
+        veteran=columns["veteran"],
+        cultural_group=columns["cultural_group"],
         status=status,
         days_abstinent=days_abstinent,
         recovery_attempts=np.where(kind == PARTICIPANT, 1, 0).astype(np.int32),
-        frailty=frailty,
-        self_efficacy=self_efficacy,
-        isolation=score(params.initial_isolation),
+        frailty=columns["frailty"],
+        self_efficacy=columns["self_efficacy"],
+        isolation=columns["isolation"],
         mentor=np.full(n, NEVER, dtype=np.int64),
         caseload=np.zeros(n, dtype=np.int32),
         is_mentor=mentors.copy(),

@@ -121,6 +121,25 @@ def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) ->
     return nx.relabel_nodes(graph, dict(enumerate(rows.tolist())))
 
 
+def attach_mentors(
+    graph: nx.Graph, mentor_rows: np.ndarray, n_others: int, params: NetworkParams, seed: int
+) -> None:
+    """Give each mentor about `mean_degree` ties to people in the community (rows < n_others).
+
+    Mentors join after the base network is built, from their own stream, so adding mentors to a
+    design does not redraw anyone else's ties (common random numbers).
+    """
+    if len(mentor_rows) == 0 or n_others == 0:
+        return
+    rng = np.random.default_rng(seed)
+    k = max(1, round(params.mean_degree))
+    targets = rng.integers(0, n_others, size=(len(mentor_rows), k))
+    graph.add_nodes_from(mentor_rows.tolist())
+    graph.add_edges_from(
+        zip(np.repeat(mentor_rows, k).tolist(), targets.ravel().tolist(), strict=True)
+    )
+
+
 def adjacency_from_edges(
     edges: np.ndarray, n: int, weights: np.ndarray | None = None
 ) -> sp.csr_array:
