@@ -18,7 +18,7 @@ class PsychologyParams(Section):
     """How self-efficacy and isolation move."""
 
     self_efficacy_growth_per_day: float = parameter(
-        0.004,
+        0.002,
         unit="share of the gap to 1 per day",
         source="assumption",
         description="daily growth of self-efficacy while abstinent",

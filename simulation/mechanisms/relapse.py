@@ -10,9 +10,9 @@ person's age-group ratio, a gamma frailty (unmeasured differences between people
 the state of mind that every study of relapse names: self-efficacy lowers it, isolation raises
 it. Other mechanisms (friends, mentors, program) contribute their own hazard ratios.
 
-A lapse (any use) lasts a day; then it is either caught — the person is back in recovery, with
-the count of continuous abstinence restarted — or it escalates into a relapse (return to regular
-use). A mentor's rapid response and high self-efficacy make escalation less likely.
+A lapse (any use) lasts a day; then it is either caught — the person is back in recovery, in
+the same recovery attempt, so the attempt's clock (`days_abstinent`) keeps running — or it
+escalates into a relapse (return to regular use); the clock restarts with the next attempt. A mentor's rapid response and high self-efficacy make escalation less likely.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ class SubstanceHazard(Section):
     """The lapse hazard curve and escalation risk of one substance."""
 
     initial_lapse_rate_per_day: float = parameter(
-        0.02,
+        0.026,
         unit="per day",
         source=_CALIBRATED,
         description="lapse hazard on the first day of a recovery attempt",
@@ -38,14 +38,14 @@ class SubstanceHazard(Section):
         le=5.0,
     )
     hazard_halving_days: float = parameter(
-        60.0,
+        15.0,
         unit="days",
         source=_CALIBRATED,
         description="days abstinent at which the early part of the hazard has halved",
         gt=0.0,
     )
     hazard_shape: float = parameter(
-        1.8,
+        1.2,
         unit="dimensionless",
         source=_CALIBRATED,
         description="steepness of the hazard's fall with days abstinent",
@@ -53,7 +53,7 @@ class SubstanceHazard(Section):
         le=10.0,
     )
     long_term_lapse_rate_per_year: float = parameter(
-        0.12,
+        0.3,
         unit="per year",
         source="Dennis, Foss & Scott 2007 (86% stay abstinent a year after 3+ years)",
         description="lapse hazard that remains after years of abstinence",
@@ -61,7 +61,7 @@ class SubstanceHazard(Section):
         le=10.0,
     )
     escalation_probability: float = parameter(
-        0.55,
+        0.25,
         unit="probability",
         source=_CALIBRATED,
         description="chance that a lapse becomes a relapse to regular use, without support",
@@ -74,7 +74,7 @@ class AgeHazardRatios(Section):
     """Lapse hazard ratio by age group (adults = 1)."""
 
     youth: float = parameter(
-        1.4,
+        1.45,
         unit="hazard ratio",
         source="Cornelius et al. 2003 (median 54 days to relapse in adolescents); calibrated",
         description="hazard ratio for people under 25",
@@ -107,26 +107,26 @@ class RelapseParams(Section):
         initial_lapse_rate_per_day=0.25,
         hazard_halving_days=10.0,
         hazard_shape=1.2,
-        long_term_lapse_rate_per_year=0.15,
-        escalation_probability=0.85,
+        long_term_lapse_rate_per_year=0.3,
+        escalation_probability=0.7,
     )
     stimulants: SubstanceHazard = SubstanceHazard(
         initial_lapse_rate_per_day=0.03,
         hazard_halving_days=45.0,
-        hazard_shape=1.6,
-        long_term_lapse_rate_per_year=0.15,
-        escalation_probability=0.6,
+        hazard_shape=1.2,
+        long_term_lapse_rate_per_year=0.3,
+        escalation_probability=0.3,
     )
     cannabis: SubstanceHazard = SubstanceHazard(
         initial_lapse_rate_per_day=0.025,
         hazard_halving_days=50.0,
-        hazard_shape=1.6,
-        long_term_lapse_rate_per_year=0.12,
-        escalation_probability=0.5,
+        hazard_shape=1.2,
+        long_term_lapse_rate_per_year=0.3,
+        escalation_probability=0.23,
     )
     age_hazard_ratio: AgeHazardRatios = AgeHazardRatios()
     frailty_variance: float = parameter(
-        1.0,
+        0.45,
         unit="variance",
         source="assumption; gamma frailty gives the plateau of Hunt et al. 1971",
         description="variance of the person-level risk multiplier (mean 1); 0 = everyone alike",
@@ -225,6 +225,6 @@ def resolve_lapses(
     people.relapses[relapsed] += 1
     first = relapsed & (people.first_relapse_day == NEVER)
     people.first_relapse_day[first] = day
+    # A caught lapse does not end the recovery attempt: the attempt's clock keeps running.
     people.status[caught] = RECOVERING
-    people.days_abstinent[caught | relapsed] = 0
     return relapsed
