@@ -7,7 +7,7 @@ import click
 
 def register_commands(group: click.Group) -> None:
     """Attach every command to the `recovery-sim` group."""
-    from simulation.commands import run, schema, validate
+    from simulation.commands import compare, run, schema, validate
 
-    for module in (run, schema, validate):
+    for module in (run, schema, validate, compare):
         group.add_command(module.command)

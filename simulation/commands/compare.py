@@ -1,0 +1,190 @@
+"""`recovery-sim compare A.yaml B.yaml ...`: designs against a baseline, with 95% intervals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from simulation.commands.options import (
+    days_option,
+    population_option,
+    scenario_overrides,
+    seed_option,
+    set_option,
+)
+from simulation.compare import CompareError, Comparison, check_metric, compare
+from simulation.io import to_jsonable, write_json, write_parquet, write_text
+from simulation.progress import replicate_progress
+from simulation.runner import daily_frame
+from simulation.scenario import load_scenario, scenario_yaml
+
+
+@click.command("compare")
+@click.argument("files", nargs=-1, required=True, metavar="SCENARIO SCENARIO...")
+@click.option("--baseline", help="Scenario (name or file) the others are compared with [first].")
+@click.option(
+    "--replicates",
+    type=click.IntRange(min=2),
+    default=10,
+    show_default=True,
+    help="Replicate runs of every scenario.",
+)
+@seed_option
+@days_option
+@population_option
+@set_option
+@click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (wider intervals).")
+@click.option(
+    "--metric",
+    "metrics",
+    multiple=True,
+    help="Show only these metrics in the table (repeatable); the JSON always has all.",
+)
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+@click.option(
+    "--out", type=click.Path(file_okay=False), help="Write compare.json and run tables here."
+)
+@click.option(
+    "--report", is_flag=True, help="Also write the planners' report (HTML + PNG) to --out."
+)
+def command(
+    files: tuple[str, ...],
+    baseline: str | None,
+    replicates: int,
+    seed: int,
+    days: int | None,
+    population: int | None,
+    overrides: tuple[str, ...],
+    no_crn: bool,
+    metrics: tuple[str, ...],
+    workers: int | None,
+    as_json: bool,
+    out: str | None,
+    report: bool,
+) -> None:
+    """Compare SCENARIO files: paired differences, ratios, log-rank tests and costs vs a baseline.
+
+    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn.
+    """
+    if report and not out:
+        raise CompareError(
+            "--report writes an HTML file and figures, so it needs a folder: add --out DIR."
+        )
+    extra = scenario_overrides(overrides, days, population)
+    scenarios = [load_scenario(f, extra) for f in files]
+    if len(scenarios) < 2:
+        raise CompareError(
+            "compare needs at least two scenarios (a baseline and one or more designs); got 1 "
+            f"({files[0]}). To run one scenario on its own, use `recovery-sim run {files[0]}`."
+        )
+    for name in metrics:
+        check_metric(name, scenarios[0].days)
+    total = replicates * len(scenarios)
+    with replicate_progress(total, "compare", enabled=not as_json) as advance:
+        comparison = compare(
+            scenarios,
+            baseline=baseline,
+            replicates=replicates,
+            seed=seed,
+            crn=not no_crn,
+            workers=workers,
+            files=list(files),
+            on_done=advance,
+        )
+    if out:
+        write_outputs(comparison, Path(out), report)
+    if as_json:
+        click.echo(json.dumps(to_jsonable(comparison.document), indent=2))
+    else:
+        print_comparison(comparison.document, metrics, out, report)
+
+
+def write_outputs(comparison: Comparison, out: Path, report: bool) -> None:
+    """compare.json, runs.parquet, daily.parquet, resolved scenarios and (optionally) the report.
+
+    Each file is written under a temporary name and renamed, and the report's HTML comes last,
+    so a finished report.html means every figure beside it is finished too.
+    """
+    import pandas as pd
+
+    from simulation.compare import run_metrics_with_derived
+
+    rows = [
+        {"scenario": name, "replicate": i, "seed": r.seed, **run_metrics_with_derived(r)}
+        for name, runs in comparison.results.items()
+        for i, r in enumerate(runs)
+    ]
+    write_parquet(out / "runs.parquet", pd.DataFrame(rows))
+    daily = pd.concat([daily_frame(runs) for runs in comparison.results.values()])
+    write_parquet(out / "daily.parquet", daily.reset_index(drop=True))
+    for scenario in comparison.scenarios:
+        write_text(out / "scenarios" / f"{scenario.name}.yaml", scenario_yaml(scenario))
+    write_json(out / "compare.json", comparison.document)
+    if report:
+        from simulation.report import write_report
+
+        write_report(comparison, out)
+
+
+def _fmt(stat: dict | None) -> str:
+    if not stat or stat.get("mean") is None:
+        return "-"
+    digits = 3 if abs(stat["mean"]) < 10 else 1  # fractions vs counts per 100 or dollars
+    text = f"{stat['mean']:.{digits}f}"
+    if stat.get("ci95"):
+        low, high = stat["ci95"]
+        text += f" ({low:.{digits}f} to {high:.{digits}f})"
+    return text
+
+
+def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, report: bool):
+    """Tables: each scenario's metrics, then each design minus the baseline."""
+    console = Console()
+    names = list(document["scenarios"])
+    base = document["baseline"]
+    crn = "common random numbers" if document["crn"] else "independent seeds (--no-crn)"
+    table = Table(
+        title=f"{document['replicates']} replicates, {document['days']} days, seed "
+        f"{document['seed']}, {crn}: mean (95% interval)"
+    )
+    table.add_column("metric")
+    for name in names:
+        table.add_column(name + (" (baseline)" if name == base else ""), justify="right")
+    shown = list(metrics) or list(document["scenarios"][base])
+    for metric in shown:
+        table.add_row(metric, *[_fmt(document["scenarios"][n].get(metric)) for n in names])
+    console.print(table)
+    designs = [n for n in names if n != base]
+    diff = Table(title=f"difference from {base}: mean (95% interval)")
+    diff.add_column("metric")
+    for name in designs:
+        diff.add_column(name, justify="right")
+    rows = [*shown, "relapses_averted_per_100", "cost_per_relapse_averted"]
+    for metric in dict.fromkeys(rows):
+        diff.add_row(metric, *[_fmt(document["differences"][n].get(metric)) for n in designs])
+    for key, label in (
+        ("logrank", "log-rank p, time to lapse"),
+        ("logrank_relapse", "... relapse"),
+    ):
+        diff.add_row(label, *[_p(document[key][n]) for n in designs])
+    console.print(diff)
+    for name in designs:
+        note = document["cost_effectiveness"][name]["note"]
+        if note:
+            console.print(f"{name}: {note}")
+    if out:
+        what = "report.html, " if report else ""
+        console.print(f"written to {out}/ ({what}compare.json, runs.parquet, daily.parquet)")
+
+
+def _p(value: float | None) -> str:
+    if value is None or value != value:
+        return "-"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
