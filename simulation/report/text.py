@@ -1,0 +1,107 @@
+"""The words of the report: one plain sentence per design, and numbers a planner can read.
+
+The sentence says what the interval supports and no more: "prevented" only when the whole 95%
+interval of relapses averted is above zero, "led to more" only when it is below, and "no clear
+difference" otherwise. Costs appear only when the runs carry them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from simulation.report.figures import label
+
+
+def period(days: int) -> str:
+    """A run length in words: 365 -> "12 months", 90 -> "3 months", 45 -> "45 days".
+
+    Example:
+        >>> period(365), period(180), period(45)
+        ('12 months', '6 months', '45 days')
+    """
+    months = days / (365.25 / 12)
+    whole = round(months)
+    if whole >= 1 and abs(months - whole) < 0.15:
+        return f"{whole} month{'s' if whole > 1 else ''}"
+    return f"{days} days"
+
+
+def count(value: float, interval: list[float] | None = None) -> str:
+    """Relapses per 100: whole numbers unless the interval is narrower than 2.
+
+    Example:
+        >>> count(9.2, [6.1, 12.4]), count(1.24, [0.9, 1.6])
+        ('9', '1.2')
+    """
+    narrow = interval is not None and abs(interval[1] - interval[0]) < 2
+    text = f"{value:.1f}" if narrow or abs(value) < 1 else f"{value:.0f}"
+    return "0" if text in ("-0", "-0.0", "0.0") else text
+
+
+def money(value: float) -> str:
+    """US dollars rounded to two significant figures (model costs are not more exact).
+
+    Example:
+        >>> money(4137.0), money(-812.0), money(12.3)
+        ('$4,100', '-$810', '$12')
+    """
+    if value == 0 or not math.isfinite(value):
+        return "$0"
+    magnitude = math.floor(math.log10(abs(value)))
+    rounded = round(abs(value), 1 - magnitude)  # two significant figures
+    return f"{'-' if value < 0 else ''}${rounded:,.0f}"
+
+
+def design_sentence(name: str, document: dict) -> str:
+    """One sentence: relapses averted (95% CI) over the run, and the cost per relapse averted.
+
+    Example:
+        >>> doc = {"days": 365, "differences": {"peer": {"relapses_averted_per_100":
+        ...     {"mean": 9.2, "ci95": [6.1, 12.4]}}},
+        ...     "cost_effectiveness": {"peer": {"costed": True,
+        ...         "incremental_cost_per_participant": {"mean": 380.0, "ci95": [350.0, 410.0]},
+        ...         "cost_per_relapse_averted": {"mean": 4130.0, "ci95": [3100.0, 6300.0]},
+        ...         "note": ""}}}
+        >>> design_sentence("peer", doc)
+        'Peer prevented 9 relapses per 100 participants (95% CI 6 to 12) over 12 months, at $4,100 per relapse averted (95% CI $3,100 to $6,300).'
+    """
+    averted = document["differences"][name]["relapses_averted_per_100"]
+    when = period(document["days"])
+    mean, ci = averted["mean"], averted["ci95"]
+    if mean is None:
+        return f"{label(name)}: relapses could not be compared over {when}."
+    if ci and ci[0] > 0:
+        text = (
+            f"{label(name)} prevented {count(mean, ci)} relapses per 100 participants "
+            f"(95% CI {count(ci[0], ci)} to {count(ci[1], ci)}) over {when}"
+        )
+    elif ci and ci[1] < 0:
+        text = (
+            f"{label(name)} led to {count(-mean, ci)} more relapses per 100 participants "
+            f"(95% CI {count(-ci[1], ci)} to {count(-ci[0], ci)}) over {when}"
+        )
+    else:
+        span = f" (95% CI {count(ci[0], ci)} to {count(ci[1], ci)})" if ci else ""
+        text = (
+            f"{label(name)} made no clear difference to relapses over {when}: "
+            f"{count(mean, ci)} averted per 100 participants{span}"
+        )
+    return text + _cost_clause(document["cost_effectiveness"][name]) + "."
+
+
+def _cost_clause(effect: dict) -> str:
+    if not effect["costed"]:
+        return "; costs are not modelled in these runs"
+    icer = effect["cost_per_relapse_averted"]
+    extra = effect["incremental_cost_per_participant"]
+    if icer["mean"] is None:
+        if extra["mean"] is None:
+            return ""
+        return f", at an extra {money(extra['mean'])} per participant"
+    if icer["mean"] < 0:
+        return f", and saved {money(-extra['mean'])} per participant"
+    clause = f", at {money(icer['mean'])} per relapse averted"
+    if icer["ci95"]:
+        low, high = icer["ci95"]
+        return clause + f" (95% CI {money(low)} to {money(high)})"
+    return clause + " (interval unbounded: relapses averted may be zero)"
