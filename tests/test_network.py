@@ -1,0 +1,114 @@
+"""Graph generators, mentor ties and neighbour counts (simulation.mechanisms.network)."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+from people_factory import make_people
+
+from simulation.mechanisms import network
+from simulation.population import COMMUNITY, DECEASED, LAPSED, MENTOR, RECOVERING, USING
+
+KINDS = ["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
+
+
+def _groups(n: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).choice(3, size=n, p=[0.6, 0.25, 0.15]).astype(np.int8)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_build_graph_mean_degree_near_target(kind):
+    n = 3000
+    params = network.NetworkParams(kind=kind, mean_degree=6.0)
+    graph = network.build_graph(params, _groups(n), seed=5)
+    assert sorted(graph.nodes) == list(range(n))
+    mean_degree = 2 * graph.number_of_edges() / n
+    assert mean_degree == pytest.approx(6.0, rel=0.08)
+    assert nx.number_of_selfloops(graph) == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_build_graph_is_seeded(kind):
+    params = network.NetworkParams(kind=kind)
+    groups = _groups(500)
+    a = network.edge_array(network.build_graph(params, groups, seed=9))
+    b = network.edge_array(network.build_graph(params, groups, seed=9))
+    c = network.edge_array(network.build_graph(params, groups, seed=10))
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+@pytest.mark.parametrize("homophily", [0.8, 0.5])
+def test_community_blocks_homophily_share(homophily):
+    n = 4000
+    groups = _groups(n, seed=1)
+    params = network.NetworkParams(kind="community_blocks", homophily=homophily, mean_degree=8)
+    edges = network.edge_array(network.build_graph(params, groups, seed=3))
+    within = (groups[edges[:, 0]] == groups[edges[:, 1]]).mean()
+    assert within == pytest.approx(homophily, abs=0.03)
+
+
+def test_ring_generators_are_shuffled_across_rows():
+    # Without the shuffle, Watts-Strogatz ties would join neighbouring rows (and so one kind).
+    params = network.NetworkParams(kind="watts_strogatz", rewire_probability=0.0)
+    edges = network.edge_array(network.build_graph(params, _groups(1000), seed=2))
+    gaps = np.abs(edges[:, 0] - edges[:, 1])
+    assert np.median(gaps) > 100
+
+
+def test_attach_mentors_ties_only_to_the_community():
+    graph = nx.empty_graph(50)
+    mentors = np.arange(50, 55)
+    params = network.NetworkParams(mean_degree=4)
+    network.attach_mentors(graph, mentors, 50, params, seed=1)
+    for m in mentors:
+        neighbours = list(graph.neighbors(int(m)))
+        assert 1 <= len(neighbours) <= 4
+        assert all(v < 50 for v in neighbours)
+
+
+def test_adjacency_from_edges_is_symmetric_with_weights():
+    edges = np.array([[0, 1], [1, 2]])
+    adj = network.adjacency_from_edges(edges, 4, weights=np.array([2.0, 0.5]))
+    dense = adj.toarray()
+    assert np.array_equal(dense, dense.T)
+    assert dense[0, 1] == 2.0 and dense[2, 1] == 0.5
+    assert dense[3].sum() == 0
+
+
+def test_social_exposure_counts_on_a_hand_built_graph():
+    # 0 is tied to 1 (using community member), 2 (lapsed participant), 3 (participant in
+    # recovery), 4 (mentor in recovery), 5 (dead participant); 6 (community, not affected) to 3.
+    status = [RECOVERING, USING, LAPSED, RECOVERING, RECOVERING, DECEASED, 4]
+    kind = [0, COMMUNITY, 0, 0, MENTOR, 0, COMMUNITY]
+    people = make_people(7, status=status, kind=kind)
+    edges = np.array([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [6, 3]])
+    exposure = network.social_exposure(network.adjacency_from_edges(edges, 7), people)
+    assert exposure.using_contacts.tolist() == [2, 0, 0, 0, 0, 0, 0]
+    assert exposure.recovery_contacts.tolist() == [2, 1, 1, 1, 1, 1, 1]
+    assert exposure.degree.tolist() == [5, 1, 1, 2, 1, 1, 1]
+    assert exposure.recovery_share.tolist() == pytest.approx([0.4, 1, 1, 0.5, 1, 1, 1])
+
+
+def test_recovery_share_is_zero_without_ties():
+    people = make_people(2)
+    exposure = network.social_exposure(
+        network.adjacency_from_edges(np.empty((0, 2), dtype=np.int64), 2), people
+    )
+    assert exposure.recovery_share.tolist() == [0.0, 0.0]
+
+
+def test_hazard_ratio_caps_using_contacts_and_rewards_recovery_ties():
+    params = network.NetworkParams(
+        using_contact_risk=0.18, max_using_contacts_counted=5, recovery_tie_protection=0.5
+    )
+    exposure = network.SocialExposure(
+        using_contacts=np.array([0.0, 2.0, 9.0, 0.0]),
+        recovery_contacts=np.array([0.0, 0.0, 0.0, 4.0]),
+        degree=np.array([1.0, 2.0, 9.0, 4.0]),
+    )
+    ratio = network.hazard_ratio(exposure, params)
+    assert ratio.tolist() == pytest.approx([1.0, 1.18**2, 1.18**5, math.exp(-0.5)])
