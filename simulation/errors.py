@@ -36,8 +36,17 @@ class ScenarioError(RecoverySimError, ValueError):
             allowed,
             problem,
         )
-        where = f"{key} = {value!r}" if key else ""
+        where = f"{key} = {value!r}" if key and value is not None else key
         text = f"{source}: {where} {problem}".replace(":  ", ": ").strip()
         if allowed:
             text += f"; allowed: {allowed}"
         super().__init__(text.rstrip(".") + ".")
+
+
+class ExperimentError(ScenarioError):
+    """An experiment file (or its results folder) is invalid; `source` is the file or folder.
+
+    Example:
+        >>> str(ExperimentError("e.yaml", "replicates", 0, "a whole number >= 1"))
+        "e.yaml: replicates = 0 is not allowed; allowed: a whole number >= 1."
+    """

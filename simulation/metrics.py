@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from simulation.params import AGE_GROUPS, SUBSTANCES
@@ -24,6 +25,18 @@ METRICS: dict[str, str] = {
     "relapse_rate_365": "Kaplan-Meier fraction with a first relapse to regular use by day 365",
     "in_recovery_end": "fraction of the cohort in recovery on the last day",
     "mentor_relapse_rate": "fraction of the initial mentors who relapsed during the run",
+    "overdose_deaths": "fatal overdoses in the cohort during the run (count)",
+    "enrolled_fraction": "fraction of the cohort who ever enrolled in the program",
+    "engagement_mean": "mean engagement of enrolled participants, averaged over the days",
+    "mentor_burnout_mean": "mean burnout of active mentors, averaged over the days",
+    "mentor_attrition_rate": "fraction of everyone who served as a mentor who left the role",
+    "recovery_tie_share": "share of ties between two people in recovery, on the last day",
+    "self_efficacy_mean": "mean self-efficacy of the living cohort, on the last day",
+    "isolation_mean": "mean isolation of the living cohort, on the last day",
+    "stigma_mean": "mean perceived stigma of the living cohort, on the last day",
+    "mental_health_mean": "mean mental health of the living cohort, on the last day",
+    "cost_total": "program cost over the run (US dollars)",
+    "cost_per_participant": "program cost per cohort member (US dollars)",
 }
 LAPSE_FREE_DAYS = (30, 90, 180, 365)
 
@@ -122,3 +135,37 @@ def run_metrics(
             if mask.any():
                 breakdowns[key][name] = outcome_metrics(outcomes.subset(mask))
     return metrics, breakdowns, outcomes
+
+
+def program_metrics(
+    people: PopulationState,
+    daily: pd.DataFrame,
+    costs: dict[str, float],
+    ever_mentor: np.ndarray,
+    mentors_left: np.ndarray,
+) -> dict[str, float]:
+    """Program-level metrics: enrolment, engagement, mentors, ties, state of mind, costs."""
+    cohort = people.cohort
+    last = daily.iloc[-1]
+    total = float(sum(costs.values()))
+    served = int(ever_mentor.sum())
+    return {
+        "overdose_deaths": float((people.overdose_deaths & cohort).sum()),
+        "enrolled_fraction": float(people.ever_enrolled[cohort].mean())
+        if cohort.any()
+        else float("nan"),
+        "engagement_mean": float(daily["engagement_mean"].mean()),
+        "mentor_burnout_mean": float(daily["mentor_burnout_mean"].mean())
+        if served
+        else float("nan"),
+        "mentor_attrition_rate": float((mentors_left & ever_mentor).sum() / served)
+        if served
+        else float("nan"),
+        "recovery_tie_share": float(last["recovery_tie_share"]),
+        "self_efficacy_mean": float(last["self_efficacy_mean"]),
+        "isolation_mean": float(last["isolation_mean"]),
+        "stigma_mean": float(last["stigma_mean"]),
+        "mental_health_mean": float(last["mental_health_mean"]),
+        "cost_total": total,
+        "cost_per_participant": total / max(1, int(cohort.sum())),
+    }

@@ -14,12 +14,29 @@ import mesa
 import numpy as np
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
-from simulation.mechanisms import mentoring, network, psychology, recovery, relapse
+from simulation.mechanisms import (
+    costs,
+    engagement,
+    meetings,
+    mentor_wellbeing,
+    mentoring,
+    network,
+    overdose,
+    pipeline,
+    psychology,
+    recovery,
+    relapse,
+    setting,
+    stigma,
+    supervision,
+    tie_dynamics,
+)
 from simulation.population import (
     COMMUNITY,
     DECEASED,
     LAPSED,
     MENTOR,
+    NEVER,
     PARTICIPANT,
     RECOVERING,
     USING,
@@ -43,6 +60,15 @@ DAILY_SERIES: dict[str, str] = {
     "mentors_active": "peer mentors in the role",
     "mentees_matched": "participants with a mentor",
     "mentor_relapses": "mentors who relapsed today",
+    "overdose_deaths": "fatal overdoses today (participants)",
+    "enrolled": "participants enrolled in the program",
+    "residents": "participants in a residential place",
+    "meeting_attendances": "meeting attendances today",
+    "engagement_mean": "mean engagement of enrolled participants",
+    "mentor_burnout_mean": "mean burnout of active mentors",
+    "stigma_mean": "mean perceived stigma of living participants",
+    "mental_health_mean": "mean mental health of living participants",
+    "cost_to_date": "program cost so far (US dollars)",
     "self_efficacy_mean": "mean self-efficacy of living participants",
     "isolation_mean": "mean isolation of living participants",
     "recovery_tie_share": "share of ties between two people in recovery",
@@ -92,6 +118,7 @@ class RecoveryCommunityModel(mesa.Model):
             ),
             frailty_variance=p.relapse.frailty_variance,
             streams=self.streams,
+            mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
         )
         mentor_rows = np.flatnonzero(self.people.kind == MENTOR)
         n_others = self.people.size - len(mentor_rows)  # mentors are the last rows
@@ -105,6 +132,18 @@ class RecoveryCommunityModel(mesa.Model):
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
         self._participants = int(self.people.cohort.sum())
         self._create_agents()
+        self.network_version = 0
+        self.last_hazard = np.zeros(self.people.size)
+        self.group_support = np.zeros(self.people.size)
+        self.ever_mentor = self.people.is_mentor.copy()
+        self.mentors_left = np.zeros(self.people.size, dtype=bool)
+        self.costs: dict[str, float] = dict.fromkeys(costs.ITEMS, 0.0)
+        if p.mentoring.enabled and p.training.enabled:
+            self.costs["training"] = (
+                self.people.is_mentor.sum() * p.training.hours * p.costs.training_cost_per_hour
+            )
+        joined = stigma.initial_enrolment(self.people, p.stigma, self.draws("enrolment"))
+        engagement.start(self.people, p.engagement, joined)
         self.events: dict[str, int] = {}
         self._summary: dict[str, float] = {}
         self._summary_day = -1
@@ -142,44 +181,73 @@ class RecoveryCommunityModel(mesa.Model):
         """One day. Everyone reacts to the state at the start of the day.
 
         1. Each person sees their ties: how many use, how many are in recovery.
-        2. Yesterday's lapses end: caught, or escalated to relapse (less often with a mentor).
-        3. People who relapsed may start a new recovery attempt; some people die.
-        4. Mentors who relapsed, died or left free their mentees; free mentors take new ones.
-        5. Mentors make contact; support fades and is topped up.
-        6. The lapse hazard — days abstinent, age, frailty, state of mind, friends, support —
-           becomes today's lapses.
-        7. Self-efficacy and isolation move; days abstinent grow for everyone still abstinent.
+        2. Yesterday's lapses end: caught, or escalated to relapse (less often when a mentor or
+           supervisor answers quickly); an opioid relapse after abstinence can be a fatal overdose.
+        3. People who relapsed may start a new recovery attempt (sooner with friends in
+           recovery); some people die.
+        4. The program runs: enrolment, residential places, mentors leaving and joining, pairs
+           failing and being rematched, contact, meetings, engagement and dropout.
+        5. The lapse hazard — days abstinent, age, frailty, state of mind, friends, mentor
+           support, setting, meetings, a mentor's own helping and burnout — becomes lapses.
+        6. Self-efficacy, isolation, mental health, stigma and burnout move.
+        7. Once a week the network reconstructs itself: ties to people using fade, recovery
+           ties form through meetings and mentors' introductions.
+        8. The day's costs are counted; days abstinent grow for everyone still abstinent.
         """
         people, p = self.people, self.scenario
         today = self.day + 1
         was_using = people.status == USING
 
         exposure = network.social_exposure(self.adjacency, people)
-        escalation = mentoring.escalation_ratio(people, p.mentoring)
+        days_before = people.days_abstinent.copy()
         relapsed = relapse.resolve_lapses(
-            people, p.relapse, escalation, self.draws("escalation"), today
+            people, p.relapse, self._escalation_ratio(), self.draws("escalation"), today
         )
-        attempts = recovery.start_new_attempts(people, p.recovery, self.draws("attempts"))
-        deaths = recovery.apply_deaths(people, p.recovery, self.draws("deaths"), today)
+        overdoses = overdose.overdose_deaths(
+            people, p.overdose, relapsed, days_before, self.draws("overdose"), today
+        )
+        contagion = 1.0 + (
+            p.tie_dynamics.recovery_contagion * exposure.recovery_contacts
+            if p.tie_dynamics.enabled
+            else 0.0
+        )
+        attempts = recovery.start_new_attempts(
+            people, p.recovery, self.draws("attempts"), contagion
+        )
+        deaths = recovery.apply_deaths(people, p.recovery, self.draws("deaths"), today) | overdoses
 
         mentor_relapses = people.is_mentor & relapsed
-        if p.mentoring.enabled:
-            mentoring.mentors_leave(people, p.mentoring, self.draws("mentor_attrition"))
-            mentoring.release_mentees(people)
-            mentoring.assign_mentors(
-                people, p.mentoring, mentoring.seeking_mentor(people), self.draws("matching")
-            )
-            mentoring.make_contact(people, p.mentoring, self.draws("contact"))
+        attended = self._run_program(today)
 
         hazard = (
             relapse.lapse_hazard(people, p.relapse)
             * network.hazard_ratio(exposure, p.network)
-            * mentoring.hazard_ratio(people, p.mentoring)
+            * mentoring.hazard_ratio(people, p.mentoring, self._support_quality())
+            * setting.hazard_ratio(people, p.setting)
+            * mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing)
+            * np.exp(-p.meetings.meeting_protection * self.group_support)
+            * psychology.mental_health_ratio(people, p.mental_health)
         )
+        self.last_hazard = hazard
         lapsed = relapse.apply_lapses(people, hazard, self.draws("hazard"), today)
 
-        psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed)
-        psychology.update_isolation(people, p.psychology, exposure.recovery_share)
+        answered = np.where(people.mentor != NEVER, 1.0 - p.mentoring.rapid_response_effect, 1.0)
+        psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
+        psychology.update_isolation(
+            people,
+            p.psychology,
+            exposure.recovery_share,
+            meetings.belonging(people, p.meetings, attended),
+        )
+        psychology.update_mental_health(people, p.mental_health)
+        stigma.update_stigma(people, p.stigma, today)
+        mentor_wellbeing.update_burnout(
+            people, p.mentor_wellbeing, lapsed, p.training.burnout_multiplier()
+        )
+        if p.tie_dynamics.enabled and today % 7 == 0:
+            self._reconstruct_network(attended)
+        elif p.meetings.enabled and attended.any():
+            self._add_ties(meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"]))
         people.days_abstinent[people.status == RECOVERING] += 1
 
         self.day = today
@@ -189,11 +257,115 @@ class RecoveryCommunityModel(mesa.Model):
             "relapses": int((relapsed & cohort & ~was_using).sum()),
             "new_attempts": int((attempts & cohort).sum()),
             "deaths": int((deaths & cohort).sum()),
+            "overdose_deaths": int((overdoses & cohort).sum()),
             "mentor_relapses": int(mentor_relapses.sum()),
+            "meeting_attendances": int(attended.sum()),
         }
         self.datacollector.collect(self)
         if self.day >= p.days:
             self.running = False
+
+    # --- the program's part of the day -------------------------------------------------------
+
+    def _run_program(self, today: int) -> np.ndarray:
+        """Enrolment, residence, mentors, contact, meetings and engagement; returns attendees."""
+        people, p = self.people, self.scenario
+        joined = stigma.later_enrolment(people, p.stigma, self.draws("enrolment"))
+        engagement.start(people, p.engagement, joined)
+        engagement.start(
+            people, p.engagement, engagement.outreach(people, p.engagement, self.draws("outreach"))
+        )
+        setting.update_residence(people, p.setting, self.draws("residence"))
+        attended = np.zeros(people.size, dtype=bool)
+        self.group_support *= 0.5 ** (1.0 / p.mentoring.support_half_life_days)
+        if p.meetings.enabled:
+            attended = meetings.attend(people, p.meetings, self.draws("meetings"))
+            self.group_support[attended] = 1.0
+        contacts = np.zeros(people.size, dtype=bool)
+        if p.mentoring.enabled:
+            self._update_mentors(today)
+            probability, intensity = setting.planned_contact_probability(
+                people, p.setting, p.mentoring.contacts_per_week, today
+            )
+            extra = setting.adaptive_contact(people, p.setting, self.last_hazard)
+            probability = np.where(extra, 1.0, probability)
+            contacts = mentoring.make_contact(
+                people, p.mentoring, self.draws("contact"), probability, intensity
+            )
+        decay_ratio = stigma.engagement_ratio(people, p.stigma)
+        dropped = engagement.update(
+            people, p.engagement, decay_ratio, attended, setting.engagement_ratio(people, p.setting)
+        )
+        mentoring.end_pairs(people, np.flatnonzero(dropped))
+        for item, dollars in costs.daily_costs(people, p, contacts, today).items():
+            self.costs[item] += dollars
+        return attended
+
+    def _update_mentors(self, today: int) -> None:
+        people, p = self.people, self.scenario
+        left = mentoring.mentors_leave(
+            people,
+            p.mentoring,
+            self.draws("mentor_attrition"),
+            mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing),
+        )
+        self.mentors_left[left] = True
+        freed = mentoring.release_mentees(people)
+        mentor_wellbeing.feel_mentor_loss(people, p.mentor_wellbeing, freed)
+        pipeline.recruit(people, p.pipeline, self.draws("pipeline"), today)
+        graduates = pipeline.graduate(people, today)
+        if graduates.any():
+            mentoring.end_pairs(people, np.flatnonzero(graduates))
+            self.ever_mentor |= graduates
+            self.costs["training"] += (
+                graduates.sum()
+                * p.training.hours
+                * p.costs.training_cost_per_hour
+                * p.training.enabled
+            )
+        failing = mentoring.failing_matches(
+            people, p.mentoring, p.training.match_failure_multiplier(), self.draws("match_failure")
+        )
+        if supervision.is_review_day(p.supervision, today):
+            failing = np.union1d(
+                failing, np.flatnonzero(supervision.failing_pairs(people, p.supervision))
+            )
+            supervision.relieve_burnout(people, p.supervision)
+        mentoring.end_pairs(people, failing)
+        mentoring.assign_mentors(
+            people, p.mentoring, mentoring.seeking_mentor(people), self.draws("matching")
+        )
+
+    def _support_quality(self) -> np.ndarray | float:
+        """How much of a contact's potential a mentee's mentor delivers: training and burnout."""
+        quality = self.scenario.training.support_quality()
+        mentor = self.people.mentor
+        burnout = np.where(mentor != NEVER, self.people.burnout[np.maximum(mentor, 0)], 0.0)
+        return quality * (1.0 - 0.5 * burnout)
+
+    def _escalation_ratio(self) -> np.ndarray:
+        """A mentor's and a supervisor's quick response make a lapse less likely to escalate."""
+        p = self.scenario
+        return mentoring.escalation_ratio(self.people, p.mentoring) * supervision.escalation_ratio(
+            self.people, p.supervision
+        )
+
+    def _reconstruct_network(self, attended: np.ndarray) -> None:
+        people, p = self.people, self.scenario
+        rng = self.streams["tie_dynamics"]
+        edges = tie_dynamics.dissolve_using_ties(
+            self.edges, people, p.tie_dynamics, rng.random(len(self.edges))
+        )
+        new = [tie_dynamics.mentor_introductions(edges, people, p.tie_dynamics, rng)]
+        if p.meetings.enabled:
+            new.append(meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"]))
+        self.edges = edges
+        self._add_ties(np.concatenate(new))
+
+    def _add_ties(self, new: np.ndarray) -> None:
+        self.edges = tie_dynamics.add_ties(self.edges, new, self.people.size)
+        self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
+        self.network_version += 1
 
     def run(self, days: int | None = None) -> None:
         """Step the model for `days` days (default: the scenario's `days`)."""
@@ -215,10 +387,7 @@ class RecoveryCommunityModel(mesa.Model):
             "lapsed": int((cohort & (people.status == LAPSED)).sum()),
             "relapsed": int((cohort & (people.status == USING)).sum()),
             "deceased": int((cohort & (people.status == DECEASED)).sum()),
-            **{
-                k: self.events.get(k, 0)
-                for k in ("lapses", "relapses", "new_attempts", "deaths", "mentor_relapses")
-            },
+            **{k: self.events.get(k, 0) for k in _EVENT_SERIES},
             "lapse_free_share": float(
                 (cohort & (people.first_lapse_day < 0)).sum() / max(1, cohort.sum())
             ),
@@ -227,7 +396,30 @@ class RecoveryCommunityModel(mesa.Model):
             "self_efficacy_mean": float(people.self_efficacy[alive_cohort].sum() / n_alive),
             "isolation_mean": float(people.isolation[alive_cohort].sum() / n_alive),
             "recovery_tie_share": float(ends.all(axis=1).mean()) if len(ends) else 0.0,
+            "enrolled": int((cohort & people.enrolled).sum()),
+            "residents": int((cohort & (people.residence_days_left > 0)).sum()),
+            "engagement_mean": _mean(people.engagement, cohort & people.enrolled),
+            "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
+            "stigma_mean": _mean(people.stigma, alive_cohort),
+            "mental_health_mean": _mean(people.mental_health, alive_cohort),
+            "cost_to_date": float(sum(self.costs.values())),
         }
+
+
+_EVENT_SERIES = (
+    "lapses",
+    "relapses",
+    "new_attempts",
+    "deaths",
+    "mentor_relapses",
+    "overdose_deaths",
+    "meeting_attendances",
+)
+
+
+def _mean(values: np.ndarray, mask: np.ndarray) -> float:
+    count = int(mask.sum())
+    return float(values[mask].sum() / count) if count else 0.0
 
 
 def _reporter(name: str):

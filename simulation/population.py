@@ -128,6 +128,31 @@ class PopulationParams(Section):
         le=1.0,
     )
 
+    initial_stigma: float = parameter(
+        0.5,
+        unit="0-1 score",
+        source="assumption (mid-scale perceived stigma; Keyes et al. 2010)",
+        description="mean perceived stigma at the start",
+        ge=0.0,
+        le=1.0,
+    )
+    initial_mental_health: float = parameter(
+        0.5,
+        unit="0-1 score",
+        source="assumption (high co-occurring distress in early recovery)",
+        description="mean mental health at the start (1 = good)",
+        ge=0.0,
+        le=1.0,
+    )
+    sceptical_share: float = parameter(
+        0.2,
+        unit="share",
+        source="assumption (scepticism of non-professional help)",
+        description="share of people sceptical of peer (non-professional) support",
+        ge=0.0,
+        le=1.0,
+    )
+
     @model_validator(mode="after")
     def _shares_sum_to_one(self):
         total = sum(self.cultural_group_shares)
@@ -163,6 +188,19 @@ class PopulationState:
     lapses: np.ndarray
     relapses: np.ndarray
     mentor_changes: np.ndarray
+    # Program state (issue: program designs). Scores are in [0, 1].
+    enrolled: np.ndarray  # takes part in the program (mentoring, meetings)
+    ever_enrolled: np.ndarray
+    engagement: np.ndarray
+    stigma: np.ndarray  # perceived stigma
+    mental_health: np.ndarray
+    sceptical: np.ndarray  # sceptical of non-professional help
+    burnout: np.ndarray  # mentors
+    alliance: np.ndarray  # quality of the mentee's bond with their mentor
+    residence_days_left: np.ndarray  # days left in a residential place (0 = not in residence)
+    meetings_attended: np.ndarray
+    trainee_until: np.ndarray  # day a participant finishes mentor training (NEVER if not a trainee)
+    overdose_deaths: np.ndarray  # 1 where a death was an overdose
     extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
@@ -205,6 +243,9 @@ def _draw_people(
         "self_efficacy": np.clip(rng.normal(params.initial_self_efficacy, 0.12, n), 0.0, 1.0),
         "isolation": np.clip(rng.normal(params.initial_isolation, 0.12, n), 0.0, 1.0),
         "uniform": rng.random(n),
+        "stigma": np.clip(rng.normal(params.initial_stigma, 0.15, n), 0.0, 1.0),
+        "mental_health": np.clip(rng.normal(params.initial_mental_health, 0.15, n), 0.0, 1.0),
+        "sceptical": rng.random(n) < params.sceptical_share,
     }
 
 
@@ -214,6 +255,7 @@ def build_population(
     mentor_days_abstinent: tuple[int, int],
     frailty_variance: float,
     streams: RandomStreams,
+    mentor_cultural_group_shares: list[float] | None = None,
 ) -> PopulationState:
     """Create the participants (abstinent since day 0), community members and mentors.
 
@@ -228,7 +270,14 @@ def build_population(
             streams["population/participants"], params, n_part, frailty_variance
         ),
         COMMUNITY: _draw_people(streams["population/community"], params, n_comm, frailty_variance),
-        MENTOR: _draw_people(streams["population/mentors"], params, mentor_count, frailty_variance),
+        MENTOR: _draw_people(
+            streams["population/mentors"],
+            params.model_copy(update={"cultural_group_shares": mentor_cultural_group_shares})
+            if mentor_cultural_group_shares
+            else params,
+            mentor_count,
+            frailty_variance,
+        ),
     }
     kind = np.concatenate([np.full(len(g["substance"]), k) for k, g in groups.items()]).astype(
         np.int8
@@ -275,4 +324,16 @@ def build_population(
         lapses=np.zeros(n, dtype=np.int32),
         relapses=np.zeros(n, dtype=np.int32),
         mentor_changes=np.zeros(n, dtype=np.int32),
+        enrolled=np.zeros(n, dtype=bool),
+        ever_enrolled=np.zeros(n, dtype=bool),
+        engagement=np.zeros(n),
+        stigma=columns["stigma"],
+        mental_health=columns["mental_health"],
+        sceptical=columns["sceptical"],
+        burnout=np.zeros(n),
+        alliance=np.zeros(n),
+        residence_days_left=np.zeros(n, dtype=np.int32),
+        meetings_attended=np.zeros(n, dtype=np.int32),
+        trainee_until=np.full(n, NEVER, dtype=np.int32),
+        overdose_deaths=np.zeros(n, dtype=bool),
     )

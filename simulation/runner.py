@@ -17,7 +17,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.metrics import METRICS, CohortOutcomes, run_metrics, survival_curve
+from simulation.metrics import (
+    METRICS,
+    CohortOutcomes,
+    program_metrics,
+    run_metrics,
+    survival_curve,
+)
 from simulation.model import RecoveryCommunityModel
 from simulation.schema import Scenario
 
@@ -65,6 +71,9 @@ def simulate(scenario: Scenario, seed: int) -> RunResult:
     model.run()
     metrics, breakdowns, outcomes = run_metrics(model.people, model.day)
     daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    metrics.update(
+        program_metrics(model.people, daily, model.costs, model.ever_mentor, model.mentors_left)
+    )
     forget_model(model)
     return RunResult(scenario.name, seed, model.day, metrics, breakdowns, daily, outcomes)
 

@@ -13,11 +13,22 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from simulation.mechanisms.costs import CostParams
+from simulation.mechanisms.engagement import EngagementParams
+from simulation.mechanisms.meetings import MeetingParams
+from simulation.mechanisms.mentor_wellbeing import MentorWellbeingParams
 from simulation.mechanisms.mentoring import MentoringParams
 from simulation.mechanisms.network import NetworkParams
-from simulation.mechanisms.psychology import PsychologyParams
+from simulation.mechanisms.overdose import OverdoseParams
+from simulation.mechanisms.pipeline import PipelineParams
+from simulation.mechanisms.psychology import MentalHealthParams, PsychologyParams
 from simulation.mechanisms.recovery import RecoveryCycleParams
 from simulation.mechanisms.relapse import RelapseParams
+from simulation.mechanisms.setting import SettingParams
+from simulation.mechanisms.stigma import StigmaParams
+from simulation.mechanisms.supervision import SupervisionParams
+from simulation.mechanisms.tie_dynamics import TieDynamicsParams
+from simulation.mechanisms.training import TrainingParams
 from simulation.params import Section, parameter
 from simulation.population import PopulationParams
 
@@ -58,7 +69,19 @@ class Scenario(Section):
     relapse: RelapseParams = RelapseParams()
     recovery: RecoveryCycleParams = RecoveryCycleParams()
     psychology: PsychologyParams = PsychologyParams()
+    mental_health: MentalHealthParams = MentalHealthParams()
     mentoring: MentoringParams = MentoringParams()
+    setting: SettingParams = SettingParams()
+    training: TrainingParams = TrainingParams()
+    supervision: SupervisionParams = SupervisionParams()
+    mentor_wellbeing: MentorWellbeingParams = MentorWellbeingParams()
+    pipeline: PipelineParams = PipelineParams()
+    meetings: MeetingParams = MeetingParams()
+    tie_dynamics: TieDynamicsParams = TieDynamicsParams()
+    stigma: StigmaParams = StigmaParams()
+    engagement: EngagementParams = EngagementParams()
+    overdose: OverdoseParams = OverdoseParams()
+    costs: CostParams = CostParams()
 
 
 def iter_parameters(

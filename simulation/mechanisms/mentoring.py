@@ -18,7 +18,16 @@ from simulation.params import Section, parameter
 from simulation.population import DECEASED, NEVER, PARTICIPANT, RECOVERING, USING, PopulationState
 from simulation.units import per_day, rate_to_probability
 
-MatchingRule = Literal["random", "same_substance", "same_age_group", "veterans"]
+MatchingRule = Literal[
+    "random", "same_substance", "same_age_group", "veterans", "same_cultural_group", "composite"
+]
+ATTRIBUTES = ("substance", "age_group", "veteran", "cultural_group")
+RULE_ATTRIBUTE = {
+    "same_substance": "substance",
+    "same_age_group": "age_group",
+    "veterans": "veteran",
+    "same_cultural_group": "cultural_group",
+}
 
 
 class MentoringParams(Section):
@@ -100,6 +109,34 @@ class MentoringParams(Section):
         ge=0,
         le=20_000,
     )
+    composite_weights: dict[str, float] = parameter(
+        {"substance": 1.0, "age_group": 0.5, "veteran": 0.5, "cultural_group": 1.0},
+        unit="weights",
+        source="assumption",
+        description="composite matching: weight of each shared attribute (substance, age_group, veteran, cultural_group)",
+    )
+    mentor_cultural_group_shares: list[float] | None = parameter(
+        None,
+        unit="shares",
+        source="scenario design (diversity of the mentor pool)",
+        description="cultural-group mix of mentors; null = same as participants",
+    )
+    alliance_base: float = parameter(
+        0.5,
+        unit="0-1 alliance",
+        source="assumption",
+        description="alliance of a pair sharing no attribute; a full match reaches 1",
+        ge=0.0,
+        le=1.0,
+    )
+    match_failure_rate_per_year: float = parameter(
+        1.0,
+        unit="per year at zero alliance",
+        source="assumption",
+        description="rate at which weak pairs break up (lower with a strong alliance)",
+        ge=0.0,
+        le=52.0,
+    )
     attrition_rate_per_year: float = parameter(
         0.25,
         unit="per year",
@@ -132,17 +169,18 @@ def release_mentees(people: PopulationState) -> np.ndarray:
     freed = np.flatnonzero(has_mentor)[mentor_gone]
     mentee_gone = people.status == DECEASED
     freed = np.union1d(freed, np.flatnonzero(has_mentor & mentee_gone))
-    np.subtract.at(people.caseload, people.mentor[freed], 1)
-    people.mentor[freed] = NEVER
-    people.support[freed] = 0.0
+    end_pairs(people, freed)
     return freed
 
 
 def mentors_leave(
-    people: PopulationState, params: MentoringParams, draws: np.ndarray
+    people: PopulationState,
+    params: MentoringParams,
+    draws: np.ndarray,
+    rate_multiplier: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """Mentors leave the role at the attrition rate, or when they relapse or die."""
-    p_leave = rate_to_probability(per_day(params.attrition_rate_per_year, "year"))
+    """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die."""
+    p_leave = rate_to_probability(per_day(params.attrition_rate_per_year, "year") * rate_multiplier)
     leaving = people.is_mentor & (
         (draws < p_leave) | (people.status == USING) | (people.status == DECEASED)
     )
@@ -150,15 +188,44 @@ def mentors_leave(
     return leaving
 
 
-def matching_key(people: PopulationState, rows: np.ndarray, rule: MatchingRule) -> np.ndarray:
-    """The attribute that mentor and mentee should share under the matching rule."""
-    if rule == "same_substance":
-        return people.substance[rows].astype(np.int64)
-    if rule == "same_age_group":
-        return people.age_group[rows].astype(np.int64)
-    if rule == "veterans":
-        return people.veteran[rows].astype(np.int64)
-    return np.zeros(len(rows), dtype=np.int64)
+def matching_passes(params: MentoringParams) -> list[tuple[str, ...]]:
+    """Attribute sets to match on, most specific first; the last pass is always random.
+
+    A composite rule matches on every weighted attribute first, then drops the lightest one
+    pass by pass, so heavier attributes are kept as long as possible.
+    """
+    if params.matching == "random":
+        return [()]
+    if params.matching == "composite":
+        ranked = sorted(
+            (a for a in ATTRIBUTES if params.composite_weights.get(a, 0) > 0),
+            key=lambda a: -params.composite_weights[a],
+        )
+        return [tuple(ranked[:k]) for k in range(len(ranked), -1, -1)]
+    return [(RULE_ATTRIBUTE[params.matching],), ()]
+
+
+def matching_key(
+    people: PopulationState, rows: np.ndarray, attributes: tuple[str, ...]
+) -> np.ndarray:
+    """One integer per row combining the attributes that mentor and mentee should share."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for attribute in attributes:
+        key = key * 16 + getattr(people, attribute)[rows].astype(np.int64)
+    return key
+
+
+def match_quality(
+    people: PopulationState, mentees: np.ndarray, mentors: np.ndarray, params: MentoringParams
+) -> np.ndarray:
+    """Weighted share of attributes a mentee shares with their mentor (0-1)."""
+    weights = params.composite_weights
+    total = sum(weights.values()) or 1.0
+    shared = sum(
+        weights.get(a, 0.0) * (getattr(people, a)[mentees] == getattr(people, a)[mentors])
+        for a in ATTRIBUTES
+    )
+    return np.asarray(shared, dtype=float) / total
 
 
 def pair_within_keys(
@@ -214,36 +281,64 @@ def assign_mentors(
     slot_index = np.arange(len(slot_mentor)) - np.repeat(np.cumsum(spare) - spare, spare)
     slot_order = slot_index + priority[slot_mentor]
 
-    matched_seekers, matched_slots = pair_within_keys(
-        matching_key(people, seekers, params.matching),
-        matching_key(people, slot_mentor, params.matching),
-        priority[seekers],
-        slot_order,
-    )
-    if params.matching != "random":
-        # Whoever could not be matched on the rule takes any free mentor left.
+    matched_seekers = np.empty(0, dtype=np.int64)
+    matched_slots = np.empty(0, dtype=np.int64)
+    for attributes in matching_passes(params):
+        # Each pass matches whoever is left on fewer shared attributes; the last is random.
         left_seekers = np.setdiff1d(np.arange(len(seekers)), matched_seekers)
         left_slots = np.setdiff1d(np.arange(len(slot_mentor)), matched_slots)
-        extra_seekers, extra_slots = pair_within_keys(
-            np.zeros(len(left_seekers), dtype=np.int64),
-            np.zeros(len(left_slots), dtype=np.int64),
+        if len(left_seekers) == 0 or len(left_slots) == 0:
+            break
+        new_seekers, new_slots = pair_within_keys(
+            matching_key(people, seekers[left_seekers], attributes),
+            matching_key(people, slot_mentor[left_slots], attributes),
             priority[seekers[left_seekers]],
             slot_order[left_slots],
         )
-        matched_seekers = np.r_[matched_seekers, left_seekers[extra_seekers]]
-        matched_slots = np.r_[matched_slots, left_slots[extra_slots]]
+        matched_seekers = np.r_[matched_seekers, left_seekers[new_seekers]]
+        matched_slots = np.r_[matched_slots, left_slots[new_slots]]
 
     rows = seekers[matched_seekers]
     chosen = slot_mentor[matched_slots]
     people.mentor[rows] = chosen
+    people.alliance[rows] = params.alliance_base + (1.0 - params.alliance_base) * match_quality(
+        people, rows, chosen, params
+    )
     np.add.at(people.caseload, chosen, 1)
     people.mentor_changes[rows] += 1
     return rows
 
 
 def seeking_mentor(people: PopulationState) -> np.ndarray:
-    """Participants alive and without a mentor."""
-    return (people.kind == PARTICIPANT) & (people.status != DECEASED) & (people.mentor == NEVER)
+    """Enrolled participants, alive, without a mentor, who are not mentors themselves."""
+    return (
+        (people.kind == PARTICIPANT)
+        & people.enrolled
+        & (people.status != DECEASED)
+        & (people.mentor == NEVER)
+        & ~people.is_mentor
+    )
+
+
+def end_pairs(people: PopulationState, rows: np.ndarray) -> None:
+    """End the pairs of these mentees (failed match, dropout, review); they may be rematched."""
+    rows = rows[people.mentor[rows] != NEVER]
+    np.subtract.at(people.caseload, people.mentor[rows], 1)
+    people.mentor[rows] = NEVER
+    people.support[rows] = 0.0
+    people.alliance[rows] = 0.0
+
+
+def failing_matches(
+    people: PopulationState, params: MentoringParams, failure_multiplier: float, draws: np.ndarray
+) -> np.ndarray:
+    """Pairs that break up today: weak alliances fail more often."""
+    p = rate_to_probability(
+        per_day(params.match_failure_rate_per_year, "year")
+        * failure_multiplier
+        * (1.0 - people.alliance)
+    )
+    return np.flatnonzero((people.mentor != NEVER) & (draws < p))
 
 
 def make_contact(
@@ -267,9 +362,13 @@ def make_contact(
     return contact
 
 
-def hazard_ratio(people: PopulationState, params: MentoringParams) -> np.ndarray:
-    """Lapse hazard ratio from recent mentor support (1 for people without support)."""
-    return np.exp(-params.support_effect * people.support)
+def hazard_ratio(
+    people: PopulationState, params: MentoringParams, quality: np.ndarray | float = 1.0
+) -> np.ndarray:
+    """Lapse hazard ratio from recent mentor support, scaled by the pair's alliance and the
+    quality of the mentor's support (1 for people without support)."""
+    alliance = np.where(people.mentor != NEVER, people.alliance, 1.0)
+    return np.exp(-params.support_effect * people.support * alliance * quality)
 
 
 def escalation_ratio(people: PopulationState, params: MentoringParams) -> np.ndarray:

@@ -75,6 +75,47 @@ class PsychologyParams(Section):
     )
 
 
+class MentalHealthParams(Section):
+    """Mental health (0-1, 1 = good): moved by support, isolation and use; feeds the hazard."""
+
+    adjustment_per_day: float = parameter(
+        0.01,
+        unit="share of the gap per day",
+        source="assumption",
+        description="how fast mental health moves toward the level set by support and use",
+        ge=0.0,
+        le=1.0,
+    )
+    hazard_effect: float = parameter(
+        0.6,
+        unit="log hazard ratio per unit",
+        source="assumption (co-occurring distress predicts relapse)",
+        description="how much poor mental health raises the lapse hazard",
+        ge=0.0,
+        le=10.0,
+    )
+
+
+def update_mental_health(people: PopulationState, params: MentalHealthParams) -> None:
+    """Mental health moves toward a level: better with support and abstinence, worse when isolated."""
+    target = np.clip(
+        0.35
+        + 0.3 * (people.status == RECOVERING)
+        + 0.25 * people.support
+        - 0.3 * (people.isolation - 0.5)
+        - 0.15 * (people.stigma - 0.5),
+        0.0,
+        1.0,
+    )
+    people.mental_health += params.adjustment_per_day * (target - people.mental_health)
+    np.clip(people.mental_health, 0.0, 1.0, out=people.mental_health)
+
+
+def mental_health_ratio(people: PopulationState, params: MentalHealthParams) -> np.ndarray:
+    """Lapse hazard ratio from mental health (1 at the midpoint)."""
+    return np.exp(params.hazard_effect * (0.5 - people.mental_health))
+
+
 def update_self_efficacy(
     people: PopulationState,
     params: PsychologyParams,

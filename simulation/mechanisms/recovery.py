@@ -82,10 +82,14 @@ class RecoveryCycleParams(Section):
 
 
 def start_new_attempts(
-    people: PopulationState, params: RecoveryCycleParams, draws: np.ndarray
+    people: PopulationState,
+    params: RecoveryCycleParams,
+    draws: np.ndarray,
+    rate_ratio: np.ndarray | float = 1.0,
 ) -> np.ndarray:
-    """People using regularly start a new recovery attempt at a constant rate."""
-    p_attempt = rate_to_probability(per_day(params.new_attempt_rate_per_year, "year"))
+    """People using regularly start a new recovery attempt at a rate (raised by `rate_ratio`,
+    e.g. by friends in recovery)."""
+    p_attempt = rate_to_probability(per_day(params.new_attempt_rate_per_year, "year") * rate_ratio)
     attempting = (people.status == USING) & (people.kind != COMMUNITY) & (draws < p_attempt)
     people.status[attempting] = RECOVERING
     people.days_abstinent[attempting] = 0

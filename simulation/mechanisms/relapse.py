@@ -30,7 +30,7 @@ class SubstanceHazard(Section):
     """The lapse hazard curve and escalation risk of one substance."""
 
     initial_lapse_rate_per_day: float = parameter(
-        0.026,
+        0.0275,
         unit="per day",
         source=_CALIBRATED,
         description="lapse hazard on the first day of a recovery attempt",

@@ -1,0 +1,1 @@
+"""The Solara dashboard: explore and compare program designs in the browser."""

@@ -1,0 +1,206 @@
+"""The dashboard's controls, read from the scenario schema: keys, ranges, units, never retyped.
+
+`lever_specs()` picks the main levers of a program design by dotted key (and, for the program
+sections, every parameter whose source says it is a scenario design choice), in schema order.
+Keys that the schema does not have yet are skipped, so new sections show up when they land.
+`control_spec()` turns any one parameter into a description a widget can be built from.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import types
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import solara
+
+from simulation.schema import iter_parameters, parameter_default
+
+#: The main levers, in the order the sidebar shows them. Exact keys or `section.*` patterns; a
+#: pattern takes the section's design choices (source "scenario design", switches and choices).
+LEVER_PATTERNS: tuple[str, ...] = (
+    "population.size",
+    "days",
+    "setting.*",
+    "mentoring.enabled",
+    "mentoring.mentors_per_100_participants",
+    "mentoring.caseload_cap",
+    "mentoring.matching",
+    "mentoring.contacts_per_week",
+    "mentoring.*",
+    "training.*",
+    "supervision.*",
+    "meetings.*",
+    "stigma.*",
+    "pipeline.*",
+    "costs.*",
+)
+
+#: Widget kinds a control can be.
+WIDGETS = ("switch", "choice", "choices", "int", "float", "text")
+
+
+@dataclass(frozen=True)
+class ControlSpec:
+    """What a widget needs to know about one scenario parameter."""
+
+    key: str
+    label: str
+    widget: str
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] = ()
+    unit: str = ""
+    description: str = ""
+    source: str = ""
+
+    @property
+    def range_text(self) -> str:
+        """The allowed range in words, e.g. "1 to 100 mentees"."""
+        if self.widget in ("choice", "choices"):
+            return "one of " + ", ".join(map(str, self.choices))
+        low = "" if self.minimum is None else _number(self.minimum)
+        high = "" if self.maximum is None else _number(self.maximum)
+        bounds = f"{low} to {high}" if low and high else (f">= {low}" if low else f"<= {high}")
+        unit = "" if self.unit in ("switch", "choice", "text", "") else f" {self.unit}"
+        return (bounds if low or high else "") + unit
+
+    def coerce(self, value: Any) -> Any:
+        """The value as the schema's type where that is unambiguous (validation does the rest)."""
+        if self.widget == "int" and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+
+def _number(x: float) -> str:
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def _bounds(info: Any) -> tuple[float | None, float | None]:
+    low = high = None
+    for item in info.metadata:
+        for attr in ("ge", "gt"):
+            if getattr(item, attr, None) is not None:
+                low = getattr(item, attr)
+        for attr in ("le", "lt"):
+            if getattr(item, attr, None) is not None:
+                high = getattr(item, attr)
+    return low, high
+
+
+def _literal_choices(annotation: Any) -> tuple[Any, ...]:
+    if typing.get_origin(annotation) is typing.Literal:
+        return typing.get_args(annotation)
+    return ()
+
+
+def _widget(annotation: Any) -> tuple[str, tuple[Any, ...]]:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):  # Optional[X]: use X
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(args) == 1:
+            return _widget(args[0])
+        return "text", ()
+    if choices := _literal_choices(annotation):
+        return "choice", choices
+    if origin in (list, tuple, set, frozenset):
+        args = typing.get_args(annotation)
+        if args and (choices := _literal_choices(args[0])):
+            return "choices", choices
+        return "text", ()
+    if annotation is bool:
+        return "switch", ()
+    if annotation is int:
+        return "int", ()
+    if annotation is float:
+        return "float", ()
+    return "text", ()
+
+
+def control_spec(key: str, info: Any) -> ControlSpec:
+    """The control for one parameter, from its pydantic FieldInfo."""
+    widget, choices = _widget(info.annotation)
+    low, high = _bounds(info)
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    section, _, name = key.rpartition(".")
+    label = name.replace("_", " ")
+    if section:
+        label = f"{section.replace('_', ' ')}: {label}"
+    return ControlSpec(
+        key=key,
+        label=label,
+        widget=widget,
+        default=parameter_default(key),
+        minimum=low,
+        maximum=high,
+        choices=choices,
+        unit=str(extra.get("unit", "")),
+        description=info.description or "",
+        source=str(extra.get("source", "")),
+    )
+
+
+def all_specs() -> dict[str, ControlSpec]:
+    """Every parameter of the schema that a widget can edit (everything but free text)."""
+    specs = {}
+    for key, info in iter_parameters():
+        spec = control_spec(key, info)
+        if spec.widget != "text":
+            specs[key] = spec
+    return specs
+
+
+def _is_design_choice(spec: ControlSpec) -> bool:
+    return spec.source.startswith("scenario design") or spec.widget in ("switch", "choice")
+
+
+def lever_specs(patterns: tuple[str, ...] = LEVER_PATTERNS) -> list[ControlSpec]:
+    """The main levers present in the schema, in the order of `patterns`, each once."""
+    specs = all_specs()
+    chosen: dict[str, ControlSpec] = {}
+    for pattern in patterns:
+        if "*" not in pattern:
+            if pattern in specs:
+                chosen.setdefault(pattern, specs[pattern])
+            continue
+        for key, spec in specs.items():
+            if fnmatch.fnmatchcase(key, pattern) and _is_design_choice(spec):
+                chosen.setdefault(key, spec)
+    return list(chosen.values())
+
+
+def parse_text_value(spec: ControlSpec, text: str) -> Any:
+    """A value typed into a number field: a number if it reads as one, else the text itself.
+
+    The text goes to validation as it is, so a bad entry gets the schema's own message.
+    """
+    text = text.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if spec.widget == "int" and number.is_integer():
+        return int(number)
+    return number
+
+
+@solara.component
+def ParameterControl(spec: ControlSpec, value: Any, on_value: Callable[[Any], None]):  # noqa: N802 - Solara components are CamelCase
+    """One widget for one scenario parameter, labelled with its allowed range."""
+    label = spec.label + (f" ({spec.range_text})" if spec.range_text else "")
+    if spec.widget == "switch":
+        solara.Switch(label=spec.label, value=bool(value), on_value=on_value)
+    elif spec.widget == "choice":
+        solara.Select(label=spec.label, values=list(spec.choices), value=value, on_value=on_value)
+    elif spec.widget == "choices":
+        solara.SelectMultiple(
+            label=spec.label, values=list(value), all_values=list(spec.choices), on_value=on_value
+        )
+    elif spec.widget == "int":
+        solara.InputInt(label=label, value=int(value), on_value=on_value)
+    elif spec.widget == "float":
+        solara.InputFloat(label=label, value=float(value), on_value=on_value)

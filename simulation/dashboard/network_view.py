@@ -1,0 +1,230 @@
+"""The network view: people coloured by state, on a layout computed once per network.
+
+Large populations are not drawn whole (a 10,000-node drawing is an unreadable hairball that
+takes seconds): a seeded snowball sample — neighbourhoods around randomly chosen participants —
+of at most `MAX_NODES` people is drawn, and the page says so. The sample and its spring layout
+are computed once per network and cached, keyed on the network's ties and the seed, so Step,
+Play and Reset only recolour the nodes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+import solara
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from simulation.dashboard.charts import png
+from simulation.population import (
+    COMMUNITY,
+    DECEASED,
+    LAPSED,
+    PARTICIPANT,
+    RECOVERING,
+    USING,
+    PopulationState,
+)
+
+#: Most people drawn at once.
+MAX_NODES = 300
+#: Largest neighbourhood taken around one starting participant.
+NEIGHBOURHOOD = 25
+
+#: Node categories: (label, colour), in legend order.
+CATEGORIES: tuple[tuple[str, str], ...] = (
+    ("in recovery", "#2a9d8f"),
+    ("lapsed", "#e9a23b"),
+    ("relapsed / using", "#d1495b"),
+    ("mentor", "#3d348b"),
+    ("deceased", "#111111"),
+    ("not in the program", "#c8c8c8"),
+)
+IN_RECOVERY, LAPSED_CAT, RELAPSED_CAT, MENTOR_CAT, DECEASED_CAT, OTHER_CAT = range(6)
+
+_CACHE_SIZE = 32
+_cache: OrderedDict[str, NetworkPicture] = OrderedDict()
+_cache_lock = threading.Lock()
+layout_computations = 0  # how many layouts were computed (tests check the cache works)
+
+
+@dataclass(frozen=True)
+class NetworkPicture:
+    """Who is drawn and where: rows of the sampled people and their positions."""
+
+    key: str
+    rows: np.ndarray
+    positions: np.ndarray  # (len(rows), 2)
+    population: int
+
+    @property
+    def sampled(self) -> bool:
+        """True when only part of the population is drawn."""
+        return len(self.rows) < self.population
+
+    def caption(self) -> str:
+        """What the picture shows, in words."""
+        if not self.sampled:
+            return f"All {self.population:,} people."
+        return (
+            f"A sample of {len(self.rows):,} of {self.population:,} people: "
+            "the neighbourhoods of randomly chosen participants."
+        )
+
+    def local_edges(self, edges: np.ndarray) -> np.ndarray:
+        """Today's ties between drawn people, as pairs of positions in `rows`."""
+        local = np.full(self.population, -1, dtype=np.int64)
+        local[self.rows] = np.arange(len(self.rows))
+        pairs = local[edges] if len(edges) else np.empty((0, 2), dtype=np.int64)
+        return pairs[(pairs >= 0).all(axis=1)]
+
+
+def network_key(edges: np.ndarray, population: int, seed: int, max_nodes: int) -> str:
+    """A fingerprint of a network and its drawing: the same network gets the same layout."""
+    digest = hashlib.blake2b(np.ascontiguousarray(edges).tobytes(), digest_size=16)
+    digest.update(f"{population}/{seed}/{max_nodes}/{NEIGHBOURHOOD}".encode())
+    return digest.hexdigest()
+
+
+def snowball_sample(
+    adjacency: sp.csr_array,
+    starts: np.ndarray,
+    max_nodes: int,
+    seed: int,
+    neighbourhood: int = NEIGHBOURHOOD,
+) -> np.ndarray:
+    """Rows of at most `max_nodes` people: breadth-first neighbourhoods around random starts.
+
+    Everyone is returned when the population fits. Starting points are drawn from `starts`
+    (the participants), so the picture shows the people the program is about and their ties.
+    """
+    n = adjacency.shape[0]
+    if n <= max_nodes:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    chosen = np.zeros(n, dtype=bool)
+    picked: list[int] = []
+    indptr, indices = adjacency.indptr, adjacency.indices
+    for start in rng.permutation(starts if len(starts) else np.arange(n)):
+        if len(picked) >= max_nodes:
+            break
+        if chosen[start]:
+            continue
+        budget = min(neighbourhood, max_nodes - len(picked))
+        queue, taken = deque([int(start)]), 0
+        while queue and taken < budget:
+            row = queue.popleft()
+            if chosen[row]:
+                continue
+            chosen[row] = True
+            picked.append(row)
+            taken += 1
+            neighbours = indices[indptr[row] : indptr[row + 1]]
+            queue.extend(int(v) for v in rng.permutation(neighbours[~chosen[neighbours]]))
+    return np.sort(np.asarray(picked, dtype=np.int64))
+
+
+def compute_picture(
+    edges: np.ndarray,
+    adjacency: sp.csr_array,
+    kind: np.ndarray,
+    seed: int,
+    max_nodes: int = MAX_NODES,
+) -> NetworkPicture:
+    """Sample the network and lay the sample out (networkx spring layout, seeded)."""
+    global layout_computations
+    population = len(kind)
+    key = network_key(edges, population, seed, max_nodes)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    rows = snowball_sample(adjacency, np.flatnonzero(kind == PARTICIPANT), max_nodes, seed)
+    probe = NetworkPicture(key, rows, np.zeros((len(rows), 2)), population)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(rows)))
+    graph.add_edges_from(map(tuple, probe.local_edges(edges)))
+    layout = nx.spring_layout(graph, seed=seed % 2**32, iterations=40)
+    positions = np.array([layout[i] for i in range(len(rows))]).reshape(len(rows), 2)
+    picture = NetworkPicture(key, rows, positions, population)
+    with _cache_lock:
+        layout_computations += 1
+        _cache[key] = picture
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return picture
+
+
+def categories(people: PopulationState, rows: np.ndarray) -> np.ndarray:
+    """Each drawn person's category (index into CATEGORIES)."""
+    status = people.status[rows]
+    cat = np.full(len(rows), OTHER_CAT, dtype=np.int8)
+    cat[status == RECOVERING] = IN_RECOVERY
+    cat[status == LAPSED] = LAPSED_CAT
+    cat[status == USING] = RELAPSED_CAT
+    cat[people.is_mentor[rows] & (status != DECEASED)] = MENTOR_CAT
+    cat[status == DECEASED] = DECEASED_CAT
+    # Community members who do not use are context, not outcomes.
+    cat[(people.kind[rows] == COMMUNITY) & (status != USING)] = OTHER_CAT
+    return cat
+
+
+def network_figure(
+    picture: NetworkPicture,
+    cats: np.ndarray,
+    local_edges: np.ndarray,
+    highlight: int | None = None,
+    title: str = "",
+) -> Figure:
+    """The drawing: ties in grey, people as dots coloured by category, a legend."""
+    fig = Figure(figsize=(5.2, 4.6), dpi=80)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 0.93 if title else 1.0))
+    ax.set_axis_off()
+    pos = picture.positions
+    if len(local_edges):
+        ax.add_collection(
+            LineCollection(pos[local_edges], colors="#b0b0b0", linewidths=0.5, zorder=1)
+        )
+    colours = np.array([colour for _, colour in CATEGORIES])[cats]
+    sizes = np.where(cats == MENTOR_CAT, 42.0, 18.0)
+    ax.scatter(pos[:, 0], pos[:, 1], c=colours, s=sizes, linewidths=0, zorder=2)
+    if highlight is not None and 0 <= highlight < len(pos):
+        ax.scatter(*pos[highlight], s=160, facecolors="none", edgecolors="#000", linewidths=1.6)
+    ax.set_xlim(pos[:, 0].min() - 0.05, pos[:, 0].max() + 0.05) if len(pos) else None
+    ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05) if len(pos) else None
+    counts = np.bincount(cats, minlength=len(CATEGORIES))
+    handles = [
+        Line2D([], [], marker="o", linestyle="", color=colour, label=f"{label} ({counts[i]})")
+        for i, (label, colour) in enumerate(CATEGORIES)
+        if counts[i]
+    ]
+    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    return fig
+
+
+@solara.component
+def NetworkView(session, version: solara.Reactive[int], highlight_row: int | None = None):  # noqa: N802 - Solara components are CamelCase
+    """The network of design A, coloured by state, with its caption."""
+    tick = version.value
+
+    def draw() -> tuple[bytes, str]:
+        picture, cats, edges = session.network_state(0)
+        local = None
+        if highlight_row is not None:
+            found = np.flatnonzero(picture.rows == highlight_row)
+            local = int(found[0]) if len(found) else None
+        return png(network_figure(picture, cats, edges, highlight=local)), picture.caption()
+
+    image, caption = solara.use_memo(draw, [tick, id(session.designs[0]), highlight_row])
+    with solara.Card("Network", classes=["rs-network"]):
+        solara.Image(image, format="png", width="100%")
+        solara.Text(caption, classes=["rs-network-caption"], style={"font-size": "0.8em"})

@@ -1,0 +1,274 @@
+"""One browser session's state: its scenario, its edits, its model(s) and their recordings.
+
+The app creates one `DashboardSession` per browser page (never one at module level), so two
+visitors never step each other's simulation. Everything here is plain Python — no widgets — so
+it is tested without a browser. A lock guards the models: Play steps them on a worker thread
+while the page reads them to draw.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simulation.dashboard import charts, network_view
+from simulation.dashboard.story import StoryRecorder
+from simulation.errors import ScenarioError
+from simulation.model import RecoveryCommunityModel
+from simulation.population import MENTOR, PARTICIPANT
+from simulation.scenario import bundled_scenarios, load_scenario, scenario_yaml
+from simulation.schema import Scenario
+
+#: The environment variable `recovery-sim dashboard --scenarios DIR` sets for the app.
+SCENARIOS_DIR_ENV = "RECOVERY_SIM_SCENARIOS_DIR"
+#: The largest cohort the dashboard runs interactively (bigger runs: `recovery-sim run`).
+MAX_INTERACTIVE_PEOPLE = 50_000
+#: Keys that design B takes from design A, so the two differ only in their design.
+SHARED_KEYS = ("population.size", "days")
+DEFAULT_SEED = 1
+
+
+def scenario_catalogue(user_dir: str | Path | None = None) -> dict[str, Path]:
+    """Scenario name -> file: the bundled scenarios, then the user's folder (if any).
+
+    Files come only from these two places; a browser can pick from the list but never name a
+    path.
+    """
+    catalogue = {path.stem: path for path in bundled_scenarios()}
+    if user_dir is None:
+        user_dir = os.environ.get(SCENARIOS_DIR_ENV) or None
+    if user_dir is not None:
+        folder = Path(user_dir)
+        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            name = path.stem if path.stem not in catalogue else f"{path.stem} ({folder.name})"
+            catalogue[name] = path
+    return catalogue
+
+
+@dataclass
+class Design:
+    """One running design: its scenario, model, drawing and recorded stories."""
+
+    label: str
+    scenario: Scenario
+    model: RecoveryCommunityModel
+    picture: network_view.NetworkPicture
+    recorder: StoryRecorder
+
+
+def release_model(model: mesa.Model) -> None:
+    """Let a finished model be garbage-collected (Mesa 3.3 keeps a class-level registry)."""
+    getattr(mesa.Agent, "_ids", {}).pop(model, None)
+
+
+def build_design(label: str, scenario: Scenario, seed: int) -> Design:
+    """A fresh model at day 0, its (cached) network picture and a story recorder."""
+    model = RecoveryCommunityModel(scenario, seed=seed)
+    model.datacollector.collect(model)  # day 0, so every chart starts where the program does
+    picture = network_view.compute_picture(model.edges, model.adjacency, model.people.kind, seed)
+    recorder = StoryRecorder(picture.rows)
+    recorder.record(model)
+    return Design(label, scenario, model, picture, recorder)
+
+
+class DashboardSession:
+    """Scenario choice, edits, seed, the running design(s) and the message to show."""
+
+    def __init__(self, catalogue: dict[str, Path] | None = None, seed: int = DEFAULT_SEED):
+        self.lock = threading.RLock()
+        self.catalogue = catalogue if catalogue is not None else scenario_catalogue()
+        names = list(self.catalogue)
+        self.scenario_name = (
+            "community_peer_mentoring" if "community_peer_mentoring" in names else names[0]
+        )
+        self.compare_name: str | None = None
+        self.overrides: dict[str, Any] = {}
+        self.seed = seed
+        self.error: str | None = None
+        self.designs: list[Design] = []
+        self.rebuild()
+
+    # --- scenario and edits ---------------------------------------------------------------
+
+    def load(self, name: str, overrides: dict[str, Any]) -> Scenario:
+        """The named scenario with edits applied; ScenarioError if a value is not allowed."""
+        scenario = load_scenario(self.catalogue[name], overrides)
+        if scenario.population.size > MAX_INTERACTIVE_PEOPLE:
+            raise ScenarioError(
+                "dashboard",
+                "population.size",
+                scenario.population.size,
+                problem="is more people than the dashboard runs interactively",
+                allowed=f"at most {MAX_INTERACTIVE_PEOPLE:,} here; run larger populations "
+                "with `recovery-sim run`",
+            )
+        return scenario
+
+    @property
+    def scenario(self) -> Scenario:
+        """Design A's scenario, as it runs now."""
+        return self.designs[0].scenario
+
+    def value(self, key: str) -> Any:
+        """The current value of a dotted key in design A."""
+        value: Any = self.scenario
+        for part in key.split("."):
+            value = getattr(value, part)
+        return value
+
+    def set_value(self, key: str, value: Any) -> bool:
+        """Edit one value and rebuild; on a bad value keep the model and set `error`."""
+        return self._try({**self.overrides, key: value}, self.scenario_name, self.compare_name)
+
+    def select_scenario(self, name: str) -> bool:
+        """Switch design A to another scenario file (edits are dropped, the seed is kept)."""
+        return self._try({}, name, self.compare_name)
+
+    def select_compare(self, name: str | None) -> bool:
+        """Run design B (another scenario, same seed and population) beside A, or stop."""
+        return self._try(self.overrides, self.scenario_name, name)
+
+    def set_seed(self, seed: int) -> bool:
+        """Change the seed and rebuild."""
+        old = self.seed
+        self.seed = int(seed)
+        if not self._try(self.overrides, self.scenario_name, self.compare_name):
+            self.seed = old
+            return False
+        return True
+
+    def _try(self, overrides: dict[str, Any], name: str, compare: str | None) -> bool:
+        try:
+            self._build(overrides, name, compare)
+        except ScenarioError as exc:
+            self.error = str(exc)
+            return False
+        self.error = None
+        return True
+
+    # --- running --------------------------------------------------------------------------
+
+    def rebuild(self) -> None:
+        """Reset: both designs back to day 0 with the current scenario, edits and seed."""
+        self._build(self.overrides, self.scenario_name, self.compare_name)
+
+    def _build(self, overrides: dict[str, Any], name: str, compare: str | None) -> None:
+        scenario_a = self.load(name, overrides)
+        designs = [build_design(name, scenario_a, self.seed)]
+        if compare is not None:
+            shared = {key: _get(scenario_a, key) for key in SHARED_KEYS}
+            designs.append(build_design(compare, self.load(compare, shared), self.seed))
+        with self.lock:
+            old, self.designs = self.designs, designs
+            self.overrides, self.scenario_name, self.compare_name = overrides, name, compare
+        for design in old:
+            release_model(design.model)
+
+    def step(self, days: int = 1) -> int:
+        """Advance every design by `days` days (not past the scenario's end); returns the day."""
+        with self.lock:
+            for design in self.designs:
+                for _ in range(days):
+                    if not design.model.running:
+                        break
+                    design.model.step()
+                    design.recorder.record(design.model)
+            return self.day
+
+    @property
+    def day(self) -> int:
+        """Design A's day."""
+        return self.designs[0].model.day
+
+    @property
+    def running(self) -> bool:
+        """False once design A has reached its last day."""
+        return bool(self.designs[0].model.running)
+
+    def close(self) -> None:
+        """Free the models (the page was closed)."""
+        with self.lock:
+            for design in self.designs:
+                release_model(design.model)
+            self.designs = self.designs[:1]
+
+    # --- what the views read --------------------------------------------------------------
+
+    def run_views(self) -> list[charts.RunView]:
+        """Chart data of every design, labelled A and B when there are two."""
+        with self.lock:
+            compare = len(self.designs) > 1
+            return [
+                charts.run_view(f"{'AB'[i]}: {d.label}" if compare else d.label, d.model)
+                for i, d in enumerate(self.designs)
+            ]
+
+    def network_state(
+        self, index: int = 0
+    ) -> tuple[network_view.NetworkPicture, np.ndarray, np.ndarray]:
+        """(picture, categories of the drawn people, today's ties between them)."""
+        with self.lock:
+            design = self.designs[index]
+            picture = design.picture
+            cats = network_view.categories(design.model.people, picture.rows)
+            return picture, cats, picture.local_edges(design.model.edges)
+
+    def story_people(self) -> dict[int, str]:
+        """Row -> label for the people whose story is recorded (participants, then mentors)."""
+        from simulation.dashboard.story import describe_person
+
+        with self.lock:
+            design = self.designs[0]
+            people = design.model.people
+            rows = design.recorder.rows
+            ordered = [r for r in rows if people.kind[r] == PARTICIPANT]
+            ordered += [r for r in rows if people.kind[r] == MENTOR]
+            return {int(r): describe_person(people, int(r)) for r in ordered}
+
+    def timeline(self, row: int):
+        """The recorded timeline of one person in design A."""
+        with self.lock:
+            return self.designs[0].recorder.timeline(row)
+
+    # --- downloads ------------------------------------------------------------------------
+
+    def scenario_yaml(self) -> str:
+        """Design A's scenario, edits included, as a YAML file that `recovery-sim run` reads."""
+        return scenario_yaml(self.scenario)
+
+    def daily_csv(self) -> str:
+        """The daily series of every design so far, one row per design and day."""
+        views = self.run_views()
+        names = sorted(set().union(*(v.series for v in views)) - {"day"})
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["design", "seed", "day", *names])
+        for view in views:
+            for i, day in enumerate(view.days):
+                writer.writerow(
+                    [view.label, self.seed, int(day)]
+                    + [_csv_value(view.series.get(n), i) for n in names]
+                )
+        return out.getvalue()
+
+
+def _get(scenario: Scenario, key: str) -> Any:
+    value: Any = scenario
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _csv_value(values: np.ndarray | None, i: int) -> str:
+    if values is None or i >= len(values):
+        return ""
+    value = float(values[i])
+    return str(int(value)) if value.is_integer() else f"{value:.6g}"

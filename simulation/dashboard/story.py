@@ -1,0 +1,214 @@
+"""A person's story: what happened to one person, day by day, from snapshots of their row.
+
+The model keeps only today's state, so the dashboard records a small daily snapshot of the
+people it draws (a few hundred rows): state, self-efficacy, mentor, recovery ties and the event
+counters. A person's timeline is read back from those snapshots; events (lapses, relapses, new
+attempts, mentor changes) are the days a counter moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import solara
+from matplotlib.figure import Figure
+
+from simulation.dashboard.charts import png
+from simulation.params import AGE_GROUPS, SUBSTANCES
+from simulation.population import (
+    DECEASED,
+    KIND_NAMES,
+    LAPSED,
+    MENTOR,
+    NEVER,
+    PARTICIPANT,
+    RECOVERING,
+    STATUS_NAMES,
+    USING,
+)
+
+_STATUS_COLOURS = {
+    RECOVERING: "#2a9d8f",
+    LAPSED: "#e9a23b",
+    USING: "#d1495b",
+    DECEASED: "#111111",
+}
+_STATUS_WORDS = {RECOVERING: "in recovery", LAPSED: "lapsed", USING: "relapsed", DECEASED: "died"}
+_FIELDS = ("status", "self_efficacy", "mentor", "recovery_ties", "attempts", "lapses", "relapses")
+
+
+@dataclass
+class StoryRecorder:
+    """Daily snapshots of the tracked rows (the people drawn in the network view)."""
+
+    rows: np.ndarray
+    days: list[int] = field(default_factory=list)
+    snapshots: dict[str, list[np.ndarray]] = field(
+        default_factory=lambda: {name: [] for name in _FIELDS}
+    )
+
+    def record(self, model) -> None:
+        """Append today's snapshot of the tracked rows."""
+        people, rows = model.people, self.rows
+        in_program = (people.kind == PARTICIPANT) | (people.kind == MENTOR)
+        recovering = (in_program & (people.status == RECOVERING)).astype(np.int32)
+        ties = model.adjacency[rows] @ recovering if len(rows) else np.zeros(0)
+        snap = self.snapshots
+        snap["status"].append(people.status[rows].copy())
+        snap["self_efficacy"].append(people.self_efficacy[rows].astype(np.float32))
+        snap["mentor"].append(people.mentor[rows].copy())
+        snap["recovery_ties"].append(np.asarray(ties, dtype=np.int32))
+        snap["attempts"].append(people.recovery_attempts[rows].copy())
+        snap["lapses"].append(people.lapses[rows].copy())
+        snap["relapses"].append(people.relapses[rows].copy())
+        self.days.append(model.day)
+
+    def tracks(self, row: int) -> bool:
+        """True if the person's snapshots are recorded."""
+        return bool(np.any(self.rows == row))
+
+    def timeline(self, row: int) -> Timeline:
+        """One tracked person's series and events."""
+        (index,) = np.flatnonzero(self.rows == row)
+        series = {
+            name: np.array([s[index] for s in snaps]) for name, snaps in self.snapshots.items()
+        }
+        return Timeline(row=row, days=np.array(self.days), **series)
+
+
+@dataclass
+class Timeline:
+    """One person's recorded days."""
+
+    row: int
+    days: np.ndarray
+    status: np.ndarray
+    self_efficacy: np.ndarray
+    mentor: np.ndarray
+    recovery_ties: np.ndarray
+    attempts: np.ndarray
+    lapses: np.ndarray
+    relapses: np.ndarray
+
+    def events(self) -> list[tuple[int, str]]:
+        """(day, what happened), in order, in plain words."""
+        found: list[tuple[int, str]] = []
+        for i in range(1, len(self.days)):
+            day = int(self.days[i])
+            if self.lapses[i] > self.lapses[i - 1]:
+                found.append((day, "lapse"))
+            if self.relapses[i] > self.relapses[i - 1]:
+                found.append((day, "relapse"))
+            if self.attempts[i] > self.attempts[i - 1]:
+                found.append((day, "new recovery attempt"))
+            before, after = int(self.mentor[i - 1]), int(self.mentor[i])
+            if before != after:
+                if before == NEVER:
+                    found.append((day, f"matched with mentor #{after}"))
+                elif after == NEVER:
+                    found.append((day, f"mentor #{before} gone"))
+                else:
+                    found.append((day, f"new mentor #{after}"))
+            if self.status[i] == DECEASED and self.status[i - 1] != DECEASED:
+                found.append((day, "died"))
+        return found
+
+
+def describe_person(people, row: int) -> str:
+    """A short label that does not change over a run: number, kind, substance, age group."""
+    kind = KIND_NAMES[people.kind[row]].replace("_", " ")
+    return (
+        f"#{row} {kind}, {SUBSTANCES[people.substance[row]]}, "
+        f"{AGE_GROUPS[people.age_group[row]].replace('_', ' ')}"
+    )
+
+
+def status_today(timeline: Timeline) -> str:
+    """The person's state on the last recorded day, in words."""
+    return STATUS_NAMES[int(timeline.status[-1])].replace("_", " ")
+
+
+def story_figure(timeline: Timeline, title: str = "") -> Figure:
+    """The person's days: a coloured state band with events, then self-efficacy and ties."""
+    fig = Figure(figsize=(7.4, 3.2), dpi=80)
+    fig.subplots_adjust(left=0.08, right=0.92, top=0.9, bottom=0.12, hspace=0.15)
+    band, lines = fig.subplots(2, 1, sharex=True, height_ratios=(1, 2))
+    days = timeline.days
+    if title:
+        band.set_title(title, fontsize=9)
+    # State band: one bar per run of days in the same state.
+    start = 0
+    for i in range(1, len(days) + 1):
+        if i == len(days) or timeline.status[i] != timeline.status[start]:
+            code = int(timeline.status[start])
+            band.broken_barh(
+                [(days[start] - 0.5, days[i - 1] - days[start] + 1)],
+                (0, 1),
+                color=_STATUS_COLOURS.get(code, "#c8c8c8"),
+            )
+            start = i
+    band.set_yticks([])
+    band.set_ylim(0, 2.2)
+    for i, (day, what) in enumerate(timeline.events()[-12:]):  # the latest, so labels fit
+        band.axvline(day, ymax=0.9, color="#333", linewidth=0.6)
+        band.text(day, 1.1 + 0.45 * (i % 2), " " + what, fontsize=6, ha="left", va="bottom")
+    handles = [
+        band.bar(0, 0, color=colour, label=_STATUS_WORDS[code])
+        for code, colour in _STATUS_COLOURS.items()
+    ]
+    band.legend(
+        handles=handles,
+        fontsize=6,
+        ncols=4,
+        loc="lower right",
+        bbox_to_anchor=(1, 1.0),
+        frameon=False,
+    )
+    lines.plot(days, timeline.self_efficacy, color="#1f5fa8", label="self-efficacy (0-1)")
+    lines.set_ylim(0, 1)
+    lines.set_ylabel("self-efficacy", fontsize=7)
+    lines.tick_params(labelsize=7)
+    ties = lines.twinx()
+    ties.step(days, timeline.recovery_ties, color="#2a9d8f", where="post", label="recovery ties")
+    ties.set_ylabel("ties in recovery", fontsize=7)
+    ties.tick_params(labelsize=7)
+    ties.set_ylim(bottom=0)
+    lines.set_xlabel("day", fontsize=7)
+    lines.legend(
+        handles=[*lines.get_lines(), *ties.get_lines()], fontsize=7, loc="lower left", ncols=2
+    )
+    return fig
+
+
+@solara.component
+def StoryView(session, version: solara.Reactive[int], person: solara.Reactive[int | None]):  # noqa: N802 - Solara components are CamelCase
+    """Pick a person (from the people drawn in the network) and see their days so far."""
+    tick = version.value
+    people = solara.use_memo(session.story_people, [id(session.designs[0])])
+    by_label = {label: row for row, label in people.items()}
+    row = person.value if person.value in people else None
+
+    def draw() -> tuple[bytes | None, list[tuple[int, str]], str]:
+        if row is None:
+            return None, [], ""
+        timeline = session.timeline(row)
+        return png(story_figure(timeline, people[row])), timeline.events(), status_today(timeline)
+
+    image, events, today = solara.use_memo(draw, [tick, id(session.designs[0]), row])
+    with solara.Card("A person's story", classes=["rs-story"]):
+        solara.Select(
+            label="Person (from the people drawn in the network)",
+            values=list(by_label),
+            value=people.get(row) if row is not None else None,
+            on_value=lambda label: person.set(by_label.get(label)),
+        )
+        if image is None:
+            solara.Text(
+                "Pick a person to see their recovery attempts, lapses, relapses, "
+                "mentor changes, recovery ties and self-efficacy day by day."
+            )
+            return
+        solara.Image(image, format="png", width="100%")
+        words = "; ".join(f"day {day}: {what}" for day, what in events) or "no events yet"
+        solara.Text(f"Today: {today}. {words}.", style={"font-size": "0.85em"})

@@ -1,0 +1,177 @@
+"""Analysing a results folder: per-point summaries, main effects and sensitivity indices.
+
+- Per design point and metric: the number of finished runs, their mean and a 95% t-interval.
+- Main effects per factor: the mean of a metric at each level (factorial, or a factor given
+  as levels) or in each of up to eight quantile bins (a sampled range), with its interval.
+- Sobol indices (first order S1, total ST; SALib.analyze.sobol) for a Sobol design and Morris
+  elementary effects (mu*, sigma; SALib.analyze.morris) for a Morris design, per base scenario
+  and metric, from each point's mean over its replicates. They need every point of the design
+  to have a finished run; otherwise the reason is given instead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from SALib.analyze import morris as morris_analyze
+from SALib.analyze import sobol as sobol_analyze
+from scipy import stats
+
+from simulation.errors import ExperimentError
+from simulation.experiments.designs import design_seed
+from simulation.experiments.results import DESIGN, MANIFEST, RUNS
+
+MAX_BINS = 8
+
+
+@dataclass
+class Results:
+    """A results folder read back: manifest, design points and the finished runs."""
+
+    folder: Path
+    manifest: dict
+    points: pd.DataFrame
+    runs: pd.DataFrame  # status == "ok" only
+    failed: int
+    factors: list[dict]
+    metrics: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def factor_keys(self) -> list[str]:
+        return [f["key"] for f in self.factors]
+
+
+def load_results(folder: str | Path) -> Results:
+    """Read a results folder written by `recovery-sim experiment`."""
+    folder = Path(folder)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.exists():
+        raise ExperimentError(
+            str(folder),
+            "",
+            problem="is not an experiment results folder (no manifest.json)",
+            allowed="the --out folder of `recovery-sim experiment`",
+        )
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    points = pd.read_parquet(folder / DESIGN)
+    parts = list((folder / RUNS).glob("*.parquet")) if (folder / RUNS).is_dir() else []
+    if not parts:
+        raise ExperimentError(str(folder), "", problem="holds no finished runs yet")
+    runs = pd.read_parquet(folder / RUNS)
+    ok = runs["status"] == "ok"
+    metrics = [m for m in manifest["metrics"] if m in runs and runs.loc[ok, m].notna().any()]
+    return Results(
+        folder,
+        manifest,
+        points,
+        runs[ok].sort_values("run_id").reset_index(drop=True),
+        int((~ok).sum()),
+        manifest["design"]["factors"],
+        metrics,
+    )
+
+
+def interval(group: pd.core.groupby.SeriesGroupBy) -> pd.DataFrame:
+    """n, mean and 95% t-interval of each group (interval empty for fewer than 2 values)."""
+    table = group.agg(["count", "mean", "std"]).rename(columns={"count": "n"})
+    n = table["n"].to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * table["std"] / np.sqrt(n)
+    half = half.where(table["n"] >= 2)
+    table["ci_low"], table["ci_high"] = table["mean"] - half, table["mean"] + half
+    return table.drop(columns="std")
+
+
+def point_summary(results: Results) -> pd.DataFrame:
+    """One row per design point and metric: n, mean, 95% interval, with the factor values."""
+    frames = []
+    for metric in results.metrics:
+        table = interval(results.runs.groupby("point_id")[metric]).reset_index()
+        table.insert(1, "metric", metric)
+        frames.append(table)
+    summary = pd.concat(frames, ignore_index=True)
+    columns = ["point_id", "scenario", *results.factor_keys]
+    return results.points[columns].merge(summary, on="point_id").sort_values(
+        ["metric", "point_id"], kind="stable", ignore_index=True
+    )
+
+
+def main_effects(results: Results) -> pd.DataFrame:
+    """Mean and interval of each metric across each factor's levels (or value bins)."""
+    runs, frames = results.runs, []
+    for factor in results.factors:
+        key = factor["key"]
+        if factor["levels"] is not None:
+            position = runs[key].map({v: i for i, v in enumerate(factor["levels"])})
+            label = runs[key].astype(str)
+        else:
+            bins = min(MAX_BINS, runs[key].nunique())
+            position = pd.qcut(runs[key], bins, labels=False, duplicates="drop")
+            label = position.map(runs.groupby(position)[key].mean())
+        for metric in results.metrics:
+            grouped = runs[metric].groupby([runs["scenario"], position, label])
+            table = interval(grouped).reset_index()
+            table.columns = ["scenario", "position", "level", *table.columns[3:]]
+            table.insert(0, "factor", key)
+            table.insert(1, "metric", metric)
+            frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def sensitivity(results: Results) -> pd.DataFrame:
+    """Sobol or Morris indices per scenario, metric and factor (empty for other designs)."""
+    design = results.manifest["design"]
+    kind = design["kind"]
+    columns = ["scenario", "metric", "method", "factor", "index", "value", "conf"]
+    if kind not in ("sobol", "morris"):
+        results.notes.append(f"no sensitivity indices: a {kind} design does not support them")
+        return pd.DataFrame(columns=columns)
+    spec = results.manifest["experiment"]["resolved"]
+    problem = design["salib_problem"]
+    seed = design_seed(spec["seed"])
+    rows = []
+    means = results.runs.groupby("point_id")[results.metrics].mean()
+    for scenario, points in results.points.groupby("scenario", sort=False):
+        points = points.sort_values("design_row")
+        missing = ~points["point_id"].isin(means.index)
+        if missing.any():
+            results.notes.append(
+                f"{scenario}: no {kind} indices yet; {int(missing.sum())} of {len(points)} "
+                "design points have no finished run (run the rest with --resume)"
+            )
+            continue
+        for metric in results.metrics:
+            y = means.loc[points["point_id"], metric].to_numpy(dtype=float)
+            if not np.isfinite(y).all():
+                results.notes.append(f"{scenario}: {metric} is missing at some points; skipped")
+                continue
+            if kind == "sobol":
+                found = sobol_analyze.analyze(
+                    problem, y, calc_second_order=spec["design"]["second_order"], seed=seed
+                )
+                pairs = (("S1", "S1_conf"), ("ST", "ST_conf"))
+            else:
+                x = points[[f"sample:{k}" for k in problem["names"]]].to_numpy(dtype=float)
+                found = morris_analyze.analyze(
+                    problem, x, y, num_levels=spec["design"]["levels"], seed=seed
+                )
+                pairs = (("mu_star", "mu_star_conf"), ("sigma", None), ("mu", None))
+            for i, name in enumerate(problem["names"]):
+                for index, conf in pairs:
+                    rows.append(
+                        (
+                            scenario,
+                            metric,
+                            kind,
+                            name,
+                            index,
+                            float(found[index][i]),
+                            float(found[conf][i]) if conf else np.nan,
+                        )
+                    )
+    return pd.DataFrame(rows, columns=columns)

@@ -1,0 +1,235 @@
+"""The results folder of an experiment: Parquet datasets written batch by batch, and a manifest.
+
+    <out>/manifest.json      experiment content and hash, package versions, sessions, counts
+    <out>/experiment.yaml    the experiment file as it was run
+    <out>/design.parquet     one row per design point: point_id, scenario, factor values, samples
+    <out>/runs/part-*.parquet   one row per run: ids, seed, factor values, metrics, status, error
+    <out>/daily/part-*.parquet  (if kept) one row per run and day, keyed by run_id and day
+
+Each part file holds one finished batch and is written under a temporary dot-name, then renamed,
+so a crash or `kill -9` never leaves half a file; readers (pyarrow, pandas, polars, DuckDB with a
+`*.parquet` glob) skip dot-files. A batch's daily part is written before its runs part, so a run
+in `runs/` always has its daily rows; on resume, daily parts without a runs part are removed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+
+from simulation.errors import ExperimentError
+from simulation.experiments.plan import Plan
+from simulation.experiments.worker import BatchResult
+from simulation.io import write_atomic, write_json, write_parquet, write_text
+
+MANIFEST = "manifest.json"
+RUNS = "runs"
+DAILY = "daily"
+DESIGN = "design.parquet"
+PACKAGES = (
+    "recovery-sim",
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "pydantic",
+    "networkx",
+    "SALib",
+    "dask",
+    "distributed",
+)
+_ARROW_TYPES = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}
+
+
+def now() -> str:
+    """The current time, ISO 8601 with the UTC offset."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def package_versions() -> dict[str, str | None]:
+    """Installed versions of the packages a result depends on."""
+    found: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def runs_schema(plan: Plan) -> pa.Schema:
+    """The Arrow schema of the runs dataset: the same for every part file of an experiment."""
+    fields = [
+        ("run_id", pa.int64()),
+        ("point_id", pa.int64()),
+        ("replicate", pa.int64()),
+        ("seed", pa.int64()),
+        ("scenario", pa.string()),
+    ]
+    fields += [(f.key, _ARROW_TYPES.get(f.kind, pa.string())) for f in plan.experiment.factors]
+    fields += [(m, pa.float64()) for m in plan.experiment.spec.metrics]
+    fields += [("status", pa.string()), ("error", pa.string()), ("attempts", pa.int64())]
+    return pa.schema(fields)
+
+
+def read_column_table(folder: Path, columns: list[str]) -> pa.Table | None:
+    """Some columns of every part file in a dataset folder, or None if there is none."""
+    if not folder.is_dir() or not any(folder.glob("*.parquet")):
+        return None
+    return ds.dataset(folder, format="parquet").to_table(columns=columns)
+
+
+class ResultsStore:
+    """Writes an experiment's results folder and knows which runs are already in it."""
+
+    def __init__(self, root: Path, plan: Plan):
+        self.root = Path(root)
+        self.plan = plan
+        self.schema = runs_schema(plan)
+        self.session = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        self._sequence = 0
+        self.manifest: dict[str, Any] = {}
+
+    @classmethod
+    def open(cls, root: Path, plan: Plan, resume: bool) -> ResultsStore:
+        """Start a results folder, or reopen one to resume; refuse to mix experiments."""
+        store = cls(root, plan)
+        manifest_path = store.root / MANIFEST
+        if manifest_path.exists():
+            import json
+
+            store.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            if not resume:
+                raise ExperimentError(
+                    str(store.root),
+                    "",
+                    problem="already holds results of an experiment",
+                    allowed="--resume to continue them, or another --out folder",
+                )
+            recorded = store.manifest.get("experiment", {}).get("plan_sha256")
+            if recorded != plan.experiment.plan_hash:
+                raise ExperimentError(
+                    str(store.root),
+                    "",
+                    problem="holds results of a different experiment (its file, base scenarios "
+                    "or design changed since)",
+                    allowed="the same experiment file to resume, or another --out folder",
+                )
+            store.tidy()
+        else:
+            store.manifest = store.new_manifest()
+        if not (store.root / DESIGN).exists():
+            write_parquet(store.root / DESIGN, plan.point_table())
+        write_text(store.root / "experiment.yaml", plan.experiment.text)
+        return store
+
+    def new_manifest(self) -> dict[str, Any]:
+        exp, plan = self.plan.experiment, self.plan
+        return {
+            "experiment": {
+                "name": exp.spec.name,
+                "description": exp.spec.description,
+                "file": str(exp.path),
+                "sha256": exp.file_hash,
+                "plan_sha256": exp.plan_hash,
+                "content": exp.text,
+                "resolved": exp.spec.model_dump(),
+            },
+            "scenarios": {s.name: s.model_dump() for s in exp.scenarios},
+            "design": {
+                "kind": plan.design.kind,
+                "rows": len(plan.design),
+                "points": plan.points,
+                "replicates": plan.replicates,
+                "planned_runs": plan.total_runs,
+                "factors": [f.__dict__ for f in exp.factors],
+                "salib_problem": plan.design.problem,
+            },
+            "metrics": list(exp.spec.metrics),
+            "daily": exp.spec.daily,
+            "packages": package_versions(),
+            "platform": platform.platform(),
+            "command": " ".join(sys.argv),
+            "started": now(),
+            "finished": None,
+            "status": "running",
+            "sessions": [],
+            "counts": {},
+        }
+
+    def tidy(self) -> None:
+        """Remove what a killed session left: temporary files and daily parts without runs."""
+        for folder in (self.root / RUNS, self.root / DAILY):
+            for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
+                tmp.unlink(missing_ok=True)
+        if (self.root / DAILY).is_dir():
+            done = {p.name for p in (self.root / RUNS).glob("*.parquet")}
+            for part in (self.root / DAILY).glob("*.parquet"):
+                if part.name not in done:
+                    part.unlink()
+
+    def finished_run_ids(self) -> set[int]:
+        """run_ids already recorded (finished or failed for good)."""
+        table = read_column_table(self.root / RUNS, ["run_id"])
+        return set() if table is None else set(table.column("run_id").to_numpy().tolist())
+
+    def counts(self) -> dict[str, int]:
+        """How many runs are recorded, how many ok and failed, and how many are still to do."""
+        table = read_column_table(self.root / RUNS, ["run_id", "status"])
+        if table is None:
+            recorded = failed = unique = 0
+        else:
+            status = table.column("status").to_numpy(zero_copy_only=False)
+            recorded, failed = len(status), int((status == "failed").sum())
+            unique = len(np.unique(table.column("run_id").to_numpy()))
+        return {
+            "planned": self.plan.total_runs,
+            "recorded": recorded,
+            "ok": recorded - failed,
+            "failed": failed,
+            "remaining": self.plan.total_runs - unique,
+        }
+
+    def write(self, result: BatchResult) -> None:
+        """Write one finished batch: its daily part first (if any), then its runs part."""
+        self._sequence += 1
+        name = f"part-{self.session}-{self._sequence:06d}.parquet"
+        if result.daily is not None:
+            daily = pa.Table.from_pandas(result.daily, preserve_index=False)
+            write_atomic(self.root / DAILY / name, lambda tmp: pq.write_table(daily, tmp))
+        table = pa.Table.from_pylist(result.rows, schema=self.schema)
+        write_atomic(self.root / RUNS / name, lambda tmp: pq.write_table(table, tmp))
+
+    def start_session(self, executor: str, limit: int | None) -> None:
+        self.manifest["sessions"].append(
+            {"started": now(), "finished": None, "executor": executor, "limit": limit}
+        )
+        self.manifest["status"] = "running"
+        self.save_manifest()
+
+    def end_session(self, status: str, completed: int, failed: int, seconds: float) -> dict:
+        """Record how a session ended and the dataset's counts; return the counts."""
+        counts = self.counts()
+        session = self.manifest["sessions"][-1]
+        session.update(
+            finished=now(), status=status, completed=completed, failed=failed, seconds=seconds
+        )
+        self.manifest["counts"] = counts
+        self.manifest["finished"] = session["finished"]
+        self.manifest["status"] = "complete" if counts["remaining"] == 0 else status
+        self.save_manifest()
+        return counts
+
+    def save_manifest(self) -> None:
+        write_json(self.root / MANIFEST, self.manifest)

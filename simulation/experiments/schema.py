@@ -1,0 +1,416 @@
+"""Experiment files: what to vary, how to sample it, how often to repeat it, what to record.
+
+An experiment file is YAML validated by the pydantic models below; every problem — a missing
+file, bad YAML, an unknown key, a factor that is not a scenario parameter, a level the scenario
+schema rejects — becomes one `ExperimentError` naming the file, the key path, the value and
+what is allowed, exactly as scenario files do.
+
+    name: caseload_sweep
+    scenarios: [../scenarios/community_peer_mentoring.yaml]
+    set: {population.size: 1000}
+    factors:
+      mentoring.caseload_cap: [3, 5, 8]          # levels (shorthand)
+      mentoring.support_effect: {range: [0.2, 0.8]}
+    design: {kind: lhs, points: 200}
+    replicates: 5
+    seed: 1
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from simulation.errors import ExperimentError, ScenarioError
+from simulation.metrics import METRICS
+from simulation.scenario import check_key_path, load_scenario, scenario_from_dict
+from simulation.schema import Scenario, iter_parameters
+
+#: Scenario keys that describe a file rather than the model, so they cannot be varied.
+NOT_FACTORS = ("name", "description", "extends")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Factor(_Strict):
+    """One scenario parameter to vary: a list of levels, or a range to sample from."""
+
+    levels: list[Any] | None = Field(
+        None, min_length=1, description="a list of values the parameter takes"
+    )
+    range: tuple[float, float] | None = Field(
+        None, description="[low, high]: the interval sampled designs draw from"
+    )
+    scale: Literal["linear", "log"] = Field(
+        "linear", description="linear or log: how a range is sampled"
+    )
+
+    @model_validator(mode="after")
+    def _levels_or_range(self) -> Factor:
+        if (self.levels is None) == (self.range is None):
+            raise ValueError("give either levels or range, not both or neither")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError("a range needs low < high")
+        if self.scale == "log" and (self.range is None or self.range[0] <= 0):
+            raise ValueError("a log scale needs a range with low > 0")
+        return self
+
+
+class FactorialDesign(_Strict):
+    """Every combination of every factor's levels."""
+
+    kind: Literal["factorial"] = "factorial"
+
+
+class LatinHypercubeDesign(_Strict):
+    """`points` points spread over the factor ranges (scipy.stats.qmc.LatinHypercube)."""
+
+    kind: Literal["lhs"] = "lhs"
+    points: int = Field(ge=2, le=10_000_000, description="a whole number of design points >= 2")
+
+
+class SobolDesign(_Strict):
+    """Saltelli's scheme for Sobol indices (SALib): base_samples x (factors + 2) points."""
+
+    kind: Literal["sobol"] = "sobol"
+    base_samples: int = Field(ge=2, le=1_048_576, description="a power of two >= 2")
+    second_order: bool = Field(False, description="true to estimate pairwise interactions")
+
+    @field_validator("base_samples")
+    @classmethod
+    def _power_of_two(cls, value: int) -> int:
+        if value & (value - 1):
+            raise ValueError("Sobol sampling needs a power of two (e.g. 64, 128, 256)")
+        return value
+
+
+class MorrisDesign(_Strict):
+    """Morris elementary-effects screening (SALib): trajectories x (factors + 1) points."""
+
+    kind: Literal["morris"] = "morris"
+    trajectories: int = Field(ge=2, le=100_000, description="a whole number >= 2")
+    levels: int = Field(4, ge=2, le=64, description="grid levels per factor (even, e.g. 4)")
+
+
+Design = Annotated[
+    FactorialDesign | LatinHypercubeDesign | SobolDesign | MorrisDesign,
+    Field(discriminator="kind"),
+]
+DESIGN_KINDS = {"factorial": FactorialDesign, "lhs": LatinHypercubeDesign}
+DESIGN_KINDS |= {"sobol": SobolDesign, "morris": MorrisDesign}
+
+
+class Experiment(_Strict):
+    """A batch of runs: base scenarios, factors, a design, replicates, seed, what to record."""
+
+    name: str = Field(min_length=1, max_length=80, description="a short name (text)")
+    description: str = Field("", description="what the experiment asks, in plain words")
+    scenarios: list[str] = Field(
+        min_length=1, description="scenario file paths, relative to the experiment file"
+    )
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="dotted scenario keys fixed for every run"
+    )
+    factors: dict[str, Factor] = Field(
+        min_length=1, description="dotted scenario keys mapped to levels or {range: [lo, hi]}"
+    )
+    design: Design
+    replicates: int = Field(1, ge=1, le=100_000, description="a whole number >= 1")
+    seed: int = Field(0, ge=0, le=2**63 - 1, description="a whole number >= 0 (master seed)")
+    common_random_numbers: bool = Field(
+        False, description="true to give every design point the same seed per replicate"
+    )
+    metrics: list[str] = Field(default_factory=lambda: list(METRICS), min_length=1)
+    daily: bool = Field(False, description="true to keep every run's daily series")
+    out: str | None = Field(None, description="output folder (default: results/<name>)")
+
+    @field_validator("scenarios", mode="before")
+    @classmethod
+    def _one_scenario(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("factors", mode="before")
+    @classmethod
+    def _levels_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: {"levels": v} if isinstance(v, list) else v for k, v in value.items()}
+        return value
+
+    @field_validator("design", mode="before")
+    @classmethod
+    def _kind_shorthand(cls, value: Any) -> Any:
+        return {"kind": value} if isinstance(value, str) else value
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, value: list[str]) -> list[str]:
+        unknown = [m for m in value if m not in METRICS]
+        if unknown:
+            raise ValueError(f"unknown metric {unknown[0]!r}; known: {', '.join(METRICS)}")
+        return list(dict.fromkeys(value))
+
+    @model_validator(mode="after")
+    def _design_fits_factors(self) -> Experiment:
+        if self.design.kind == "factorial":
+            ranged = [k for k, f in self.factors.items() if f.range is not None]
+            if ranged:
+                raise ValueError(
+                    f"a factorial design needs levels for every factor; {ranged[0]} has a range"
+                )
+        return self
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """A validated factor: its dotted key, what kind of value it takes, levels or range."""
+
+    key: str
+    kind: str  # "int", "float", "bool" or "text"
+    levels: tuple[Any, ...] | None
+    low: float | None
+    high: float | None
+    scale: str
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    """An experiment file, checked against the scenario schema, with its base scenarios."""
+
+    spec: Experiment
+    path: Path
+    text: str
+    file_hash: str
+    scenarios: tuple[Scenario, ...]
+    factors: tuple[FactorSpec, ...]
+
+    @property
+    def plan_hash(self) -> str:
+        """Changes whenever anything that decides the runs changes (file or base scenarios)."""
+        plan = {
+            "experiment": self.spec.model_dump(exclude={"out", "description"}),
+            "scenarios": [s.model_dump() for s in self.scenarios],
+        }
+        return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode()).hexdigest()
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.spec.out or f"results/{self.spec.name}")
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read and validate an experiment file and the scenario files it names.
+
+    Example:
+        >>> exp = load_experiment("experiments/caseload_training.yaml")
+        >>> exp.spec.design.kind
+        'factorial'
+    """
+    path = Path(path)
+    source = str(path)
+    text = _read(path)
+    data = _parse(text, source)
+    data.setdefault("name", path.stem)
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, data, source) from None
+    for key in spec.set:
+        _check_key(key, "set", source)
+    scenarios = tuple(
+        _load_base(path, entry, i, spec.set, source) for i, entry in enumerate(spec.scenarios)
+    )
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise ExperimentError(
+            source, "scenarios", names, "scenario files with different names", "repeats a name"
+        )
+    factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return LoadedExperiment(spec, path, text, digest, scenarios, factors)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(
+            str(path), "", problem="does not exist", allowed="a path to a YAML experiment file"
+        ) from None
+    except OSError as exc:
+        raise ExperimentError(str(path), "", problem=f"cannot be read ({exc.strerror})") from None
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ExperimentError(source, "", problem=f"is not valid YAML{where}: {reason}") from None
+    if not isinstance(data, dict):
+        raise ExperimentError(
+            source,
+            "",
+            problem=f"holds a {type(data).__name__}, not a mapping",
+            allowed="a YAML mapping with scenarios, factors, design (see docs/experiments.md)",
+        )
+    return data
+
+
+def _allowed_keys(loc: tuple[str, ...], data: dict[str, Any]) -> str:
+    model: type[BaseModel] = Experiment
+    if loc[:1] == ("design",):
+        design = data.get("design")
+        kind = design.get("kind") if isinstance(design, dict) else design
+        model = DESIGN_KINDS.get(kind, FactorialDesign)
+    elif loc[:1] == ("factors",) and len(loc) > 2:
+        model = Factor
+    prefix = ".".join(loc[:-1])
+    where = f"under {prefix}" if prefix else "at the top level"
+    return f"keys {where}: " + ", ".join(model.model_fields)
+
+
+def _explain(exc: ValidationError, data: dict[str, Any], source: str) -> ExperimentError:
+    """The first pydantic error as an ExperimentError (file, key path, value, allowed)."""
+    error = exc.errors()[0]
+    loc = tuple(str(p) for p in error["loc"])
+    if loc[:1] == ("design",) and len(loc) > 1 and loc[1] in DESIGN_KINDS:
+        loc = loc[:1] + loc[2:]  # drop the union's tag
+    if (
+        loc[:1] == ("factors",)
+        and len(loc) > 2
+        and loc[2] in ("function-after[_levels_or_range()]",)
+    ):
+        loc = loc[:2]
+    key = ".".join(p for p in loc if not p.startswith("function-"))
+    if error["type"] == "extra_forbidden":
+        return ExperimentError(
+            source, key, problem="is not an experiment key", allowed=_allowed_keys(loc, data)
+        )
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return ExperimentError(
+            source, "design.kind", problem="is missing or unknown", allowed=", ".join(DESIGN_KINDS)
+        )
+    value: Any = data
+    for part in loc:
+        value = value.get(part) if isinstance(value, dict) else None
+    if error["type"] == "missing":
+        return ExperimentError(source, key, problem="is missing", allowed=_describe(loc, data))
+    message = error["msg"].removeprefix("Value error, ")
+    return ExperimentError(
+        source, key, value, problem=f"is not allowed ({message})", allowed=_describe(loc, data)
+    )
+
+
+def _describe(loc: tuple[str, ...], data: dict[str, Any]) -> str:
+    model: type[BaseModel] = Experiment
+    if loc[:1] == ("design",) and len(loc) > 1:
+        design = data.get("design")
+        model = DESIGN_KINDS.get(design.get("kind") if isinstance(design, dict) else design, model)
+    elif loc[:1] == ("factors",) and len(loc) > 2:
+        model = Factor
+    info = model.model_fields.get(loc[-1]) if loc else None
+    return (info.description or "") if info else ""
+
+
+def _check_key(key: str, section: str, source: str) -> list[str]:
+    parts = key.replace("__", ".").split(".")
+    try:
+        check_key_path(parts, source)
+    except ScenarioError as exc:
+        raise ExperimentError(
+            source, f"{section}.{exc.key}", problem=exc.problem, allowed=exc.allowed
+        ) from None
+    return parts
+
+
+def _load_base(
+    path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
+) -> Scenario:
+    scenario_path = Path(entry) if Path(entry).is_absolute() else path.parent / entry
+    if not scenario_path.exists():
+        raise ExperimentError(
+            source,
+            f"scenarios[{index}]",
+            entry,
+            problem=f"points to a missing file ({scenario_path})",
+            allowed="scenario file paths, relative to the experiment file or absolute",
+        )
+    try:
+        return load_scenario(scenario_path, overrides)
+    except ScenarioError as exc:
+        if exc.source == "--set" or exc.key in overrides:
+            raise ExperimentError(
+                source, f"set.{exc.key}", exc.value, exc.allowed, exc.problem
+            ) from None
+        raise
+
+
+_PARAMETERS = dict(iter_parameters())
+
+
+def value_kind(annotation: Any) -> str:
+    """'bool', 'int', 'float', 'text' or 'other' for a parameter's type annotation."""
+    if annotation is bool:
+        return "bool"
+    if annotation in (int, float):
+        return annotation.__name__
+    if annotation is str or typing.get_origin(annotation) is Literal:
+        return "text"
+    return "other"
+
+
+def _check_factor(key: str, factor: Factor, base: Scenario, source: str) -> FactorSpec:
+    where = f"factors.{key}"
+    parts = _check_key(key, "factors", source)
+    dotted = ".".join(parts)
+    if dotted not in _PARAMETERS:
+        children = [k.removeprefix(dotted + ".") for k in _PARAMETERS if k.startswith(dotted + ".")]
+        raise ExperimentError(
+            source, where, problem="is a section, not a parameter", allowed=", ".join(children)
+        )
+    kind = value_kind(_PARAMETERS[dotted].annotation)
+    if dotted in NOT_FACTORS or kind == "other":
+        raise ExperimentError(
+            source, where, problem="cannot be a factor", allowed="a number, choice or switch"
+        )
+    if factor.range is not None and kind not in ("int", "float"):
+        raise ExperimentError(
+            source,
+            where + ".range",
+            list(factor.range),
+            problem="needs a numeric parameter",
+            allowed=f"levels for this {kind} parameter",
+        )
+    if factor.range is not None:
+        low, high = (_checked(dotted, v, base, f"{where}.range", source) for v in factor.range)
+        return FactorSpec(dotted, kind, None, float(low), float(high), factor.scale)
+    levels = tuple(
+        _checked(dotted, v, base, f"{where}.levels[{i}]", source)
+        for i, v in enumerate(factor.levels or ())
+    )
+    if len(set(map(repr, levels))) < len(levels):
+        raise ExperimentError(source, where + ".levels", list(levels), problem="repeats a level")
+    return FactorSpec(dotted, kind, levels, None, None, factor.scale)
+
+
+def _checked(key: str, value: Any, base: Scenario, where: str, source: str) -> Any:
+    """The value as the scenario schema stores it, or an error saying what is allowed."""
+    try:
+        scenario = scenario_from_dict(base.model_dump(), {key: value}, source)
+    except ScenarioError as exc:
+        raise ExperimentError(source, where, value, exc.allowed, exc.problem) from None
+    result: Any = scenario
+    for part in key.split("."):
+        result = getattr(result, part)
+    return result

@@ -1,0 +1,105 @@
+"""The network reconstructs itself: ties to people who use fade, recovery ties form.
+
+Once a week, a participant in recovery drops each tie to someone using with a probability (the
+"reconstruction of social dynamics" the source describes; Litt et al. 2009, 2015: network support
+raised the share of non-drinkers in the network). New recovery ties come from meetings (see
+`meetings.new_ties`) and from mentors introducing mentees to people in recovery they know
+(triadic closure).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.params import Section, parameter
+from simulation.population import (
+    LAPSED,
+    MENTOR,
+    NEVER,
+    PARTICIPANT,
+    RECOVERING,
+    USING,
+    PopulationState,
+)
+
+
+class TieDynamicsParams(Section):
+    """How ties change."""
+
+    enabled: bool = parameter(
+        True,
+        unit="switch",
+        source="scenario design",
+        description="whether ties change over time",
+    )
+    using_tie_dissolution_per_week: float = parameter(
+        0.02,
+        unit="probability per week",
+        source="assumption; Litt et al. 2015 (networks change slowly)",
+        description="weekly chance that a person in recovery drops a tie to someone using",
+        ge=0.0,
+        le=1.0,
+    )
+    mentor_introduction_per_week: float = parameter(
+        0.05,
+        unit="probability per week",
+        source="assumption (triadic closure through the mentor)",
+        description="weekly chance a mentee is introduced to someone in recovery the mentor knows",
+        ge=0.0,
+        le=1.0,
+    )
+    recovery_contagion: float = parameter(
+        0.15,
+        unit="rate increase per recovery contact",
+        source="assumption; Rosenquist et al. 2010 (spread along ties)",
+        description="relative increase in the new-attempt rate per contact in recovery",
+        ge=0.0,
+        le=5.0,
+    )
+
+
+def dissolve_using_ties(
+    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, draws: np.ndarray
+) -> np.ndarray:
+    """Edges kept after people in recovery drop some ties to people using; `draws` per edge."""
+    if len(edges) == 0:
+        return edges
+    status, kind = people.status, people.kind
+    in_recovery = np.isin(kind, (PARTICIPANT, MENTOR)) & (status == RECOVERING)
+    using = (status == USING) | (status == LAPSED)
+    a, b = edges[:, 0], edges[:, 1]
+    mixed = (in_recovery[a] & using[b]) | (in_recovery[b] & using[a])
+    drop = mixed & (draws < params.using_tie_dissolution_per_week)
+    return edges[~drop]
+
+
+def mentor_introductions(
+    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, rng: np.random.Generator
+) -> np.ndarray:
+    """New (mentee, contact) ties: a mentor's contacts in recovery, introduced to a mentee."""
+    mentees = np.flatnonzero(
+        (people.mentor != NEVER) & (rng.random(people.size) < params.mentor_introduction_per_week)
+    )
+    if len(mentees) == 0 or len(edges) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    both = np.concatenate([edges, edges[:, ::-1]])
+    order = np.argsort(both[:, 0], kind="stable")
+    both = both[order]
+    starts = np.searchsorted(both[:, 0], people.mentor[mentees], side="left")
+    ends = np.searchsorted(both[:, 0], people.mentor[mentees], side="right")
+    has_contacts = ends > starts
+    mentees, starts, ends = mentees[has_contacts], starts[has_contacts], ends[has_contacts]
+    picks = both[starts + (rng.random(len(starts)) * (ends - starts)).astype(np.int64), 1]
+    ok = (picks != mentees) & (people.status[picks] == RECOVERING)
+    return np.column_stack([mentees[ok], picks[ok]])
+
+
+def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
+    """Edges with new ties added (duplicates and self-ties dropped), as (low, high) pairs."""
+    if len(new) == 0:
+        return edges
+    new = np.sort(new, axis=1)
+    new = new[new[:, 0] != new[:, 1]]
+    combined = np.concatenate([np.sort(edges, axis=1), new])
+    keys = np.unique(combined[:, 0] * n + combined[:, 1])  # 1-D keys: much faster than axis=0
+    return np.column_stack([keys // n, keys % n])
