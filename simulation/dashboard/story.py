@@ -193,7 +193,7 @@ def StoryView(session, version: solara.Reactive[int], person: solara.Reactive[in
         if row is None:
             return None, [], ""
         timeline = session.timeline(row)
-        return png(story_figure(timeline, people[row])), timeline.events(), status_today(timeline)
+        return png(story_figure(timeline)), timeline.events(), status_today(timeline)
 
     image, events, today = solara.use_memo(draw, [tick, id(session.designs[0]), row])
     with solara.Card("A person's story", classes=["rs-story"]):
