@@ -112,3 +112,13 @@ def test_hazard_ratio_caps_using_contacts_and_rewards_recovery_ties():
     )
     ratio = network.hazard_ratio(exposure, params)
     assert ratio.tolist() == pytest.approx([1.0, 1.18**2, 1.18**5, math.exp(-0.5)])
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("n", [1, 2, 3, 5, 18])
+def test_build_graph_small_populations_with_many_ties(kind, n):
+    # mean_degree up to 100 is allowed, population.size down to 1: the graph must still build.
+    params = network.NetworkParams(kind=kind, mean_degree=100)
+    graph = network.build_graph(params, _groups(n), seed=1)
+    assert sorted(graph.nodes) == list(range(n))
+    assert nx.number_of_selfloops(graph) == 0
