@@ -91,7 +91,8 @@ class NetworkParams(Section):
 def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) -> nx.Graph:
     """A networkx graph on nodes 0..n-1 (node = population row), seeded."""
     n = len(cultural_group)
-    k = max(2, round(params.mean_degree))
+    # A small population cannot have more ties per person than it has other people.
+    k = min(max(2, round(params.mean_degree)), max(n - 1, 0))
     rng = np.random.default_rng(seed)
     if params.kind == "community_blocks":
         # Blocks are cultural groups: networkx numbers nodes block by block, so map them to rows.
@@ -110,7 +111,9 @@ def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) ->
         graph = nx.stochastic_block_model(sizes.tolist(), probs, seed=seed, sparse=True)
         rows = np.argsort(cultural_group, kind="stable")
         return nx.relabel_nodes(graph, dict(enumerate(rows.tolist())))
-    if params.kind == "watts_strogatz":
+    if n < 3:
+        graph = nx.complete_graph(n)
+    elif params.kind == "watts_strogatz":
         graph = nx.watts_strogatz_graph(n, k, params.rewire_probability, seed=seed)
     elif params.kind == "barabasi_albert":
         graph = nx.barabasi_albert_graph(n, max(1, k // 2), seed=seed)
