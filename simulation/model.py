@@ -142,8 +142,11 @@ class RecoveryCommunityModel(mesa.Model):
             self.costs["training"] = (
                 self.people.is_mentor.sum() * p.training.hours * p.costs.training_cost_per_hour
             )
-        joined = stigma.initial_enrolment(self.people, p.stigma, self.draws("enrolment"))
-        engagement.start(self.people, p.engagement, joined)
+        # Without mentors or meetings there is no program to enrol in (treatment as usual).
+        self.program_offered = p.mentoring.enabled or p.meetings.enabled
+        if self.program_offered:
+            joined = stigma.initial_enrolment(self.people, p.stigma, self.draws("enrolment"))
+            engagement.start(self.people, p.engagement, joined)
         self.events: dict[str, int] = {}
         self._summary: dict[str, float] = {}
         self._summary_day = -1
@@ -270,6 +273,8 @@ class RecoveryCommunityModel(mesa.Model):
     def _run_program(self, today: int) -> np.ndarray:
         """Enrolment, residence, mentors, contact, meetings and engagement; returns attendees."""
         people, p = self.people, self.scenario
+        if not self.program_offered:
+            return np.zeros(people.size, dtype=bool)
         joined = stigma.later_enrolment(people, p.stigma, self.draws("enrolment"))
         engagement.start(people, p.engagement, joined)
         engagement.start(
