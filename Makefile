@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m simulation.dashboard.assets
 	touch $(STAMP)
 
 demo: venv
@@ -21,6 +22,12 @@ demo: venv
 test: venv
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# The dashboard on http://127.0.0.1:8765 (PORT=8799 make dashboard for another port).
+PORT ?= 8765
+dashboard: venv
+	$(BIN)/python -m simulation.dashboard.assets
+	$(BIN)/recovery-sim dashboard --port $(PORT)
 
 bench: venv
 	$(BIN)/python benchmarks/bench_model.py
