@@ -15,9 +15,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m simulation.dashboard.assets
 	touch $(STAMP)
 
+# Treatment as usual against every flagship design whose file exists; about a minute on 2 cores.
+FLAGSHIPS := community_peer_mentoring residential_peer_mentoring digital_peer_platform hybrid_peer_mentoring
+DEMO_DESIGNS = $(wildcard $(addprefix scenarios/,$(addsuffix .yaml,$(FLAGSHIPS))))
+
 demo: venv
-	$(BIN)/recovery-sim run scenarios/treatment_as_usual.yaml --replicates 4 --seed 1 --out results/demo/treatment_as_usual
-	$(BIN)/recovery-sim run scenarios/community_peer_mentoring.yaml --replicates 4 --seed 1 --out results/demo/community_peer_mentoring
+	$(BIN)/recovery-sim compare scenarios/treatment_as_usual.yaml $(DEMO_DESIGNS) \
+		--replicates 8 --population 1000 --seed 1 --out results/demo --report
+	@echo "Planners' report: $(CURDIR)/results/demo/report.html"
 
 test: venv
 	$(BIN)/ruff check .

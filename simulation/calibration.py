@@ -370,7 +370,7 @@ def expand(
     for p, v in zip(params, x, strict=True):
         for key in p.keys:
             value = start[key] * v if p.scale else v
-            values[key] = min(value, 1.0) if key.endswith("probability") else value
+            values[key] = float(min(value, 1.0) if key.endswith("probability") else value)
     return values
 
 
@@ -522,7 +522,10 @@ def calibrate(
             budget = max(len(block) + 2, round(trials * len(block) / dims))
             values = fit_block(fit, block, measurable, values, start, budget)
     keys = schema_keys()
-    anchors = {a.id: a for a in ANCHORS if a.parameter in keys and set(a.design) <= keys}
+    listed = {e["id"] for e in data.get("program_effects", []) if "lever" in e}
+    anchors = {
+        a.id: a for a in ANCHORS if a.id in listed and a.parameter in keys and set(a.design) <= keys
+    }
     for anchor in anchors.values():
         if trials > 0:
             values[anchor.parameter] = fit_anchor(fit, anchor, values, max(4, trials // 4))
