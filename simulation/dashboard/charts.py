@@ -86,73 +86,196 @@ def _difference(a: RunView, b: RunView, name: str) -> tuple[np.ndarray, np.ndarr
     return xa[:n], yb[:n] - ya[:n]
 
 
-def charts_figure(runs: list[RunView]) -> Figure:
-    """One figure: a panel per series; with two runs, both on the same axes plus B - A.
+def _nice_horizon(day: int) -> int:
+    """The x-axis end: grows in steps (30, 60, 120, 180, 365, then whole years)."""
+    for horizon in (30, 60, 120, 180, 365):
+        if day <= horizon:
+            return horizon
+    return 365 * -(-day // 365)
 
-    The horizontal axis of every panel is the day of the program.
-    """
-    titles = panels(runs)
+
+def _nice_range(values: list[np.ndarray]) -> tuple[float, float]:
+    """Y limits rounded out to a coarse step, so they change only now and then."""
+    data = [v[np.isfinite(v)] for v in values if len(v)]
+    data = [v for v in data if len(v)]
+    if not data:
+        return 0.0, 1.0
+    low = min(float(v.min()) for v in data)
+    high = max(float(v.max()) for v in data)
+    span = max(high - low, abs(high) * 0.1, 1e-3)
+    step = 10 ** np.floor(np.log10(span)) / 2
+    return float(np.floor(low / step) * step), float(np.ceil(high / step) * step + step / 2)
+
+
+def _panel_lines(runs: list[RunView]) -> list[tuple[str, list[tuple[str, str, str, tuple]]]]:
+    """Every panel's lines: (title, [(label, colour, style, (x, y))])."""
     compare = len(runs) == 2
+    titles = panels(runs)
     if compare:
         titles += [
             ("Difference B - A: people in recovery", ["diff:in_recovery"]),
             ("Difference B - A: lapse-free share", ["diff:lapse_free_km"]),
         ]
-    cols = 2
-    rows = (len(titles) + cols - 1) // cols
-    height = 2.05 * rows
-    fig = Figure(figsize=(7.4, height), dpi=80)
-    # A fixed layout: constrained layout would double the time a redraw takes.
-    fig.subplots_adjust(
-        left=0.07,
-        right=0.98,
-        bottom=0.3 / height,
-        top=1 - 0.3 / height,
-        wspace=0.18,
-        hspace=0.75 / 2.05 * 1.0,
-    )
-    axes = fig.subplots(rows, cols, squeeze=False).ravel()
     styles = ("-", ":")
-    for ax, (title, names) in zip(axes, titles, strict=False):
-        ax.set_title(title, fontsize=9)
-        ax.tick_params(labelsize=7)
-        ax.grid(alpha=0.3)
-        for name in names:
+    drawn = []
+    for title, names in titles:
+        lines = []
+        for index, name in enumerate(names):
             if name.startswith("diff:"):
-                x, y = _difference(runs[0], runs[1], name.removeprefix("diff:"))
-                ax.axhline(0, color="#888", linewidth=0.8)
-                ax.plot(x, y, color="#333", linewidth=1.3, label="B - A")
+                lines.append(
+                    ("B - A", "#333333", "-", _difference(*runs, name.removeprefix("diff:")))
+                )
                 continue
             for i, run in enumerate(runs):
-                x, y = _values(run, name)
                 what = name.replace("_", " ") if len(names) > 1 else ""
                 label = " ".join(p for p in (run.label if compare else "", what) if p)
-                series_index = names.index(name)
-                colour = DESIGN_COLOURS[i] if compare else f"C{series_index}"
-                ax.plot(
-                    x, y, styles[series_index % 2], color=colour, linewidth=1.2, label=label or None
+                colour = DESIGN_COLOURS[i] if compare else f"C{index}"
+                lines.append((label, colour, styles[index % 2], _values(run, name)))
+        drawn.append((title, lines))
+    return drawn
+
+
+def charts_figure(runs: list[RunView]) -> Figure:
+    """One figure: a panel per series; with two runs, both on the same axes plus B - A.
+
+    The horizontal axis of every panel is the day of the program.
+    """
+    return LiveCharts().figure_for(runs)
+
+
+class LiveCharts:
+    """Draws the charts of one page, redrawing only the lines between steps.
+
+    Axes, ticks, titles and legends are drawn once and kept as a bitmap (Matplotlib blitting);
+    a step draws the lines over it. Limits grow in coarse steps, so the full redraw that a new
+    limit needs is rare. This keeps a step's redraw well under the time a full draw takes.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._fig: Figure | None = None
+        self._lines: list = []
+        self._background = None
+        self._limits: list = []
+
+    def _build(self, drawn, limits) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        cols = 2
+        rows = (len(drawn) + cols - 1) // cols
+        height = 2.05 * rows
+        fig = Figure(figsize=(7.4, height), dpi=80)
+        FigureCanvasAgg(fig)
+        # A fixed layout: constrained layout would double the time a full draw takes.
+        fig.subplots_adjust(
+            left=0.07,
+            right=0.98,
+            bottom=0.3 / height,
+            top=1 - 0.3 / height,
+            wspace=0.18,
+            hspace=0.75 / 2.05,
+        )
+        axes = fig.subplots(rows, cols, squeeze=False).ravel()
+        self._lines = []
+        for ax, (title, lines), (xmax, ylim) in zip(axes, drawn, limits, strict=False):
+            ax.set_title(title, fontsize=9)
+            ax.tick_params(labelsize=7)
+            ax.grid(alpha=0.3)
+            ax.set_xlim(0, xmax)
+            ax.set_ylim(*ylim)
+            for label, colour, style, _ in lines:
+                (artist,) = ax.plot(
+                    [], [], style, color=colour, linewidth=1.2, label=label or None, animated=True
                 )
-        if len(names) > 1 or compare:
-            ax.legend(fontsize=7, loc="upper right")  # "best" costs a search
-    for ax in axes[len(titles) :]:
-        ax.set_visible(False)
-    return fig
+                self._lines.append(artist)
+            if len(lines) > 1 or title.startswith("Difference"):
+                ax.legend(fontsize=7, loc="upper right")  # "best" would cost a search
+            if title.startswith("Difference"):
+                ax.axhline(0, color="#888", linewidth=0.8)
+        for ax in axes[len(drawn) :]:
+            ax.set_visible(False)
+        fig.canvas.draw()
+        self._background = fig.canvas.copy_from_bbox(fig.bbox)
+        self._fig = fig
+
+    def figure_for(self, runs: list[RunView]) -> Figure:
+        """The figure with today's lines drawn (for tests and full-quality export)."""
+        self.render(runs)
+        for artist in self._lines:
+            artist.set_animated(False)
+        fig, self._key = self._fig, None
+        return fig
+
+    def render(self, runs: list[RunView]) -> bytes:
+        """PNG bytes of the charts for these runs."""
+        drawn = _panel_lines(runs)
+        day = max((run.day for run in runs), default=0)
+        needed = [
+            (_nice_horizon(day), _nice_range([xy[1] for *_, xy in lines])) for _, lines in drawn
+        ]
+        structure = tuple((t, tuple(line[:3] for line in lines)) for t, lines in drawn)
+        if structure != self._key or not self._fits(needed):
+            self._limits = self._grown(needed) if structure == self._key else needed
+            self._build(drawn, self._limits)
+            self._key = structure
+        fig = self._fig
+        fig.canvas.restore_region(self._background)
+        artists = iter(self._lines)
+        for _, lines in drawn:
+            for *_, (x, y) in lines:
+                artist = next(artists)
+                artist.set_data(x, y)
+                artist.axes.draw_artist(artist)
+        return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
+
+    def _fits(self, needed) -> bool:
+        """True if the data is inside the current limits and fills a fair part of them."""
+        return all(
+            xmax <= cur_x and lo >= cur[0] and hi <= cur[1] and hi - lo >= (cur[1] - cur[0]) / 4
+            for (xmax, (lo, hi)), (cur_x, cur) in zip(needed, self._limits, strict=True)
+        )
+
+    def _grown(self, needed):
+        """Limits that hold the data, the overflowing side with room to grow."""
+        grown = []
+        for (xmax, (lo, hi)), (cur_x, (cur_lo, cur_hi)) in zip(needed, self._limits, strict=True):
+            if hi - lo < (cur_hi - cur_lo) / 4:  # the data shrank: fit it again
+                grown.append((max(xmax, cur_x), (lo, hi)))
+                continue
+            new_lo, new_hi = min(lo, cur_lo), max(hi, cur_hi)
+            span = new_hi - new_lo
+            new_lo -= span / 4 if lo < cur_lo else 0
+            new_hi += span / 4 if hi > cur_hi else 0
+            grown.append((max(xmax, cur_x), (new_lo, new_hi)))
+        return grown
+
+
+def rgba_png(pixels: np.ndarray) -> bytes:
+    """Fast PNG encoding of an RGBA bitmap (light compression: the page is local)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 def png(fig: Figure) -> bytes:
-    """The figure as PNG bytes (what the page shows)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    """The figure as PNG bytes (what the page shows), drawn with Agg, lightly compressed."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return rgba_png(np.asarray(canvas.buffer_rgba()))
 
 
 @solara.component
 def ChartsView(session, version: solara.Reactive[int]):  # noqa: N802 - Solara components are CamelCase
     """The live charts of the running design(s); redrawn when `version` moves."""
     tick = version.value
+    live = solara.use_memo(LiveCharts, [])
 
     def draw() -> bytes:
-        return png(charts_figure(session.run_views()))
+        return live.render(session.run_views())
 
     image = solara.use_memo(draw, [tick, id(session.designs[0])])
     with solara.Card("Daily series", classes=["rs-charts"]):
