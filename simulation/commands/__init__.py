@@ -7,7 +7,16 @@ import click
 
 def register_commands(group: click.Group) -> None:
     """Attach every command to the `recovery-sim` group."""
-    from simulation.commands import calibrate, compare, dashboard, experiment, run, schema, validate
+    from simulation.commands import (
+        analyze,
+        calibrate,
+        compare,
+        dashboard,
+        experiment,
+        run,
+        schema,
+        validate,
+    )
 
-    for module in (run, schema, validate, compare, calibrate, dashboard, experiment):
+    for module in (run, schema, validate, compare, calibrate, dashboard, experiment, analyze):
         group.add_command(module.command)

@@ -96,8 +96,10 @@ def point_summary(results: Results) -> pd.DataFrame:
         frames.append(table)
     summary = pd.concat(frames, ignore_index=True)
     columns = ["point_id", "scenario", *results.factor_keys]
-    return results.points[columns].merge(summary, on="point_id").sort_values(
-        ["metric", "point_id"], kind="stable", ignore_index=True
+    return (
+        results.points[columns]
+        .merge(summary, on="point_id")
+        .sort_values(["metric", "point_id"], kind="stable", ignore_index=True)
     )
 
 
@@ -114,9 +116,8 @@ def main_effects(results: Results) -> pd.DataFrame:
             position = pd.qcut(runs[key], bins, labels=False, duplicates="drop")
             label = position.map(runs.groupby(position)[key].mean())
         for metric in results.metrics:
-            grouped = runs[metric].groupby([runs["scenario"], position, label])
-            table = interval(grouped).reset_index()
-            table.columns = ["scenario", "position", "level", *table.columns[3:]]
+            keys = [runs["scenario"], position.rename("position"), label.rename("level")]
+            table = interval(runs[metric].groupby(keys)).reset_index()
             table.insert(0, "factor", key)
             table.insert(1, "metric", metric)
             frames.append(table)
@@ -175,3 +176,48 @@ def sensitivity(results: Results) -> pd.DataFrame:
                         )
                     )
     return pd.DataFrame(rows, columns=columns)
+
+
+@dataclass
+class Analysis:
+    """What `analyze` computed and where it wrote it."""
+
+    results: Results
+    summary: pd.DataFrame
+    effects: pd.DataFrame
+    indices: pd.DataFrame
+    files: list[Path]
+
+
+def analyze(folder: str | Path, out: str | Path | None = None) -> Analysis:
+    """Summaries, main effects, sensitivity indices and figures for a results folder.
+
+    Writes point_summary.{parquet,csv}, main_effects.csv, sensitivity.csv (Sobol/Morris designs)
+    and figures/*.png into `out` (default: <folder>/analysis).
+    """
+    from simulation.experiments.figures import main_effects_figure, sensitivity_figure
+    from simulation.io import write_parquet, write_text
+
+    results = load_results(folder)
+    out = Path(out) if out else results.folder / "analysis"
+    summary, effects = point_summary(results), main_effects(results)
+    indices = sensitivity(results)
+    files = [
+        write_parquet(out / "point_summary.parquet", summary),
+        write_text(out / "point_summary.csv", summary.to_csv(index=False)),
+        write_text(out / "main_effects.csv", effects.to_csv(index=False)),
+    ]
+    if not indices.empty:
+        files.append(write_text(out / "sensitivity.csv", indices.to_csv(index=False)))
+    for metric in results.metrics:
+        files.append(
+            main_effects_figure(effects, metric, out / "figures" / f"main_effects_{metric}.png")
+        )
+    for (scenario, metric), _ in indices.groupby(["scenario", "metric"], sort=False):
+        name = (
+            f"sensitivity_{metric}.png"
+            if results.points["scenario"].nunique() == 1
+            else (f"sensitivity_{scenario}_{metric}.png")
+        )
+        files.append(sensitivity_figure(indices, scenario, metric, out / "figures" / name))
+    return Analysis(results, summary, effects, indices, files)

@@ -1,7 +1,8 @@
 """Running a plan through a `concurrent.futures` executor and writing results as batches finish.
 
-Backends: a local process pool (the default; workers are replaced every few tasks because Mesa
-3.3 keeps finished models alive, and exit on their own if the driver is killed), a Dask
+Backends: a local process pool (the default; workers are replaced every MAX_TASKS_PER_CHILD
+batches as a guard against Mesa 3.3 keeping finished models alive, and exit on their own if the
+driver is killed), a Dask
 `distributed` cluster through `Client.get_executor()` (a LocalCluster or a scheduler address),
 or in-process (`workers=0`, for debugging). The driver keeps only a few batches in flight and
 writes each finished batch to its own part file, so its memory stays flat however many runs
@@ -26,10 +27,9 @@ from simulation.errors import ExperimentError
 from simulation.experiments.plan import Plan
 from simulation.experiments.results import ResultsStore
 from simulation.experiments.worker import Batch, BatchResult, failed_rows, run_batch, worker_ready
-from simulation.runner import simulate
 
 #: A local worker process is replaced after this many batches (Mesa 3.3 memory, TOOLCHAIN.md).
-MAX_TASKS_PER_CHILD = 20
+MAX_TASKS_PER_CHILD = 50
 #: Batches are sized to take about this long, so part files are few and a kill loses little.
 TARGET_BATCH_SECONDS = 5.0
 MAX_BATCH_RUNS = 100
@@ -57,8 +57,13 @@ class Backend:
     restart: Callable[[], Executor] | None = None
 
 
-def _exit_with_parent(parent: int) -> None:
-    """Worker initializer: leave when the driver is gone (e.g. killed with SIGKILL)."""
+def _exit_with_parent() -> None:
+    """Worker initializer: leave when the driver is gone (e.g. killed with SIGKILL).
+
+    A worker's parent is the driver's fork server, which exits when the driver does; the
+    worker is then re-parented, and leaves instead of waiting forever for its next task.
+    """
+    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -69,12 +74,17 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A spawn-based pool whose workers are replaced regularly and die with the driver."""
+    """A pool whose workers are replaced regularly and leave with the driver.
+
+    Workers fork from a server that has already imported the model, so starting or replacing
+    one takes milliseconds rather than the second a fresh interpreter needs.
+    """
+    context = get_context("forkserver")
+    context.set_forkserver_preload(["simulation.experiments.worker"])
     return ProcessPoolExecutor(
         workers,
-        mp_context=get_context("spawn"),
+        mp_context=context,
         initializer=_exit_with_parent,
-        initargs=(os.getpid(),),
         max_tasks_per_child=MAX_TASKS_PER_CHILD,
     )
 
@@ -184,7 +194,7 @@ def execute(
     limit: int | None = None,
     batch_size: int | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-    simulator: Callable = simulate,
+    simulator: Callable | None = None,
     tally: Tally | None = None,
 ) -> Tally:
     """Run every unfinished run of `plan` (at most `limit`), writing each batch as it finishes.

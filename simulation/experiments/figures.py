@@ -9,10 +9,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
 
-from simulation.io import write_atomic  # noqa: E402
+from simulation.io import write_atomic
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -31,15 +31,17 @@ def main_effects_figure(effects: pd.DataFrame, metric: str, path: Path) -> Path:
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
     for ax, factor in zip(axes.flat, factors, strict=False):
         part = table[table["factor"] == factor]
-        categorical = not pd.api.types.is_numeric_dtype(part["level"])
+        numeric = pd.to_numeric(part["level"], errors="coerce")
+        categorical = bool(numeric.isna().any())
         for scenario, line in part.groupby("scenario", sort=False):
             line = line.sort_values("position")
-            x = line["position"] if categorical else line["level"].astype(float)
+            x = line["position"] if categorical else numeric[line.index]
             low = (line["mean"] - line["ci_low"]).fillna(0)
             high = (line["ci_high"] - line["mean"]).fillna(0)
             ax.errorbar(x, line["mean"], yerr=[low, high], marker="o", capsize=3, label=scenario)
             if categorical:
                 ax.set_xticks(line["position"], line["level"], rotation=20)
+        ax.margins(x=0.15)
         ax.set_title(factor, fontsize=9)
         ax.set_ylabel(metric, fontsize=8)
         ax.grid(alpha=0.3)

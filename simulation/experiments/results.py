@@ -15,9 +15,9 @@ in `runs/` always has its daily rows; on resume, daily parts without a runs part
 from __future__ import annotations
 
 import datetime as dt
-import os
 import platform
 import sys
+import uuid
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -97,7 +97,8 @@ class ResultsStore:
         self.root = Path(root)
         self.plan = plan
         self.schema = runs_schema(plan)
-        self.session = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        self.session = f"{stamp}-{uuid.uuid4().hex[:8]}"  # unique: parts are never overwritten
         self._sequence = 0
         self.manifest: dict[str, Any] = {}
 

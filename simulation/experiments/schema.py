@@ -158,16 +158,6 @@ class Experiment(_Strict):
             raise ValueError(f"unknown metric {unknown[0]!r}; known: {', '.join(METRICS)}")
         return list(dict.fromkeys(value))
 
-    @model_validator(mode="after")
-    def _design_fits_factors(self) -> Experiment:
-        if self.design.kind == "factorial":
-            ranged = [k for k, f in self.factors.items() if f.range is not None]
-            if ranged:
-                raise ValueError(
-                    f"a factorial design needs levels for every factor; {ranged[0]} has a range"
-                )
-        return self
-
 
 @dataclass(frozen=True)
 class FactorSpec:
@@ -233,6 +223,15 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         raise ExperimentError(
             source, "scenarios", names, "scenario files with different names", "repeats a name"
         )
+    for key, factor in spec.factors.items():
+        if spec.design.kind == "factorial" and factor.range is not None:
+            raise ExperimentError(
+                source,
+                f"factors.{key}.range",
+                list(factor.range),
+                problem="cannot be used by a factorial design",
+                allowed="levels (a factorial design runs every combination of levels)",
+            )
     factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
     digest = hashlib.sha256(text.encode()).hexdigest()
     return LoadedExperiment(spec, path, text, digest, scenarios, factors)

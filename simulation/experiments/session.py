@@ -20,7 +20,6 @@ from simulation.experiments.execution import Backend, Tally, dask_backend, execu
 from simulation.experiments.plan import Plan
 from simulation.experiments.results import ResultsStore
 from simulation.experiments.schema import LoadedExperiment, load_experiment
-from simulation.runner import simulate
 
 
 @dataclass
@@ -64,7 +63,7 @@ def run_experiment(
     batch_size: int | None = None,
     on_start: Callable[[Plan, int, str], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
-    simulator: Callable = simulate,
+    simulator: Callable | None = None,
 ) -> Outcome:
     """Run (or resume) an experiment into a results folder.
 

@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
+from simulation import runner
 from simulation.experiments.plan import Run
-from simulation.runner import RunResult, simulate
+from simulation.runner import RunResult
 from simulation.schema import Scenario, with_overrides
 
 #: A run is tried this many times in the worker before it is recorded as failed.
@@ -31,7 +32,7 @@ class Batch:
     runs: list[Run]
     metrics: tuple[str, ...]
     daily: bool
-    simulator: Callable[[Scenario, int], RunResult] = simulate
+    simulator: Callable[[Scenario, int], RunResult] | None = None  # default: runner.simulate
     attempt: int = 0  # how many times the executor already lost this batch
 
 
@@ -49,12 +50,13 @@ def run_batch(batch: Batch) -> BatchResult:
     """Simulate every run of a batch; a run that raises is tried once more, then recorded."""
     start = time.perf_counter()
     rows, daily_frames, failed = [], [], 0
+    simulator = batch.simulator or runner.simulate  # looked up now, so tests can patch it
     for run in batch.runs:
         result, error, attempts = None, None, 0
         for attempts in range(1, ATTEMPTS + 1):  # noqa: B007 - attempts is recorded below
             try:
                 scenario = with_overrides(batch.scenarios[run.scenario_index], run.values)
-                result = batch.simulator(scenario, run.seed)
+                result = simulator(scenario, run.seed)
                 break
             except Exception as exc:
                 error = describe_error(exc)
