@@ -185,7 +185,8 @@ def Page():  # noqa: N802 - Solara components are CamelCase
             Controls(session, config, version)
         with solara.Card("Downloads"):
             Downloads(session, version)
-    with solara.Column():
+    # The sidebar drawer overlaps the main area by about its cards' margin; keep clear of it.
+    with solara.Column(style={"padding-left": "48px"}):
         Status(session, version)
         with solara.Columns([1, 1.4]):
             NetworkView(session, version, highlight_row=person.value)
