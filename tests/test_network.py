@@ -122,3 +122,28 @@ def test_build_graph_small_populations_with_many_ties(kind, n):
     graph = network.build_graph(params, _groups(n), seed=1)
     assert sorted(graph.nodes) == list(range(n))
     assert nx.number_of_selfloops(graph) == 0
+
+
+def _add_ties_by_unique(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
+    """The straightforward definition: all ties as sorted unique (low, high) pairs."""
+    new = np.sort(new, axis=1)
+    new = new[new[:, 0] != new[:, 1]]
+    combined = np.concatenate([np.sort(edges, axis=1), new])
+    keys = np.unique(combined[:, 0] * n + combined[:, 1])
+    return np.column_stack([keys // n, keys % n])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_add_ties_equals_sorted_unique_union(seed):
+    from simulation.mechanisms import tie_dynamics
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    edges = rng.integers(0, n, size=(900, 2))
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    for _ in range(5):  # first call: unsorted input; later calls: sorted unique input
+        new = rng.integers(0, n, size=(rng.integers(0, 60), 2))
+        new = np.concatenate([new, edges[: rng.integers(0, 5)]])  # some existing ties again
+        expected = _add_ties_by_unique(edges, new, n)
+        edges = tie_dynamics.add_ties(edges, new, n)
+        assert np.array_equal(edges, expected)

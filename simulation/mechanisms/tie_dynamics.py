@@ -100,6 +100,16 @@ def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
         return edges
     new = np.sort(new, axis=1)
     new = new[new[:, 0] != new[:, 1]]
-    combined = np.concatenate([np.sort(edges, axis=1), new])
-    keys = np.unique(combined[:, 0] * n + combined[:, 1])  # 1-D keys: much faster than axis=0
+    old = np.sort(edges, axis=1)
+    old_keys = old[:, 0] * n + old[:, 1]  # 1-D keys: much faster than axis=0
+    new_keys = np.unique(new[:, 0] * n + new[:, 1])
+    if len(old_keys) and np.all(old_keys[1:] > old_keys[:-1]):
+        # Already sorted and unique (every call after the first): insert the new keys in place,
+        # O(ties) instead of re-sorting all ties; the result is what np.unique would give.
+        pos = np.searchsorted(old_keys, new_keys)
+        fresh = old_keys[np.minimum(pos, len(old_keys) - 1)] != new_keys
+        fresh |= pos == len(old_keys)
+        keys = np.insert(old_keys, pos[fresh], new_keys[fresh])
+    else:
+        keys = np.unique(np.concatenate([old_keys, new_keys]))
     return np.column_stack([keys // n, keys % n])
