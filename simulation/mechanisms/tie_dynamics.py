@@ -100,8 +100,8 @@ def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
         return edges
     new = np.sort(new, axis=1)
     new = new[new[:, 0] != new[:, 1]]
-    old = np.sort(edges, axis=1)
-    old_keys = old[:, 0] * n + old[:, 1]  # 1-D keys: much faster than axis=0
+    # (low, high) keys in 1-D: much faster than np.sort(axis=1) and np.unique(axis=0)
+    old_keys = np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1])
     new_keys = np.unique(new[:, 0] * n + new[:, 1])
     if len(old_keys) and np.all(old_keys[1:] > old_keys[:-1]):
         # Already sorted and unique (every call after the first): insert the new keys in place,
