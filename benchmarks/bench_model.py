@@ -1,0 +1,278 @@
+"""Benchmark: agent-days per second of the daily step and peak memory, by population size.
+
+Run with `make bench` (or `.venv/bin/python benchmarks/bench_model.py`). Prints figures; it is not
+a timed test. Each size runs in a fresh subprocess so its peak memory (ru_maxrss) is its own.
+
+    python benchmarks/bench_model.py                    # the full table (1k, 10k, 100k people)
+    python benchmarks/bench_model.py --sizes 1000 10000 --days 100
+    python benchmarks/bench_model.py --profile 100000   # cProfile of the step loop, top functions
+
+Agent-days count either the participants (the cohort) or every row the step updates
+(participants + mentors + community members); both are printed.
+Targets (issue 2): >= 5 M agent-days/s at 100,000 people on one core; a whole
+`recovery-sim run` of community_peer_mentoring at 100,000 people x 365 days in about 10 s;
+peak memory under 2 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "community_peer_mentoring.yaml"
+TARGET_RATE = 5e6
+TARGET_RUN_SECONDS = 10.0
+TARGET_MEMORY_MB = 2048
+# One core: BLAS threads would otherwise count as extra cores.
+ONE_CORE = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_model(size: int, days: int) -> dict:
+    """Build and step the model once; runs inside a fresh subprocess."""
+    from simulation.model import RecoveryCommunityModel
+    from simulation.scenario import load_scenario
+
+    scenario = load_scenario(SCENARIO, [f"population.size={size}", f"days={days}"])
+    start = time.perf_counter()
+    model = RecoveryCommunityModel(scenario, seed=1)
+    built, built_cpu = time.perf_counter(), time.process_time()
+    for _ in range(days):
+        model.step()
+    stepped, stepped_cpu = time.perf_counter(), time.process_time()
+    rows = model.people.size
+    # CPU time of this process: what one core delivers, less distorted by a busy machine.
+    step_seconds = stepped_cpu - built_cpu
+    return {
+        "participants": size,
+        "rows": rows,
+        "days": days,
+        "build_s": built - start,
+        "step_wall_s": stepped - built,
+        "step_s": step_seconds,
+        "participant_days_per_s": size * days / step_seconds,
+        "agent_days_per_s": rows * days / step_seconds,
+        "ms_per_day": 1000 * step_seconds / days,
+        "peak_mb": peak_memory_mb(),
+    }
+
+
+def measure_mesa_baseline(size: int, days: int) -> dict:
+    """An idiomatic Mesa model: one Python call per agent per day, `shuffle_do("step")`.
+
+    A minimal relapse-on-a-network model of the same size class: each person in recovery lapses
+    with a hazard that falls with days abstinent and rises with neighbours who use; a lapse
+    becomes a relapse or is caught; people using start again at a rate.
+    """
+    import math
+
+    import mesa
+    import networkx as nx
+    from mesa.discrete_space import CellAgent, Network
+
+    class Person(CellAgent):
+        def __init__(self, model, cell):
+            super().__init__(model)
+            self.cell = cell
+            self.status = "recovering"
+            self.days_abstinent = 0
+
+        def step(self):
+            rng = self.model.random
+            if self.status == "lapsed":
+                self.status = "using" if rng.random() < 0.25 else "recovering"
+            elif self.status == "using":
+                if rng.random() < 0.0044:
+                    self.status, self.days_abstinent = "recovering", 0
+                return
+            using = sum(1 for a in self.cell.neighborhood.agents if a.status != "recovering")
+            hazard = (0.026 / (1 + (self.days_abstinent / 15) ** 1.2) + 0.0008) * 1.18 ** min(
+                using, 5
+            )
+            if rng.random() < 1 - math.exp(-hazard):
+                self.status = "lapsed"
+            else:
+                self.days_abstinent += 1
+
+    class RelapseModel(mesa.Model):
+        def __init__(self, n, seed):
+            super().__init__(seed=seed)
+            graph = nx.watts_strogatz_graph(n, 6, 0.1, seed=seed)
+            self.grid = Network(graph, random=self.random)
+            for cell in self.grid.all_cells:
+                Person(self, cell)
+
+        def step(self):
+            self.agents.shuffle_do("step")
+
+    start = time.perf_counter()
+    model = RelapseModel(size, seed=1)
+    built, built_cpu = time.perf_counter(), time.process_time()
+    for _ in range(days):
+        model.step()
+    step_seconds = time.process_time() - built_cpu
+    return {
+        "participants": size,
+        "rows": size,
+        "days": days,
+        "build_s": built - start,
+        "step_wall_s": time.perf_counter() - built,
+        "step_s": step_seconds,
+        "agent_days_per_s": size * days / step_seconds,
+        "ms_per_day": 1000 * step_seconds / days,
+        "peak_mb": peak_memory_mb(),
+    }
+
+
+def in_subprocess(kind: str, size: int, days: int) -> dict:
+    env = {**os.environ, **ONE_CORE}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(size), str(days)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def time_cli_run(size: int) -> float:
+    """Wall time of a whole `recovery-sim run` (interpreter start to JSON out), one replicate."""
+    command = [
+        str(Path(sys.executable).with_name("recovery-sim")),
+        "run",
+        str(SCENARIO),
+        "--population",
+        str(size),
+        "--replicates",
+        "1",
+        "--json",
+    ]
+    start = time.perf_counter()
+    subprocess.run(command, capture_output=True, check=True, env={**os.environ, **ONE_CORE})
+    return time.perf_counter() - start
+
+
+def profile(size: int, days: int, top: int = 25) -> None:
+    """Where the step loop spends its time (cProfile, sorted by cumulative then own time)."""
+    from simulation.model import RecoveryCommunityModel
+    from simulation.scenario import load_scenario
+
+    model = RecoveryCommunityModel(
+        load_scenario(SCENARIO, [f"population.size={size}", f"days={days}"]), seed=1
+    )
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(days):
+        model.step()
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    print("-- by cumulative time, simulation code only --")
+    stats.sort_stats("cumtime").print_stats("simulation/", top)
+    print("-- by own time --")
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def _m(x: float) -> str:
+    return f"{x / 1e6:.1f} M"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--mesa-size", type=int, default=10_000)
+    parser.add_argument("--mesa-days", type=int, default=30)
+    parser.add_argument("--no-cli", action="store_true", help="skip the whole-run timing")
+    parser.add_argument("--profile", type=int, metavar="SIZE", help="profile the step loop")
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child:
+        kind, size, days = args.child[0], int(args.child[1]), int(args.child[2])
+        measure = measure_model if kind == "model" else measure_mesa_baseline
+        print(json.dumps(measure(size, days)))
+        return
+    if args.profile:
+        profile(args.profile, args.days)
+        return
+
+    print(f"recovery-sim step loop: {SCENARIO.name}, {args.days} days, one core, seed 1")
+    print("(rates use the process's CPU time of the step loop; wall time shown beside it)")
+    header = (
+        f"{'participants':>12} {'all rows':>9} {'build s':>8} {'step cpu s':>10} {'wall s':>7} "
+        f"{'ms/day':>7} "
+        f"{'participant-days/s':>19} {'agent-days/s (all rows)':>24} {'peak MB':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    results = {}
+    for size in args.sizes:
+        r = in_subprocess("model", size, args.days)
+        results[size] = r
+        print(
+            f"{size:>12,} {r['rows']:>9,} {r['build_s']:>8.2f} {r['step_s']:>10.2f} "
+            f"{r['step_wall_s']:>7.2f} {r['ms_per_day']:>7.2f} {_m(r['participant_days_per_s']):>19} "
+            f"{_m(r['agent_days_per_s']):>24} {r['peak_mb']:>8.0f}"
+        )
+
+    mesa = in_subprocess("mesa", args.mesa_size, args.mesa_days)
+    print()
+    print(
+        f"idiomatic Mesa (one call per agent, shuffle_do), {args.mesa_size:,} people x "
+        f"{args.mesa_days} days: {mesa['step_s']:.2f} s, {_m(mesa['agent_days_per_s'])} "
+        f"agent-days/s, {mesa['ms_per_day']:.1f} ms/day, peak {mesa['peak_mb']:.0f} MB"
+    )
+    same = results.get(args.mesa_size) or in_subprocess("model", args.mesa_size, args.mesa_days)
+    ratio = same["agent_days_per_s"] / mesa["agent_days_per_s"]
+    print(
+        f"recovery-sim at {args.mesa_size:,} participants ({same['rows']:,} rows): "
+        f"{_m(same['agent_days_per_s'])} agent-days/s -> {ratio:.0f}x the idiomatic model "
+        f"(per participant-day: {same['participant_days_per_s'] / mesa['agent_days_per_s']:.0f}x)"
+    )
+
+    cli_seconds = None
+    if not args.no_cli and max(args.sizes) >= 100_000:
+        cli_seconds = time_cli_run(100_000)
+        print(
+            f"\nwhole run: recovery-sim run {SCENARIO.relative_to(ROOT)} --population 100000 "
+            f"--replicates 1 --json: {cli_seconds:.1f} s"
+        )
+
+    print("\ntargets (issue 2):")
+    big = results.get(100_000)
+    if big:
+        ok = big["agent_days_per_s"] >= TARGET_RATE
+        print(
+            f"  step loop >= {_m(TARGET_RATE)} agent-days/s at 100,000: "
+            f"{_m(big['agent_days_per_s'])} all rows, {_m(big['participant_days_per_s'])} "
+            f"participants -> {'met' if ok else 'MISSED'}"
+        )
+        ok = big["peak_mb"] < TARGET_MEMORY_MB
+        print(
+            f"  peak memory < {TARGET_MEMORY_MB} MB: {big['peak_mb']:.0f} MB -> "
+            f"{'met' if ok else 'MISSED'}"
+        )
+    if cli_seconds is not None:
+        ok = cli_seconds <= TARGET_RUN_SECONDS * 1.2
+        print(
+            f"  whole run ~{TARGET_RUN_SECONDS:.0f} s: {cli_seconds:.1f} s -> "
+            f"{'met' if ok else 'MISSED'}"
+        )
+
+
+if __name__ == "__main__":
+    main()
