@@ -192,12 +192,16 @@ def test_support_half_life():
 
 def test_hazard_and_escalation_ratios():
     params = _params()
-    people = make_people(2, support=[0.0, 1.0], mentor=[NEVER, 3])
+    people = make_people(3, support=[0.0, 1.0, 1.0], mentor=[NEVER, 3, 3], alliance=[0.2, 1.0, 0.5])
+    effect = params.support_effect
     assert mentoring.hazard_ratio(people, params).tolist() == pytest.approx(
-        [1.0, math.exp(-params.support_effect)]
+        [1.0, math.exp(-effect), math.exp(-effect * 0.5)]
+    )
+    assert mentoring.hazard_ratio(people, params, quality=0.5).tolist() == pytest.approx(
+        [1.0, math.exp(-effect * 0.5), math.exp(-effect * 0.25)]
     )
     assert mentoring.escalation_ratio(people, params).tolist() == pytest.approx(
-        [1.0, 1 - params.rapid_response_effect]
+        [1.0, 1 - params.rapid_response_effect, 1 - params.rapid_response_effect]
     )
 
 
