@@ -11,7 +11,7 @@ import yaml
 
 from simulation.cli import main
 from simulation.errors import ExperimentError
-from simulation.experiments.schema import load_experiment
+from simulation.experiments.loading import load_experiment
 from simulation.scenario import BUNDLED_SCENARIOS
 
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")

@@ -40,7 +40,7 @@ class Reporter:
         self.console, self.limit = console, limit
         self.progress: Progress | None = None
         self.task: TaskID | None = None
-        self.total = self.done = self.failed = 0
+        self.total = self.done = self.failed = self.next_line = 0
         self.start = self.last_line = time.monotonic()
 
     def on_start(self, plan: Plan, already: int, backend: str) -> None:
@@ -75,8 +75,8 @@ class Reporter:
             self.progress.update(self.task, advance=runs, failed=self.failed)
             return
         now = time.monotonic()
-        step = max(1, self.total // 10)
-        if self.done % step < runs or now - self.last_line > 60 or self.done == self.total:
+        if self.done >= self.next_line or now - self.last_line > 60 or self.done == self.total:
+            self.next_line = self.done + max(1, self.total // 10)
             rate = self.done / max(now - self.start, 1e-9)
             eta = (self.total - self.done) / rate if rate else float("nan")
             self.console.print(

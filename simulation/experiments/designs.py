@@ -21,7 +21,8 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
-from simulation.experiments.schema import Experiment, FactorSpec
+from simulation.experiments.loading import FactorSpec
+from simulation.experiments.schema import Experiment
 
 #: Mixed into the master seed so the design's draws never coincide with a run's.
 DESIGN_STREAM = 0x0DE5_1611
@@ -83,7 +84,7 @@ def make_design(spec: Experiment, factors: tuple[FactorSpec, ...]) -> Design:
     """The design rows of an experiment.
 
     Example:
-        >>> from simulation.experiments.schema import load_experiment
+        >>> from simulation.experiments.loading import load_experiment
         >>> exp = load_experiment("experiments/caseload_training.yaml")
         >>> len(make_design(exp.spec, exp.factors)) == len(exp.factors[0].levels) * len(
         ...     exp.factors[1].levels)

@@ -57,16 +57,23 @@ class Backend:
     restart: Callable[[], Executor] | None = None
 
 
-def _exit_with_parent() -> None:
+def _exit_with_driver(driver: int) -> None:
     """Worker initializer: leave when the driver is gone (e.g. killed with SIGKILL).
 
-    A worker's parent is the driver's fork server, which exits when the driver does; the
-    worker is then re-parented, and leaves instead of waiting forever for its next task.
+    Workers are children of the fork server, which itself waits for them, so the worker
+    watches the driver's process directly (psutil also sees a recycled pid or a zombie).
     """
-    parent = os.getppid()
+    import psutil
+
+    process = psutil.Process(driver)
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while True:
+            try:
+                if not process.is_running() or process.status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.Error:
+                break
             time.sleep(0.5)
         os._exit(0)
 
@@ -84,7 +91,8 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=context,
-        initializer=_exit_with_parent,
+        initializer=_exit_with_driver,
+        initargs=(os.getpid(),),
         max_tasks_per_child=MAX_TASKS_PER_CHILD,
     )
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.experiments.designs import Design, make_design
-from simulation.experiments.schema import LoadedExperiment
+from simulation.experiments.loading import LoadedExperiment
 from simulation.schema import Scenario
 
 

@@ -220,7 +220,11 @@ class ResultsStore:
         self.save_manifest()
 
     def end_session(self, status: str, completed: int, failed: int, seconds: float) -> dict:
-        """Record how a session ended and the dataset's counts; return the counts."""
+        """Record how a session ended ("finished" or "interrupted") and the dataset's counts.
+
+        The folder's status becomes "complete" (every planned run recorded), "incomplete"
+        (a --limit session finished) or "interrupted".
+        """
         counts = self.counts()
         session = self.manifest["sessions"][-1]
         session.update(
@@ -228,7 +232,10 @@ class ResultsStore:
         )
         self.manifest["counts"] = counts
         self.manifest["finished"] = session["finished"]
-        self.manifest["status"] = "complete" if counts["remaining"] == 0 else status
+        if counts["remaining"] == 0:
+            self.manifest["status"] = "complete"
+        else:
+            self.manifest["status"] = "incomplete" if status == "finished" else status
         self.save_manifest()
         return counts
 

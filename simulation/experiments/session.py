@@ -17,9 +17,9 @@ from pathlib import Path
 
 from simulation.errors import ExperimentError
 from simulation.experiments.execution import Backend, Tally, dask_backend, execute, local_backend
+from simulation.experiments.loading import LoadedExperiment, load_experiment
 from simulation.experiments.plan import Plan
 from simulation.experiments.results import ResultsStore
-from simulation.experiments.schema import LoadedExperiment, load_experiment
 
 
 @dataclass
@@ -82,8 +82,7 @@ def run_experiment(
         tally, status = Tally(), "interrupted"
         try:
             execute(plan, store, backend, limit, batch_size, on_progress, simulator, tally)
-            status = "incomplete"
+            status = "finished"
         finally:
             counts = store.end_session(status, tally.completed, tally.failed, tally.seconds)
-    final = "complete" if counts["remaining"] == 0 else status
-    return Outcome(store.root, backend.label, tally, counts, skipped, final)
+    return Outcome(store.root, backend.label, tally, counts, skipped, store.manifest["status"])

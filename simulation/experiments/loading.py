@@ -1,0 +1,285 @@
+"""Loading an experiment file: read the YAML, validate it, check it against the scenario schema.
+
+Every problem — a missing file, bad YAML, an unknown key, a factor that is not a scenario
+parameter, a level the scenario schema rejects, a base scenario that does not load — becomes one
+`ExperimentError` naming the file, the key path, the value and what is allowed, as for scenarios.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from simulation.errors import ExperimentError, ScenarioError
+from simulation.experiments.schema import (
+    DESIGN_KINDS,
+    NOT_FACTORS,
+    Experiment,
+    Factor,
+    FactorialDesign,
+)
+from simulation.scenario import check_key_path, load_scenario, scenario_from_dict
+from simulation.schema import Scenario, iter_parameters
+
+
+@dataclass(frozen=True)
+class FactorSpec:
+    """A validated factor: its dotted key, what kind of value it takes, levels or range."""
+
+    key: str
+    kind: str  # "int", "float", "bool" or "text"
+    levels: tuple[Any, ...] | None
+    low: float | None
+    high: float | None
+    scale: str
+
+
+@dataclass(frozen=True)
+class LoadedExperiment:
+    """An experiment file, checked against the scenario schema, with its base scenarios."""
+
+    spec: Experiment
+    path: Path
+    text: str
+    file_hash: str
+    scenarios: tuple[Scenario, ...]
+    factors: tuple[FactorSpec, ...]
+
+    @property
+    def plan_hash(self) -> str:
+        """Changes whenever anything that decides the runs changes (file or base scenarios)."""
+        plan = {
+            "experiment": self.spec.model_dump(exclude={"out", "description"}),
+            "scenarios": [s.model_dump() for s in self.scenarios],
+        }
+        return hashlib.sha256(json.dumps(plan, sort_keys=True, default=str).encode()).hexdigest()
+
+    @property
+    def out_dir(self) -> Path:
+        return Path(self.spec.out or f"results/{self.spec.name}")
+
+
+def load_experiment(path: str | Path) -> LoadedExperiment:
+    """Read and validate an experiment file and the scenario files it names.
+
+    Example:
+        >>> exp = load_experiment("experiments/caseload_training.yaml")
+        >>> exp.spec.design.kind
+        'factorial'
+    """
+    path = Path(path)
+    source = str(path)
+    text = _read(path)
+    data = _parse(text, source)
+    data.setdefault("name", path.stem)
+    try:
+        spec = Experiment.model_validate(data)
+    except ValidationError as exc:
+        raise _explain(exc, data, source) from None
+    for key in spec.set:
+        _check_key(key, "set", source)
+    scenarios = tuple(
+        _load_base(path, entry, i, spec.set, source) for i, entry in enumerate(spec.scenarios)
+    )
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        raise ExperimentError(
+            source, "scenarios", names, "scenario files with different names", "repeats a name"
+        )
+    for key, factor in spec.factors.items():
+        if spec.design.kind == "factorial" and factor.range is not None:
+            raise ExperimentError(
+                source,
+                f"factors.{key}.range",
+                list(factor.range),
+                problem="cannot be used by a factorial design",
+                allowed="levels (a factorial design runs every combination of levels)",
+            )
+    factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    return LoadedExperiment(spec, path, text, digest, scenarios, factors)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ExperimentError(
+            str(path), "", problem="does not exist", allowed="a path to a YAML experiment file"
+        ) from None
+    except OSError as exc:
+        raise ExperimentError(str(path), "", problem=f"cannot be read ({exc.strerror})") from None
+
+
+def _parse(text: str, source: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ExperimentError(source, "", problem=f"is not valid YAML{where}: {reason}") from None
+    if not isinstance(data, dict):
+        raise ExperimentError(
+            source,
+            "",
+            problem=f"holds a {type(data).__name__}, not a mapping",
+            allowed="a YAML mapping with scenarios, factors, design (see docs/experiments.md)",
+        )
+    return data
+
+
+def _allowed_keys(loc: tuple[str, ...], data: dict[str, Any]) -> str:
+    model: type[BaseModel] = Experiment
+    if loc[:1] == ("design",):
+        design = data.get("design")
+        kind = design.get("kind") if isinstance(design, dict) else design
+        model = DESIGN_KINDS.get(kind, FactorialDesign)
+    elif loc[:1] == ("factors",) and len(loc) > 2:
+        model = Factor
+    prefix = ".".join(loc[:-1])
+    where = f"under {prefix}" if prefix else "at the top level"
+    return f"keys {where}: " + ", ".join(model.model_fields)
+
+
+def _explain(exc: ValidationError, data: dict[str, Any], source: str) -> ExperimentError:
+    """The first pydantic error as an ExperimentError (file, key path, value, allowed)."""
+    error = exc.errors()[0]
+    loc = tuple(str(p) for p in error["loc"])
+    if loc[:1] == ("design",) and len(loc) > 1 and loc[1] in DESIGN_KINDS:
+        loc = loc[:1] + loc[2:]  # drop the union's tag
+    if (
+        loc[:1] == ("factors",)
+        and len(loc) > 2
+        and loc[2] in ("function-after[_levels_or_range()]",)
+    ):
+        loc = loc[:2]
+    key = ".".join(p for p in loc if not p.startswith("function-"))
+    if error["type"] == "extra_forbidden":
+        return ExperimentError(
+            source, key, problem="is not an experiment key", allowed=_allowed_keys(loc, data)
+        )
+    if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return ExperimentError(
+            source, "design.kind", problem="is missing or unknown", allowed=", ".join(DESIGN_KINDS)
+        )
+    value: Any = data
+    for part in loc:
+        value = value.get(part) if isinstance(value, dict) else None
+    if error["type"] == "missing":
+        return ExperimentError(source, key, problem="is missing", allowed=_describe(loc, data))
+    message = error["msg"].removeprefix("Value error, ")
+    return ExperimentError(
+        source, key, value, problem=f"is not allowed ({message})", allowed=_describe(loc, data)
+    )
+
+
+def _describe(loc: tuple[str, ...], data: dict[str, Any]) -> str:
+    model: type[BaseModel] = Experiment
+    if loc[:1] == ("design",) and len(loc) > 1:
+        design = data.get("design")
+        model = DESIGN_KINDS.get(design.get("kind") if isinstance(design, dict) else design, model)
+    elif loc[:1] == ("factors",) and len(loc) > 2:
+        model = Factor
+    info = model.model_fields.get(loc[-1]) if loc else None
+    return (info.description or "") if info else ""
+
+
+def _check_key(key: str, section: str, source: str) -> list[str]:
+    parts = key.replace("__", ".").split(".")
+    try:
+        check_key_path(parts, source)
+    except ScenarioError as exc:
+        raise ExperimentError(
+            source, f"{section}.{exc.key}", problem=exc.problem, allowed=exc.allowed
+        ) from None
+    return parts
+
+
+def _load_base(
+    path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
+) -> Scenario:
+    scenario_path = Path(entry) if Path(entry).is_absolute() else path.parent / entry
+    if not scenario_path.exists():
+        raise ExperimentError(
+            source,
+            f"scenarios[{index}]",
+            entry,
+            problem=f"points to a missing file ({scenario_path})",
+            allowed="scenario file paths, relative to the experiment file or absolute",
+        )
+    try:
+        return load_scenario(scenario_path, overrides)
+    except ScenarioError as exc:
+        if exc.source == "--set" or exc.key in overrides:
+            raise ExperimentError(
+                source, f"set.{exc.key}", exc.value, exc.allowed, exc.problem
+            ) from None
+        raise
+
+
+_PARAMETERS = dict(iter_parameters())
+
+
+def value_kind(annotation: Any) -> str:
+    """'bool', 'int', 'float', 'text' or 'other' for a parameter's type annotation."""
+    if annotation is bool:
+        return "bool"
+    if annotation in (int, float):
+        return annotation.__name__
+    if annotation is str or typing.get_origin(annotation) is Literal:
+        return "text"
+    return "other"
+
+
+def _check_factor(key: str, factor: Factor, base: Scenario, source: str) -> FactorSpec:
+    where = f"factors.{key}"
+    parts = _check_key(key, "factors", source)
+    dotted = ".".join(parts)
+    if dotted not in _PARAMETERS:
+        children = [k.removeprefix(dotted + ".") for k in _PARAMETERS if k.startswith(dotted + ".")]
+        raise ExperimentError(
+            source, where, problem="is a section, not a parameter", allowed=", ".join(children)
+        )
+    kind = value_kind(_PARAMETERS[dotted].annotation)
+    if dotted in NOT_FACTORS or kind == "other":
+        raise ExperimentError(
+            source, where, problem="cannot be a factor", allowed="a number, choice or switch"
+        )
+    if factor.range is not None and kind not in ("int", "float"):
+        raise ExperimentError(
+            source,
+            where + ".range",
+            list(factor.range),
+            problem="needs a numeric parameter",
+            allowed=f"levels for this {kind} parameter",
+        )
+    if factor.range is not None:
+        low, high = (_checked(dotted, v, base, f"{where}.range", source) for v in factor.range)
+        return FactorSpec(dotted, kind, None, float(low), float(high), factor.scale)
+    levels = tuple(
+        _checked(dotted, v, base, f"{where}.levels[{i}]", source)
+        for i, v in enumerate(factor.levels or ())
+    )
+    if len(set(map(repr, levels))) < len(levels):
+        raise ExperimentError(source, where + ".levels", list(levels), problem="repeats a level")
+    return FactorSpec(dotted, kind, levels, None, None, factor.scale)
+
+
+def _checked(key: str, value: Any, base: Scenario, where: str, source: str) -> Any:
+    """The value as the scenario schema stores it, or an error saying what is allowed."""
+    try:
+        scenario = scenario_from_dict(base.model_dump(), {key: value}, source)
+    except ScenarioError as exc:
+        raise ExperimentError(source, where, value, exc.allowed, exc.problem) from None
+    result: Any = scenario
+    for part in key.split("."):
+        result = getattr(result, part)
+    return result
