@@ -21,14 +21,16 @@ def print_analysis(console: Console, analysis: Analysis) -> None:
     indices = analysis.indices
     if not indices.empty:
         main = "ST" if design["kind"] == "sobol" else "mu_star"
+        several = indices["scenario"].nunique() > 1
         table = Table(title=f"{design['kind'].capitalize()} sensitivity ({main}, 95% interval)")
-        for column in ("scenario", "metric", "factor", main):
+        for column in ("scenario", "metric", "factor", main)[0 if several else 1 :]:
             table.add_column(column, justify="right" if column == main else "left")
         top = indices[indices["index"] == main].sort_values("value", ascending=False)
         for (scenario, metric), group in top.groupby(["scenario", "metric"], sort=False):
             for _, row in group.head(3).iterrows():
                 conf = f" ± {row['conf']:.3f}" if row["conf"] == row["conf"] else ""
-                table.add_row(scenario, metric, row["factor"], f"{row['value']:.3f}{conf}")
+                cells = [metric, row["factor"], f"{row['value']:.3f}{conf}"]
+                table.add_row(*([scenario, *cells] if several else cells))
         console.print(table)
     for note in results.notes:
         console.print(f"note: {note}")

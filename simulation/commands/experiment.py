@@ -90,7 +90,7 @@ class Reporter:
             self.progress.stop()
 
 
-def print_summary(console: Console, outcome: Outcome) -> None:
+def print_summary(console: Console, outcome: Outcome, experiment_file: str) -> None:
     """The end-of-session table: runs, failures, rate, wall time, where the results are."""
     tally, counts = outcome.tally, outcome.counts
     rate = tally.completed / tally.seconds if tally.seconds else 0.0
@@ -112,7 +112,10 @@ def print_summary(console: Console, outcome: Outcome) -> None:
         table.add_row(*row)
     console.print(table)
     if counts["remaining"]:
-        console.print(f"continue with: recovery-sim experiment ... --out {outcome.out} --resume")
+        console.print(
+            f"continue with: recovery-sim experiment {experiment_file} --out {outcome.out} --resume",
+            highlight=False,
+        )
     if counts["failed"]:
         console.print(
             f"[red]{counts['failed']} run(s) failed[/]; their errors are in the `error` column "
@@ -189,6 +192,6 @@ def command(
         sys.exit(130)
     finally:
         reporter.stop()
-    print_summary(console, outcome)
+    print_summary(console, outcome, experiment_file)
     if outcome.counts["failed"]:
         sys.exit(1)
