@@ -199,18 +199,26 @@ def _odds_in_recovery(runs: Sequence[RunResult], day: int) -> float:
     return share / (1.0 - share) if share < 1 else math.inf
 
 
+#: What a mentor's contact does: lower the hazard, answer a lapse, build self-efficacy.
+_CONTACT_EFFECTS = (
+    "mentoring.support_effect",
+    "mentoring.rapid_response_effect",
+    "mentoring.self_efficacy_gain_per_contact",
+)
+
+
 @dataclass
 class Anchor:
     """A program_effects entry turned into a number: a lever, a design, a statistic, a band."""
 
     id: str
-    parameter: str  # the lever's effect parameter (dotted key)
+    keys: tuple[str, ...]  # the lever's effect parameters, scaled together by one factor
     design: dict[str, Any]  # overrides that add the lever to the baseline
     statistic: str
     measure: Callable[[Sequence[RunResult], Sequence[RunResult]], float]
     point: float
     band: tuple[float, float]
-    bounds: tuple[float, float]
+    bounds: tuple[float, float]  # of the factor on the parameters' starting values
     days: int = 365
 
 
@@ -219,25 +227,25 @@ class Anchor:
 ANCHORS: tuple[Anchor, ...] = (
     Anchor(
         "single_peer_contact",
-        "mentoring.support_effect",
+        _CONTACT_EFFECTS,
         {"mentoring.enabled": True},
         "odds ratio of being in recovery on day 180, community mentoring vs treatment as usual "
         "(band: assumption around the adjusted ORs 1.51-1.57)",
         lambda d, b: _odds_in_recovery(d, 180) / _odds_in_recovery(b, 180),
         1.54,
         (1.30, 1.80),
-        (0.0, 2.0),
+        (0.0, 3.0),
     ),
     Anchor(
         "group_meetings",
-        "meetings.meeting_protection",
+        ("meetings.meeting_protection",),
         {"meetings.enabled": True},
         "risk ratio of no lapse by day 365, weekly meetings vs treatment as usual (RR 1.21, "
         "95% CI 1.03-1.42)",
         lambda d, b: _km(d, "lapse", 365) / _km(b, "lapse", 365),
         1.21,
         (1.03, 1.42),
-        (0.0, 2.0),
+        (0.0, 4.0),
     ),
 )
 
@@ -304,7 +312,7 @@ BASELINE_BLOCKS: dict[str, list[FitParameter]] = {
     ],
     "youth": [
         FitParameter(
-            "relapse.age_hazard_ratio.youth", ("relapse.age_hazard_ratio.youth",), 0.8, 3.0
+            "relapse.age_hazard_ratio.youth", ("relapse.age_hazard_ratio.youth",), 0.8, 5.0
         )
     ],
 }
@@ -328,7 +336,10 @@ def loss(values: Sequence[float], targets: Sequence[Target | Anchor]) -> float:
             continue
         outside = max(low - value, 0.0, value - high) / width
         centre = target.point if target.point is not None else (low + high) / 2
-        total += 10.0 * outside**2 + 0.1 * ((value - centre) / width) ** 2
+        # Quadratic near the band, linear far from it, so one unreachable target (say a median
+        # far outside its band) cannot drown all the others.
+        total += 10.0 * (outside**2 if outside <= 1 else 2 * outside - 1)
+        total += 0.1 * min(((value - centre) / width) ** 2, 1.0)
     return total
 
 
@@ -419,12 +430,32 @@ def fit_block(
     return {**current, **expand(params, low + best * span, start)}
 
 
-def fit_anchor(cal: Calibrator, anchor: Anchor, values: dict[str, float], budget: int) -> float:
-    """The lever parameter value whose design-vs-baseline statistic is nearest the anchor."""
+def scaled(anchor: Anchor, factor: float, start: dict[str, float]) -> dict[str, float]:
+    """The lever's parameters at `factor` times their start values, within the schema's bounds."""
+    return {k: min(start[k] * float(factor), upper_bound(k)) for k in anchor.keys}
+
+
+def upper_bound(key: str) -> float:
+    """The schema's upper limit of a parameter (inf when it has none)."""
+    info = dict(iter_parameters())[key]
+    limits = [getattr(m, "le", None) for m in info.metadata] + [None]
+    return next((float(v) for v in limits if v is not None), math.inf)
+
+
+def fit_anchor(
+    cal: Calibrator, anchor: Anchor, values: dict[str, float], budget: int
+) -> dict[str, float]:
+    """The lever's parameters whose design-vs-baseline statistic is nearest the anchor.
+
+    The lever's parameters move together (one factor on their current values), so a lever with
+    several channels — a mentor's contact lowers the hazard, answers lapses and builds
+    self-efficacy — keeps their proportions and is fitted as a whole.
+    """
+    start = {k: values.get(k, _get(cal.scenario({}), k)) for k in anchor.keys}
     base_runs = cal.runs(values, days=anchor.days)
 
     def objective(x: float) -> float:
-        runs = cal.runs({**values, anchor.parameter: float(x)}, anchor.design, days=anchor.days)
+        runs = cal.runs({**values, **scaled(anchor, x, start)}, anchor.design, days=anchor.days)
         value = loss([anchor.measure(runs, base_runs)], [anchor])
         if cal.on_eval:
             cal.on_eval(value)
@@ -436,7 +467,7 @@ def fit_anchor(cal: Calibrator, anchor: Anchor, values: dict[str, float], budget
         method="bounded",
         options={"maxiter": max(3, budget), "xatol": 0.01},
     )
-    return float(result.x)
+    return scaled(anchor, result.x, start)
 
 
 # --- the whole calibration ----------------------------------------------------------------------
@@ -494,7 +525,8 @@ def calibrate(
     """Fit baseline hazard blocks, then each lever with an anchor; measure the fit on new seeds.
 
     `trials` is the number of model evaluations (each: `fit_replicates` runs) for the baseline
-    blocks, shared in proportion to their sizes; each lever gets a quarter of it (at least 4).
+    blocks, shared in proportion to their sizes (at least 4 per parameter and 4 more per
+    block); each lever gets a quarter of it (at least 6).
     `trials=0` fits nothing and measures the current values.
     """
     from simulation.runner import replicate_seeds
@@ -519,18 +551,16 @@ def calibrate(
     dims = sum(len(b) for b in BASELINE_BLOCKS.values())
     if trials > 0:
         for block in BASELINE_BLOCKS.values():
-            budget = max(len(block) + 2, round(trials * len(block) / dims))
+            budget = max(4 * len(block) + 4, round(trials * len(block) / dims))
             values = fit_block(fit, block, measurable, values, start, budget)
     keys = schema_keys()
     listed = {e["id"] for e in data.get("program_effects", []) if "lever" in e}
-    anchors = {
-        a.id: a for a in ANCHORS if a.id in listed and a.parameter in keys and set(a.design) <= keys
-    }
+    anchors = {a.id: a for a in ANCHORS if a.id in listed and set(a.keys) | set(a.design) <= keys}
     for anchor in anchors.values():
         if trials > 0:
-            values[anchor.parameter] = fit_anchor(fit, anchor, values, max(4, trials // 4))
+            values |= fit_anchor(fit, anchor, values, max(6, trials // 4))
         else:
-            values[anchor.parameter] = _get(fit.scenario({}), anchor.parameter)
+            values |= {k: _get(fit.scenario({}), k) for k in anchor.keys}
     check = Calibrator(base, seeds[fit_replicates:], workers, executor)
     runs = check.runs(values)
     rows = [
@@ -544,7 +574,7 @@ def calibrate(
         known = next((a for a in ANCHORS if a.id == entry["id"]), None)
         if anchor is None:
             why = (
-                f"lever parameter {known.parameter} is not in the scenario schema yet"
+                f"lever parameters {', '.join(known.keys)} are not all in the scenario schema yet"
                 if known
                 else f"no statistic for the lever '{entry['lever']}' yet"
             )

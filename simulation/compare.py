@@ -16,6 +16,7 @@ relapse averted. Costs are never invented: without `cost_total` they are null.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -101,7 +102,7 @@ def run_all(
             if on_done:
                 on_done(results[-1])
         return results
-    pool = executor or ProcessPoolExecutor(min(workers, len(jobs)), max_tasks_per_child=8)
+    pool = executor or process_pool(min(workers, len(jobs)))
     try:
         futures = {pool.submit(simulate, s, seed): i for i, (s, seed) in enumerate(jobs)}
         done: list[RunResult | None] = [None] * len(jobs)
@@ -113,6 +114,16 @@ def run_all(
     finally:
         if executor is None:
             pool.shutdown(cancel_futures=True)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` spawned processes.
+
+    No `max_tasks_per_child`: on Python 3.11 a pool with it hangs once workers retire with tasks
+    still queued (CPython gh-115634); `simulate` already frees each finished model. Spawned, not
+    forked, because the progress bar runs a thread in this process.
+    """
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
 
 
 def run_metrics_with_derived(result: RunResult) -> dict[str, float]:

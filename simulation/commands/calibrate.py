@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 
 import click
@@ -19,6 +18,7 @@ from rich.table import Table
 
 from simulation.calibration import ANCHORS, DEFAULT_TARGETS, CalibrationResult, calibrate
 from simulation.commands.options import seed_option
+from simulation.compare import process_pool
 from simulation.io import to_jsonable, write_text
 from simulation.progress import replicate_progress
 from simulation.runner import default_workers
@@ -73,8 +73,8 @@ def command(
 ) -> None:
     """Fit hazard parameters to baseline targets and lever effects to program_effects anchors."""
     workers = workers or default_workers()
-    total = trials + len(ANCHORS) * max(4, trials // 4)
-    pool = ProcessPoolExecutor(workers, max_tasks_per_child=16) if workers > 1 else None
+    total = trials + len(ANCHORS) * max(6, trials // 4)
+    pool = process_pool(workers) if workers > 1 else None
     try:
         with replicate_progress(total, "calibrate", enabled=not as_json) as advance:
             result = calibrate(

@@ -38,8 +38,8 @@ def count(value: float, interval: list[float] | None = None) -> str:
     return "0" if text in ("-0", "-0.0", "0.0") else text
 
 
-def money(value: float) -> str:
-    """US dollars rounded to two significant figures (model costs are not more exact).
+def money(value: float, figures: int = 2) -> str:
+    """US dollars rounded to `figures` significant figures (model costs are not more exact).
 
     Example:
         >>> money(4137.0), money(-812.0), money(12.3)
@@ -48,7 +48,7 @@ def money(value: float) -> str:
     if value == 0 or not math.isfinite(value):
         return "$0"
     magnitude = math.floor(math.log10(abs(value)))
-    rounded = round(abs(value), 1 - magnitude)  # two significant figures
+    rounded = round(abs(value), figures - 1 - magnitude)
     return f"{'-' if value < 0 else ''}${rounded:,.0f}"
 
 
@@ -100,8 +100,13 @@ def _cost_clause(effect: dict) -> str:
         return f", at an extra {money(extra['mean'])} per participant"
     if icer["mean"] < 0:
         return f", and saved {money(-extra['mean'])} per participant"
-    clause = f", at {money(icer['mean'])} per relapse averted"
     if icer["ci95"]:
         low, high = icer["ci95"]
-        return clause + f" (95% CI {money(low)} to {money(high)})"
+        # A narrow interval needs a third figure, or its ends round to the same number.
+        figures = 3 if high - low < 0.2 * abs(icer["mean"]) else 2
+        return (
+            f", at {money(icer['mean'], figures)} per relapse averted "
+            f"(95% CI {money(low, figures)} to {money(high, figures)})"
+        )
+    clause = f", at {money(icer['mean'])} per relapse averted"
     return clause + " (interval unbounded: relapses averted may be zero)"
