@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import mesa
+import networkx as nx
 import numpy as np
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
@@ -39,6 +40,7 @@ from simulation.population import (
     NEVER,
     PARTICIPANT,
     RECOVERING,
+    STATUS_NAMES,
     USING,
     build_population,
 )
@@ -122,17 +124,31 @@ class RecoveryCommunityModel(mesa.Model):
         )
         mentor_rows = np.flatnonzero(self.people.kind == MENTOR)
         n_others = self.people.size - len(mentor_rows)  # mentors are the last rows
-        self.graph = network.build_graph(
-            p.network, self.people.cultural_group[:n_others], self.streams.seed_for("network")
+        self.edges = network.canonical_edges(
+            np.concatenate(
+                [
+                    network.build_edges(
+                        p.network,
+                        self.people.cultural_group[:n_others],
+                        self.streams.seed_for("network"),
+                    ),
+                    network.mentor_edges(
+                        mentor_rows, n_others, p.network, self.streams.seed_for("network/mentors")
+                    ),
+                ]
+            )
         )
-        network.attach_mentors(
-            self.graph, mentor_rows, n_others, p.network, self.streams.seed_for("network/mentors")
-        )
-        self.edges = network.edge_array(self.graph)
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
+        self.degree = network.node_degree(self.adjacency)
         self._participants = int(self.people.cohort.sum())
         self._create_agents()
         self.network_version = 0
+        self._graph_version = -1
+        self._pending_ties: list[np.ndarray] = []
+        # Longest abstinence anyone can reach in this run; beyond it the table's last day is used.
+        self.hazard_table = relapse.duration_hazard_table(
+            p.relapse, int(self.people.days_abstinent.max()) + p.days + 1
+        )
         self.last_hazard = np.zeros(self.people.size)
         self.group_support = np.zeros(self.people.size)
         self.ever_mentor = self.people.is_mentor.copy()
@@ -165,6 +181,20 @@ class RecoveryCommunityModel(mesa.Model):
             rows = np.flatnonzero(kind == code)
             for agent in agent_class.create_agents(self, len(rows), row=rows):
                 self.agent_at_row[agent.row] = agent
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The social network as a networkx graph (node = population row), built on demand.
+
+        The model itself works on `edges` and the sparse `adjacency`; this view is for users and
+        the dashboard, rebuilt only when ties have changed since it was last asked for.
+        """
+        if self._graph_version != self.network_version:
+            graph = nx.Graph()
+            graph.add_nodes_from(range(self.people.size))
+            graph.add_edges_from(self.edges.tolist())
+            self._graph, self._graph_version = graph, self.network_version
+        return self._graph
 
     def draws(self, purpose: str) -> np.ndarray:
         """Today's uniform draws for one purpose: one per person, from that purpose's stream.
@@ -201,7 +231,7 @@ class RecoveryCommunityModel(mesa.Model):
         today = self.day + 1
         was_using = people.status == USING
 
-        exposure = network.social_exposure(self.adjacency, people)
+        exposure = network.social_exposure(self.adjacency, people, self.degree)
         days_before = people.days_abstinent.copy()
         relapsed = relapse.resolve_lapses(
             people, p.relapse, self._escalation_ratio(), self.draws("escalation"), today
@@ -223,7 +253,7 @@ class RecoveryCommunityModel(mesa.Model):
         attended = self._run_program(today)
 
         hazard = (
-            relapse.lapse_hazard(people, p.relapse)
+            relapse.lapse_hazard(people, p.relapse, self.hazard_table)
             * network.hazard_ratio(exposure, p.network)
             * mentoring.hazard_ratio(people, p.mentoring, self._support_quality())
             * setting.hazard_ratio(people, p.setting)
@@ -247,22 +277,24 @@ class RecoveryCommunityModel(mesa.Model):
         mentor_wellbeing.update_burnout(
             people, p.mentor_wellbeing, lapsed, p.training.burnout_multiplier()
         )
-        if p.tie_dynamics.enabled and today % 7 == 0:
-            self._reconstruct_network(attended)
-        elif p.meetings.enabled and attended.any():
-            self._add_ties(meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"]))
+        if p.meetings.enabled and attended.any():
+            self._pending_ties.append(
+                meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"])
+            )
+        if today % 7 == 0:
+            self._reconstruct_network()
         people.days_abstinent[people.status == RECOVERING] += 1
 
         self.day = today
-        cohort = people.cohort
+        n = self._participants  # the cohort is the first rows
         self.events = {
-            "lapses": int((lapsed & cohort).sum()),
-            "relapses": int((relapsed & cohort & ~was_using).sum()),
-            "new_attempts": int((attempts & cohort).sum()),
-            "deaths": int((deaths & cohort).sum()),
-            "overdose_deaths": int((overdoses & cohort).sum()),
-            "mentor_relapses": int(mentor_relapses.sum()),
-            "meeting_attendances": int(attended.sum()),
+            "lapses": int(np.count_nonzero(lapsed[:n])),
+            "relapses": int(np.count_nonzero(relapsed[:n] & ~was_using[:n])),
+            "new_attempts": int(np.count_nonzero(attempts[:n])),
+            "deaths": int(np.count_nonzero(deaths[:n])),
+            "overdose_deaths": int(np.count_nonzero(overdoses[:n])),
+            "mentor_relapses": int(np.count_nonzero(mentor_relapses)),
+            "meeting_attendances": int(np.count_nonzero(attended)),
         }
         self.datacollector.collect(self)
         if self.day >= p.days:
@@ -280,7 +312,8 @@ class RecoveryCommunityModel(mesa.Model):
         engagement.start(
             people, p.engagement, engagement.outreach(people, p.engagement, self.draws("outreach"))
         )
-        setting.update_residence(people, p.setting, self.draws("residence"))
+        if p.setting.kind == "residential":
+            setting.update_residence(people, p.setting, self.draws("residence"))
         attended = np.zeros(people.size, dtype=bool)
         self.group_support *= 0.5 ** (1.0 / p.mentoring.support_half_life_days)
         if p.meetings.enabled:
@@ -317,7 +350,8 @@ class RecoveryCommunityModel(mesa.Model):
         self.mentors_left[left] = True
         freed = mentoring.release_mentees(people)
         mentor_wellbeing.feel_mentor_loss(people, p.mentor_wellbeing, freed)
-        pipeline.recruit(people, p.pipeline, self.draws("pipeline"), today)
+        if p.pipeline.enabled:
+            pipeline.recruit(people, p.pipeline, self.draws("pipeline"), today)
         graduates = pipeline.graduate(people, today)
         if graduates.any():
             mentoring.end_pairs(people, np.flatnonzero(graduates))
@@ -355,21 +389,26 @@ class RecoveryCommunityModel(mesa.Model):
             self.people, p.supervision
         )
 
-    def _reconstruct_network(self, attended: np.ndarray) -> None:
+    def _reconstruct_network(self) -> None:
+        """Weekly: ties to people using fade; introductions and the week's meeting ties join."""
         people, p = self.people, self.scenario
-        rng = self.streams["tie_dynamics"]
-        edges = tie_dynamics.dissolve_using_ties(
-            self.edges, people, p.tie_dynamics, rng.random(len(self.edges))
-        )
-        new = [tie_dynamics.mentor_introductions(edges, people, p.tie_dynamics, rng)]
-        if p.meetings.enabled:
-            new.append(meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"]))
-        self.edges = edges
-        self._add_ties(np.concatenate(new))
+        new = self._pending_ties
+        self._pending_ties = []
+        if p.tie_dynamics.enabled:
+            rng = self.streams["tie_dynamics"]
+            new.append(
+                tie_dynamics.mentor_introductions(self.adjacency, people, p.tie_dynamics, rng)
+            )
+            self.edges = tie_dynamics.dissolve_using_ties(
+                self.edges, people, p.tie_dynamics, rng.random(len(self.edges))
+            )
+        if new or p.tie_dynamics.enabled:
+            self._add_ties(np.concatenate(new) if new else np.empty((0, 2), dtype=np.int64))
 
     def _add_ties(self, new: np.ndarray) -> None:
         self.edges = tie_dynamics.add_ties(self.edges, new, self.people.size)
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
+        self.degree = network.node_degree(self.adjacency)
         self.network_version += 1
 
     def run(self, days: int | None = None) -> None:
@@ -380,33 +419,37 @@ class RecoveryCommunityModel(mesa.Model):
     def summary(self) -> dict[str, float]:
         """Today's values of the daily series (what the DataCollector records)."""
         people = self.people
-        cohort = people.cohort
-        alive_cohort = cohort & (people.status != DECEASED)
-        n_alive = max(1, int(alive_cohort.sum()))
-        in_program = (people.kind == PARTICIPANT) | (people.kind == MENTOR)
+        n = self._participants  # participants are the first rows
+        status = people.status[:n]
+        counts = np.bincount(status, minlength=len(STATUS_NAMES))
+        alive = status != DECEASED
+        n_alive = max(1, int(counts.sum() - counts[DECEASED]))
+        enrolled = people.enrolled[:n]
+        in_program = people.kind != COMMUNITY
         recovering = in_program & (people.status == RECOVERING)
-        ends = recovering[self.edges]
+        n_ties = len(self.edges)
+        recovery_ties = np.count_nonzero(
+            recovering[self.edges[:, 0]] & recovering[self.edges[:, 1]]
+        )
         return {
             "day": self.day,
-            "in_recovery": int((cohort & (people.status == RECOVERING)).sum()),
-            "lapsed": int((cohort & (people.status == LAPSED)).sum()),
-            "relapsed": int((cohort & (people.status == USING)).sum()),
-            "deceased": int((cohort & (people.status == DECEASED)).sum()),
+            "in_recovery": int(counts[RECOVERING]),
+            "lapsed": int(counts[LAPSED]),
+            "relapsed": int(counts[USING]),
+            "deceased": int(counts[DECEASED]),
             **{k: self.events.get(k, 0) for k in _EVENT_SERIES},
-            "lapse_free_share": float(
-                (cohort & (people.first_lapse_day < 0)).sum() / max(1, cohort.sum())
-            ),
-            "mentors_active": int(people.is_mentor.sum()),
-            "mentees_matched": int((cohort & (people.mentor >= 0)).sum()),
-            "self_efficacy_mean": float(people.self_efficacy[alive_cohort].sum() / n_alive),
-            "isolation_mean": float(people.isolation[alive_cohort].sum() / n_alive),
-            "recovery_tie_share": float(ends.all(axis=1).mean()) if len(ends) else 0.0,
-            "enrolled": int((cohort & people.enrolled).sum()),
-            "residents": int((cohort & (people.residence_days_left > 0)).sum()),
-            "engagement_mean": _mean(people.engagement, cohort & people.enrolled),
+            "lapse_free_share": float(np.count_nonzero(people.first_lapse_day[:n] < 0) / max(1, n)),
+            "mentors_active": int(np.count_nonzero(people.is_mentor)),
+            "mentees_matched": int(np.count_nonzero(people.mentor[:n] >= 0)),
+            "self_efficacy_mean": float(np.sum(people.self_efficacy[:n], where=alive) / n_alive),
+            "isolation_mean": float(np.sum(people.isolation[:n], where=alive) / n_alive),
+            "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
+            "enrolled": int(np.count_nonzero(enrolled)),
+            "residents": int(np.count_nonzero(people.residence_days_left[:n])),
+            "engagement_mean": _mean(people.engagement[:n], enrolled),
             "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
-            "stigma_mean": _mean(people.stigma, alive_cohort),
-            "mental_health_mean": _mean(people.mental_health, alive_cohort),
+            "stigma_mean": float(np.sum(people.stigma[:n], where=alive) / n_alive),
+            "mental_health_mean": float(np.sum(people.mental_health[:n], where=alive) / n_alive),
             "cost_to_date": float(sum(self.costs.values())),
         }
 
@@ -423,8 +466,8 @@ _EVENT_SERIES = (
 
 
 def _mean(values: np.ndarray, mask: np.ndarray) -> float:
-    count = int(mask.sum())
-    return float(values[mask].sum() / count) if count else 0.0
+    count = int(np.count_nonzero(mask))
+    return float(np.sum(values, where=mask) / count) if count else 0.0
 
 
 def _reporter(name: str):

@@ -133,3 +133,19 @@ def test_community_program_cost_is_near_published_cost_per_participant_year():
     cost = mean_metric("community_peer_mentoring.yaml", "cost_per_participant", size=400)
     assert 2000 < cost < 3600
     assert set(costs.ITEMS) >= {"mentor_time", "training", "supervision"}
+
+
+def test_pairing_when_no_waiting_seeker_shares_a_free_slots_key():
+    from simulation.mechanisms.mentoring import pair_within_keys
+
+    # Many seekers, one slot whose key nobody has: no pair, and no error.
+    seekers, slots = pair_within_keys(
+        np.zeros(5, dtype=np.int64), np.array([3]), np.linspace(0, 1, 5), np.array([0.5])
+    )
+    assert len(seekers) == len(slots) == 0
+    # Many seekers, two slots of key 1: the two seekers of key 1 first by order get them.
+    keys = np.array([1, 0, 1, 1, 0, 1])
+    order = np.array([0.9, 0.1, 0.2, 0.5, 0.3, 0.05])
+    seekers, slots = pair_within_keys(keys, np.array([1, 1]), order, np.array([0.0, 1.0]))
+    assert sorted(seekers.tolist()) == [2, 5]
+    assert dict(zip(seekers.tolist(), slots.tolist(), strict=True)) == {5: 0, 2: 1}

@@ -92,13 +92,14 @@ def update(
     enrolled = people.enrolled
     e = people.engagement
     decay = per_day(params.decay_per_year, "year") * decay_ratio / engagement_ratio
-    e[enrolled] -= decay[enrolled] * e[enrolled]
     gain = (
         params.alliance_gain_per_day * people.alliance * engagement_ratio
         + params.meeting_gain * attended
     )
-    e[enrolled] += (gain * (1.0 - e))[enrolled]
-    np.clip(e, 0.0, 1.0, out=e)
+    faded = e - decay * e
+    moved = faded + gain * (1.0 - faded)
+    # Whole-array arithmetic, then keep it only for the enrolled (cheaper than masked updates).
+    np.copyto(e, np.clip(moved, 0.0, 1.0), where=enrolled)
     dropping = enrolled & (e < params.dropout_threshold)
     people.enrolled[dropping] = False
     return dropping

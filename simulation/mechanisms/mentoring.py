@@ -162,13 +162,15 @@ def available_mentors(people: PopulationState, params: MentoringParams) -> np.nd
 def release_mentees(people: PopulationState) -> np.ndarray:
     """Mentors who relapsed, died or left the role free their mentees; returns who was freed."""
     has_mentor = people.mentor != NEVER
-    mentor_rows = people.mentor[has_mentor]
-    mentor_gone = (~people.is_mentor[mentor_rows]) | np.isin(
-        people.status[mentor_rows], (USING, DECEASED)
+    mentor = np.where(has_mentor, people.mentor, 0)
+    mentor_status = people.status[mentor]
+    gone = has_mentor & (
+        ~people.is_mentor[mentor]
+        | (mentor_status == USING)
+        | (mentor_status == DECEASED)
+        | (people.status == DECEASED)
     )
-    freed = np.flatnonzero(has_mentor)[mentor_gone]
-    mentee_gone = people.status == DECEASED
-    freed = np.union1d(freed, np.flatnonzero(has_mentor & mentee_gone))
+    freed = np.flatnonzero(gone)
     end_pairs(people, freed)
     return freed
 
@@ -236,20 +238,49 @@ def pair_within_keys(
     Returns index arrays (into seekers, into slots) of the pairs. The i-th seeker with key k is
     paired with the i-th slot with key k, so each key is filled as far as its slots allow.
     """
-
-    def rank_within_key(keys: np.ndarray, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        idx = np.lexsort((order, keys))
-        sorted_keys = keys[idx]
-        starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1]
-        group_start = np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
-        rank = np.empty(len(keys), dtype=np.int64)
-        rank[idx] = np.arange(len(keys)) - group_start
-        return rank, idx
-
     if len(seeker_keys) == 0 or len(slot_keys) == 0:
         return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    seeker_rank, _ = rank_within_key(seeker_keys, seeker_order)
-    slot_rank, _ = rank_within_key(slot_keys, slot_order)
+    if len(seeker_keys) > len(slot_keys):
+        # Usually many seekers wait for few free slots: rank only those who could match.
+        candidates = _possible_seekers(seeker_keys, slot_keys, seeker_order)
+        if len(candidates) < len(seeker_keys):
+            found_seekers, found_slots = _pair_ranked(
+                seeker_keys[candidates], slot_keys, seeker_order[candidates], slot_order
+            )
+            return candidates[found_seekers], found_slots
+    return _pair_ranked(seeker_keys, slot_keys, seeker_order, slot_order)
+
+
+def _possible_seekers(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, seeker_order: np.ndarray
+) -> np.ndarray:
+    """Seekers who can be paired: their key has a slot; with one key, only the first by order."""
+    candidates = np.flatnonzero(np.isin(seeker_keys, slot_keys))
+    n_slots = len(slot_keys)
+    if len(candidates) > n_slots and (slot_keys == slot_keys[0]).all():
+        best = np.argpartition(seeker_order[candidates], n_slots - 1)[:n_slots]
+        candidates = np.sort(candidates[best])
+    return candidates
+
+
+def _rank_within_key(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each item's position among the items with the same key, by `order`."""
+    idx = np.lexsort((order, keys))
+    sorted_keys = keys[idx]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1]
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[idx] = np.arange(len(keys)) - group_start
+    return rank
+
+
+def _pair_ranked(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, seeker_order: np.ndarray, slot_order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    if len(seeker_keys) == 0 or len(slot_keys) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    seeker_rank = _rank_within_key(seeker_keys, seeker_order)
+    slot_rank = _rank_within_key(slot_keys, slot_order)
     width = int(max(seeker_rank.max(), slot_rank.max())) + 1
     _, seekers, slots = np.intersect1d(
         seeker_keys * width + seeker_rank,
@@ -283,10 +314,14 @@ def assign_mentors(
 
     matched_seekers = np.empty(0, dtype=np.int64)
     matched_slots = np.empty(0, dtype=np.int64)
+    seeker_open = np.ones(len(seekers), dtype=bool)
+    slot_open = np.ones(len(slot_mentor), dtype=bool)
     for attributes in matching_passes(params):
         # Each pass matches whoever is left on fewer shared attributes; the last is random.
-        left_seekers = np.setdiff1d(np.arange(len(seekers)), matched_seekers)
-        left_slots = np.setdiff1d(np.arange(len(slot_mentor)), matched_slots)
+        seeker_open[matched_seekers] = False
+        slot_open[matched_slots] = False
+        left_seekers = np.flatnonzero(seeker_open)
+        left_slots = np.flatnonzero(slot_open)
         if len(left_seekers) == 0 or len(left_slots) == 0:
             break
         new_seekers, new_slots = pair_within_keys(

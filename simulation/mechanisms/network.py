@@ -16,7 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from simulation.params import Section, parameter
-from simulation.population import LAPSED, MENTOR, PARTICIPANT, RECOVERING, USING, PopulationState
+from simulation.population import COMMUNITY, LAPSED, RECOVERING, USING, PopulationState
 
 GraphKind = Literal["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
 
@@ -90,6 +90,18 @@ class NetworkParams(Section):
 
 def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) -> nx.Graph:
     """A networkx graph on nodes 0..n-1 (node = population row), seeded."""
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(cultural_group)))
+    graph.add_edges_from(build_edges(params, cultural_group, seed).tolist())
+    return graph
+
+
+def build_edges(params: NetworkParams, cultural_group: np.ndarray, seed: int) -> np.ndarray:
+    """The base network's ties as sorted (low, high) row pairs, seeded.
+
+    The stochastic block model is drawn straight into arrays (no networkx graph is built: at
+    100,000 people that alone takes seconds); the other kinds come from networkx generators.
+    """
     n = len(cultural_group)
     # A small population cannot have more ties per person than it has other people.
     k = min(max(2, round(params.mean_degree)), max(n - 1, 0))
@@ -109,7 +121,7 @@ def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) ->
             for i, s_i in enumerate(sizes)
         ]
         rows = np.argsort(cultural_group, kind="stable")
-        return _block_model(sizes, probs, rows, rng)
+        return canonical_edges(_block_model(sizes, probs, rows, rng))
     if n < 3:
         graph = nx.complete_graph(n)
     elif params.kind == "watts_strogatz":
@@ -120,12 +132,12 @@ def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) ->
         graph = nx.powerlaw_cluster_graph(n, max(1, k // 2), params.triangle_probability, seed=seed)
     # Generators place nodes in order (a ring, arrival order): shuffle so kinds are mixed.
     rows = rng.permutation(n)
-    return nx.relabel_nodes(graph, dict(enumerate(rows.tolist())))
+    return canonical_edges(rows[np.array(graph.edges(), dtype=np.int64).reshape(-1, 2)])
 
 
 def _block_model(
     sizes: np.ndarray, probs: list[list[float]], rows: np.ndarray, rng: np.random.Generator
-) -> nx.Graph:
+) -> np.ndarray:
     """A stochastic block model: each pair in blocks (i, j) is tied with probability probs[i][j].
 
     Exact and vectorized: the number of ties in a block pair is Binomial(pairs, p), and the ties
@@ -153,11 +165,7 @@ def _block_model(
             else:
                 u, v = rows[starts[i] + k // s_j], rows[starts[j] + k % s_j]
             edges.append(np.column_stack([u, v]))
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(rows)))
-    if edges:
-        graph.add_edges_from(np.concatenate(edges).tolist())
-    return graph
+    return np.concatenate(edges) if edges else np.empty((0, 2), dtype=np.int64)
 
 
 def attach_mentors(
@@ -168,15 +176,20 @@ def attach_mentors(
     Mentors join after the base network is built, from their own stream, so adding mentors to a
     design does not redraw anyone else's ties (common random numbers).
     """
+    graph.add_nodes_from(mentor_rows.tolist())
+    graph.add_edges_from(mentor_edges(mentor_rows, n_others, params, seed).tolist())
+
+
+def mentor_edges(
+    mentor_rows: np.ndarray, n_others: int, params: NetworkParams, seed: int
+) -> np.ndarray:
+    """Each mentor's ties to people in the community, as (mentor, other) row pairs."""
     if len(mentor_rows) == 0 or n_others == 0:
-        return
+        return np.empty((0, 2), dtype=np.int64)
     rng = np.random.default_rng(seed)
     k = max(1, round(params.mean_degree))
     targets = rng.integers(0, n_others, size=(len(mentor_rows), k))
-    graph.add_nodes_from(mentor_rows.tolist())
-    graph.add_edges_from(
-        zip(np.repeat(mentor_rows, k).tolist(), targets.ravel().tolist(), strict=True)
-    )
+    return np.column_stack([np.repeat(mentor_rows, k), targets.ravel()]).astype(np.int64)
 
 
 def adjacency_from_edges(
@@ -184,7 +197,7 @@ def adjacency_from_edges(
 ) -> sp.csr_array:
     """Symmetric CSR adjacency from an (m, 2) edge array (faster than nx.to_scipy_sparse_array)."""
     if weights is None:
-        weights = np.ones(len(edges))
+        weights = np.ones(len(edges), dtype=np.float32)  # counts stay exact; half the bandwidth
     rows = np.concatenate([edges[:, 0], edges[:, 1]])
     cols = np.concatenate([edges[:, 1], edges[:, 0]])
     data = np.concatenate([weights, weights])
@@ -192,8 +205,17 @@ def adjacency_from_edges(
 
 
 def edge_array(graph: nx.Graph) -> np.ndarray:
-    edges = np.array(graph.edges(), dtype=np.int64)
-    return edges.reshape(-1, 2)
+    """A networkx graph's ties as sorted, unique (low, high) row pairs."""
+    return canonical_edges(np.array(graph.edges(), dtype=np.int64).reshape(-1, 2))
+
+
+def canonical_edges(edges: np.ndarray) -> np.ndarray:
+    """Ties as sorted, unique (low, high) pairs without self-ties: the form tie updates keep."""
+    edges = np.sort(np.asarray(edges, dtype=np.int64).reshape(-1, 2), axis=1)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    n = int(edges.max()) + 1 if len(edges) else 1
+    keys = np.unique(edges[:, 0] * n + edges[:, 1])
+    return np.column_stack([keys // n, keys % n])
 
 
 @dataclass
@@ -214,13 +236,27 @@ class SocialExposure:
         )
 
 
-def social_exposure(adjacency: sp.csr_array, people: PopulationState) -> SocialExposure:
-    """Weighted counts of using and recovering contacts, in one sparse product."""
-    in_program = (people.kind == PARTICIPANT) | (people.kind == MENTOR)
+def social_exposure(
+    adjacency: sp.csr_array, people: PopulationState, degree: np.ndarray | None = None
+) -> SocialExposure:
+    """Weighted counts of using and recovering contacts, by sparse matrix-vector products.
+
+    `degree` (ties per person) only changes when ties do; pass it cached to save a column.
+    """
+    in_program = people.kind != COMMUNITY
     using = (people.status == USING) | (people.status == LAPSED)
     recovering = in_program & (people.status == RECOVERING)
-    counts = adjacency @ np.column_stack([using, recovering, np.ones(people.size)]).astype(float)
-    return SocialExposure(counts[:, 0], counts[:, 1], counts[:, 2])
+    # Two single-vector products are faster than one product with two columns.
+    using_contacts = adjacency @ using.astype(adjacency.dtype)
+    recovery_contacts = adjacency @ recovering.astype(adjacency.dtype)
+    if degree is None:
+        degree = node_degree(adjacency)
+    return SocialExposure(using_contacts, recovery_contacts, degree)
+
+
+def node_degree(adjacency: sp.csr_array) -> np.ndarray:
+    """Weighted ties per person."""
+    return np.asarray(adjacency.sum(axis=1)).ravel()
 
 
 def hazard_ratio(exposure: SocialExposure, params: NetworkParams) -> np.ndarray:

@@ -169,6 +169,18 @@ def duration_hazard(
     return initial / (1.0 + (days_abstinent / halving) ** shape) + floor
 
 
+def duration_hazard_table(params: RelapseParams, max_days: int) -> np.ndarray:
+    """`duration_hazard` for every substance (rows) and day 0..max_days (columns).
+
+    Looking up a row of this table is much cheaper than evaluating the power law for every
+    person every day; the model builds it once per run.
+    """
+    days = np.arange(max_days + 1)
+    return np.vstack(
+        [duration_hazard(days, np.full(len(days), code), params) for code in range(len(SUBSTANCES))]
+    )
+
+
 def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.ndarray:
     """Hazard ratio from self-efficacy (protective) and isolation (harmful), 1 at the midpoint."""
     return np.exp(
@@ -177,10 +189,19 @@ def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.nd
     )
 
 
-def lapse_hazard(people: PopulationState, params: RelapseParams) -> np.ndarray:
-    """Each person's daily lapse hazard before social and program modifiers."""
+def lapse_hazard(
+    people: PopulationState, params: RelapseParams, table: np.ndarray | None = None
+) -> np.ndarray:
+    """Each person's daily lapse hazard before social and program modifiers.
+
+    `table` is an optional `duration_hazard_table` (days past its end use its last column).
+    """
+    if table is None:
+        by_duration = duration_hazard(people.days_abstinent, people.substance, params)
+    else:
+        by_duration = table[people.substance, np.minimum(people.days_abstinent, table.shape[1] - 1)]
     return (
-        duration_hazard(people.days_abstinent, people.substance, params)
+        by_duration
         * params.age_ratios()[people.age_group]
         * people.frailty
         * state_of_mind_ratio(people, params)

@@ -10,6 +10,7 @@ raised the share of non-drinkers in the network). New recovery ties come from me
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from simulation.params import Section, parameter
 from simulation.population import (
@@ -74,24 +75,28 @@ def dissolve_using_ties(
 
 
 def mentor_introductions(
-    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, rng: np.random.Generator
+    adjacency: sp.csr_array,
+    people: PopulationState,
+    params: TieDynamicsParams,
+    rng: np.random.Generator,
 ) -> np.ndarray:
-    """New (mentee, contact) ties: a mentor's contacts in recovery, introduced to a mentee."""
+    """New (mentee, contact) ties: a mentor's contacts in recovery, introduced to a mentee.
+
+    Reads each mentor's contacts straight from the CSR rows (already grouped by person), so the
+    weekly cost grows with the number of introductions, not the number of ties.
+    """
     mentees = np.flatnonzero(
         (people.mentor != NEVER) & (rng.random(people.size) < params.mentor_introduction_per_week)
     )
-    if len(mentees) == 0 or len(edges) == 0:
+    if len(mentees) == 0:
         return np.empty((0, 2), dtype=np.int64)
-    both = np.concatenate([edges, edges[:, ::-1]])
-    order = np.argsort(both[:, 0], kind="stable")
-    both = both[order]
-    starts = np.searchsorted(both[:, 0], people.mentor[mentees], side="left")
-    ends = np.searchsorted(both[:, 0], people.mentor[mentees], side="right")
+    mentors = people.mentor[mentees]
+    starts, ends = adjacency.indptr[mentors], adjacency.indptr[mentors + 1]
     has_contacts = ends > starts
     mentees, starts, ends = mentees[has_contacts], starts[has_contacts], ends[has_contacts]
-    picks = both[starts + (rng.random(len(starts)) * (ends - starts)).astype(np.int64), 1]
+    picks = adjacency.indices[starts + (rng.random(len(starts)) * (ends - starts)).astype(np.int64)]
     ok = (picks != mentees) & (people.status[picks] == RECOVERING)
-    return np.column_stack([mentees[ok], picks[ok]])
+    return np.column_stack([mentees[ok], picks[ok]]).astype(np.int64)
 
 
 def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
