@@ -14,7 +14,7 @@ import pandas as pd
 from scipy import stats
 
 from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.population import MENTOR, NEVER, RECOVERING, PopulationState
+from simulation.population import DECEASED, MENTOR, NEVER, RECOVERING, PopulationState
 
 #: Metric name -> what it is. `lapse_free_<d>` is left out when d is past the run's last day.
 METRICS: dict[str, str] = {
@@ -53,6 +53,14 @@ class CohortOutcomes:
     relapse_observed: np.ndarray
     in_recovery_end: np.ndarray
     days: int
+    # End-of-run state, for the person-level program metrics and their breakdowns.
+    alive_end: np.ndarray | None = None
+    overdose_death: np.ndarray | None = None
+    ever_enrolled: np.ndarray | None = None
+    self_efficacy: np.ndarray | None = None
+    isolation: np.ndarray | None = None
+    stigma: np.ndarray | None = None
+    mental_health: np.ndarray | None = None
 
     def subset(self, mask: np.ndarray) -> CohortOutcomes:
         return CohortOutcomes(
@@ -80,6 +88,13 @@ def cohort_outcomes(people: PopulationState, days: int) -> CohortOutcomes:
         relapse_observed=relapse_observed,
         in_recovery_end=people.status[cohort] == RECOVERING,
         days=days,
+        alive_end=people.status[cohort] != DECEASED,
+        overdose_death=people.overdose_deaths[cohort].copy(),
+        ever_enrolled=people.ever_enrolled[cohort].copy(),
+        self_efficacy=people.self_efficacy[cohort].copy(),
+        isolation=people.isolation[cohort].copy(),
+        stigma=people.stigma[cohort].copy(),
+        mental_health=people.mental_health[cohort].copy(),
     )
 
 
@@ -106,7 +121,18 @@ def outcome_metrics(outcomes: CohortOutcomes) -> dict[str, float]:
     metrics["in_recovery_end"] = (
         float(outcomes.in_recovery_end.mean()) if len(outcomes.in_recovery_end) else float("nan")
     )
+    if outcomes.alive_end is not None:
+        metrics["overdose_deaths"] = float(outcomes.overdose_death.sum())
+        metrics["enrolled_fraction"] = _share(outcomes.ever_enrolled)
+        alive = outcomes.alive_end
+        for name in ("self_efficacy", "isolation", "stigma", "mental_health"):
+            values = getattr(outcomes, name)[alive]
+            metrics[f"{name}_mean"] = float(values.mean()) if len(values) else float("nan")
     return metrics
+
+
+def _share(flags: np.ndarray) -> float:
+    return float(flags.mean()) if len(flags) else float("nan")
 
 
 def mentor_relapse_rate(people: PopulationState) -> float:
@@ -144,16 +170,12 @@ def program_metrics(
     ever_mentor: np.ndarray,
     mentors_left: np.ndarray,
 ) -> dict[str, float]:
-    """Program-level metrics: enrolment, engagement, mentors, ties, state of mind, costs."""
+    """Program-level metrics: engagement, mentors, ties and costs (not broken down by person)."""
     cohort = people.cohort
     last = daily.iloc[-1]
     total = float(sum(costs.values()))
     served = int(ever_mentor.sum())
     return {
-        "overdose_deaths": float((people.overdose_deaths & cohort).sum()),
-        "enrolled_fraction": float(people.ever_enrolled[cohort].mean())
-        if cohort.any()
-        else float("nan"),
         "engagement_mean": float(daily["engagement_mean"].mean()),
         "mentor_burnout_mean": float(daily["mentor_burnout_mean"].mean())
         if served
@@ -162,10 +184,6 @@ def program_metrics(
         if served
         else float("nan"),
         "recovery_tie_share": float(last["recovery_tie_share"]),
-        "self_efficacy_mean": float(last["self_efficacy_mean"]),
-        "isolation_mean": float(last["isolation_mean"]),
-        "stigma_mean": float(last["stigma_mean"]),
-        "mental_health_mean": float(last["mental_health_mean"]),
         "cost_total": total,
         "cost_per_participant": total / max(1, int(cohort.sum())),
     }
