@@ -39,8 +39,8 @@ def experiment_file(folder: Path, points: int, population: int, days: int) -> Pa
     return path
 
 
-def throughput(runs: int, workers: int, folder: Path) -> tuple[float, float]:
-    """(runs per second over the whole session, wall seconds) for `runs` full-size runs."""
+def throughput(runs: int, workers: int, folder: Path) -> tuple[float, float, float]:
+    """(runs per second, wall seconds, cores the workers obtained) for `runs` full-size runs."""
     from simulation.experiments import run_experiment
 
     path = experiment_file(folder, runs, 1000, 365)
@@ -48,7 +48,8 @@ def throughput(runs: int, workers: int, folder: Path) -> tuple[float, float]:
     outcome = run_experiment(path, out=folder / f"out_{workers}", workers=workers)
     wall = time.perf_counter() - start
     assert outcome.counts["ok"] == runs, outcome.counts
-    return outcome.tally.completed / outcome.tally.seconds, wall
+    tally = outcome.tally
+    return tally.completed / tally.seconds, wall, tally.cpu_seconds / tally.seconds
 
 
 def driver_peak_mb(runs: int, folder: Path) -> float:
@@ -82,13 +83,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"throughput: {args.runs} runs of 1,000 people x 365 days (process pool)")
-        rates = {}
+        rates, cores = {}, {}
         for workers in (1, 2):
-            rate, wall = throughput(args.runs, workers, folder)
+            rate, wall, cores[workers] = throughput(args.runs, workers, folder)
             rates[workers] = rate
-            print(f"  {workers} worker(s): {rate:6.2f} runs/s  (wall {wall:5.1f} s incl. start-up)")
+            print(
+                f"  {workers} worker(s): {rate:6.2f} runs/s  (wall {wall:5.1f} s incl. start-up; "
+                f"workers got {cores[workers]:.2f} cores of CPU time)"
+            )
         efficiency = rates[2] / (2 * rates[1])
         print(f"  parallel efficiency with 2 workers: {efficiency:.0%} (target >= 80%)")
+        # On a shared machine the workers may not get whole cores; this compares the runs per
+        # CPU-second obtained, i.e. the cost of the parallel machinery itself.
+        per_core = (rates[2] / cores[2]) / (rates[1] / cores[1])
+        print(f"  efficiency per core actually obtained: {per_core:.0%}")
         print("driver peak memory (RSS), runs of 100 people x 30 days on 2 workers")
         peaks = {runs: driver_peak_mb(runs, folder) for runs in (100, 2000)}
         for runs, peak in peaks.items():

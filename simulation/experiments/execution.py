@@ -193,6 +193,7 @@ class Tally:
     completed: int = 0
     failed: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # CPU time the workers spent on runs
 
 
 def execute(
@@ -240,6 +241,7 @@ def execute(
         remaining -= len(result.rows)
         tally.completed += len(result.rows)
         tally.failed += result.failed
+        tally.cpu_seconds += result.cpu_seconds
         if on_progress:
             on_progress(len(result.rows), result.failed)
 

@@ -72,6 +72,6 @@ def sensitivity_figure(indices: pd.DataFrame, scenario: str, metric: str, path: 
     ax.set_yticks(range(len(factors)), factors, fontsize=8)
     ax.axvline(0, color="black", linewidth=0.6)
     ax.legend(fontsize=8)
-    ax.set_title(f"{method.capitalize()} sensitivity of {metric} ({scenario})", fontsize=10)
+    ax.set_title(f"{method.capitalize()} sensitivity of {metric}\n{scenario}", fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
