@@ -14,6 +14,7 @@ its anchor in `program_effects` (a bounded scalar search), where the lever exist
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
@@ -356,7 +357,9 @@ class Calibrator:
     _cache: dict = field(default_factory=dict)
 
     def scenario(self, values: dict[str, float], extra: dict[str, Any] | None = None) -> Scenario:
-        data = apply_overrides(self.base, {**values, **(extra or {})}, "calibration")
+        # apply_overrides shares nested sections with its input and writes into them: copy,
+        # or one design's switches (mentoring.enabled) would leak into every later baseline run.
+        data = apply_overrides(copy.deepcopy(self.base), {**values, **(extra or {})}, "calibration")
         return scenario_from_dict(data, source="calibration")
 
     def runs(

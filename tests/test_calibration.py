@@ -133,3 +133,20 @@ def test_calibrate_bad_targets_file_is_exit_2_without_traceback(capsys, tmp_path
     assert "Traceback" not in stderr
     code, _, stderr = run_cli(capsys, "calibrate", "--targets", str(tmp_path / "no.yaml"))
     assert code == 2 and "no.yaml does not exist" in stderr
+
+
+def test_a_design_run_does_not_leak_into_later_baseline_runs():
+    from simulation.calibration import Calibrator, baseline_mapping
+    from simulation.scenario import BUNDLED_SCENARIOS
+
+    base = baseline_mapping(BUNDLED_SCENARIOS / "treatment_as_usual.yaml", 100, 30)
+    cal = Calibrator(base, [4], workers=1)
+    before = cal.runs({"relapse.frailty_variance": 0.5})[0].metrics
+    cal.runs({"relapse.frailty_variance": 0.6}, {"mentoring.enabled": True})
+    after = cal.runs({"relapse.frailty_variance": 0.7})[0]
+    assert after.scenario == "calibration_baseline" and "mentoring" in base
+    assert base["mentoring"]["enabled"] is False
+    assert after.metrics.get("mentor_relapse_rate") != after.metrics.get(
+        "mentor_relapse_rate"
+    )  # NaN
+    assert before.keys() == after.metrics.keys()
