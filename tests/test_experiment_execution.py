@@ -56,10 +56,12 @@ def dask_scheduler():
     cluster.close()
 
 
-def test_serial_process_pool_and_dask_give_identical_results(tmp_path, dask_scheduler):
+def test_serial_process_pool_and_dask_give_identical_results(tmp_path, dask_scheduler, monkeypatch):
     path = write(tmp_path, SMALL)
     serial = run_experiment(path, out=tmp_path / "serial", workers=0)
-    pool = run_experiment(path, out=tmp_path / "pool", workers=2)
+    # Hand over to a fresh pool every 2 batches per worker, to exercise the hand-over too.
+    monkeypatch.setattr("simulation.experiments.execution.TASKS_PER_WORKER", 2)
+    pool = run_experiment(path, out=tmp_path / "pool", workers=2, batch_size=1)
     dask = run_experiment(path, out=tmp_path / "dask", dask_scheduler=dask_scheduler)
     assert serial.counts == pool.counts == dask.counts
     assert serial.counts["ok"] == 12 and serial.counts["remaining"] == 0

@@ -1,8 +1,8 @@
 """Running a plan through a `concurrent.futures` executor and writing results as batches finish.
 
-Backends: a local process pool (the default; workers are replaced every MAX_TASKS_PER_CHILD
-batches as a guard against Mesa 3.3 keeping finished models alive, and exit on their own if the
-driver is killed), a Dask
+Backends: a local process pool (the default; its workers are replaced regularly as a guard
+against Mesa 3.3 keeping finished models alive, and exit on their own if the driver is killed),
+a Dask
 `distributed` cluster through `Client.get_executor()` (a LocalCluster or a scheduler address),
 or in-process (`workers=0`, for debugging). The driver keeps only a few batches in flight and
 writes each finished batch to its own part file, so its memory stays flat however many runs
@@ -28,8 +28,9 @@ from simulation.experiments.plan import Plan
 from simulation.experiments.results import ResultsStore
 from simulation.experiments.worker import Batch, BatchResult, failed_rows, run_batch, worker_ready
 
-#: A local worker process is replaced after this many batches (Mesa 3.3 memory, TOOLCHAIN.md).
-MAX_TASKS_PER_CHILD = 50
+#: A local pool is replaced by a fresh one after this many batches per worker (Mesa 3.3 memory,
+#: TOOLCHAIN.md).
+TASKS_PER_WORKER = 50
 #: Batches are sized to take about this long, so part files are few and a kill loses little.
 TARGET_BATCH_SECONDS = 5.0
 MAX_BATCH_RUNS = 100
@@ -54,7 +55,7 @@ class Backend:
     label: str
     executor: Executor
     capacity: Callable[[], int]
-    restart: Callable[[], Executor] | None = None
+    restart: Callable[[], None] | None = None
 
 
 def _exit_with_driver(driver: int) -> None:
@@ -80,11 +81,13 @@ def _exit_with_driver(driver: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool whose workers are replaced regularly and leave with the driver.
+def process_pool(workers: int, tasks_per_pool: int) -> ProcessPoolExecutor:
+    """A pool whose workers leave with the driver.
 
-    Workers fork from a server that has already imported the model, so starting or replacing
-    one takes milliseconds rather than the second a fresh interpreter needs.
+    Workers fork from a server that has already imported the model, so starting one takes
+    milliseconds rather than the second a fresh interpreter needs. `max_tasks_per_child` is set
+    above the number of tasks a pool ever gets (see RotatingPool): CPython 3.11-3.14 can hang
+    when a worker exits at that limit with tasks queued (gh-115634), so it is only a backstop.
     """
     context = get_context("forkserver")
     context.set_forkserver_preload(["simulation.experiments.worker"])
@@ -93,8 +96,42 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
         mp_context=context,
         initializer=_exit_with_driver,
         initargs=(os.getpid(),),
-        max_tasks_per_child=MAX_TASKS_PER_CHILD,
+        max_tasks_per_child=tasks_per_pool + 1,
     )
+
+
+class RotatingPool(Executor):
+    """A local process pool that hands over to a fresh pool every TASKS_PER_WORKER x workers tasks.
+
+    Fresh worker processes return whatever memory finished models kept (Mesa 3.3). The old pool
+    finishes the tasks it has while the new one starts on the next, so no worker sits idle.
+    """
+
+    def __init__(self, workers: int):
+        self.workers, self.tasks_per_pool = workers, TASKS_PER_WORKER * workers
+        self.pool, self.submitted = self.new_pool(), 0
+        # At most 2 x workers tasks are in flight, so a pool retired two hand-overs ago is idle.
+        self.retired: list[ProcessPoolExecutor] = []
+
+    def new_pool(self) -> ProcessPoolExecutor:
+        return process_pool(self.workers, self.tasks_per_pool)
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[override]
+        if self.submitted >= self.tasks_per_pool:
+            self.pool.shutdown(wait=False)  # it runs what it holds, then its workers exit
+            self.retired = [*self.retired[-1:], self.pool]
+            self.pool, self.submitted = self.new_pool(), 0
+        self.submitted += 1
+        return self.pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> None:
+        """Replace a broken pool."""
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.pool, self.submitted = self.new_pool(), 0
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        for pool in [*self.retired, self.pool]:
+            pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 @contextmanager
@@ -103,18 +140,12 @@ def local_backend(workers: int) -> Iterator[Backend]:
     if workers == 0:
         yield Backend("in-process", InlineExecutor(), lambda: 1)
         return
-    backend = Backend(f"process pool, {workers} workers", process_pool(workers), lambda: workers)
-
-    def restart() -> Executor:
-        backend.executor.shutdown(wait=False, cancel_futures=True)
-        backend.executor = process_pool(workers)
-        return backend.executor
-
-    backend.restart = restart
+    pool = RotatingPool(workers)
+    backend = Backend(f"process pool, {workers} workers", pool, lambda: workers, pool.restart)
     try:
         yield backend
     finally:
-        backend.executor.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 @contextmanager
