@@ -35,6 +35,7 @@ from simulation.scenario import apply_overrides, scenario_from_dict
 from simulation.schema import Scenario, iter_parameters
 
 DEFAULT_TARGETS = Path(__file__).resolve().parent / "data" / "targets.yaml"
+PASSES = 2  # rounds of block-by-block fitting
 
 
 class CalibrationError(RecoverySimError, ValueError):
@@ -181,7 +182,7 @@ def baseline_targets(data: dict[str, list[dict]]) -> list[Target]:
             substance = entry.get("substance")
             substance = substance if substance in SUBSTANCES else None
             measure, days = _baseline_measure(entry["id"], str(key), substance)
-            why = "" if measure else "not measurable in a cohort that starts recovery on day 0"
+            why = "" if measure else "not measured: no statistic for it in a cohort run yet"
             targets.append(
                 Target(name, _band(value, name), point, days, measure, entry.get("source", ""), why)
             )
@@ -528,8 +529,8 @@ def calibrate(
     """Fit baseline hazard blocks, then each lever with an anchor; measure the fit on new seeds.
 
     `trials` is the number of model evaluations (each: `fit_replicates` runs) for the baseline
-    blocks, shared in proportion to their sizes (at least 4 per parameter and 4 more per
-    block); each lever gets a quarter of it (at least 6).
+    blocks over two passes, shared in proportion to their sizes (at least 3 per parameter and 3
+    more per block and pass); each lever gets a quarter of it (at least 6).
     `trials=0` fits nothing and measures the current values.
     """
     from simulation.runner import replicate_seeds
@@ -553,9 +554,13 @@ def calibrate(
     values = dict(start)
     dims = sum(len(b) for b in BASELINE_BLOCKS.values())
     if trials > 0:
-        for block in BASELINE_BLOCKS.values():
-            budget = max(4 * len(block) + 4, round(trials * len(block) / dims))
-            values = fit_block(fit, block, measurable, values, start, budget)
+        # Two passes over the blocks: the second re-balances what the first traded between
+        # blocks (e.g. the youth ratio and the alcohol curve share the youngest drinkers).
+        for _ in range(PASSES):
+            for block in BASELINE_BLOCKS.values():
+                share = trials * len(block) / dims / PASSES
+                budget = max(3 * len(block) + 3, round(share))
+                values = fit_block(fit, block, measurable, values, start, budget)
     keys = schema_keys()
     listed = {e["id"] for e in data.get("program_effects", []) if "lever" in e}
     anchors = {a.id: a for a in ANCHORS if a.id in listed and set(a.keys) | set(a.design) <= keys}
