@@ -74,7 +74,7 @@ def memory_child(path: str, out: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=32, help="full-size runs per worker count")
+    parser.add_argument("--runs", type=int, default=64, help="full-size runs per worker count")
     parser.add_argument("--memory-child", nargs=2, metavar=("FILE", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
