@@ -29,6 +29,7 @@ METRICS: dict[str, str] = {
     "enrolled_fraction": "fraction of the cohort who ever enrolled in the program",
     "engagement_mean": "mean engagement of enrolled participants, averaged over the days",
     "mentor_burnout_mean": "mean burnout of active mentors, averaged over the days",
+    "mentor_burnout_share": "share of active mentors showing burnout signs, averaged over the days",
     "mentor_attrition_rate": "fraction of everyone who served as a mentor who left the role",
     "recovery_tie_share": "share of ties between two people in recovery, on the last day",
     "self_efficacy_mean": "mean self-efficacy of the living cohort, on the last day",
@@ -178,6 +179,9 @@ def program_metrics(
     return {
         "engagement_mean": float(daily["engagement_mean"].mean()),
         "mentor_burnout_mean": float(daily["mentor_burnout_mean"].mean())
+        if served
+        else float("nan"),
+        "mentor_burnout_share": float(daily["mentor_burnout_share"].mean())
         if served
         else float("nan"),
         "mentor_attrition_rate": float((mentors_left & ever_mentor).sum() / served)

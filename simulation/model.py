@@ -68,6 +68,7 @@ DAILY_SERIES: dict[str, str] = {
     "meeting_attendances": "meeting attendances today",
     "engagement_mean": "mean engagement of enrolled participants",
     "mentor_burnout_mean": "mean burnout of active mentors",
+    "mentor_burnout_share": "share of active mentors showing burnout signs (burnout >= 0.5)",
     "stigma_mean": "mean perceived stigma of living participants",
     "mental_health_mean": "mean mental health of living participants",
     "cost_to_date": "program cost so far (US dollars)",
@@ -120,6 +121,7 @@ class RecoveryCommunityModel(mesa.Model):
             ),
             frailty_variance=p.relapse.frailty_variance,
             streams=self.streams,
+            strain_variance=p.mentor_wellbeing.strain_variance,
             mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
         )
         mentor_rows = np.flatnonzero(self.people.kind == MENTOR)
@@ -448,6 +450,9 @@ class RecoveryCommunityModel(mesa.Model):
             "residents": int(np.count_nonzero(people.residence_days_left[:n])),
             "engagement_mean": _mean(people.engagement[:n], enrolled),
             "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
+            "mentor_burnout_share": _mean(
+                people.burnout >= mentor_wellbeing.BURNOUT_SIGNS_LEVEL, people.is_mentor
+            ),
             "stigma_mean": float(np.sum(people.stigma[:n], where=alive) / n_alive),
             "mental_health_mean": float(np.sum(people.mental_health[:n], where=alive) / n_alive),
             "cost_to_date": float(sum(self.costs.values())),

@@ -194,6 +194,7 @@ class PopulationState:
     engagement: np.ndarray
     stigma: np.ndarray  # perceived stigma
     mental_health: np.ndarray
+    strain_susceptibility: np.ndarray  # how fast caring for others wears this person down (mean 1)
     sceptical: np.ndarray  # sceptical of non-professional help
     burnout: np.ndarray  # mentors
     alliance: np.ndarray  # quality of the mentee's bond with their mentor
@@ -225,7 +226,11 @@ def _categories(rng: np.random.Generator, shares: list[float], n: int) -> np.nda
 
 
 def _draw_people(
-    rng: np.random.Generator, params: PopulationParams, n: int, frailty_variance: float
+    rng: np.random.Generator,
+    params: PopulationParams,
+    n: int,
+    frailty_variance: float,
+    strain_variance: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Attributes of `n` people of one kind, from that kind's own stream."""
     if frailty_variance > 0:
@@ -246,7 +251,17 @@ def _draw_people(
         "stigma": np.clip(rng.normal(params.initial_stigma, 0.15, n), 0.0, 1.0),
         "mental_health": np.clip(rng.normal(params.initial_mental_health, 0.15, n), 0.0, 1.0),
         "sceptical": rng.random(n) < params.sceptical_share,
+        # Drawn last so that earlier draws do not depend on it.
+        "strain_susceptibility": _unit_gamma(rng, strain_variance, n),
     }
+
+
+def _unit_gamma(rng: np.random.Generator, variance: float, n: int) -> np.ndarray:
+    """Gamma-distributed multipliers with mean 1 and the given variance (all 1 at variance 0)."""
+    if variance <= 0:
+        return np.ones(n)
+    shape = 1.0 / variance
+    return rng.gamma(shape, 1.0 / shape, size=n)
 
 
 def build_population(
@@ -255,6 +270,7 @@ def build_population(
     mentor_days_abstinent: tuple[int, int],
     frailty_variance: float,
     streams: RandomStreams,
+    strain_variance: float = 0.0,
     mentor_cultural_group_shares: list[float] | None = None,
 ) -> PopulationState:
     """Create the participants (abstinent since day 0), community members and mentors.
@@ -267,9 +283,11 @@ def build_population(
     n_comm = round(n_part * params.community_members_per_participant)
     groups = {
         PARTICIPANT: _draw_people(
-            streams["population/participants"], params, n_part, frailty_variance
+            streams["population/participants"], params, n_part, frailty_variance, strain_variance
         ),
-        COMMUNITY: _draw_people(streams["population/community"], params, n_comm, frailty_variance),
+        COMMUNITY: _draw_people(
+            streams["population/community"], params, n_comm, frailty_variance, strain_variance
+        ),
         MENTOR: _draw_people(
             streams["population/mentors"],
             params.model_copy(update={"cultural_group_shares": mentor_cultural_group_shares})
@@ -277,6 +295,7 @@ def build_population(
             else params,
             mentor_count,
             frailty_variance,
+            strain_variance,
         ),
     }
     kind = np.concatenate([np.full(len(g["substance"]), k) for k, g in groups.items()]).astype(
@@ -329,6 +348,7 @@ def build_population(
         engagement=np.zeros(n),
         stigma=columns["stigma"],
         mental_health=columns["mental_health"],
+        strain_susceptibility=columns["strain_susceptibility"],
         sceptical=columns["sceptical"],
         burnout=np.zeros(n),
         alliance=np.zeros(n),

@@ -149,3 +149,16 @@ def test_pairing_when_no_waiting_seeker_shares_a_free_slots_key():
     seekers, slots = pair_within_keys(keys, np.array([1, 1]), order, np.array([0.0, 1.0]))
     assert sorted(seekers.tolist()) == [2, 5]
     assert dict(zip(seekers.tolist(), slots.tolist(), strict=True)) == {5: 0, 2: 1}
+
+
+@pytest.mark.slow
+def test_about_one_in_four_peer_workers_show_burnout_at_a_typical_load():
+    # RTI 2024: ~1 in 4 peer recovery workers show burnout signs; a supervised, trained worker
+    # with a caseload of 10 is the typical case the default burnout rate is fitted to.
+    share = mean_metric(
+        "community_peer_mentoring.yaml",
+        "mentor_burnout_share",
+        ("mentoring.caseload_cap=10", "mentoring.mentors_per_100_participants=10"),
+        size=1000,
+    )
+    assert 0.12 < share < 0.35

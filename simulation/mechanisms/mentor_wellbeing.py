@@ -53,12 +53,20 @@ class MentorWellbeingParams(Section):
         le=5.0,
     )
     burnout_per_mentee_per_year: float = parameter(
-        0.12,
+        0.4,
         unit="per mentee per year",
-        source="assumption, fitted to ~1 in 4 peer workers showing burnout (RTI 2024)",
+        source="fitted to RTI 2024 (~1 in 4 peer workers with burnout signs at a supervised caseload of 10)",
         description="burnout build-up per mentee",
         ge=0.0,
         le=10.0,
+    )
+    strain_variance: float = parameter(
+        1.0,
+        unit="variance",
+        source="assumption; RTI 2024 (burnout varies widely between peer workers)",
+        description="variance of each person's susceptibility to strain (gamma, mean 1)",
+        ge=0.0,
+        le=5.0,
     )
     burnout_per_mentee_crisis: float = parameter(
         0.02,
@@ -102,6 +110,10 @@ class MentorWellbeingParams(Section):
     )
 
 
+#: Burnout at or above this level counts as "showing burnout signs" (the RTI 2024 measure).
+BURNOUT_SIGNS_LEVEL = 0.5
+
+
 def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
     """Mentors' own hazard: helper therapy, over-helping and burnout."""
     ratio = np.ones(people.size)
@@ -135,6 +147,7 @@ def update_burnout(
         per_day(params.burnout_per_mentee_per_year, "year") * people.caseload
         + params.burnout_per_mentee_crisis * crises
     ) * build_multiplier
+    build *= people.strain_susceptibility
     b = people.burnout
     b[mentors] += build[mentors] * (1.0 - b[mentors])
     b[mentors] -= per_day(params.burnout_recovery_per_year, "year") * b[mentors]

@@ -39,7 +39,7 @@ class SupervisionParams(Section):
         le=1.0,
     )
     burnout_relief: float = parameter(
-        0.3,
+        0.1,
         unit="share",
         source="assumption; RTI 2024 / Bell et al. 2025",
         description="share of a mentor's burnout relieved at each review",
