@@ -1,0 +1,94 @@
+"""recovery-sim: an agent-based simulation of peer-mentoring programs in substance-use recovery.
+
+The public Python API (listed in `docs/api.md`):
+
+    >>> import simulation as rs
+    >>> run = rs.run_scenario("community_peer_mentoring", replicates=2,
+    ...                       overrides={"population.size": 200, "days": 60})
+    >>> run.metrics.shape[0]
+    2
+
+Names are imported when first used, so `import simulation` stays light (no pandas, Mesa,
+SALib or Dask until you ask for something that needs them).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    # scenarios
+    "Scenario": "simulation.schema",
+    "load_scenario": "simulation.scenario",
+    "scenario_from_dict": "simulation.scenario",
+    "bundled_scenarios": "simulation.scenario",
+    # errors
+    "RecoverySimError": "simulation.errors",
+    "ScenarioError": "simulation.errors",
+    "ExperimentError": "simulation.errors",
+    # the Mesa model
+    "RecoveryCommunityModel": "simulation.model",
+    "DAILY_SERIES": "simulation.model",
+    "METRICS": "simulation.metrics",
+    # running and comparing
+    "run_scenario": "simulation.api",
+    "RunSummary": "simulation.api",
+    "compare_scenarios": "simulation.api",
+    "ComparisonSummary": "simulation.api",
+    # experiments
+    "run_experiment": "simulation.experiments",
+    "load_results": "simulation.api",
+    # other tools (SALib, EMA Workbench)
+    "evaluate": "simulation.interop",
+}
+
+__all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
+    "Scenario",
+    "load_scenario",
+    "scenario_from_dict",
+    "bundled_scenarios",
+    "RecoverySimError",
+    "ScenarioError",
+    "ExperimentError",
+    "RecoveryCommunityModel",
+    "DAILY_SERIES",
+    "METRICS",
+    "run_scenario",
+    "RunSummary",
+    "compare_scenarios",
+    "ComparisonSummary",
+    "run_experiment",
+    "load_results",
+    "evaluate",
+]
+
+if TYPE_CHECKING:
+    from simulation.api import (
+        ComparisonSummary,
+        RunSummary,
+        compare_scenarios,
+        load_results,
+        run_scenario,
+    )
+    from simulation.errors import ExperimentError, RecoverySimError, ScenarioError
+    from simulation.experiments import run_experiment
+    from simulation.interop import evaluate
+    from simulation.metrics import METRICS
+    from simulation.model import DAILY_SERIES, RecoveryCommunityModel
+    from simulation.scenario import bundled_scenarios, load_scenario, scenario_from_dict
+    from simulation.schema import Scenario
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'simulation' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

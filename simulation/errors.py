@@ -4,7 +4,14 @@ from __future__ import annotations
 
 
 class RecoverySimError(Exception):
-    """Base of every error the command line reports as a message (exit code 2), not a traceback."""
+    """Base of every error the command line reports as a message (exit code 2), not a traceback.
+
+    Catch it to handle any invalid input (scenario, experiment, comparison) in one place.
+
+    Example:
+        >>> issubclass(ScenarioError, RecoverySimError)
+        True
+    """
 
 
 class ScenarioError(RecoverySimError, ValueError):
@@ -17,8 +24,8 @@ class ScenarioError(RecoverySimError, ValueError):
         allowed: what would have been accepted, in words.
 
     Example:
-        >>> str(ScenarioError("a.yaml", "mentoring.caseload_cap", -1, "an integer >= 1"))
-        "a.yaml: mentoring.caseload_cap = -1 is not allowed; allowed: an integer >= 1."
+        >>> print(ScenarioError("a.yaml", "mentoring.caseload_cap", -1, "an integer >= 1"))
+        a.yaml: mentoring.caseload_cap = -1 is not allowed; allowed: an integer >= 1.
     """
 
     def __init__(
@@ -47,6 +54,6 @@ class ExperimentError(ScenarioError):
     """An experiment file (or its results folder) is invalid; `source` is the file or folder.
 
     Example:
-        >>> str(ExperimentError("e.yaml", "replicates", 0, "a whole number >= 1"))
-        "e.yaml: replicates = 0 is not allowed; allowed: a whole number >= 1."
+        >>> print(ExperimentError("e.yaml", "replicates", 0, "a whole number >= 1"))
+        e.yaml: replicates = 0 is not allowed; allowed: a whole number >= 1.
     """

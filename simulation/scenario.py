@@ -22,7 +22,12 @@ BUNDLED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 def bundled_scenarios() -> list[Path]:
-    """The scenario files that ship with recovery-sim (`scenarios/*.yaml`)."""
+    """The scenario files that ship with recovery-sim (`scenarios/*.yaml`).
+
+    Example:
+        >>> "treatment_as_usual" in [path.stem for path in bundled_scenarios()]
+        True
+    """
     return sorted(BUNDLED_SCENARIOS.glob("*.yaml"))
 
 
@@ -266,7 +271,16 @@ def scenario_from_dict(
     overrides: Iterable[str] | Mapping[str, Any] = (),
     source: str = "<dict>",
 ) -> Scenario:
-    """Validate a scenario given as a (nested) dict; errors name `source` and the key path."""
+    """Validate a scenario given as a (nested) dict; errors name `source` and the key path.
+
+    Example:
+        >>> scenario_from_dict({"days": 90}, {"mentoring.enabled": True}).mentoring.enabled
+        True
+        >>> scenario_from_dict({"mentoring": {"caseload": 5}})
+        Traceback (most recent call last):
+        ...
+        simulation.errors.ScenarioError: <dict>: mentoring.caseload is not a scenario key; ...
+    """
     return validate(apply_overrides(dict(data), overrides, source), source)
 
 

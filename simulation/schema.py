@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from simulation.mechanisms.costs import CostParams
 from simulation.mechanisms.engagement import EngagementParams
@@ -34,7 +34,25 @@ from simulation.population import PopulationParams
 
 
 class Scenario(Section):
-    """A program design and the population it serves: everything one run needs but the seed."""
+    """A program design and the population it serves: everything one run needs but the seed.
+
+    Unknown keys are rejected and every value is range-checked. Build one from keyword
+    arguments or dicts (sections as dicts), or read a file with `load_scenario`.
+
+    Example:
+        >>> scenario = Scenario(name="small", days=90, population={"size": 300},
+        ...                     mentoring={"enabled": True, "caseload_cap": 4})
+        >>> scenario.mentoring.caseload_cap, scenario.relapse.frailty_variance > 0
+        (4, True)
+    """
+
+    # The JSON Schema (for YAML editors) gets the first line, not the example.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "A program design and the population it serves: everything one run "
+            "needs but the seed."
+        }
+    )
 
     name: str = parameter(
         "scenario",

@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from simulation.api import comparison_daily, comparison_runs
 from simulation.commands.options import (
     days_option,
     population_option,
@@ -19,7 +20,6 @@ from simulation.commands.options import (
 from simulation.compare import CompareError, Comparison, check_metric, compare
 from simulation.io import to_jsonable, write_json, write_parquet, write_text
 from simulation.progress import replicate_progress
-from simulation.runner import daily_frame
 from simulation.scenario import load_scenario, scenario_yaml
 
 
@@ -112,18 +112,8 @@ def write_outputs(comparison: Comparison, out: Path, report: bool) -> None:
     Each file is written under a temporary name and renamed, and the report's HTML comes last,
     so a finished report.html means every figure beside it is finished too.
     """
-    import pandas as pd
-
-    from simulation.compare import run_metrics_with_derived
-
-    rows = [
-        {"scenario": name, "replicate": i, "seed": r.seed, **run_metrics_with_derived(r)}
-        for name, runs in comparison.results.items()
-        for i, r in enumerate(runs)
-    ]
-    write_parquet(out / "runs.parquet", pd.DataFrame(rows))
-    daily = pd.concat([daily_frame(runs) for runs in comparison.results.values()])
-    write_parquet(out / "daily.parquet", daily.reset_index(drop=True))
+    write_parquet(out / "runs.parquet", comparison_runs(comparison))
+    write_parquet(out / "daily.parquet", comparison_daily(comparison))
     for scenario in comparison.scenarios:
         write_text(out / "scenarios" / f"{scenario.name}.yaml", scenario_yaml(scenario))
     write_json(out / "compare.json", comparison.document)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
+from simulation.api import run_scenario
 from simulation.commands.options import (
     days_option,
     population_option,
@@ -17,11 +17,9 @@ from simulation.commands.options import (
     seed_option,
     set_option,
 )
-from simulation.io import to_jsonable, write_json, write_parquet
 from simulation.metrics import METRICS
 from simulation.progress import replicate_progress
-from simulation.runner import daily_frame, replicate_seeds, run_replicates, summarize
-from simulation.scenario import load_scenario, scenario_yaml
+from simulation.scenario import load_scenario
 
 
 @click.command("run")
@@ -51,26 +49,16 @@ def command(
 ) -> None:
     """Run SCENARIO (a YAML file) and report its metrics with 95% intervals."""
     scenario = load_scenario(scenario_file, scenario_overrides(overrides, days, population))
-    seeds = replicate_seeds(seed, replicates)
-    with replicate_progress(len(seeds), f"{scenario.name}", enabled=not as_json) as advance:
-        results = run_replicates(scenario, seeds, workers=workers, on_done=advance)
-    document = {
-        "scenario": scenario.name,
-        "days": scenario.days,
-        "population": scenario.population.size,
-        "seed": seed,
-        "replicates": replicates,
-        **summarize(results),
-    }
+    with replicate_progress(replicates, f"{scenario.name}", enabled=not as_json) as advance:
+        run = run_scenario(
+            scenario, replicates=replicates, seed=seed, workers=workers, on_done=advance
+        )
     if out:
-        out_dir = Path(out)
-        write_parquet(out_dir / "daily.parquet", daily_frame(results))
-        write_json(out_dir / "summary.json", document)
-        (out_dir / "scenario.yaml").write_text(scenario_yaml(scenario), encoding="utf-8")
+        run.save(out)
     if as_json:
-        click.echo(json.dumps(to_jsonable(document), indent=2))
+        click.echo(json.dumps(run.summary, indent=2))
     else:
-        print_summary(document, out)
+        print_summary(run.summary, out)
 
 
 def _fmt(stat: dict) -> tuple[str, str]:

@@ -70,6 +70,12 @@ def run_experiment(
     `on_start(plan, already_done, backend_label)` is called once the folder is open and the
     backend is up; `on_progress(runs, failed)` after each finished batch. `simulator` replaces
     `simulation.runner.simulate` (it must be importable by the workers), e.g. in tests.
+
+    Example:
+        >>> outcome = run_experiment("experiments/caseload_training.yaml",
+        ...                          out="results/quick", workers=2, limit=10)  # doctest: +SKIP
+        >>> outcome.status, outcome.counts["recorded"]                          # doctest: +SKIP
+        ('incomplete', 10)
     """
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     plan = Plan(loaded)

@@ -1,0 +1,378 @@
+"""The Python API behind the command line: run, compare and read results from your own code.
+
+`recovery-sim run` and `recovery-sim compare` are thin layers over `run_scenario` and
+`compare_scenarios`; everything they print or write is here as Python objects and pandas
+DataFrames. Import these names from `simulation` (see `docs/api.md`), not from this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from simulation.errors import ExperimentError, ScenarioError
+from simulation.io import to_jsonable, write_json, write_parquet, write_text
+from simulation.runner import RunResult, daily_frame, replicate_seeds, run_replicates, summarize
+from simulation.scenario import bundled_scenarios, load_scenario, scenario_from_dict, scenario_yaml
+from simulation.schema import Scenario
+
+if TYPE_CHECKING:
+    from simulation.compare import Comparison
+
+#: What `run_scenario`, `compare_scenarios` and `evaluate` accept as a scenario.
+ScenarioLike = Scenario | str | Path | Mapping[str, Any]
+Overrides = Mapping[str, Any] | Iterable[str] | None
+
+
+def resolve_scenario(scenario: ScenarioLike, overrides: Overrides = None) -> Scenario:
+    """A validated Scenario from a Scenario, a file path, a bundled scenario's name or a dict.
+
+    Args:
+        scenario: a `Scenario`; a path to a YAML file; the name of a bundled scenario
+            (`"community_peer_mentoring"`, see `bundled_scenarios()`); or a nested dict.
+        overrides: scenario keys to set, as a dict (`{"population.size": 500}`; dotted or
+            double-underscore keys, or a section name with a dict) or `"key=value"` strings.
+
+    Returns:
+        The scenario with the overrides applied, validated.
+
+    Raises:
+        ScenarioError: the file is missing or invalid, a key is unknown or a value not allowed.
+
+    Example:
+        >>> resolve_scenario("community_peer_mentoring", {"population.size": 300}).population.size
+        300
+    """
+    overrides = overrides or {}
+    if isinstance(scenario, Scenario):
+        if not overrides:
+            return scenario
+        return scenario_from_dict(scenario.model_dump(), overrides, source=scenario.name)
+    if isinstance(scenario, Mapping):
+        return scenario_from_dict(scenario, overrides)
+    path = Path(scenario)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        return load_scenario(path, overrides)
+    bundled = {p.stem: p for p in bundled_scenarios()}
+    if str(scenario) in bundled:
+        return load_scenario(bundled[str(scenario)], overrides)
+    raise ScenarioError(
+        str(scenario),
+        "",
+        problem="is neither a scenario file nor the name of a bundled scenario",
+        allowed="a path to a YAML file, or one of " + ", ".join(bundled),
+    )
+
+
+@dataclass
+class RunSummary:
+    """One scenario run for N replicates: tidy tables and the summary `recovery-sim run` prints.
+
+    Attributes:
+        scenario: the resolved scenario that ran.
+        seed: the master seed; replicate seeds derive from it (`seeds`).
+        seeds: one seed per replicate.
+        results: the raw `RunResult` of each replicate (metrics, daily series, event times).
+
+    Example:
+        >>> run = run_scenario("treatment_as_usual", replicates=2, seed=1,
+        ...                    overrides={"population.size": 100, "days": 30})
+        >>> run.metrics.shape[0], run.daily.shape[0]
+        (2, 60)
+    """
+
+    scenario: Scenario
+    seed: int
+    seeds: list[int]
+    results: list[RunResult] = field(repr=False)
+
+    @property
+    def replicates(self) -> int:
+        """The number of replicate runs."""
+        return len(self.results)
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """One row per replicate: `scenario`, `replicate`, `seed`, then every metric."""
+        return pd.DataFrame(
+            [
+                {"scenario": r.scenario, "replicate": i, "seed": r.seed, **r.metrics}
+                for i, r in enumerate(self.results)
+            ]
+        )
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """One row per replicate and day: `scenario`, `replicate`, `seed`, `day`, the series."""
+        return daily_frame(self.results)
+
+    @cached_property
+    def summary(self) -> dict[str, Any]:
+        """What `recovery-sim run --json` prints: every metric's mean and 95% interval."""
+        return to_jsonable(
+            {
+                "scenario": self.scenario.name,
+                "days": self.scenario.days,
+                "population": self.scenario.population.size,
+                "seed": self.seed,
+                "replicates": self.replicates,
+                **summarize(self.results),
+            }
+        )
+
+    def save(self, out: str | Path) -> Path:
+        """Write `daily.parquet`, `summary.json` and the resolved `scenario.yaml` to `out`.
+
+        Example:
+            >>> run.save("results/my_run")                     # doctest: +SKIP
+        """
+        out = Path(out)
+        write_parquet(out / "daily.parquet", self.daily)
+        write_json(out / "summary.json", self.summary)
+        write_text(out / "scenario.yaml", scenario_yaml(self.scenario))
+        return out
+
+
+def run_scenario(
+    scenario: ScenarioLike,
+    replicates: int = 1,
+    seed: int = 0,
+    overrides: Overrides = None,
+    workers: int | None = 1,
+    on_done: Callable[[RunResult], None] | None = None,
+) -> RunSummary:
+    """Run a scenario for `replicates` seeded replicates, as `recovery-sim run` does.
+
+    Args:
+        scenario: a `Scenario`, a YAML path, a bundled scenario's name or a dict.
+        replicates: independent runs; their seeds derive from `seed`.
+        seed: the master seed. The same (scenario, seed, replicates) gives the same numbers.
+        overrides: scenario keys to set, e.g. `{"population.size": 500, "days": 90}`.
+        workers: processes to run replicates in. 1 (the default) runs in this process; None uses
+            every core (then guard a script's top level with `if __name__ == "__main__":`).
+        on_done: called with each finished `RunResult` (for progress bars).
+
+    Returns:
+        A `RunSummary` with `.metrics`, `.daily` (tidy DataFrames) and `.summary`.
+
+    Raises:
+        ScenarioError: the scenario or an override is invalid.
+
+    Example:
+        >>> run = run_scenario("community_peer_mentoring", replicates=2, seed=1,
+        ...                    overrides={"population.size": 100, "days": 30})
+        >>> list(run.daily.columns[:4])
+        ['scenario', 'replicate', 'seed', 'day']
+        >>> 0 <= run.summary["metrics"]["lapse_free_30"]["mean"] <= 1
+        True
+    """
+    resolved = resolve_scenario(scenario, overrides)
+    seeds = replicate_seeds(seed, replicates)
+    results = run_replicates(resolved, seeds, workers=workers, on_done=on_done)
+    return RunSummary(resolved, seed, seeds, results)
+
+
+@dataclass
+class ComparisonSummary:
+    """Designs compared with a baseline: the document `recovery-sim compare --json` prints,
+    and the same numbers as tidy DataFrames.
+
+    Attributes:
+        comparison: the underlying `simulation.compare.Comparison` (scenarios, runs, seeds).
+
+    Example:
+        >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
+        ...                            replicates=3, seed=1,
+        ...                            overrides={"population.size": 100, "days": 30})
+        >>> result.baseline
+        'treatment_as_usual'
+        >>> sorted(result.differences["scenario"].unique())
+        ['community_peer_mentoring']
+    """
+
+    comparison: Comparison = field(repr=False)
+
+    @property
+    def baseline(self) -> str:
+        """The baseline scenario's name."""
+        return self.comparison.baseline
+
+    @property
+    def document(self) -> dict[str, Any]:
+        """What `recovery-sim compare --json` prints (NaN as None)."""
+        return to_jsonable(self.comparison.document)
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """One row per scenario and replicate: ids, seed and every metric (`runs.parquet`)."""
+        return comparison_runs(self.comparison)
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        """One row per scenario, replicate and day (`daily.parquet`)."""
+        return comparison_daily(self.comparison)
+
+    @cached_property
+    def estimates(self) -> pd.DataFrame:
+        """One row per scenario and metric: `mean`, `low`, `high` (95% interval)."""
+        return _stat_frame(self.comparison.document["scenarios"])
+
+    @cached_property
+    def differences(self) -> pd.DataFrame:
+        """One row per design and metric: design minus baseline, `mean`, `low`, `high`."""
+        return _stat_frame(self.comparison.document["differences"])
+
+
+def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for scenario, stats in block.items():
+        for metric, stat in stats.items():
+            if not isinstance(stat, dict) or "mean" not in stat:
+                continue  # breakdowns by substance / age group
+            low, high = stat.get("ci95") or (None, None)
+            rows.append(
+                {"scenario": scenario, "metric": metric, "mean": stat["mean"], "low": low}
+                | {"high": high}
+            )
+    frame = pd.DataFrame(rows, columns=["scenario", "metric", "mean", "low", "high"])
+    return frame.astype({"mean": float, "low": float, "high": float})
+
+
+def comparison_runs(comparison: Comparison) -> pd.DataFrame:
+    """Every run of a comparison with its metrics (and compare's derived ones), one row each."""
+    from simulation.compare import run_metrics_with_derived
+
+    return pd.DataFrame(
+        [
+            {"scenario": name, "replicate": i, "seed": r.seed, **run_metrics_with_derived(r)}
+            for name, runs in comparison.results.items()
+            for i, r in enumerate(runs)
+        ]
+    )
+
+
+def comparison_daily(comparison: Comparison) -> pd.DataFrame:
+    """The daily series of every run of a comparison, one row per scenario, replicate and day."""
+    frames = [daily_frame(runs) for runs in comparison.results.values()]
+    return pd.concat(frames).reset_index(drop=True)
+
+
+def compare_scenarios(
+    scenarios: Sequence[ScenarioLike],
+    baseline: str | None = None,
+    replicates: int = 10,
+    seed: int = 0,
+    overrides: Overrides = None,
+    crn: bool = True,
+    workers: int | None = 1,
+    on_done: Callable[[RunResult], None] | None = None,
+) -> ComparisonSummary:
+    """Compare designs with a baseline, as `recovery-sim compare` does.
+
+    Every scenario runs the same replicate seeds (common random numbers) unless `crn=False`;
+    each design gets paired differences and ratios with 95% intervals, log-rank tests, relapses
+    averted per 100 participants and the cost per relapse averted.
+
+    Args:
+        scenarios: two or more scenarios (Scenario, path, bundled name or dict); names differ.
+        baseline: the name (or file) of the baseline; default the first scenario.
+        replicates: runs of every scenario.
+        seed: the master seed.
+        overrides: scenario keys set in every scenario, e.g. `{"population.size": 2000}`.
+        crn: common random numbers (paired designs, narrower intervals).
+        workers: processes; 1 runs in this process, None uses every core.
+        on_done: called with each finished `RunResult`.
+
+    Returns:
+        A `ComparisonSummary`: `.estimates`, `.differences`, `.metrics`, `.daily`, `.document`.
+
+    Raises:
+        ScenarioError: a scenario or an override is invalid.
+        CompareError: fewer than two scenarios, shared names, unequal days or unknown baseline.
+
+    Example:
+        >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
+        ...                            replicates=3, overrides={"population.size": 100,
+        ...                                                     "days": 30})
+        >>> set(result.estimates["scenario"]) == {"treatment_as_usual",
+        ...                                       "community_peer_mentoring"}
+        True
+    """
+    from simulation.compare import compare
+
+    resolved = [resolve_scenario(s, overrides) for s in scenarios]
+    files = [str(s) for s in scenarios if isinstance(s, str | Path)]
+    comparison = compare(
+        resolved,
+        baseline=baseline,
+        replicates=replicates,
+        seed=seed,
+        crn=crn,
+        workers=workers,
+        files=files if len(files) == len(resolved) else (),
+        on_done=on_done,
+    )
+    return ComparisonSummary(comparison)
+
+
+def load_results(
+    folder: str | Path, *, daily: bool = False, include_failed: bool = False
+) -> pd.DataFrame:
+    """An experiment's results folder as one tidy DataFrame.
+
+    Args:
+        folder: the `--out` folder of `recovery-sim experiment` (or of `run_experiment`).
+        daily: False (default) gives one row per run: `run_id`, `point_id`, `replicate`,
+            `seed`, `scenario`, the factor values, the metrics, `status`. True gives one row per
+            run and day, the daily series joined with each run's ids and factor values (the
+            experiment must have kept them: `daily: true`).
+        include_failed: keep runs that failed (their metrics are NaN, `error` says why).
+
+    Returns:
+        The table; `frame.attrs["manifest"]` holds the experiment's manifest.
+
+    Raises:
+        ExperimentError: the folder is not a results folder, or holds no (daily) runs yet.
+
+    Example:
+        >>> runs = load_results("results/caseload_training")          # doctest: +SKIP
+        >>> runs.groupby("mentoring.caseload_cap")["relapse_rate_365"].mean()  # doctest: +SKIP
+    """
+    import json
+
+    from simulation.experiments.results import DAILY, MANIFEST, RUNS
+
+    folder = Path(folder)
+    if not (folder / MANIFEST).exists():
+        raise ExperimentError(
+            str(folder),
+            "",
+            problem="is not an experiment results folder (no manifest.json)",
+            allowed="the --out folder of `recovery-sim experiment`",
+        )
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    if not any((folder / RUNS).glob("*.parquet")):
+        raise ExperimentError(str(folder), "", problem="holds no finished runs yet")
+    runs = pd.read_parquet(folder / RUNS).sort_values("run_id").reset_index(drop=True)
+    if not include_failed:
+        runs = runs[runs["status"] == "ok"].reset_index(drop=True)
+    if daily:
+        if not any((folder / DAILY).glob("*.parquet")):
+            raise ExperimentError(
+                str(folder),
+                "daily",
+                problem="holds no daily series",
+                allowed="an experiment run with `daily: true`",
+            )
+        series = pd.read_parquet(folder / DAILY)
+        ids = [c for c in runs.columns if c not in manifest.get("metrics", [])]
+        ids = [c for c in ids if c not in ("status", "error", "attempts")]
+        runs = runs[ids].merge(series, on="run_id", how="inner")
+        runs = runs.sort_values(["run_id", "day"]).reset_index(drop=True)
+    runs.attrs["manifest"] = manifest
+    return runs
