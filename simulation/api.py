@@ -306,7 +306,7 @@ def compare_scenarios(
     from simulation.compare import compare
 
     resolved = [resolve_scenario(s, overrides) for s in scenarios]
-    files = [str(s) for s in scenarios if isinstance(s, str | Path)]
+    files = [str(s) for s in scenarios if isinstance(s, str | Path) and Path(s).is_file()]
     comparison = compare(
         resolved,
         baseline=baseline,
