@@ -593,8 +593,8 @@ def calibrate(
         value = anchor.measure(design, base_runs)
         rows.append(FitRow(entry["id"], anchor.band, anchor.point, value, anchor.statistic))
     settings = {
-        "targets": str(targets_file),
-        "baseline": str(path) if path else "schema defaults",
+        "targets": _shown(Path(targets_file)),
+        "baseline": _shown(path) if path else "schema defaults",
         "trials": trials,
         "evaluations": fit.evaluations,
         "population": population,
@@ -604,6 +604,14 @@ def calibrate(
         "seed": seed,
     }
     return CalibrationResult(values, rows, settings)
+
+
+def _shown(path: Path) -> str:
+    """A path as a reader should see it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _bundled_baseline() -> Path | None:
