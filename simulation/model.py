@@ -45,7 +45,8 @@ from simulation.population import (
     build_population,
 )
 from simulation.random_streams import RandomStreams
-from simulation.schema import Scenario, with_overrides
+from simulation.schema import Scenario
+from simulation.validation import with_overrides
 
 #: Daily series recorded by the DataCollector, with what each one counts.
 DAILY_SERIES: dict[str, str] = {
@@ -301,6 +302,10 @@ class RecoveryCommunityModel(mesa.Model):
         self.datacollector.collect(self)
         if self.day >= p.days:
             self.running = False
+            # Mesa 3.3 keeps every model alive in a class-level id counter; a finished run no
+            # longer needs it (no agents are created after day 0), so let batch_run sweeps and
+            # notebooks free their models.
+            mesa.Agent._ids.pop(self, None)
 
     # --- the program's part of the day -------------------------------------------------------
 

@@ -127,29 +127,3 @@ def parameter_default(key: str) -> Any:
     for part in key.split("."):
         value = getattr(value, part)
     return value
-
-
-def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
-    """A new Scenario with dotted keys (or nested dicts) replaced, validated again.
-
-    Keys may be dotted (`"mentoring.caseload_cap"`), use double underscores
-    (`mentoring__caseload_cap`, handy as Python keyword arguments) or be a section name with a
-    dict. Raises pydantic's ValidationError for unknown keys or bad values.
-
-    Example:
-        >>> with_overrides(Scenario(), {"mentoring.caseload_cap": 3}).mentoring.caseload_cap
-        3
-    """
-    data = scenario.model_dump()
-    for raw_key, value in overrides.items():
-        parts = raw_key.replace("__", ".").split(".")
-        target = data
-        for part in parts[:-1]:
-            if not isinstance(target.get(part), dict):
-                target[part] = {}  # let validation name the unknown key
-            target = target[part]
-        if isinstance(value, dict) and isinstance(target.get(parts[-1]), dict):
-            target[parts[-1]] = {**target[parts[-1]], **value}
-        else:
-            target[parts[-1]] = value
-    return Scenario.model_validate(data)

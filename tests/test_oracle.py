@@ -19,7 +19,8 @@ import pytest
 from simulation.model import RecoveryCommunityModel
 from simulation.params import AGE_GROUPS, SUBSTANCES
 from simulation.population import NEVER, RECOVERING
-from simulation.schema import Scenario, iter_parameters, with_overrides
+from simulation.schema import Scenario, iter_parameters
+from simulation.validation import with_overrides
 
 DAYS = 180
 PEOPLE = 300

@@ -13,11 +13,12 @@ import typing
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
 
+from simulation.errors import ScenarioError
 from simulation.model import RecoveryCommunityModel
 from simulation.population import DECEASED, NOT_AFFECTED, STATUS_NAMES
-from simulation.schema import Scenario, iter_parameters, with_overrides
+from simulation.schema import Scenario, iter_parameters
+from simulation.validation import with_overrides
 
 #: Arrays that hold probabilities or 0-1 scores, wherever the model has them.
 UNIT_INTERVAL = (
@@ -85,7 +86,7 @@ def extreme_overrides(draw) -> dict:
 def _build(overrides: dict, size: int, days: int) -> RecoveryCommunityModel:
     try:
         scenario = with_overrides(Scenario(), {**overrides, "days": days, "population.size": size})
-    except ValidationError:
+    except ScenarioError:
         assume(False)  # e.g. shares that no longer sum to 1
     return RecoveryCommunityModel(scenario, seed=0)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
 
 from simulation.errors import ScenarioError
 from simulation.scenario import bundled_scenarios, load_scenario, scenario_from_dict, scenario_yaml
-from simulation.schema import Scenario, iter_parameters, with_overrides
+from simulation.schema import Scenario, iter_parameters
+from simulation.validation import with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,7 @@ def test_with_overrides_dotted_double_underscore_and_section_dict():
     assert s.relapse.opioids.escalation_probability == 0.5
     assert s.population.size == 77
     assert s.population.veteran_share == Scenario().population.veteran_share
-    with pytest.raises(ValidationError):
+    with pytest.raises(ScenarioError, match=r"mentoring\.no_such_key"):
         with_overrides(Scenario(), {"mentoring.no_such_key": 1})
 
 

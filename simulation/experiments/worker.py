@@ -18,7 +18,8 @@ import pandas as pd
 from simulation import runner
 from simulation.experiments.plan import Run
 from simulation.runner import RunResult
-from simulation.schema import Scenario, with_overrides
+from simulation.schema import Scenario
+from simulation.validation import with_overrides
 
 #: A run is tried this many times in the worker before it is recorded as failed.
 ATTEMPTS = 2
