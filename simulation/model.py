@@ -44,7 +44,7 @@ from simulation.population import (
     USING,
     build_population,
 )
-from simulation.random_streams import RandomStreams
+from simulation.random_streams import RandomStreams, keyed_uniform
 from simulation.schema import Scenario
 from simulation.validation import with_overrides
 
@@ -402,12 +402,22 @@ class RecoveryCommunityModel(mesa.Model):
         new = self._pending_ties
         self._pending_ties = []
         if p.tie_dynamics.enabled:
-            rng = self.streams["tie_dynamics"]
             new.append(
-                tie_dynamics.mentor_introductions(self.adjacency, people, p.tie_dynamics, rng)
+                tie_dynamics.mentor_introductions(
+                    self.adjacency,
+                    people,
+                    p.tie_dynamics,
+                    self.draws("introductions"),
+                    self.draws("introduction_picks"),
+                )
             )
+            # One draw per tie, keyed by the tie itself (see keyed_uniform).
+            tie_keys = (self.edges[:, 0] << 32) | self.edges[:, 1]  # the same in every design
             self.edges = tie_dynamics.dissolve_using_ties(
-                self.edges, people, p.tie_dynamics, rng.random(len(self.edges))
+                self.edges,
+                people,
+                p.tie_dynamics,
+                keyed_uniform(tie_keys, self.seed * 1_000_003 + self.day),
             )
         if new or p.tie_dynamics.enabled:
             self._add_ties(np.concatenate(new) if new else np.empty((0, 2), dtype=np.int64))

@@ -99,7 +99,9 @@ def run_replicates(
                 on_done(results[-1])
         return results
     own = executor is None
-    pool = executor or ProcessPoolExecutor(min(workers, len(seeds)), max_tasks_per_child=8)
+    # No max_tasks_per_child: on Python 3.11 a pool with it can hang when workers retire with
+    # tasks still queued (CPython gh-115634); `simulate` frees each finished model instead.
+    pool = executor or ProcessPoolExecutor(min(workers, len(seeds)))
     try:
         futures = [pool.submit(simulate, scenario, seed) for seed in seeds]
         results = []

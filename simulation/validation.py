@@ -151,10 +151,23 @@ def _lookup(data: Any, loc: tuple) -> Any:
     return data
 
 
+_DEFAULTS: dict[str, Any] = Scenario().model_dump()
+
+
 def validate(data: dict[str, Any], source: str) -> Scenario:
-    """A Scenario from a mapping, or a ScenarioError for the first problem found."""
+    """A Scenario from a mapping, or a ScenarioError for the first problem found.
+
+    The mapping is laid over the full default scenario first. Without that, a partial section
+    would be filled from its class's defaults rather than the scenario's: opioids'
+    `{escalation_probability: 0.8}` would silently take the alcohol hazard curve, because the
+    per-substance defaults live on the parent section.
+
+    Example:
+        >>> validate({"relapse": {"opioids": {"escalation_probability": 0.8}}}, "x").relapse.opioids.hazard_halving_days
+        10.0
+    """
     try:
-        return Scenario.model_validate(data)
+        return Scenario.model_validate(deep_merge(_DEFAULTS, data))
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(error["loc"])

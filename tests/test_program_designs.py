@@ -93,7 +93,10 @@ def test_training_and_supervision_lower_relapse_and_burnout():
 def test_caseloads_above_the_cap_raise_burnout():
     normal = mean_metric("community_peer_mentoring.yaml", "mentor_burnout_mean")
     overloaded = mean_metric("overloaded_mentors.yaml", "mentor_burnout_mean")
-    assert overloaded > 3 * normal
+    assert overloaded > 2 * normal
+    # Most overloaded, unsupervised mentors show burnout signs; few in the standard design.
+    assert mean_metric("overloaded_mentors.yaml", "mentor_burnout_share") > 0.4
+    assert mean_metric("community_peer_mentoring.yaml", "mentor_burnout_share") < 0.15
 
 
 @pytest.mark.slow

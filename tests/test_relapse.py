@@ -34,7 +34,12 @@ def test_duration_hazard_falls_with_days_abstinent_toward_the_floor():
     h = relapse.duration_hazard(days, np.full(len(days), ALCOHOL), PARAMS)
     assert np.all(np.diff(h) < 0)
     floor = PARAMS.alcohol.long_term_lapse_rate_per_year / 365.25
-    assert h[-1] == pytest.approx(floor, rel=0.05)
+    # Far out, only the floor and a small remainder of the early part are left.
+    tail = PARAMS.alcohol.initial_lapse_rate_per_day / (
+        1 + (days[-1] / PARAMS.alcohol.hazard_halving_days) ** PARAMS.alcohol.hazard_shape
+    )
+    assert h[-1] == pytest.approx(floor + tail, rel=1e-9)
+    assert tail < 0.15 * floor
     # log-logistic form at d = 3 * halving: initial / (1 + 3**shape)
     d = 3 * PARAMS.alcohol.hazard_halving_days
     expected = PARAMS.alcohol.initial_lapse_rate_per_day / (1 + 3**PARAMS.alcohol.hazard_shape)

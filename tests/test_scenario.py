@@ -116,3 +116,19 @@ def test_scenario_from_dict_and_yaml_round_trip(tmp_path):
     path = tmp_path / "round.yaml"
     path.write_text(scenario_yaml(s))
     assert load_scenario(path) == s
+
+
+def test_a_partial_substance_section_keeps_that_substances_other_defaults(tmp_path):
+    # Opioids' defaults live on the parent section; a file that sets one opioid value must not
+    # silently give opioids the generic (alcohol) hazard curve for the rest.
+    path = tmp_path / "s.yaml"
+    path.write_text("relapse:\n  opioids:\n    escalation_probability: 0.8\n")
+    opioids = load_scenario(path).relapse.opioids
+    default = Scenario().relapse.opioids
+    assert opioids.escalation_probability == 0.8
+    assert opioids.hazard_halving_days == default.hazard_halving_days
+    assert opioids.initial_lapse_rate_per_day == default.initial_lapse_rate_per_day
+    assert scenario_from_dict({}, ["relapse.cannabis.hazard_shape=2"]).relapse.cannabis == (
+        default_cannabis := Scenario().relapse.cannabis
+    ).model_copy(update={"hazard_shape": 2.0})
+    assert default_cannabis.hazard_halving_days != Scenario().relapse.alcohol.hazard_halving_days

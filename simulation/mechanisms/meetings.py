@@ -49,9 +49,9 @@ class MeetingParams(Section):
         le=14.0,
     )
     meeting_protection: float = parameter(
-        0.35,
+        0.71,
         unit="log hazard ratio",
-        source="fitted to Kelly, Humphreys & Ferri 2020 (RR 1.21)",
+        source="fitted by recovery-sim calibrate to Kelly, Humphreys & Ferri 2020 (RR 1.21)",
         description="lapse hazard reduction on the days after a meeting (fades like support)",
         ge=0.0,
         le=5.0,

@@ -78,25 +78,25 @@ class MentoringParams(Section):
         le=365.0,
     )
     support_effect: float = parameter(
-        0.45,
+        0.19,
         unit="log hazard ratio",
-        source="fitted to Bernstein et al. 2005 (adjusted OR ~1.5 for abstinence)",
+        source="fitted by recovery-sim calibrate to Bernstein et al. 2005 (adjusted OR ~1.5)",
         description="lapse hazard reduction at full support (a contact today)",
         ge=0.0,
         le=5.0,
     )
     rapid_response_effect: float = parameter(
-        0.3,
+        0.13,
         unit="share",
-        source="assumption (a mentor's quick response to a lapse)",
+        source="fitted by recovery-sim calibrate with support_effect (assumed channel of the same anchor)",
         description="reduction in the chance that a mentee's lapse escalates to relapse",
         ge=0.0,
         le=1.0,
     )
     self_efficacy_gain_per_contact: float = parameter(
-        0.02,
+        0.0085,
         unit="0-1 score per contact",
-        source="assumption",
+        source="fitted by recovery-sim calibrate with support_effect (assumed channel of the same anchor)",
         description="self-efficacy gained from one mentor contact (toward 1)",
         ge=0.0,
         le=1.0,

@@ -30,7 +30,7 @@ class SubstanceHazard(Section):
     """The lapse hazard curve and escalation risk of one substance."""
 
     initial_lapse_rate_per_day: float = parameter(
-        0.0275,
+        0.0265,
         unit="per day",
         source=_CALIBRATED,
         description="lapse hazard on the first day of a recovery attempt",
@@ -45,7 +45,7 @@ class SubstanceHazard(Section):
         gt=0.0,
     )
     hazard_shape: float = parameter(
-        1.2,
+        1.0,
         unit="dimensionless",
         source=_CALIBRATED,
         description="steepness of the hazard's fall with days abstinent",
@@ -74,7 +74,7 @@ class AgeHazardRatios(Section):
     """Lapse hazard ratio by age group (adults = 1)."""
 
     youth: float = parameter(
-        1.45,
+        1.8,
         unit="hazard ratio",
         source="Cornelius et al. 2003 (median 54 days to relapse in adolescents); calibrated",
         description="hazard ratio for people under 25",

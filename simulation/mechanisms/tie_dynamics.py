@@ -78,15 +78,19 @@ def mentor_introductions(
     adjacency: sp.csr_array,
     people: PopulationState,
     params: TieDynamicsParams,
-    rng: np.random.Generator,
+    draws: np.ndarray,
+    picks: np.ndarray,
 ) -> np.ndarray:
     """New (mentee, contact) ties: a mentor's contacts in recovery, introduced to a mentee.
+
+    `draws` (who is introduced this week) and `picks` (which of the mentor's contacts) hold one
+    uniform per person.
 
     Reads each mentor's contacts straight from the CSR rows (already grouped by person), so the
     weekly cost grows with the number of introductions, not the number of ties.
     """
     mentees = np.flatnonzero(
-        (people.mentor != NEVER) & (rng.random(people.size) < params.mentor_introduction_per_week)
+        (people.mentor != NEVER) & (draws < params.mentor_introduction_per_week)
     )
     if len(mentees) == 0:
         return np.empty((0, 2), dtype=np.int64)
@@ -94,9 +98,10 @@ def mentor_introductions(
     starts, ends = adjacency.indptr[mentors], adjacency.indptr[mentors + 1]
     has_contacts = ends > starts
     mentees, starts, ends = mentees[has_contacts], starts[has_contacts], ends[has_contacts]
-    picks = adjacency.indices[starts + (rng.random(len(starts)) * (ends - starts)).astype(np.int64)]
-    ok = (picks != mentees) & (people.status[picks] == RECOVERING)
-    return np.column_stack([mentees[ok], picks[ok]]).astype(np.int64)
+    offset = (picks[mentees] * (ends - starts)).astype(np.int64)
+    contacts = adjacency.indices[starts + offset]
+    ok = (contacts != mentees) & (people.status[contacts] == RECOVERING)
+    return np.column_stack([mentees[ok], contacts[ok]]).astype(np.int64)
 
 
 def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
