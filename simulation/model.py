@@ -125,21 +125,8 @@ class RecoveryCommunityModel(mesa.Model):
             strain_variance=p.mentor_wellbeing.strain_variance,
             mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
         )
-        mentor_rows = np.flatnonzero(self.people.kind == MENTOR)
-        n_others = self.people.size - len(mentor_rows)  # mentors are the last rows
-        self.edges = network.canonical_edges(
-            np.concatenate(
-                [
-                    network.build_edges(
-                        p.network,
-                        self.people.cultural_group[:n_others],
-                        self.streams.seed_for("network"),
-                    ),
-                    network.mentor_edges(
-                        mentor_rows, n_others, p.network, self.streams.seed_for("network/mentors")
-                    ),
-                ]
-            )
+        self.edges = network.population_edges(
+            p.network, self.people.cultural_group, self.people.kind == MENTOR, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
         self.degree = network.node_degree(self.adjacency)
@@ -157,21 +144,25 @@ class RecoveryCommunityModel(mesa.Model):
         self.ever_mentor = self.people.is_mentor.copy()
         self.mentors_left = np.zeros(self.people.size, dtype=bool)
         self.costs: dict[str, float] = dict.fromkeys(costs.ITEMS, 0.0)
-        if p.mentoring.enabled and p.training.enabled:
-            self.costs["training"] = (
-                self.people.is_mentor.sum() * p.training.hours * p.costs.training_cost_per_hour
-            )
-        # Without mentors or meetings there is no program to enrol in (treatment as usual).
-        self.program_offered = p.mentoring.enabled or p.meetings.enabled
-        if self.program_offered:
-            joined = stigma.initial_enrolment(self.people, p.stigma, self.draws("enrolment"))
-            engagement.start(self.people, p.engagement, joined)
+        self._start_program()
         self.events: dict[str, int] = {}
         self._summary: dict[str, float] = {}
         self._summary_day = -1
         self.datacollector = mesa.DataCollector(
             model_reporters={name: _reporter(name) for name in DAILY_SERIES}
         )
+
+    def _start_program(self) -> None:
+        """Day 0 of the program: mentors are trained and people enrol."""
+        p = self.scenario
+        if p.mentoring.enabled and p.training.enabled:
+            trained = int(self.people.is_mentor.sum())
+            self.costs["training"] = trained * p.training.hours * p.costs.training_cost_per_hour
+        # Without mentors or meetings there is no program to enrol in (treatment as usual).
+        self.program_offered = p.mentoring.enabled or p.meetings.enabled
+        if self.program_offered:
+            joined = stigma.initial_enrolment(self.people, p.stigma, self.draws("enrolment"))
+            engagement.start(self.people, p.engagement, joined)
 
     def _create_agents(self) -> None:
         kind = self.people.kind

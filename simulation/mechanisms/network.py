@@ -17,6 +17,7 @@ import scipy.sparse as sp
 
 from simulation.params import Section, parameter
 from simulation.population import COMMUNITY, LAPSED, RECOVERING, USING, PopulationState
+from simulation.random_streams import RandomStreams
 
 GraphKind = Literal["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
 
@@ -86,6 +87,21 @@ class NetworkParams(Section):
         ge=0.0,
         le=5.0,
     )
+
+
+def population_edges(
+    params: NetworkParams,
+    cultural_group: np.ndarray,
+    is_mentor: np.ndarray,
+    streams: RandomStreams,
+) -> np.ndarray:
+    """Everyone's ties: the base network among participants and community members, then each
+    mentor's ties into it (mentors are the last rows), from separate streams."""
+    mentor_rows = np.flatnonzero(is_mentor)
+    n_others = len(cultural_group) - len(mentor_rows)
+    base = build_edges(params, cultural_group[:n_others], streams.seed_for("network"))
+    mentors = mentor_edges(mentor_rows, n_others, params, streams.seed_for("network/mentors"))
+    return canonical_edges(np.concatenate([base, mentors]))
 
 
 def build_graph(params: NetworkParams, cultural_group: np.ndarray, seed: int) -> nx.Graph:
