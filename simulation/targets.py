@@ -1,0 +1,275 @@
+"""The published figures the model is held to, and how a set of runs is measured against them.
+
+`targets.yaml` (a copy of the project's evidence file) holds baseline relapse curves and one
+anchor per program lever. This module reads it, turns each band into a `Target` that knows how to
+measure itself on runs, and defines the lever `ANCHORS` (a design added to the baseline and the
+statistic that compares them). `simulation.calibration` fits parameters to both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import yaml
+
+from simulation.errors import RecoverySimError
+from simulation.metrics import survival_curve
+from simulation.params import AGE_GROUPS, SUBSTANCES
+from simulation.runner import RunResult
+from simulation.schema import iter_parameters
+
+DEFAULT_TARGETS = Path(__file__).resolve().parent / "data" / "targets.yaml"
+
+
+class CalibrationError(RecoverySimError, ValueError):
+    """A targets file or calibration request is invalid (the message names the entry)."""
+
+
+@dataclass
+class Target:
+    """One published figure with a band, and how to measure it in runs."""
+
+    id: str
+    band: tuple[float, float]
+    point: float | None
+    days: int  # run length the measurement needs
+    measure: Callable[[Sequence[RunResult]], float] | None
+    source: str = ""
+    why_not: str = ""  # why it cannot be measured, when measure is None
+
+
+# --- measuring runs -----------------------------------------------------------------------------
+
+
+def _km(runs: Sequence[RunResult], event: str, day: int, substance=None, age=None) -> float:
+    """Mean over runs of the Kaplan-Meier event-free fraction at `day` in a subgroup."""
+    values = []
+    for run in runs:
+        out = run.outcomes
+        mask = np.ones(len(out.lapse_day), dtype=bool)
+        if substance is not None:
+            mask &= out.substance == SUBSTANCES.index(substance)
+        if age is not None:
+            mask &= out.age_group == AGE_GROUPS.index(age)
+        sub = out.subset(mask)
+        times, seen = getattr(sub, f"{event}_day"), getattr(sub, f"{event}_observed")
+        values.append(survival_curve(times, seen, np.array([day]))[0])
+    return float(np.nanmean(values))
+
+
+def _median_days(runs: Sequence[RunResult], event: str, age: str) -> float:
+    """Mean over runs of the Kaplan-Meier median time to `event` (the run length if not reached)."""
+    medians = []
+    for run in runs:
+        sub = run.outcomes.subset(run.outcomes.age_group == AGE_GROUPS.index(age))
+        grid = np.arange(run.days + 1)
+        curve = survival_curve(
+            getattr(sub, f"{event}_day"), getattr(sub, f"{event}_observed"), grid
+        )
+        below = np.flatnonzero(curve <= 0.5)
+        medians.append(float(grid[below[0]]) if len(below) else float(run.days))
+    return float(np.mean(medians))
+
+
+def _baseline_measure(
+    entry_id: str, key: str, substance: str | None
+) -> tuple[Callable | None, int]:
+    """How to measure one band of a baseline_relapse_curves entry, and the days it needs."""
+    if entry_id == "alcohol_continuous_abstinence" or (
+        substance and str(key).isdigit() and entry_id.endswith("continuous_abstinence")
+    ):
+        day = int(key)
+        return (lambda runs: _km(runs, "lapse", day, substance=substance)), day
+    if entry_id == "any_sud_relapse_one_year":
+        return (lambda runs: 1.0 - _km(runs, "relapse", 365)), 365
+    if entry_id == "opioid_after_detox" and key in ("lapse_7", "relapse_7", "relapse_730"):
+        event, day = key.split("_")
+        return (lambda runs: 1.0 - _km(runs, event, int(day), substance="opioids")), int(day)
+    if entry_id == "adolescent_relapse" and key == "relapse_180":
+        return (lambda runs: 1.0 - _km(runs, "relapse", 180, age="youth")), 180
+    if entry_id == "adolescent_relapse" and key == "median_days":
+        return (lambda runs: _median_days(runs, "relapse", "youth")), 180
+    return None, 0
+
+
+# --- reading the targets file -------------------------------------------------------------------
+
+
+def _band(value: Any, where: str) -> tuple[float, float]:
+    ok = (
+        isinstance(value, list | tuple)
+        and len(value) == 2
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+        and value[0] <= value[1]
+    )
+    if not ok:
+        raise CalibrationError(
+            f"{where} = {value!r} is not a band; allowed: a pair [low, high] of numbers with "
+            "low <= high, e.g. [0.40, 0.60]."
+        )
+    return float(value[0]), float(value[1])
+
+
+def read_targets(path: str | Path = DEFAULT_TARGETS) -> dict[str, list[dict]]:
+    """The targets file as sections of entries, checked: every entry a mapping with an `id`."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CalibrationError(
+            f"targets file {path} does not exist; give --targets a YAML file laid out like "
+            f"{DEFAULT_TARGETS}."
+        ) from None
+    except yaml.YAMLError as exc:
+        raise CalibrationError(f"targets file {path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise CalibrationError(
+            f"targets file {path} holds a {type(data).__name__}; allowed: a mapping of sections "
+            "(baseline_relapse_curves, program_effects, ...) to lists of entries."
+        )
+    seen: set[str] = set()
+    for section, entries in data.items():
+        if not isinstance(entries, list):
+            raise CalibrationError(f"{path}: section {section} must be a list of entries.")
+        for i, entry in enumerate(entries):
+            where = f"{path}: {section}[{i}]"
+            if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+                raise CalibrationError(
+                    f"{where} is not a target entry; allowed: a mapping with at least `id` "
+                    "(text) and, to be fitted, `band`."
+                )
+            if entry["id"] in seen:
+                raise CalibrationError(f"{where}: id {entry['id']!r} appears twice.")
+            seen.add(entry["id"])
+            band = entry.get("band")
+            if isinstance(band, dict):
+                for key, value in band.items():
+                    _band(value, f"{where} ({entry['id']}) band.{key}")
+            elif band is not None:
+                _band(band, f"{where} ({entry['id']}) band")
+    return data
+
+
+def baseline_targets(data: dict[str, list[dict]]) -> list[Target]:
+    """One Target per band of each baseline_relapse_curves entry (unmeasurable ones say why)."""
+    targets = []
+    for entry in data.get("baseline_relapse_curves", []):
+        band = entry.get("band")
+        if band is None:
+            continue  # a qualitative fact (e.g. the hazard's shape), not a fit target
+        bands = band if isinstance(band, dict) else {"": band}
+        points = entry.get("points") or {}
+        for key, value in bands.items():
+            name = f"{entry['id']}.{key}" if key != "" else entry["id"]
+            point = points.get(key, points.get(str(key))) if isinstance(points, dict) else None
+            substance = entry.get("substance")
+            substance = substance if substance in SUBSTANCES else None
+            measure, days = _baseline_measure(entry["id"], str(key), substance)
+            why = "" if measure else "not measured: no statistic for it in a cohort run yet"
+            targets.append(
+                Target(name, _band(value, name), point, days, measure, entry.get("source", ""), why)
+            )
+    return targets
+
+
+# --- program-effect anchors ---------------------------------------------------------------------
+
+
+def _odds_in_recovery(runs: Sequence[RunResult], day: int) -> float:
+    shares = [
+        r.daily.loc[r.daily["day"] == day, "in_recovery"].iloc[0] / len(r.outcomes.lapse_day)
+        for r in runs
+    ]
+    share = float(np.mean(shares))
+    return share / (1.0 - share) if share < 1 else math.inf
+
+
+def _percent_days_abstinent(runs: Sequence[RunResult]) -> float:
+    """Mean over runs of the share of living participant-days spent in recovery."""
+    shares = []
+    for r in runs:
+        alive = len(r.outcomes.lapse_day) - r.daily["deceased"]
+        shares.append(float((r.daily["in_recovery"] / alive.clip(lower=1)).mean()))
+    return float(np.mean(shares))
+
+
+#: What a mentor's contact does: lower the hazard, answer a lapse, build self-efficacy.
+_CONTACT_EFFECTS = (
+    "mentoring.support_effect",
+    "mentoring.rapid_response_effect",
+    "mentoring.self_efficacy_gain_per_contact",
+)
+
+
+@dataclass
+class Anchor:
+    """A program_effects entry turned into a number: a lever, a design, a statistic, a band."""
+
+    id: str
+    keys: tuple[str, ...]  # the lever's effect parameters, scaled together by one factor
+    design: dict[str, Any]  # overrides that add the lever to the baseline
+    statistic: str
+    measure: Callable[[Sequence[RunResult], Sequence[RunResult]], float]
+    point: float
+    band: tuple[float, float]
+    bounds: tuple[float, float]  # of the factor on the parameters' starting values
+    days: int = 365
+
+
+#: Levers with an anchor. Bands are the studies' own intervals where they give one; otherwise
+#: an assumption around the reported estimates (said so in `statistic`).
+ANCHORS: tuple[Anchor, ...] = (
+    Anchor(
+        "single_peer_contact",
+        _CONTACT_EFFECTS,
+        {"mentoring.enabled": True},
+        "odds ratio of being in recovery on day 180, community mentoring vs treatment as usual "
+        "(band: assumption around the adjusted ORs 1.51-1.57)",
+        lambda d, b: _odds_in_recovery(d, 180) / _odds_in_recovery(b, 180),
+        1.54,
+        (1.30, 1.80),
+        (0.0, 3.0),
+    ),
+    Anchor(
+        "group_meetings",
+        ("meetings.meeting_protection",),
+        {"meetings.enabled": True},
+        "risk ratio of no lapse by day 365, weekly meetings vs treatment as usual (RR 1.21, "
+        "95% CI 1.03-1.42)",
+        lambda d, b: _km(d, "lapse", 365) / _km(b, "lapse", 365),
+        1.21,
+        (1.03, 1.42),
+        (0.0, 4.0),
+    ),
+    Anchor(
+        "network_support",
+        ("network.recovery_tie_protection",),
+        # Active sober-network building (as Litt's Network Support treatment): twice-weekly
+        # meetings that only build ties (their own protection switched off) and faster dropping
+        # of ties to people who use — the network route alone.
+        {
+            "meetings.enabled": True,
+            "meetings.meeting_protection": 0.0,
+            "meetings.meetings_per_week": 2,
+            "meetings.tie_formation_per_meeting": 0.3,
+            "tie_dynamics.using_tie_dissolution_per_week": 0.1,
+        },
+        "ratio of percent days abstinent over 2 years, a tie-building program vs treatment as "
+        "usual (Litt et al. 2009: up to 20% more days abstinent, read as a ratio in 1.00-1.20)",
+        lambda d, b: _percent_days_abstinent(d) / _percent_days_abstinent(b),
+        1.10,
+        (1.00, 1.20),
+        (0.0, 4.0),
+        days=730,
+    ),
+)
+
+
+def schema_keys() -> set[str]:
+    """Every dotted parameter key of the scenario schema."""
+    return {key for key, _ in iter_parameters()}
