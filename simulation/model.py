@@ -14,7 +14,9 @@ import mesa
 import networkx as nx
 import numpy as np
 
+from simulation import daily
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
+from simulation.daily import DAILY_SERIES
 from simulation.mechanisms import (
     costs,
     engagement,
@@ -34,49 +36,16 @@ from simulation.mechanisms import (
 )
 from simulation.population import (
     COMMUNITY,
-    DECEASED,
-    LAPSED,
     MENTOR,
     NEVER,
     PARTICIPANT,
     RECOVERING,
-    STATUS_NAMES,
     USING,
     build_population,
 )
 from simulation.random_streams import RandomStreams, keyed_uniform
 from simulation.schema import Scenario
 from simulation.validation import with_overrides
-
-#: Daily series recorded by the DataCollector, with what each one counts.
-DAILY_SERIES: dict[str, str] = {
-    "day": "days since the program started",
-    "in_recovery": "participants in recovery (abstinent) at the end of the day",
-    "lapsed": "participants in a lapse at the end of the day",
-    "relapsed": "participants using regularly at the end of the day",
-    "deceased": "participants who have died",
-    "lapses": "lapses today (participants)",
-    "relapses": "relapses today (participants)",
-    "new_attempts": "new recovery attempts today (participants)",
-    "deaths": "deaths today (participants)",
-    "lapse_free_share": "share of participants with no lapse so far (deaths not censored)",
-    "mentors_active": "peer mentors in the role",
-    "mentees_matched": "participants with a mentor",
-    "mentor_relapses": "mentors who relapsed today",
-    "overdose_deaths": "fatal overdoses today (participants)",
-    "enrolled": "participants enrolled in the program",
-    "residents": "participants in a residential place",
-    "meeting_attendances": "meeting attendances today",
-    "engagement_mean": "mean engagement of enrolled participants",
-    "mentor_burnout_mean": "mean burnout of active mentors",
-    "mentor_burnout_share": "share of active mentors showing burnout signs (burnout >= 0.5)",
-    "stigma_mean": "mean perceived stigma of living participants",
-    "mental_health_mean": "mean mental health of living participants",
-    "cost_to_date": "program cost so far (US dollars)",
-    "self_efficacy_mean": "mean self-efficacy of living participants",
-    "isolation_mean": "mean isolation of living participants",
-    "recovery_tie_share": "share of ties between two people in recovery",
-}
 
 
 class RecoveryCommunityModel(mesa.Model):
@@ -426,59 +395,9 @@ class RecoveryCommunityModel(mesa.Model):
 
     def summary(self) -> dict[str, float]:
         """Today's values of the daily series (what the DataCollector records)."""
-        people = self.people
-        n = self._participants  # participants are the first rows
-        status = people.status[:n]
-        counts = np.bincount(status, minlength=len(STATUS_NAMES))
-        alive = status != DECEASED
-        n_alive = max(1, int(counts.sum() - counts[DECEASED]))
-        enrolled = people.enrolled[:n]
-        in_program = people.kind != COMMUNITY
-        recovering = in_program & (people.status == RECOVERING)
-        n_ties = len(self.edges)
-        recovery_ties = np.count_nonzero(
-            recovering[self.edges[:, 0]] & recovering[self.edges[:, 1]]
+        return daily.summarize_day(
+            self.people, self._participants, self.edges, self.day, self.events, self.costs
         )
-        return {
-            "day": self.day,
-            "in_recovery": int(counts[RECOVERING]),
-            "lapsed": int(counts[LAPSED]),
-            "relapsed": int(counts[USING]),
-            "deceased": int(counts[DECEASED]),
-            **{k: self.events.get(k, 0) for k in _EVENT_SERIES},
-            "lapse_free_share": float(np.count_nonzero(people.first_lapse_day[:n] < 0) / max(1, n)),
-            "mentors_active": int(np.count_nonzero(people.is_mentor)),
-            "mentees_matched": int(np.count_nonzero(people.mentor[:n] >= 0)),
-            "self_efficacy_mean": float(np.sum(people.self_efficacy[:n], where=alive) / n_alive),
-            "isolation_mean": float(np.sum(people.isolation[:n], where=alive) / n_alive),
-            "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
-            "enrolled": int(np.count_nonzero(enrolled)),
-            "residents": int(np.count_nonzero(people.residence_days_left[:n])),
-            "engagement_mean": _mean(people.engagement[:n], enrolled),
-            "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
-            "mentor_burnout_share": _mean(
-                people.burnout >= mentor_wellbeing.BURNOUT_SIGNS_LEVEL, people.is_mentor
-            ),
-            "stigma_mean": float(np.sum(people.stigma[:n], where=alive) / n_alive),
-            "mental_health_mean": float(np.sum(people.mental_health[:n], where=alive) / n_alive),
-            "cost_to_date": float(sum(self.costs.values())),
-        }
-
-
-_EVENT_SERIES = (
-    "lapses",
-    "relapses",
-    "new_attempts",
-    "deaths",
-    "mentor_relapses",
-    "overdose_deaths",
-    "meeting_attendances",
-)
-
-
-def _mean(values: np.ndarray, mask: np.ndarray) -> float:
-    count = int(np.count_nonzero(mask))
-    return float(np.sum(values, where=mask) / count) if count else 0.0
 
 
 def _reporter(name: str):
