@@ -43,7 +43,7 @@ from simulation.population import (
     USING,
     build_population,
 )
-from simulation.random_streams import RandomStreams, keyed_uniform
+from simulation.random_streams import RandomStreams
 from simulation.schema import Scenario
 from simulation.validation import with_overrides
 
@@ -98,7 +98,7 @@ class RecoveryCommunityModel(mesa.Model):
             p.network, self.people.cultural_group, self.people.kind == MENTOR, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
-        self.degree = network.node_degree(self.adjacency)
+        self.contacts = network.ContactCounts(self.adjacency, self.people)
         self._participants = int(self.people.cohort.sum())
         self._create_agents()
         self.network_version = 0
@@ -194,7 +194,7 @@ class RecoveryCommunityModel(mesa.Model):
         today = self.day + 1
         was_using = people.status == USING
 
-        exposure = network.social_exposure(self.adjacency, people, self.degree)
+        exposure = self.contacts.exposure(people)
         days_before = people.days_abstinent.copy()
         relapsed = relapse.resolve_lapses(
             people, p.relapse, self._escalation_ratio(), self.draws("escalation"), today
@@ -371,13 +371,8 @@ class RecoveryCommunityModel(mesa.Model):
                     self.draws("introduction_picks"),
                 )
             )
-            # One draw per tie, keyed by the tie itself (see keyed_uniform).
-            tie_keys = (self.edges[:, 0] << 32) | self.edges[:, 1]  # the same in every design
             self.edges = tie_dynamics.dissolve_using_ties(
-                self.edges,
-                people,
-                p.tie_dynamics,
-                keyed_uniform(tie_keys, self.seed * 1_000_003 + self.day),
+                self.edges, people, p.tie_dynamics, salt=self.seed * 1_000_003 + self.day
             )
         if new or p.tie_dynamics.enabled:
             self._add_ties(np.concatenate(new) if new else np.empty((0, 2), dtype=np.int64))
@@ -385,7 +380,7 @@ class RecoveryCommunityModel(mesa.Model):
     def _add_ties(self, new: np.ndarray) -> None:
         self.edges = tie_dynamics.add_ties(self.edges, new, self.people.size)
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
-        self.degree = network.node_degree(self.adjacency)
+        self.contacts.reset(self.adjacency, self.people)
         self.network_version += 1
 
     def run(self, days: int | None = None) -> None:

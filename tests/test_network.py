@@ -147,3 +147,19 @@ def test_add_ties_equals_sorted_unique_union(seed):
         expected = _add_ties_by_unique(edges, new, n)
         edges = tie_dynamics.add_ties(edges, new, n)
         assert np.array_equal(edges, expected)
+
+
+def test_contact_counts_kept_by_changes_equal_a_full_recount():
+    from simulation.model import RecoveryCommunityModel
+
+    model = RecoveryCommunityModel(seed=3, population={"size": 400}, mentoring__enabled=True)
+    counts = network.ContactCounts(model.adjacency, model.people)
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        # Random status changes, as a day of lapses, relapses and new attempts would make.
+        flip = rng.choice(model.people.size, size=40, replace=False)
+        model.people.status[flip] = rng.choice([0, 1, 2], size=40).astype(np.int8)
+        kept = counts.exposure(model.people)
+        full = network.social_exposure(model.adjacency, model.people)
+        np.testing.assert_array_equal(kept.using_contacts, full.using_contacts)
+        np.testing.assert_array_equal(kept.recovery_contacts, full.recovery_contacts)

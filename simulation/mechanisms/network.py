@@ -270,6 +270,48 @@ def social_exposure(
     return SocialExposure(using_contacts, recovery_contacts, degree)
 
 
+class ContactCounts:
+    """Each person's using and recovering contacts, kept current by updating only what changed.
+
+    A day changes the status of a few hundred people; recounting everyone's contacts is a full
+    sparse product over every tie. Instead, the counts of the changed people's neighbours move
+    by the change (exact: the counts are small whole numbers). Call `reset` when ties change.
+    """
+
+    def __init__(self, adjacency: sp.csr_array, people: PopulationState):
+        self.reset(adjacency, people)
+
+    def reset(self, adjacency: sp.csr_array, people: PopulationState) -> None:
+        self.adjacency = adjacency
+        self.degree = node_degree(adjacency)
+        self.using, self.recovering = _contact_flags(people)
+        self.using_contacts = adjacency @ self.using.astype(adjacency.dtype)
+        self.recovery_contacts = adjacency @ self.recovering.astype(adjacency.dtype)
+
+    def exposure(self, people: PopulationState) -> SocialExposure:
+        """Today's exposure (the counts are updated for status changes since the last call)."""
+        using, recovering = _contact_flags(people)
+        for old, new, counts in (
+            (self.using, using, self.using_contacts),
+            (self.recovering, recovering, self.recovery_contacts),
+        ):
+            changed = np.flatnonzero(old != new)
+            if len(changed):
+                delta = new[changed].astype(counts.dtype) - old[changed].astype(counts.dtype)
+                # The adjacency is symmetric: row j lists j's neighbours.
+                counts += self.adjacency[changed].T @ delta
+        self.using, self.recovering = using, recovering
+        return SocialExposure(
+            self.using_contacts.copy(), self.recovery_contacts.copy(), self.degree
+        )
+
+
+def _contact_flags(people: PopulationState) -> tuple[np.ndarray, np.ndarray]:
+    using = (people.status == USING) | (people.status == LAPSED)
+    recovering = (people.kind != COMMUNITY) & (people.status == RECOVERING)
+    return using, recovering
+
+
 def node_degree(adjacency: sp.csr_array) -> np.ndarray:
     """Weighted ties per person."""
     return np.asarray(adjacency.sum(axis=1)).ravel()

@@ -22,6 +22,7 @@ from simulation.population import (
     USING,
     PopulationState,
 )
+from simulation.random_streams import keyed_uniform
 
 
 class TieDynamicsParams(Section):
@@ -60,18 +61,26 @@ class TieDynamicsParams(Section):
 
 
 def dissolve_using_ties(
-    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, draws: np.ndarray
+    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, salt: int
 ) -> np.ndarray:
-    """Edges kept after people in recovery drop some ties to people using; `draws` per edge."""
+    """Edges kept after people in recovery drop some ties to people using.
+
+    Each tie between someone in recovery and someone using gets one draw keyed by the tie
+    itself and `salt` (the run's seed and the week), so a tie's fate does not depend on which
+    other ties exist — common random numbers across designs.
+    """
     if len(edges) == 0:
         return edges
     status, kind = people.status, people.kind
     in_recovery = np.isin(kind, (PARTICIPANT, MENTOR)) & (status == RECOVERING)
     using = (status == USING) | (status == LAPSED)
     a, b = edges[:, 0], edges[:, 1]
-    mixed = (in_recovery[a] & using[b]) | (in_recovery[b] & using[a])
-    drop = mixed & (draws < params.using_tie_dissolution_per_week)
-    return edges[~drop]
+    mixed = np.flatnonzero((in_recovery[a] & using[b]) | (in_recovery[b] & using[a]))
+    keys = (a[mixed] << 32) | b[mixed]  # the same row pair in every design
+    dropped = mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
+    if len(dropped) == 0:
+        return edges
+    return np.delete(edges, dropped, axis=0)
 
 
 def mentor_introductions(
