@@ -10,7 +10,6 @@ import numpy as np
 
 from simulation.mechanisms.mentor_wellbeing import BURNOUT_SIGNS_LEVEL
 from simulation.population import (
-    COMMUNITY,
     DECEASED,
     LAPSED,
     RECOVERING,
@@ -64,20 +63,20 @@ EVENT_SERIES = (
 def summarize_day(
     people: PopulationState,
     n_participants: int,
-    edges: np.ndarray,
+    n_ties: int,
+    recovery_ties: int,
     day: int,
     events: dict[str, int],
     costs: dict[str, float],
 ) -> dict[str, float]:
-    """Every daily series' value for today."""
+    """Every daily series' value for today (`recovery_ties`: ties between two people in
+    recovery, out of `n_ties`)."""
     n = n_participants
     status = people.status[:n]
     counts = np.bincount(status, minlength=len(STATUS_NAMES))
     alive = status != DECEASED
     n_alive = max(1, int(counts.sum() - counts[DECEASED]))
     enrolled = people.enrolled[:n]
-    recovering = (people.kind != COMMUNITY) & (people.status == RECOVERING)
-    recovery_ties = np.count_nonzero(recovering[edges[:, 0]] & recovering[edges[:, 1]])
 
     def alive_mean(values: np.ndarray) -> float:
         return float(np.sum(values[:n], where=alive) / n_alive)
@@ -94,7 +93,7 @@ def summarize_day(
         "mentees_matched": int(np.count_nonzero(people.mentor[:n] >= 0)),
         "self_efficacy_mean": alive_mean(people.self_efficacy),
         "isolation_mean": alive_mean(people.isolation),
-        "recovery_tie_share": recovery_ties / len(edges) if len(edges) else 0.0,
+        "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
         "enrolled": int(np.count_nonzero(enrolled)),
         "residents": int(np.count_nonzero(people.residence_days_left[:n])),
         "engagement_mean": _mean(people.engagement[:n], enrolled),

@@ -391,7 +391,13 @@ class RecoveryCommunityModel(mesa.Model):
     def summary(self) -> dict[str, float]:
         """Today's values of the daily series (what the DataCollector records)."""
         return daily.summarize_day(
-            self.people, self._participants, self.edges, self.day, self.events, self.costs
+            self.people,
+            self._participants,
+            len(self.edges),
+            network.recovery_tie_count(self.contacts, self.people),
+            self.day,
+            self.events,
+            self.costs,
         )
 
 

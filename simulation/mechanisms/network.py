@@ -306,6 +306,13 @@ class ContactCounts:
         )
 
 
+def recovery_tie_count(counts: ContactCounts, people: PopulationState) -> int:
+    """Ties between two people in recovery now (each tie counted once)."""
+    exposure = counts.exposure(people)
+    both = np.sum(exposure.recovery_contacts, where=counts.recovering, dtype=np.float64)
+    return round(both / 2)
+
+
 def _contact_flags(people: PopulationState) -> tuple[np.ndarray, np.ndarray]:
     using = (people.status == USING) | (people.status == LAPSED)
     recovering = (people.kind != COMMUNITY) & (people.status == RECOVERING)
