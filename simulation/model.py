@@ -130,7 +130,9 @@ class RecoveryCommunityModel(mesa.Model):
         # Without mentors or meetings there is no program to enrol in (treatment as usual).
         self.program_offered = p.mentoring.enabled or p.meetings.enabled
         if self.program_offered:
-            joined = stigma.initial_enrolment(self.people, p.stigma, self.draws("enrolment"))
+            joined = stigma.initial_enrolment(
+                self.people, p.stigma, self.draws("enrolment", participants_only=True)
+            )
             engagement.start(self.people, p.engagement, joined)
 
     def _create_agents(self) -> None:
@@ -159,17 +161,22 @@ class RecoveryCommunityModel(mesa.Model):
             self._graph, self._graph_version = graph, self.network_version
         return self._graph
 
-    def draws(self, purpose: str) -> np.ndarray:
+    def draws(self, purpose: str, participants_only: bool = False) -> np.ndarray:
         """Today's uniform draws for one purpose: one per person, from that purpose's stream.
 
         Participants draw from a stream of their own, so their draws line up across designs
-        whatever the number of mentors (common random numbers, keyed by person).
+        whatever the number of mentors (common random numbers, keyed by person). For purposes
+        that concern participants only, everyone else gets 1.0 — a draw no probability passes —
+        and no random numbers are spent on them.
         """
         n_part = self._participants
+        others = self.people.size - n_part
         return np.concatenate(
             [
                 self.streams.uniform(f"{purpose}/participants", n_part),
-                self.streams.uniform(f"{purpose}/others", self.people.size - n_part),
+                np.ones(others, dtype=np.float32)
+                if participants_only
+                else self.streams.uniform(f"{purpose}/others", others),
             ]
         )
 
@@ -274,17 +281,27 @@ class RecoveryCommunityModel(mesa.Model):
         people, p = self.people, self.scenario
         if not self.program_offered:
             return np.zeros(people.size, dtype=bool)
-        joined = stigma.later_enrolment(people, p.stigma, self.draws("enrolment"))
+        joined = stigma.later_enrolment(
+            people, p.stigma, self.draws("enrolment", participants_only=True)
+        )
         engagement.start(people, p.engagement, joined)
         engagement.start(
-            people, p.engagement, engagement.outreach(people, p.engagement, self.draws("outreach"))
+            people,
+            p.engagement,
+            engagement.outreach(
+                people, p.engagement, self.draws("outreach", participants_only=True)
+            ),
         )
         if p.setting.kind == "residential":
-            setting.update_residence(people, p.setting, self.draws("residence"))
+            setting.update_residence(
+                people, p.setting, self.draws("residence", participants_only=True)
+            )
         attended = np.zeros(people.size, dtype=bool)
         self.group_support *= 0.5 ** (1.0 / p.mentoring.support_half_life_days)
         if p.meetings.enabled:
-            attended = meetings.attend(people, p.meetings, self.draws("meetings"))
+            attended = meetings.attend(
+                people, p.meetings, self.draws("meetings", participants_only=True)
+            )
             self.group_support[attended] = 1.0
         contacts = np.zeros(people.size, dtype=bool)
         if p.mentoring.enabled:
@@ -295,7 +312,11 @@ class RecoveryCommunityModel(mesa.Model):
             extra = setting.adaptive_contact(people, p.setting, self.last_hazard)
             probability = np.where(extra, 1.0, probability)
             contacts = mentoring.make_contact(
-                people, p.mentoring, self.draws("contact"), probability, intensity
+                people,
+                p.mentoring,
+                self.draws("contact", participants_only=True),
+                probability,
+                intensity,
             )
         decay_ratio = stigma.engagement_ratio(people, p.stigma)
         dropped = engagement.update(
@@ -318,7 +339,9 @@ class RecoveryCommunityModel(mesa.Model):
         freed = mentoring.release_mentees(people)
         mentor_wellbeing.feel_mentor_loss(people, p.mentor_wellbeing, freed)
         if p.pipeline.enabled:
-            pipeline.recruit(people, p.pipeline, self.draws("pipeline"), today)
+            pipeline.recruit(
+                people, p.pipeline, self.draws("pipeline", participants_only=True), today
+            )
         graduates = pipeline.graduate(people, today)
         if graduates.any():
             mentoring.end_pairs(people, np.flatnonzero(graduates))
@@ -330,7 +353,10 @@ class RecoveryCommunityModel(mesa.Model):
                 * p.training.enabled
             )
         failing = mentoring.failing_matches(
-            people, p.mentoring, p.training.match_failure_multiplier(), self.draws("match_failure")
+            people,
+            p.mentoring,
+            p.training.match_failure_multiplier(),
+            self.draws("match_failure", participants_only=True),
         )
         if supervision.is_review_day(p.supervision, today):
             failing = np.union1d(
@@ -367,8 +393,8 @@ class RecoveryCommunityModel(mesa.Model):
                     self.adjacency,
                     people,
                     p.tie_dynamics,
-                    self.draws("introductions"),
-                    self.draws("introduction_picks"),
+                    self.draws("introductions", participants_only=True),
+                    self.draws("introduction_picks", participants_only=True),
                 )
             )
             self.edges = tie_dynamics.dissolve_using_ties(
