@@ -217,6 +217,12 @@ class PopulationState:
         """The participants: the people whose outcomes the metrics describe."""
         return self.kind == PARTICIPANT
 
+    @property
+    def participants(self) -> slice:
+        """The participants' rows: they come first, so mechanisms that concern only them can
+        work on this slice instead of masking every row."""
+        return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))
+
     def array_names(self) -> list[str]:
         return [f.name for f in fields(self) if f.name != "extra"] + list(self.extra)
 

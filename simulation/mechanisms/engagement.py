@@ -89,18 +89,21 @@ def update(
     """Engagement moves; returns who drops out today."""
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
-    enrolled = people.enrolled
-    e = people.engagement
-    decay = per_day(params.decay_per_year, "year") * decay_ratio / engagement_ratio
+    # Only participants enrol, and they are the first rows: work on that slice.
+    rows = people.participants
+    enrolled = people.enrolled[rows]
+    e = people.engagement[rows]
+    ratio = engagement_ratio[rows]
+    decay = per_day(params.decay_per_year, "year") * decay_ratio[rows] / ratio
     gain = (
-        params.alliance_gain_per_day * people.alliance * engagement_ratio
-        + params.meeting_gain * attended
+        params.alliance_gain_per_day * people.alliance[rows] * ratio
+        + params.meeting_gain * attended[rows]
     )
     faded = e - decay * e
     moved = faded + gain * (1.0 - faded)
-    # Whole-array arithmetic, then keep it only for the enrolled (cheaper than masked updates).
-    np.copyto(e, np.clip(moved, 0.0, 1.0), where=enrolled)
-    dropping = enrolled & (e < params.dropout_threshold)
+    np.copyto(e, np.clip(moved, 0.0, 1.0), where=enrolled)  # e is a view: updates in place
+    dropping = np.zeros(people.size, dtype=bool)
+    dropping[rows] = enrolled & (e < params.dropout_threshold)
     people.enrolled[dropping] = False
     return dropping
 

@@ -109,10 +109,14 @@ def _logit(p: np.ndarray | float) -> np.ndarray:
     return np.log(p / (1 - p))
 
 
-def enrolment_odds_shift(people: PopulationState, params: StigmaParams) -> np.ndarray:
-    """Log-odds shift of enrolling: stigma (centred at 0.5) and scepticism."""
-    stigma = np.log(params.stigma_odds_ratio) * (people.stigma - 0.5) if params.enabled else 0.0
-    sceptic = np.where(people.sceptical, np.log(params.sceptic_enrolment_ratio), 0.0)
+def enrolment_odds_shift(
+    people: PopulationState, params: StigmaParams, rows: np.ndarray | slice = slice(None)
+) -> np.ndarray:
+    """Log-odds shift of enrolling (for `rows`): stigma (centred at 0.5) and scepticism."""
+    stigma = (
+        np.log(params.stigma_odds_ratio) * (people.stigma[rows] - 0.5) if params.enabled else 0.0
+    )
+    sceptic = np.where(people.sceptical[rows], np.log(params.sceptic_enrolment_ratio), 0.0)
     return stigma + sceptic
 
 
@@ -130,10 +134,12 @@ def initial_enrolment(
 def later_enrolment(people: PopulationState, params: StigmaParams, draws: np.ndarray) -> np.ndarray:
     """People not enrolled join at a rate scaled by the same stigma and scepticism odds."""
     base = rate_to_probability(per_day(params.enrolment_rate_per_year, "year"))
-    p = base * np.exp(enrolment_odds_shift(people, params))
-    joining = (
-        (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED) & (draws < p)
+    waiting = np.flatnonzero(
+        (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED)
     )
+    p = base * np.exp(enrolment_odds_shift(people, params, waiting))
+    joining = np.zeros(people.size, dtype=bool)
+    joining[waiting[draws[waiting] < p]] = True
     people.enrolled[joining] = True
     people.ever_enrolled[joining] = True
     return joining
