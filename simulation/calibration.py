@@ -32,6 +32,7 @@ from simulation.schema import Scenario, iter_parameters
 from simulation.targets import (  # noqa: F401 - re-exported: calibration's public names
     ANCHORS,
     DEFAULT_TARGETS,
+    NOT_REPRESENTED,
     Anchor,
     CalibrationError,
     Target,
@@ -237,18 +238,20 @@ def upper_bound(key: str) -> float:
 def fit_anchor(
     cal: Calibrator, anchor: Anchor, values: dict[str, float], budget: int
 ) -> dict[str, float]:
-    """The lever's parameters whose design-vs-baseline statistic is nearest the anchor.
+    """The lever's parameters whose design-vs-comparison statistic is nearest the anchor.
 
-    The lever's parameters move together (one factor on their current values), so a lever with
+    The comparison run (the baseline plus `anchor.comparison`) keeps the current values; its
+    own overrides win over them (helper therapy's comparison switches helping off). The lever's
+    parameters move together (one factor on their current values), so a lever with
     several channels — a mentor's contact lowers the hazard, answers lapses and builds
     self-efficacy — keeps their proportions and is fitted as a whole.
     """
     start = {k: values.get(k, _get(cal.scenario({}), k)) for k in anchor.keys}
-    base_runs = cal.runs(values, days=anchor.days)
+    comparison = cal.runs(values, anchor.comparison, days=anchor.days)
 
     def objective(x: float) -> float:
         runs = cal.runs({**values, **scaled(anchor, x, start)}, anchor.design, days=anchor.days)
-        value = loss([anchor.measure(runs, base_runs)], [anchor])
+        value = loss([anchor.measure(runs, comparison)], [anchor])
         if cal.on_eval:
             cal.on_eval(value)
         return value
@@ -260,6 +263,13 @@ def fit_anchor(
         options={"maxiter": max(3, budget), "xatol": 0.01},
     )
     return scaled(anchor, result.x, start)
+
+
+def measure_anchor(cal: Calibrator, anchor: Anchor, values: dict[str, float]) -> float:
+    """The anchor's statistic: the design's runs against its comparison's, on `cal`'s seeds."""
+    comparison = cal.runs(values, anchor.comparison, days=anchor.days)
+    design = cal.runs(values, anchor.design, days=anchor.days)
+    return anchor.measure(design, comparison)
 
 
 # --- the whole calibration ----------------------------------------------------------------------
@@ -351,7 +361,7 @@ def calibrate(
                 values = fit_block(fit, block, measurable, values, start, budget)
     keys = schema_keys()
     listed = {e["id"] for e in data.get("program_effects", []) if "lever" in e}
-    anchors = {a.id: a for a in ANCHORS if a.id in listed and set(a.keys) | set(a.design) <= keys}
+    anchors = {a.id: a for a in ANCHORS if a.id in listed and a.overrides <= keys}
     for anchor in anchors.values():
         if trials > 0:
             values |= fit_anchor(fit, anchor, values, max(6, trials // 4))
@@ -369,16 +379,16 @@ def calibrate(
         anchor = anchors.get(entry["id"])
         known = next((a for a in ANCHORS if a.id == entry["id"]), None)
         if anchor is None:
-            why = (
-                f"lever parameters {', '.join(known.keys)} are not all in the scenario schema yet"
-                if known
-                else f"no statistic for the lever '{entry['lever']}' yet"
-            )
+            if known:
+                missing = sorted(known.overrides - keys)
+                why = f"not measured: {', '.join(missing)} not in the scenario schema yet"
+            else:
+                why = NOT_REPRESENTED.get(
+                    entry["id"], f"no statistic for the lever '{entry['lever']}' yet"
+                )
             rows.append(FitRow(entry["id"], None, None, None, why))
             continue
-        base_runs = check.runs(values, days=anchor.days)
-        design = check.runs(values, anchor.design, days=anchor.days)
-        value = anchor.measure(design, base_runs)
+        value = measure_anchor(check, anchor, values)
         rows.append(FitRow(entry["id"], anchor.band, anchor.point, value, anchor.statistic))
     settings = {
         "targets": _shown(Path(targets_file)),
