@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import solara
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from simulation.metrics import cohort_outcomes, survival_curve
 from simulation.population import PopulationState
@@ -144,21 +145,27 @@ def charts_figure(runs: list[RunView]) -> Figure:
 
 
 class LiveCharts:
-    """Draws the charts of one page, redrawing only the lines between steps.
+    """Draws the charts of one page, redrawing only what changed since the last step.
 
     Axes, ticks, titles and legends are drawn once and kept as a bitmap (Matplotlib blitting);
-    a step draws the lines over it. Limits grow in coarse steps, so the full redraw that a new
-    limit needs is rare. This keeps a step's redraw well under the time a full draw takes.
+    a step draws only the lines over it. Limits grow in coarse steps with room to spare, so a
+    panel's frame is redrawn only now and then — and then that panel alone, in its own corner
+    of the bitmap (all of them when the day axis grows). A new figure is made only when the
+    panels themselves change (a design added or removed, a new series).
     """
 
     def __init__(self) -> None:
         self._key: tuple | None = None
         self._fig: Figure | None = None
+        self._axes: list = []
         self._lines: list = []
         self._background = None
         self._limits: list = []
+        self._extents: list = []  # each panel's drawn area (title and tick labels included)
+        #: How often the figure was made, fully redrawn, or had single panels redrawn.
+        self.counts = {"built": 0, "full": 0, "panel": 0}
 
-    def _build(self, drawn, limits) -> None:
+    def _build(self, drawn) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         cols = 2
@@ -177,12 +184,10 @@ class LiveCharts:
         )
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         self._lines = []
-        for ax, (title, lines), (xmax, ylim) in zip(axes, drawn, limits, strict=False):
+        for ax, (title, lines) in zip(axes, drawn, strict=False):
             ax.set_title(title, fontsize=9)
             ax.tick_params(labelsize=7)
             ax.grid(alpha=0.3)
-            ax.set_xlim(0, xmax)
-            ax.set_ylim(*ylim)
             for label, colour, style, _ in lines:
                 (artist,) = ax.plot(
                     [], [], style, color=colour, linewidth=1.2, label=label or None, animated=True
@@ -194,9 +199,43 @@ class LiveCharts:
                 ax.axhline(0, color="#888", linewidth=0.8)
         for ax in axes[len(drawn) :]:
             ax.set_visible(False)
+        self._fig, self._axes = fig, list(axes[: len(drawn)])
+        self.counts["built"] += 1
+
+    def _set_limits(self, index: int) -> None:
+        xmax, ylim = self._limits[index]
+        self._axes[index].set_xlim(0, xmax)
+        self._axes[index].set_ylim(*ylim)
+
+    def _draw_all(self) -> None:
+        for index in range(len(self._axes)):
+            self._set_limits(index)
+        fig = self._fig
         fig.canvas.draw()
+        self._extents = [None] * len(self._axes)  # measured when a panel is redrawn alone
         self._background = fig.canvas.copy_from_bbox(fig.bbox)
-        self._fig = fig
+        self.counts["full"] += 1
+
+    def _draw_panels(self, changed: list[int]) -> None:
+        """Redraw the frames of some panels only: blank their area and draw those axes again."""
+        fig = self._fig
+        fig.canvas.restore_region(self._background)
+        renderer = fig.canvas.get_renderer()
+        pixels = np.asarray(fig.canvas.buffer_rgba())
+        height, width = pixels.shape[:2]
+        for index in changed:
+            ax = self._axes[index]
+            before = self._extents[index] or ax.get_tightbbox(renderer)
+            self._set_limits(index)
+            extent = ax.get_tightbbox(renderer)
+            box = Bbox.union([before, extent]).padded(2)
+            x0, x1 = max(int(box.x0), 0), min(int(np.ceil(box.x1)), width)
+            y0, y1 = max(int(height - np.ceil(box.y1)), 0), min(int(height - box.y0), height)
+            pixels[y0:y1, x0:x1] = 255  # the figure's white
+            fig.draw_artist(ax)  # everything but the (animated) lines
+            self._extents[index] = extent
+        self._background = fig.canvas.copy_from_bbox(fig.bbox)
+        self.counts["panel"] += len(changed)
 
     def figure_for(self, runs: list[RunView]) -> Figure:
         """The figure with today's lines drawn (for tests and full-quality export)."""
@@ -214,10 +253,18 @@ class LiveCharts:
             (_nice_horizon(day), _nice_range([xy[1] for *_, xy in lines])) for _, lines in drawn
         ]
         structure = tuple((t, tuple(line[:3] for line in lines)) for t, lines in drawn)
-        if structure != self._key or not self._fits(needed):
-            self._limits = self._grown(needed) if structure == self._key else needed
-            self._build(drawn, self._limits)
-            self._key = structure
+        if structure != self._key:
+            self._build(drawn)
+            self._key, self._limits = structure, needed
+            self._draw_all()
+        else:
+            changed = [i for i, n in enumerate(needed) if not _fits(n, self._limits[i])]
+            for i in changed:
+                self._limits[i] = _grown(needed[i], self._limits[i])
+            if len(changed) > len(needed) // 2:
+                self._draw_all()
+            elif changed:
+                self._draw_panels(changed)
         fig = self._fig
         fig.canvas.restore_region(self._background)
         artists = iter(self._lines)
@@ -228,26 +275,23 @@ class LiveCharts:
                 artist.axes.draw_artist(artist)
         return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
 
-    def _fits(self, needed) -> bool:
-        """True if the data is inside the current limits and fills a fair part of them."""
-        return all(
-            xmax <= cur_x and lo >= cur[0] and hi <= cur[1] and hi - lo >= (cur[1] - cur[0]) / 4
-            for (xmax, (lo, hi)), (cur_x, cur) in zip(needed, self._limits, strict=True)
-        )
 
-    def _grown(self, needed):
-        """Limits that hold the data, the overflowing side with room to grow."""
-        grown = []
-        for (xmax, (lo, hi)), (cur_x, (cur_lo, cur_hi)) in zip(needed, self._limits, strict=True):
-            if hi - lo < (cur_hi - cur_lo) / 4:  # the data shrank: fit it again
-                grown.append((max(xmax, cur_x), (lo, hi)))
-                continue
-            new_lo, new_hi = min(lo, cur_lo), max(hi, cur_hi)
-            span = new_hi - new_lo
-            new_lo -= span / 4 if lo < cur_lo else 0
-            new_hi += span / 4 if hi > cur_hi else 0
-            grown.append((max(xmax, cur_x), (new_lo, new_hi)))
-        return grown
+def _fits(needed, current) -> bool:
+    """True if a panel's data is inside its limits and fills a fair part of them."""
+    (xmax, (lo, hi)), (cur_x, (cur_lo, cur_hi)) = needed, current
+    return xmax <= cur_x and lo >= cur_lo and hi <= cur_hi and hi - lo >= (cur_hi - cur_lo) / 4
+
+
+def _grown(needed, current):
+    """Limits that hold a panel's data, the overflowing side with room to grow."""
+    (xmax, (lo, hi)), (cur_x, (cur_lo, cur_hi)) = needed, current
+    if hi - lo < (cur_hi - cur_lo) / 4:  # the data shrank: fit it again
+        return max(xmax, cur_x), (lo, hi)
+    new_lo, new_hi = min(lo, cur_lo), max(hi, cur_hi)
+    span = new_hi - new_lo
+    new_lo -= span / 2 if lo < cur_lo else 0
+    new_hi += span / 2 if hi > cur_hi else 0
+    return max(xmax, cur_x), (new_lo, new_hi)
 
 
 def rgba_png(pixels: np.ndarray) -> bytes:

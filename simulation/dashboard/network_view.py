@@ -19,10 +19,11 @@ import numpy as np
 import scipy.sparse as sp
 import solara
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simulation.dashboard.charts import png
+from simulation.dashboard.charts import rgba_png
 from simulation.population import (
     COMMUNITY,
     DECEASED,
@@ -48,6 +49,8 @@ CATEGORIES: tuple[tuple[str, str], ...] = (
     ("not in the program", "#c8c8c8"),
 )
 IN_RECOVERY, LAPSED_CAT, RELAPSED_CAT, MENTOR_CAT, DECEASED_CAT, OTHER_CAT = range(6)
+_RGBA = to_rgba_array([colour for _, colour in CATEGORIES])
+_LEGEND = {"loc": "lower left", "fontsize": 7, "frameon": True, "framealpha": 0.8}
 
 _CACHE_SIZE = 32
 _cache: OrderedDict[str, NetworkPicture] = OrderedDict()
@@ -176,14 +179,23 @@ def categories(people: PopulationState, rows: np.ndarray) -> np.ndarray:
     return cat
 
 
-def network_figure(
-    picture: NetworkPicture,
-    cats: np.ndarray,
-    local_edges: np.ndarray,
-    highlight: int | None = None,
-    title: str = "",
-) -> Figure:
-    """The drawing: ties in grey, people as dots coloured by category, a legend."""
+def _dot_style(cats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each drawn person's colour (RGBA) and dot size."""
+    return _RGBA[cats], np.where(cats == MENTOR_CAT, 42.0, 18.0)
+
+
+def _legend_handles(cats: np.ndarray) -> list[Line2D]:
+    """A legend entry per category present, with its count."""
+    counts = np.bincount(cats, minlength=len(CATEGORIES))
+    return [
+        Line2D([], [], marker="o", linestyle="", color=colour, label=f"{label} ({counts[i]})")
+        for i, (label, colour) in enumerate(CATEGORIES)
+        if counts[i]
+    ]
+
+
+def _frame(picture: NetworkPicture, local_edges: np.ndarray, title: str = ""):
+    """The figure, its axes and the ties (the part that stays while the run moves)."""
     fig = Figure(figsize=(5.2, 4.6), dpi=80)
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.93 if title else 1.0))
     ax.set_axis_off()
@@ -192,29 +204,105 @@ def network_figure(
         ax.add_collection(
             LineCollection(pos[local_edges], colors="#b0b0b0", linewidths=0.5, zorder=1)
         )
-    colours = np.array([colour for _, colour in CATEGORIES])[cats]
-    sizes = np.where(cats == MENTOR_CAT, 42.0, 18.0)
-    ax.scatter(pos[:, 0], pos[:, 1], c=colours, s=sizes, linewidths=0, zorder=2)
-    if highlight is not None and 0 <= highlight < len(pos):
-        ax.scatter(*pos[highlight], s=160, facecolors="none", edgecolors="#000", linewidths=1.6)
-    ax.set_xlim(pos[:, 0].min() - 0.05, pos[:, 0].max() + 0.05) if len(pos) else None
-    ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05) if len(pos) else None
-    counts = np.bincount(cats, minlength=len(CATEGORIES))
-    handles = [
-        Line2D([], [], marker="o", linestyle="", color=colour, label=f"{label} ({counts[i]})")
-        for i, (label, colour) in enumerate(CATEGORIES)
-        if counts[i]
-    ]
-    ax.legend(handles=handles, loc="lower left", fontsize=7, frameon=True, framealpha=0.8)
+    if len(pos):
+        ax.set_xlim(pos[:, 0].min() - 0.05, pos[:, 0].max() + 0.05)
+        ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05)
     if title:
         fig.suptitle(title, fontsize=9)
+    return fig, ax
+
+
+def network_figure(
+    picture: NetworkPicture,
+    cats: np.ndarray,
+    local_edges: np.ndarray,
+    highlight: int | None = None,
+    title: str = "",
+) -> Figure:
+    """The drawing: ties in grey, people as dots coloured by category, a legend."""
+    fig, ax = _frame(picture, local_edges, title)
+    pos = picture.positions
+    colours, sizes = _dot_style(cats)
+    ax.scatter(pos[:, 0], pos[:, 1], c=colours, s=sizes, linewidths=0, zorder=2)
+    if highlight is not None and 0 <= highlight < len(pos):
+        ax.scatter(
+            *pos[highlight], s=160, facecolors="none", edgecolors="#000", linewidths=1.6, zorder=3
+        )
+    ax.legend(handles=_legend_handles(cats), **_LEGEND)
     return fig
+
+
+class LiveNetwork:
+    """Draws the network of one page, redrawing only the dots and the legend between steps.
+
+    The axes and the ties are drawn once and kept as a bitmap (Matplotlib blitting), drawn
+    again only when today's ties differ from the ones in the bitmap; a step recolours the dots
+    and rewrites the legend's counts over it. The picture is the same as `network_figure`'s.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._fig: Figure | None = None
+        self._ax = None
+        self._background = None
+        self._dots = None
+        self._ring = None
+        self.builds = 0  # how often the ties were drawn (tests check that a step does not)
+
+    def _build(self, picture: NetworkPicture, local_edges: np.ndarray, key: tuple) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        fig, ax = _frame(picture, local_edges)
+        FigureCanvasAgg(fig)
+        pos = picture.positions
+        self._dots = ax.scatter(pos[:, 0], pos[:, 1], linewidths=0, zorder=2, animated=True)
+        self._ring = ax.scatter(
+            [],
+            [],
+            s=160,
+            facecolors="none",
+            edgecolors="#000",
+            linewidths=1.6,
+            zorder=3,
+            animated=True,
+        )
+        fig.canvas.draw()
+        self._background = fig.canvas.copy_from_bbox(fig.bbox)
+        self._fig, self._ax, self._key = fig, ax, key
+        self.builds += 1
+
+    def render(
+        self,
+        picture: NetworkPicture,
+        cats: np.ndarray,
+        local_edges: np.ndarray,
+        highlight: int | None = None,
+    ) -> bytes:
+        """PNG bytes of the network with today's colours."""
+        digest = hashlib.blake2b(np.ascontiguousarray(local_edges).tobytes(), digest_size=16)
+        key = (picture.key, digest.hexdigest())
+        if key != self._key:
+            self._build(picture, local_edges, key)
+        fig, ax = self._fig, self._ax
+        fig.canvas.restore_region(self._background)
+        colours, sizes = _dot_style(cats)
+        self._dots.set_facecolors(colours)
+        self._dots.set_sizes(sizes)
+        ax.draw_artist(self._dots)
+        if highlight is not None and 0 <= highlight < len(picture.positions):
+            self._ring.set_offsets(picture.positions[highlight : highlight + 1])
+            ax.draw_artist(self._ring)
+        legend = ax.legend(handles=_legend_handles(cats), **_LEGEND)
+        legend.set_animated(True)
+        ax.draw_artist(legend)
+        return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
 @solara.component
 def NetworkView(session, version: solara.Reactive[int], highlight_row: int | None = None):  # noqa: N802 - Solara components are CamelCase
     """The network of design A, coloured by state, with its caption."""
     tick = version.value
+    live = solara.use_memo(LiveNetwork, [])
 
     def draw() -> tuple[bytes, str]:
         picture, cats, edges = session.network_state(0)
@@ -222,7 +310,7 @@ def NetworkView(session, version: solara.Reactive[int], highlight_row: int | Non
         if highlight_row is not None:
             found = np.flatnonzero(picture.rows == highlight_row)
             local = int(found[0]) if len(found) else None
-        return png(network_figure(picture, cats, edges, highlight=local)), picture.caption()
+        return live.render(picture, cats, edges, highlight=local), picture.caption()
 
     image, caption = solara.use_memo(draw, [tick, id(session.designs[0]), highlight_row])
     with solara.Card("Network", classes=["rs-network"]):
