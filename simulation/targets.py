@@ -302,6 +302,8 @@ ANCHORS: tuple[Anchor, ...] = (
     Anchor(
         "helper_therapy",
         ("mentor_wellbeing.helper_hazard_ratio",),
+        # Mentors exist only inside a program, so the comparison is the same program with the
+        # helper effect off, not treatment as usual; nearly every mentor has mentees there.
         {"mentoring.enabled": True},
         "ratio of mentors' relapse rates in the role (relapses per mentor-day), community "
         "mentoring with helper therapy vs the same program with it off (helper_hazard_ratio 1, "
