@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+import reacton.core
 import solara
 import solara.lab
 
@@ -27,6 +28,18 @@ DAYS_PER_STEP = ("1", "7", "30")  # days a Step (or a Play frame) advances
 NO_COMPARISON = "(none)"
 
 
+def use_batch():
+    """A context manager that turns the state changes made inside it into one redraw.
+
+    Each component that reads a reactive value is told of a change on its own, and without a
+    batch every one of them starts a render of the whole page: a step that moves `version` (read
+    by five components) rendered the page five times. Inside the batch (reacton's render
+    context) the components are only marked, and the page renders once, when the batch ends.
+    Call it while rendering; use the result in event handlers and the Play thread.
+    """
+    return reacton.core.get_render_context()
+
+
 @solara.component
 def Controls(  # noqa: N802 - Solara components are CamelCase
     session: DashboardSession, config: solara.Reactive[int], version: solara.Reactive[int]
@@ -34,10 +47,12 @@ def Controls(  # noqa: N802 - Solara components are CamelCase
     """Scenario picker, comparison, seed and the schema's main levers."""
     config_tick = config.value  # re-read values after a rebuild
     names = list(session.catalogue)
+    batch = use_batch()
 
     def apply(ok: bool) -> None:
-        config.value += 1
-        version.value += 1
+        with batch:
+            config.value += 1
+            version.value += 1
 
     solara.Select(
         label="Scenario (design A)",
@@ -93,12 +108,14 @@ def Runner(session: DashboardSession, config: solara.Reactive[int], version: sol
     version.value  # noqa: B018 - redraw the day and the Play button as the run moves
     playing = solara.use_reactive(False)
     days_per_step = solara.use_reactive("1")
+    batch = use_batch()
 
     def play_loop() -> None:
         while playing.value and session.running:
             started = time.perf_counter()
             session.step(int(days_per_step.value))
-            version.value += 1
+            with batch:
+                version.value += 1
             spent = time.perf_counter() - started
             time.sleep(max(0.0, PLAY_INTERVAL_MS / 1000 - spent))
         playing.value = False
@@ -107,14 +124,16 @@ def Runner(session: DashboardSession, config: solara.Reactive[int], version: sol
 
     def step() -> None:
         session.step(int(days_per_step.value))
-        version.value += 1
+        with batch:
+            version.value += 1
 
     def reset() -> None:
-        playing.value = False
-        with session.lock:
-            session.rebuild()
-        config.value += 1
-        version.value += 1
+        with batch:
+            playing.value = False
+            with session.lock:
+                session.rebuild()
+            config.value += 1
+            version.value += 1
 
     with solara.Row():
         solara.Button("Step", on_click=step, color="primary", disabled=not session.running)

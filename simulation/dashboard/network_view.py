@@ -184,9 +184,26 @@ def _dot_style(cats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _RGBA[cats], np.where(cats == MENTOR_CAT, 42.0, 18.0)
 
 
+def category_counts(cats: np.ndarray) -> np.ndarray:
+    """How many drawn people are in each category (CATEGORIES order)."""
+    return np.bincount(cats, minlength=len(CATEGORIES))
+
+
+def legend_html(cats: np.ndarray) -> str:
+    """The page's legend: a coloured dot, the category and its count, for each one present."""
+    counts = category_counts(cats)
+    return " ".join(
+        f'<span style="white-space: nowrap; margin-right: 0.8em">'
+        f'<span style="color: {colour}; font-size: 1.3em">&#9679;</span> {label} ({counts[i]:,})'
+        "</span>"
+        for i, (label, colour) in enumerate(CATEGORIES)
+        if counts[i]
+    )
+
+
 def _legend_handles(cats: np.ndarray) -> list[Line2D]:
     """A legend entry per category present, with its count."""
-    counts = np.bincount(cats, minlength=len(CATEGORIES))
+    counts = category_counts(cats)
     return [
         Line2D([], [], marker="o", linestyle="", color=colour, label=f"{label} ({counts[i]})")
         for i, (label, colour) in enumerate(CATEGORIES)
@@ -233,11 +250,13 @@ def network_figure(
 
 
 class LiveNetwork:
-    """Draws the network of one page, redrawing only the dots and the legend between steps.
+    """Draws the network of one page, redrawing only the dots between steps.
 
     The axes and the ties are drawn once and kept as a bitmap (Matplotlib blitting), drawn
     again only when today's ties differ from the ones in the bitmap; a step recolours the dots
-    and rewrites the legend's counts over it. The picture is the same as `network_figure`'s.
+    over it. The legend, whose counts change every day, is not drawn into the picture: the page
+    shows it as text under the picture (`legend_html`), which costs nothing to redraw.
+    Otherwise the picture is `network_figure`'s.
     """
 
     def __init__(self) -> None:
@@ -292,9 +311,6 @@ class LiveNetwork:
         if highlight is not None and 0 <= highlight < len(picture.positions):
             self._ring.set_offsets(picture.positions[highlight : highlight + 1])
             ax.draw_artist(self._ring)
-        legend = ax.legend(handles=_legend_handles(cats), **_LEGEND)
-        legend.set_animated(True)
-        ax.draw_artist(legend)
         return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
@@ -304,15 +320,22 @@ def NetworkView(session, version: solara.Reactive[int], highlight_row: int | Non
     tick = version.value
     live = solara.use_memo(LiveNetwork, [])
 
-    def draw() -> tuple[bytes, str]:
+    def draw() -> tuple[bytes, str, str]:
         picture, cats, edges = session.network_state(0)
         local = None
         if highlight_row is not None:
             found = np.flatnonzero(picture.rows == highlight_row)
             local = int(found[0]) if len(found) else None
-        return live.render(picture, cats, edges, highlight=local), picture.caption()
+        image = live.render(picture, cats, edges, highlight=local)
+        return image, legend_html(cats), picture.caption()
 
-    image, caption = solara.use_memo(draw, [tick, id(session.designs[0]), highlight_row])
+    image, legend, caption = solara.use_memo(draw, [tick, id(session.designs[0]), highlight_row])
     with solara.Card("Network", classes=["rs-network"]):
         solara.Image(image, format="png", width="100%")
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=legend,
+            classes=["rs-network-legend"],
+            style="font-size: 0.8em",
+        )
         solara.Text(caption, classes=["rs-network-caption"], style={"font-size": "0.8em"})
