@@ -279,3 +279,77 @@ def test_app_page_renders_with_its_own_session():
     shown = str(rc.find())
     assert "Day 0 of 365" in shown and "A sample of 300" in shown
     rc.close()
+
+
+# --- speed: what a step redraws -------------------------------------------------------------
+
+
+def _pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def test_live_charts_redraw_only_changed_panels_and_match_a_fresh_drawing(session):
+    live = charts.LiveCharts()
+    for _ in range(40):
+        session.step(1)
+        image = live.render(session.run_views())
+    assert live.counts["built"] == 1  # the figure is made once
+    assert live.counts["panel"] > 0  # growing limits redraw single panels ...
+    assert live.counts["full"] < 10  # ... and whole redraws are rare
+    views = session.run_views()
+    fresh = charts.LiveCharts()
+    fresh._build(charts._panel_lines(views))
+    fresh._key, fresh._limits = live._key, list(live._limits)
+    fresh._draw_all()
+    assert np.array_equal(_pixels(image), _pixels(fresh.render(views)))
+
+
+def test_live_network_recolours_without_redrawing_the_ties(session):
+    live = network_view.LiveNetwork()
+    picture, cats, edges = session.network_state(0)
+    first = live.render(picture, cats, edges)
+    cats = cats.copy()
+    cats[0] = network_view.DECEASED_CAT
+    assert not np.array_equal(_pixels(first), _pixels(live.render(picture, cats, edges)))
+    assert live.builds == 1
+    ringed = live.render(picture, cats, edges, highlight=0)
+    assert live.builds == 1 and not np.array_equal(_pixels(first), _pixels(ringed))
+    live.render(picture, cats, edges[:-1])  # a tie fewer: the ties are drawn again
+    assert live.builds == 2
+    legend = network_view.legend_html(cats)
+    counts = network_view.category_counts(cats)
+    assert f"deceased ({counts[network_view.DECEASED_CAT]})" in legend
+
+
+def test_a_step_renders_the_page_once():
+    """A Step changes one value that five components read: one render, not five."""
+    import ipyvuetify as v
+    import reacton.core
+    import solara
+    from solara.components.applayout import AppLayout
+
+    from simulation.dashboard.app import Page
+
+    @solara.component
+    def Root():  # noqa: N802 - the sidebar (with Step) shows only inside an AppLayout
+        with AppLayout():
+            Page()
+
+    _, rc = solara.render(Root(), handle_error=False)
+    renders = []
+    original = reacton.core._RenderContext._render_once
+
+    def counted(self, *args, **kwargs):
+        renders.append(1)
+        return original(self, *args, **kwargs)
+
+    reacton.core._RenderContext._render_once = counted
+    try:
+        rc.find(v.Btn, children=["Step"]).widget.click()
+    finally:
+        reacton.core._RenderContext._render_once = original
+    assert "Day 1 of" in str(rc.find(v.Html, class_="rs-status").widget.children)
+    assert len(renders) == 1
+    rc.close()

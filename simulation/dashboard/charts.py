@@ -24,6 +24,10 @@ OPTIONAL_SERIES: dict[str, str] = {
     "mentor_burnout_mean": "Mentor burnout (mean, 0-1)",
     "recovery_tie_share": "Share of ties between two people in recovery",
 }
+#: Panels whose vertical range is fixed (a share that starts at 1 and only falls).
+FIXED_RANGES: dict[str, tuple[float, float]] = {
+    "Lapse-free so far (Kaplan-Meier)": (0.0, 1.05),
+}
 #: Line colours for design A and design B.
 DESIGN_COLOURS = ("#1f5fa8", "#d1495b")
 
@@ -250,7 +254,11 @@ class LiveCharts:
         drawn = _panel_lines(runs)
         day = max((run.day for run in runs), default=0)
         needed = [
-            (_nice_horizon(day), _nice_range([xy[1] for *_, xy in lines])) for _, lines in drawn
+            (
+                _nice_horizon(day),
+                FIXED_RANGES.get(title) or _nice_range([xy[1] for *_, xy in lines]),
+            )
+            for title, lines in drawn
         ]
         structure = tuple((t, tuple(line[:3] for line in lines)) for t, lines in drawn)
         if structure != self._key:
