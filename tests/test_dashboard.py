@@ -353,3 +353,18 @@ def test_a_step_renders_the_page_once():
     assert "Day 1 of" in str(rc.find(v.Html, class_="rs-status").widget.children)
     assert len(renders) == 1
     rc.close()
+
+
+def test_live_story_redraws_only_the_persons_data(session):
+    from simulation.dashboard.story import LiveStory
+
+    row = next(iter(session.story_people()))
+    live = LiveStory()
+    images = []
+    for _ in range(5):
+        session.step(1)
+        images.append(live.render(session.timeline(row)))
+    assert live.builds == 1 and all(image.startswith(b"\x89PNG") for image in images)
+    other = next(r for r in session.story_people() if r != row)
+    live.render(session.timeline(other))  # another person: a new frame
+    assert live.builds == 2

@@ -91,7 +91,7 @@ def _difference(a: RunView, b: RunView, name: str) -> tuple[np.ndarray, np.ndarr
     return xa[:n], yb[:n] - ya[:n]
 
 
-def _nice_horizon(day: int) -> int:
+def nice_horizon(day: int) -> int:
     """The x-axis end: grows in steps (30, 60, 120, 180, 365, then whole years)."""
     for horizon in (30, 60, 120, 180, 365):
         if day <= horizon:
@@ -255,7 +255,7 @@ class LiveCharts:
         day = max((run.day for run in runs), default=0)
         needed = [
             (
-                _nice_horizon(day),
+                nice_horizon(day),
                 FIXED_RANGES.get(title) or _nice_range([xy[1] for *_, xy in lines]),
             )
             for title, lines in drawn

@@ -83,23 +83,23 @@ CHROMIUM_ARGS = (
 POPULATION_FIELD = "population: size (1 to 2,000,000 people)"
 
 #: Runs in the page: click Step, resolve with the page's timestamps (ms) once the charts, the
-#: network picture and the day have changed, the images are decoded and a frame is painted.
+#: network picture, the story (if shown) and the day have changed, the images are decoded and
+#: a frame is painted.
 _CLICK_AND_WAIT = """
 (day) => new Promise((resolve, reject) => {
-  const chart = () => document.querySelector('.rs-charts img');
-  const net = () => document.querySelector('.rs-network img');
+  const images = () => [...document.querySelectorAll('.rs-charts img, .rs-network img, .rs-story img')];
   const status = () => document.querySelector('.rs-status');
-  const before = [chart().src, net().src];
+  const before = images().map(img => img.src);
   const button = [...document.querySelectorAll('button')]
     .find(b => b.innerText.trim().toLowerCase() === 'step');
   const t = {};
-  const done = () => chart().src !== before[0] && net().src !== before[1]
+  const done = () => images().every((img, i) => img.src !== before[i])
     && status().innerText.startsWith(`Day ${day} of`);
   const check = () => {
     if (t.shown || !done()) return;
     t.shown = performance.now();
     observer.disconnect();
-    Promise.all([chart().decode(), net().decode()]).then(() => requestAnimationFrame(
+    Promise.all(images().map(img => img.decode())).then(() => requestAnimationFrame(
       () => requestAnimationFrame(() => { t.painted = performance.now(); resolve(t); })));
   };
   const observer = new MutationObserver(check);
@@ -141,7 +141,14 @@ def _serve(log) -> tuple[subprocess.Popen, str]:
     raise SystemExit(f"the dashboard did not answer at {url} within 60 s")
 
 
-def browser_steps(page, url: str, people: int, steps: int, compare: str | None) -> dict:
+def _choose(page, label: str, option: str) -> None:
+    page.locator(".v-select", has=page.get_by_text(label, exact=True)).first.click()
+    page.locator(".v-menu__content:visible .v-list-item", has_text=option).first.click()
+
+
+def browser_steps(
+    page, url: str, people: int, steps: int, compare: str | None, story: bool = False
+) -> dict:
     """Open a fresh page at `people` participants and time `steps` clicks of Step."""
     page.goto(url)
     page.wait_for_selector("text=Day 0 of", timeout=60_000)
@@ -152,11 +159,13 @@ def browser_steps(page, url: str, people: int, steps: int, compare: str | None) 
     page.wait_for_selector(f"text={people:,} participants", timeout=120_000)
     design = page.locator(".rs-status").inner_text().split(" · ")[1]
     if compare:
-        label = "Side by side with (design B)"
-        page.locator(".v-select", has=page.get_by_text(label, exact=True)).first.click()
-        page.locator(".v-menu__content:visible .v-list-item", has_text=compare).first.click()
+        _choose(page, "Side by side with (design B)", compare)
         page.wait_for_selector(f"text=B: {compare}", timeout=120_000)
         design = page.locator(".rs-status").inner_text().split(" · ")[1]
+    if story:
+        _choose(page, "Person (from the people drawn in the network)", "participant")
+        page.wait_for_selector(".rs-story img", timeout=60_000)
+        design += " + a person's story"
     page.wait_for_timeout(300)  # let the page settle after the rebuild
     shown, painted = [], []
     for day in range(1, steps + 1):
@@ -167,7 +176,7 @@ def browser_steps(page, url: str, people: int, steps: int, compare: str | None) 
     return {"people": people, "design": design, "shown": shown, "painted": painted}
 
 
-def browser_table(runs: list[tuple[int, int]], compare: str | None) -> None:
+def browser_table(runs: list[tuple[int, int]], compare: str | None, story: bool = False) -> None:
     """Print click-to-redraw times measured in chromium for each (people, steps)."""
     from playwright.sync_api import sync_playwright
 
@@ -200,7 +209,7 @@ def browser_table(runs: list[tuple[int, int]], compare: str | None) -> None:
                 for people, steps in runs:
                     for design_b in (None, compare) if compare else (None,):
                         page = context.new_page()
-                        r = browser_steps(page, url, people, steps, design_b)
+                        r = browser_steps(page, url, people, steps, design_b, story)
                         page.close()
                         row = [
                             f"{f(r[k]):>6.0f}"
@@ -242,13 +251,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--no-compare", action="store_true", help="with --browser: design A only, not A vs B"
     )
+    parser.add_argument(
+        "--story", action="store_true", help="with --browser: show a person's story while stepping"
+    )
     args = parser.parse_args(argv)
     if args.browser:
         steps = args.steps or [20] + [10] * (len(args.people) - 1)
         steps = (steps + steps[-1:] * len(args.people))[: len(args.people)]
-        browser_table(
-            list(zip(args.people, steps, strict=True)), None if args.no_compare else args.compare
-        )
+        compare = None if args.no_compare else args.compare
+        browser_table(list(zip(args.people, steps, strict=True)), compare, args.story)
         return
     print(
         "participants  design                                          build s  step+redraw ms (median / max)"

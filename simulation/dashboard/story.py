@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import solara
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
-from simulation.dashboard.charts import png
+from simulation.dashboard.charts import nice_horizon, rgba_png
 from simulation.params import AGE_GROUPS, SUBSTANCES
 from simulation.population import (
     DECEASED,
@@ -129,56 +130,133 @@ def status_today(timeline: Timeline) -> str:
     return STATUS_NAMES[int(timeline.status[-1])].replace("_", " ")
 
 
+def _ties_top(timeline: Timeline) -> float:
+    """The ties axis' top: 1, 2, 5, 10, ... above the most ties so far, so it moves rarely."""
+    most = float(timeline.recovery_ties.max()) if len(timeline.recovery_ties) else 0.0
+    for top in (2, 5, 10, 20, 50, 100, 200, 500, 1000):
+        if most < top:
+            return float(top)
+    return float(10 ** np.ceil(np.log10(most + 1)))
+
+
+class LiveStory:
+    """Draws one person's days, redrawing only their data between steps.
+
+    The frame — axes, ticks, labels and legends — is drawn once and kept as a bitmap
+    (Matplotlib blitting), again only when the person, the day axis (it grows like the daily
+    series' axis) or the ties axis changes; a step draws the state band, the events and the two
+    lines over it.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._fig: Figure | None = None
+        self._background = None
+        self.builds = 0  # how often the frame was drawn (tests check that a step does not)
+
+    def _build(self, key: tuple, title: str = "") -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        horizon, ties_top = key[1], key[2]
+        fig = Figure(figsize=(7.4, 3.2), dpi=80)
+        FigureCanvasAgg(fig)
+        fig.subplots_adjust(left=0.08, right=0.92, top=0.9, bottom=0.12, hspace=0.15)
+        band, lines = fig.subplots(2, 1, sharex=True, height_ratios=(1, 2))
+        if title:
+            band.set_title(title, fontsize=9)
+        band.set_yticks([])
+        band.set_ylim(0, 2.2)
+        band.set_xlim(-0.5, horizon + 0.5)
+        handles = [
+            Patch(color=colour, label=_STATUS_WORDS[code])
+            for code, colour in _STATUS_COLOURS.items()
+        ]
+        band.legend(
+            handles=handles,
+            fontsize=6,
+            ncols=4,
+            loc="lower right",
+            bbox_to_anchor=(1, 1.0),
+            frameon=False,
+        )
+        lines.set_ylim(0, 1)
+        lines.set_ylabel("self-efficacy", fontsize=7)
+        lines.tick_params(labelsize=7)
+        ties = lines.twinx()
+        ties.set_ylabel("ties in recovery", fontsize=7)
+        ties.tick_params(labelsize=7)
+        ties.set_ylim(0, ties_top)
+        lines.set_xlabel("day", fontsize=7)
+        (efficacy,) = lines.plot([], [], color="#1f5fa8", label="self-efficacy (0-1)")
+        (tie_line,) = ties.plot(
+            [], [], color="#2a9d8f", drawstyle="steps-post", label="recovery ties"
+        )
+        efficacy.set_animated(True)
+        tie_line.set_animated(True)
+        legend = lines.legend(handles=[efficacy, tie_line], fontsize=7, loc="lower left", ncols=2)
+        legend.set_animated(True)  # over the lines, so drawn after them
+        fig.canvas.draw()
+        self._background = fig.canvas.copy_from_bbox(fig.bbox)
+        self._fig, self._band, self._ties = fig, band, ties
+        self._efficacy, self._tie_line, self._legend = efficacy, tie_line, legend
+        self._key = key
+        self.builds += 1
+
+    def _data_artists(self, timeline: Timeline) -> list:
+        """Today's artists: the state band, the latest events, self-efficacy and ties."""
+        band, days = self._band, timeline.days
+        spans: dict[int, list[tuple[float, float]]] = {}
+        start = 0
+        for i in range(1, len(days) + 1):
+            if i == len(days) or timeline.status[i] != timeline.status[start]:
+                spans.setdefault(int(timeline.status[start]), []).append(
+                    (days[start] - 0.5, days[i - 1] - days[start] + 1)
+                )
+                start = i
+        artists = [
+            band.broken_barh(ranges, (0, 1), color=_STATUS_COLOURS.get(code, "#c8c8c8"))
+            for code, ranges in spans.items()
+        ]
+        events = timeline.events()[-12:]  # the latest, so labels fit
+        artists += [band.axvline(day, ymax=0.9, color="#333", linewidth=0.6) for day, _ in events]
+        artists += [
+            band.text(day, 1.1 + 0.45 * (i % 2), " " + what, fontsize=6, va="bottom")
+            for i, (day, what) in enumerate(events)
+        ]
+        self._efficacy.set_data(days, timeline.self_efficacy)
+        self._tie_line.set_data(days, timeline.recovery_ties)
+        return [*artists, self._efficacy, self._tie_line, self._legend]
+
+    def _key_for(self, timeline: Timeline) -> tuple:
+        day = int(timeline.days[-1]) if len(timeline.days) else 0
+        return (timeline.row, nice_horizon(day), _ties_top(timeline))
+
+    def render(self, timeline: Timeline) -> bytes:
+        """PNG bytes of the person's days so far."""
+        key = self._key_for(timeline)
+        if key != self._key:
+            self._build(key)
+        fig = self._fig
+        fig.canvas.restore_region(self._background)
+        for artist in self._data_artists(timeline):
+            artist.set_animated(True)
+            artist.axes.draw_artist(artist)
+            if artist not in (self._efficacy, self._tie_line, self._legend):
+                artist.remove()  # drawn once: the next step makes its own
+        return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
+
+    def figure(self, timeline: Timeline, title: str = "") -> Figure:
+        """The whole figure with the person's days drawn (for tests and export)."""
+        self._build(self._key_for(timeline), title)
+        for artist in self._data_artists(timeline):
+            artist.set_animated(False)
+        fig, self._key = self._fig, None
+        return fig
+
+
 def story_figure(timeline: Timeline, title: str = "") -> Figure:
     """The person's days: a coloured state band with events, then self-efficacy and ties."""
-    fig = Figure(figsize=(7.4, 3.2), dpi=80)
-    fig.subplots_adjust(left=0.08, right=0.92, top=0.9, bottom=0.12, hspace=0.15)
-    band, lines = fig.subplots(2, 1, sharex=True, height_ratios=(1, 2))
-    days = timeline.days
-    if title:
-        band.set_title(title, fontsize=9)
-    # State band: one bar per run of days in the same state.
-    start = 0
-    for i in range(1, len(days) + 1):
-        if i == len(days) or timeline.status[i] != timeline.status[start]:
-            code = int(timeline.status[start])
-            band.broken_barh(
-                [(days[start] - 0.5, days[i - 1] - days[start] + 1)],
-                (0, 1),
-                color=_STATUS_COLOURS.get(code, "#c8c8c8"),
-            )
-            start = i
-    band.set_yticks([])
-    band.set_ylim(0, 2.2)
-    for i, (day, what) in enumerate(timeline.events()[-12:]):  # the latest, so labels fit
-        band.axvline(day, ymax=0.9, color="#333", linewidth=0.6)
-        band.text(day, 1.1 + 0.45 * (i % 2), " " + what, fontsize=6, ha="left", va="bottom")
-    handles = [
-        band.bar(0, 0, color=colour, label=_STATUS_WORDS[code])
-        for code, colour in _STATUS_COLOURS.items()
-    ]
-    band.legend(
-        handles=handles,
-        fontsize=6,
-        ncols=4,
-        loc="lower right",
-        bbox_to_anchor=(1, 1.0),
-        frameon=False,
-    )
-    lines.plot(days, timeline.self_efficacy, color="#1f5fa8", label="self-efficacy (0-1)")
-    lines.set_ylim(0, 1)
-    lines.set_ylabel("self-efficacy", fontsize=7)
-    lines.tick_params(labelsize=7)
-    ties = lines.twinx()
-    ties.step(days, timeline.recovery_ties, color="#2a9d8f", where="post", label="recovery ties")
-    ties.set_ylabel("ties in recovery", fontsize=7)
-    ties.tick_params(labelsize=7)
-    ties.set_ylim(bottom=0)
-    lines.set_xlabel("day", fontsize=7)
-    lines.legend(
-        handles=[*lines.get_lines(), *ties.get_lines()], fontsize=7, loc="lower left", ncols=2
-    )
-    return fig
+    return LiveStory().figure(timeline, title)
 
 
 @solara.component
@@ -188,12 +266,13 @@ def StoryView(session, version: solara.Reactive[int], person: solara.Reactive[in
     people = solara.use_memo(session.story_people, [id(session.designs[0])])
     by_label = {label: row for row, label in people.items()}
     row = person.value if person.value in people else None
+    live = solara.use_memo(LiveStory, [])
 
     def draw() -> tuple[bytes | None, list[tuple[int, str]], str]:
         if row is None:
             return None, [], ""
         timeline = session.timeline(row)
-        return png(story_figure(timeline)), timeline.events(), status_today(timeline)
+        return live.render(timeline), timeline.events(), status_today(timeline)
 
     image, events, today = solara.use_memo(draw, [tick, id(session.designs[0]), row])
     with solara.Card("A person's story", classes=["rs-story"]):
