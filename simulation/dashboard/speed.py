@@ -34,10 +34,13 @@ from simulation.dashboard import charts, network_view
 from simulation.dashboard.session import DashboardSession
 
 
-def redraw(session: DashboardSession, live: charts.LiveCharts) -> None:
+def redraw(
+    session: DashboardSession, live: charts.LiveCharts, network: network_view.LiveNetwork
+) -> None:
     """Draw what the page shows after a step: network and charts, as the page does."""
     picture, cats, edges = session.network_state(0)
-    charts.png(network_view.network_figure(picture, cats, edges))
+    network.render(picture, cats, edges)
+    network_view.legend_html(cats)
     live.render(session.run_views())
 
 
@@ -50,15 +53,15 @@ def time_steps(people: int, compare: str | None, steps: int = 10, warmup: int = 
     if compare and not session.select_compare(compare):
         raise SystemExit(session.error)
     build = time.perf_counter() - started
-    live = charts.LiveCharts()
+    live, network = charts.LiveCharts(), network_view.LiveNetwork()
     for _ in range(warmup):
         session.step(1)
-        redraw(session, live)
+        redraw(session, live, network)
     times = []
     for _ in range(steps):
         t0 = time.perf_counter()
         session.step(1)
-        redraw(session, live)
+        redraw(session, live, network)
         times.append((time.perf_counter() - t0) * 1000)
     return {
         "people": people,
