@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.params import Section, parameter
+from simulation.params import SUBSTANCES, Section, parameter
 from simulation.population import DECEASED, PopulationState
 from simulation.units import per_day, rate_to_probability
+
+STIMULANTS = SUBSTANCES.index("stimulants")
 
 
 class EngagementParams(Section):
@@ -34,17 +36,17 @@ class EngagementParams(Section):
         le=1.0,
     )
     decay_per_year: float = parameter(
-        1.2,
+        3.0,
         unit="per year",
-        source="fitted to Kelly & Moos 2003 (40% drop out within a year)",
+        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~84% / ~72% still enrolled at 180 / 365 days)",
         description="rate at which engagement fades without support",
         ge=0.0,
         le=52.0,
     )
     alliance_gain_per_day: float = parameter(
-        0.01,
+        0.004,
         unit="per day at full alliance",
-        source="assumption",
+        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~84% / ~72% still enrolled at 180 / 365 days)",
         description="how fast a strong mentor alliance rebuilds engagement",
         ge=0.0,
         le=1.0,
@@ -64,6 +66,14 @@ class EngagementParams(Section):
         description="engagement below which a person drops out",
         ge=0.0,
         le=1.0,
+    )
+    stimulant_decay_ratio: float = parameter(
+        1.4,
+        unit="ratio",
+        source="Lappan, Brown & Hendricks 2020 (treatment dropout highest for stimulants); assumption for its size",
+        description="how much faster engagement fades for people whose substance is stimulants",
+        gt=0.0,
+        le=10.0,
     )
     outreach_rate_per_year: float = parameter(
         0.5,
@@ -95,6 +105,9 @@ def update(
     e = people.engagement[rows]
     ratio = engagement_ratio[rows]
     decay = per_day(params.decay_per_year, "year") * decay_ratio[rows] / ratio
+    decay = np.where(
+        people.substance[rows] == STIMULANTS, decay * params.stimulant_decay_ratio, decay
+    )
     gain = (
         params.alliance_gain_per_day * people.alliance[rows] * ratio
         + params.meeting_gain * attended[rows]
