@@ -40,6 +40,23 @@ METRICS: dict[str, str] = {
     "cost_per_participant": "program cost per cohort member (US dollars)",
 }
 LAPSE_FREE_DAYS = (30, 90, 180, 365)
+#: Metrics that are counts or money: never negative, not bounded above. Every other metric is a
+#: share or a 0-1 score.
+UNBOUNDED_ABOVE = {"overdose_deaths", "cost_total", "cost_per_participant"}
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The values a metric can take: [0, 1] for shares and scores, [0, inf) for counts and costs.
+
+    Example:
+        >>> metric_range("lapse_free_30"), metric_range("cost_total")
+        ((0.0, 1.0), (0.0, inf))
+    """
+    if name in UNBOUNDED_ABOVE:
+        return (0.0, float("inf"))
+    if name in METRICS:
+        return (0.0, 1.0)
+    return (-float("inf"), float("inf"))
 
 
 @dataclass

@@ -20,6 +20,7 @@ from scipy import stats
 from simulation.metrics import (
     METRICS,
     CohortOutcomes,
+    metric_range,
     program_metrics,
     run_metrics,
     survival_curve,
@@ -115,12 +116,19 @@ def run_replicates(
             pool.shutdown()
 
 
-def mean_ci(values: Sequence[float]) -> dict[str, float | list[float] | None]:
+def mean_ci(
+    values: Sequence[float], bounds: tuple[float, float] = (-math.inf, math.inf)
+) -> dict[str, float | list[float] | None]:
     """Mean and 95% t-interval across replicates (interval is null with one replicate).
+
+    The interval is clipped to `bounds`, the range the quantity can take (a share cannot fall
+    below 0, whatever a t-interval over three replicates says).
 
     Example:
         >>> mean_ci([1.0, 2.0, 3.0])["mean"]
         2.0
+        >>> mean_ci([0.0, 0.0, 0.3], bounds=(0.0, 1.0))["ci95"][0]
+        0.0
     """
     x = np.asarray([v for v in values if v is not None and not math.isnan(v)], dtype=float)
     if len(x) == 0:
@@ -129,14 +137,18 @@ def mean_ci(values: Sequence[float]) -> dict[str, float | list[float] | None]:
     if len(x) < 2:
         return {"mean": mean, "ci95": None}
     half = float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
-    return {"mean": mean, "ci95": [mean - half, mean + half]}
+    low, high = bounds
+    return {"mean": mean, "ci95": [max(mean - half, low), min(mean + half, high)]}
 
 
 def summarize_metrics(per_run: Sequence[dict[str, float]]) -> dict[str, dict]:
     """Mean and interval of each metric present in the runs, in METRICS order."""
     names = [m for m in METRICS if any(m in r for r in per_run)]
     names += sorted({k for r in per_run for k in r} - set(names))
-    return {name: mean_ci([r.get(name, float("nan")) for r in per_run]) for name in names}
+    return {
+        name: mean_ci([r.get(name, float("nan")) for r in per_run], metric_range(name))
+        for name in names
+    }
 
 
 def summarize(results: Sequence[RunResult]) -> dict:

@@ -61,12 +61,17 @@ def command(
         print_summary(run.summary, out)
 
 
+def _number(x: float) -> str:
+    """Shares and scores to three decimals; counts and dollars in whole, grouped units."""
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
+
+
 def _fmt(stat: dict) -> tuple[str, str]:
     if stat["mean"] is None:
         return "-", ""
     interval = stat["ci95"]
-    return f"{stat['mean']:.3f}", (
-        f"{interval[0]:.3f} to {interval[1]:.3f}" if interval else "(1 replicate)"
+    return _number(stat["mean"]), (
+        f"{_number(interval[0])} to {_number(interval[1])}" if interval else "(1 replicate)"
     )
 
 
