@@ -341,7 +341,8 @@ def calibrate(
             f"{targets_file} has no baseline target recovery-sim can measure; expected entries "
             "such as alcohol_continuous_abstinence or any_sud_relapse_one_year with a band."
         )
-    horizon = max(t.days for t in measurable)
+    fitted = [t for t in measurable if t.fitted]
+    horizon = max(t.days for t in fitted or measurable)
     path = Path(baseline_file) if baseline_file else _bundled_baseline()
     base = baseline_mapping(path, population, horizon)
     seeds = replicate_seeds(seed, fit_replicates + check_replicates)
@@ -358,7 +359,7 @@ def calibrate(
             for block in BASELINE_BLOCKS.values():
                 share = trials * len(block) / dims / PASSES
                 budget = max(3 * len(block) + 3, round(share))
-                values = fit_block(fit, block, measurable, values, start, budget)
+                values = fit_block(fit, block, fitted, values, start, budget)
     keys = schema_keys()
     listed = {e["id"] for e in data.get("program_effects", []) if "lever" in e}
     anchors = {a.id: a for a in ANCHORS if a.id in listed and a.overrides <= keys}
@@ -369,10 +370,9 @@ def calibrate(
             values |= {k: _get(fit.scenario({}), k) for k in anchor.keys}
     check = Calibrator(base, seeds[fit_replicates:], workers, executor)
     runs = check.runs(values)
-    rows = [
-        FitRow(t.id, t.band, t.point, t.measure(runs) if t.measure else None, t.why_not)
-        for t in targets
-    ]
+    longest = max(t.days for t in measurable)
+    long_runs = runs if longest <= horizon else check.runs(values, days=longest)
+    rows = [_target_row(t, runs if t.days <= horizon else long_runs) for t in targets]
     for entry in data.get("program_effects", []):
         if "lever" not in entry:
             continue  # a fact about programs (eligibility, burnout), not a lever's anchor
@@ -402,6 +402,14 @@ def calibrate(
         "seed": seed,
     }
     return CalibrationResult(values, rows, settings)
+
+
+def _target_row(target: Target, runs: list[RunResult]) -> FitRow:
+    """A baseline target's row of the fit table, measured on `runs` (long enough for it)."""
+    if target.measure is None:
+        return FitRow(target.id, target.band, target.point, None, target.why_not)
+    note = "" if target.fitted else "measured, not fitted (see docs/ODD.md 3.4)"
+    return FitRow(target.id, target.band, target.point, target.measure(runs), note)
 
 
 def _shown(path: Path) -> str:

@@ -42,7 +42,10 @@ def test_bundled_targets_become_rows_with_bands():
     assert targets["alcohol_continuous_abstinence.90"].band == (0.32, 0.48)
     assert targets["alcohol_continuous_abstinence.90"].point == 0.40
     assert targets["opioid_after_detox.relapse_730"].days == 730
-    assert targets["stay_abstinent_next_year_by_duration.under_1_year"].measure is None
+    # Dennis et al.'s next-year abstinence is measured on long runs but kept out of the fit.
+    dennis = targets["stay_abstinent_next_year_by_duration.3_years_or_more"]
+    assert dennis.measure is not None and not dennis.fitted and dennis.days == 1095 + 365
+    assert targets["alcohol_continuous_abstinence.90"].fitted
     assert "hazard_shape" not in targets  # no band: a fact, not a fit target
 
 
@@ -149,3 +152,18 @@ def test_a_design_run_does_not_leak_into_later_baseline_runs():
         "mentor_relapse_rate"
     )  # NaN
     assert before.keys() == after.metrics.keys()
+
+
+def test_next_year_abstinence_is_the_conditional_kaplan_meier_ratio():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from simulation.targets import _next_year_abstinent
+
+    # 10 people: lapses on days 50, 100 (x2) and 500; the rest never lapse (censored at 800).
+    lapse_day = np.array([50, 100, 100, 500, 800, 800, 800, 800, 800, 800])
+    observed = lapse_day < 800
+    run = SimpleNamespace(outcomes=SimpleNamespace(lapse_day=lapse_day, lapse_observed=observed))
+    # S(0)=1, S(365)=0.7 -> 0.7; S(200)=0.7, S(565)=0.6 -> 6/7; mean of the two.
+    assert _next_year_abstinent([run], (0, 200)) == pytest.approx((0.7 + 0.6 / 0.7) / 2)
