@@ -11,17 +11,16 @@ or its docstring, regenerate it:
 
 from __future__ import annotations
 
-import argparse
 import inspect
 import re
 import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 import simulation
+from simulation.generated_docs import GeneratedSection
 
 START = "<!-- reference:start -->"
 END = "<!-- reference:end -->"
@@ -183,41 +182,26 @@ def reference() -> str:
     return "\n\n".join(entry(name) for name in simulation.__all__)
 
 
+GENERATED = GeneratedSection(START, END, lambda: reference(), COMMAND, padding="\n\n")
+
+
 def replace_reference(text: str, generated: str | None = None) -> str:
     """`text` with the part between the markers replaced by the generated reference."""
-    if START not in text or END not in text:
-        raise ValueError(f"the markers {START} and {END} are missing")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n\n{generated or reference()}\n\n{END}{tail}"
+    return GENERATED.replace(text, generated)
 
 
 def documented_reference(text: str) -> str:
     """The reference currently between the markers of `text`."""
-    return text.split(START, 1)[1].split(END, 1)[0].strip()
+    return GENERATED.documented(text)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m simulation.api_reference", description=__doc__.splitlines()[0]
+    return GENERATED.main(
+        argv,
+        "python -m simulation.api_reference",
+        __doc__.splitlines()[0],
+        f"API reference ({len(simulation.__all__)} names)",
     )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", metavar="FILE", help="replace the reference in FILE")
-    group.add_argument("--check", metavar="FILE", help="exit 1 if FILE's reference is stale")
-    args = parser.parse_args(argv)
-    if args.write:
-        path = Path(args.write)
-        path.write_text(replace_reference(path.read_text(encoding="utf-8")), encoding="utf-8")
-        print(f"wrote the API reference ({len(simulation.__all__)} names) to {path}")
-        return 0
-    if args.check:
-        text = Path(args.check).read_text(encoding="utf-8")
-        if documented_reference(text) != reference():
-            print(f"{args.check}: the API reference is out of date; run `{COMMAND}`")
-            return 1
-        return 0
-    print(reference())
-    return 0
 
 
 if __name__ == "__main__":

@@ -10,12 +10,11 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
+from simulation.generated_docs import GeneratedSection
 from simulation.schema import iter_parameters, parameter_default
 
 START = "<!-- parameters:start -->"
@@ -100,41 +99,26 @@ def parameter_table() -> str:
     return "\n".join(lines)
 
 
+GENERATED = GeneratedSection(START, END, lambda: parameter_table(), COMMAND)
+
+
 def replace_table(text: str, table: str | None = None) -> str:
     """`text` with the part between the markers replaced by the generated table."""
-    if START not in text or END not in text:
-        raise ValueError(f"the markers {START} and {END} are missing")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table or parameter_table()}\n{END}{tail}"
+    return GENERATED.replace(text, table)
 
 
 def documented_table(text: str) -> str:
     """The table currently between the markers of `text`."""
-    return text.split(START, 1)[1].split(END, 1)[0].strip()
+    return GENERATED.documented(text)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m simulation.odd_table", description=__doc__.splitlines()[0]
+    return GENERATED.main(
+        argv,
+        "python -m simulation.odd_table",
+        __doc__.splitlines()[0],
+        f"parameter table ({len(parameter_rows())} parameters)",
     )
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("--write", metavar="FILE", help="replace the table in FILE")
-    group.add_argument("--check", metavar="FILE", help="exit 1 if FILE's table is out of date")
-    args = parser.parse_args(argv)
-    if args.write:
-        path = Path(args.write)
-        path.write_text(replace_table(path.read_text(encoding="utf-8")), encoding="utf-8")
-        print(f"wrote the parameter table ({len(parameter_rows())} parameters) to {path}")
-        return 0
-    if args.check:
-        text = Path(args.check).read_text(encoding="utf-8")
-        if documented_table(text) != parameter_table():
-            print(f"{args.check}: the parameter table is out of date; run `{COMMAND}`")
-            return 1
-        return 0
-    print(parameter_table())
-    return 0
 
 
 if __name__ == "__main__":
