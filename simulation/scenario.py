@@ -23,6 +23,7 @@ from simulation.validation import (  # noqa: F401 - re-exported: the loader's pu
     parse_override,
     validate,
 )
+from simulation.yaml_files import parse_mapping, read_text
 
 BUNDLED_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 
@@ -39,31 +40,10 @@ def bundled_scenarios() -> list[Path]:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     """A YAML mapping from a file, or a ScenarioError saying what is wrong with the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError(
-            str(path), "", problem="does not exist", allowed="a path to a YAML scenario file"
-        ) from None
-    except OSError as exc:
-        raise ScenarioError(str(path), "", problem=f"cannot be read ({exc.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ScenarioError(str(path), "", problem=f"is not valid YAML{where}: {reason}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ScenarioError(
-            str(path),
-            "",
-            problem=f"holds a {type(data).__name__}, not a mapping",
-            allowed="a YAML mapping of scenario keys (see `recovery-sim schema`)",
-        )
-    return data
+    text = read_text(path, ScenarioError, "scenario")
+    return parse_mapping(
+        text, str(path), ScenarioError, "scenario keys (see `recovery-sim schema`)", empty_ok=True
+    )
 
 
 def resolve_file(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulation.errors import ExperimentError, ScenarioError
@@ -27,6 +26,7 @@ from simulation.experiments.schema import (
 )
 from simulation.scenario import check_key_path, load_scenario, scenario_from_dict
 from simulation.schema import Scenario, iter_parameters
+from simulation.yaml_files import parse_mapping, read_text
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,10 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     """
     path = Path(path)
     source = str(path)
-    text = _read(path)
-    data = _parse(text, source)
+    text = read_text(path, ExperimentError, "experiment")
+    data = parse_mapping(
+        text, source, ExperimentError, "scenarios, factors, design (see docs/experiments.md)"
+    )
     data.setdefault("name", path.stem)
     try:
         spec = Experiment.model_validate(data)
@@ -105,35 +107,6 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
     digest = hashlib.sha256(text.encode()).hexdigest()
     return LoadedExperiment(spec, path, text, digest, scenarios, factors)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ExperimentError(
-            str(path), "", problem="does not exist", allowed="a path to a YAML experiment file"
-        ) from None
-    except OSError as exc:
-        raise ExperimentError(str(path), "", problem=f"cannot be read ({exc.strerror})") from None
-
-
-def _parse(text: str, source: str) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ExperimentError(source, "", problem=f"is not valid YAML{where}: {reason}") from None
-    if not isinstance(data, dict):
-        raise ExperimentError(
-            source,
-            "",
-            problem=f"holds a {type(data).__name__}, not a mapping",
-            allowed="a YAML mapping with scenarios, factors, design (see docs/experiments.md)",
-        )
-    return data
 
 
 def _allowed_keys(loc: tuple[str, ...], data: dict[str, Any]) -> str:
