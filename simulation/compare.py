@@ -192,26 +192,19 @@ def ratio_of_means(
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         # BCa warns (and returns NaN) on degenerate resamples; fall back to percentiles then.
         warnings.simplefilter("ignore")
-        result = stats.bootstrap(
-            (a, b),
-            statistic,
-            paired=paired,
-            vectorized=True,
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            rng=np.random.default_rng(seed),
-        )
-        low, high = result.confidence_interval
-        if not (np.isfinite(low) and np.isfinite(high)):
+        for method in ("BCa", "percentile"):
             result = stats.bootstrap(
                 (a, b),
                 statistic,
                 paired=paired,
                 vectorized=True,
                 n_resamples=BOOTSTRAP_RESAMPLES,
-                method="percentile",
+                method=method,
                 rng=np.random.default_rng(seed),
             )
             low, high = result.confidence_interval
+            if np.isfinite(low) and np.isfinite(high):
+                break
     if not (np.isfinite(low) and np.isfinite(high)):
         return {"mean": mean, "ci95": None}
     return {"mean": mean, "ci95": [float(low), float(high)]}
