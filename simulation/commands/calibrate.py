@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.calibration import ANCHORS, DEFAULT_TARGETS, CalibrationResult, calibrate
-from simulation.commands.options import seed_option
+from simulation.commands.options import seed_option, workers_option
 from simulation.compare import process_pool
 from simulation.io import to_jsonable, write_text
 from simulation.progress import replicate_progress
@@ -56,9 +56,7 @@ from simulation.runner import default_workers
     help="Runs (fixed seeds) per evaluation; the fit table uses twice as many fresh seeds.",
 )
 @seed_option
-@click.option(
-    "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
-)
+@workers_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 def command(
     targets: str,

@@ -16,6 +16,7 @@ from simulation.commands.options import (
     scenario_overrides,
     seed_option,
     set_option,
+    workers_option,
 )
 from simulation.compare import CompareError, Comparison, check_metric, compare
 from simulation.io import to_jsonable, write_json, write_parquet, write_text
@@ -44,9 +45,7 @@ from simulation.scenario import load_scenario, scenario_yaml
     multiple=True,
     help="Show only these metrics in the table (repeatable); the JSON always has all.",
 )
-@click.option(
-    "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
-)
+@workers_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 @click.option(
     "--out", type=click.Path(file_okay=False), help="Write compare.json and run tables here."

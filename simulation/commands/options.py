@@ -20,6 +20,9 @@ population_option = click.option(
     help="Participants in the cohort (default: the scenario's).",
 )
 seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Master seed.")
+workers_option = click.option(
+    "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
+)
 replicates_option = click.option(
     "--replicates", type=click.IntRange(min=1), default=1, show_default=True, help="Replicate runs."
 )

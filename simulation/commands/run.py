@@ -16,6 +16,7 @@ from simulation.commands.options import (
     scenario_overrides,
     seed_option,
     set_option,
+    workers_option,
 )
 from simulation.metrics import METRICS
 from simulation.progress import replicate_progress
@@ -29,9 +30,7 @@ from simulation.scenario import load_scenario
 @replicates_option
 @seed_option
 @set_option
-@click.option(
-    "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
-)
+@workers_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of a table.")
 @click.option(
     "--out", type=click.Path(file_okay=False), help="Write daily.parquet and summary.json here."

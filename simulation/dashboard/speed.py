@@ -26,11 +26,11 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 import numpy as np
 
 from simulation.dashboard import charts, network_view
+from simulation.dashboard.browser import CHROMIUM, CHROMIUM_ARGS
 from simulation.dashboard.session import DashboardSession
 
 
@@ -72,17 +72,6 @@ def time_steps(people: int, compare: str | None, steps: int = 10, warmup: int = 
     }
 
 
-#: Debian's chromium and the flags it needs here (see /work/shared/TOOLCHAIN.md).
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 POPULATION_FIELD = "population: size (1 to 2,000,000 people)"
 
 #: Runs in the page: click Step, resolve with the page's timestamps (ms) once the charts, the
