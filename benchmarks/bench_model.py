@@ -45,8 +45,8 @@ def peak_memory_mb() -> float:
 
 def measure_model(size: int, days: int, scenario_file: Path = SCENARIO) -> dict:
     """Build and step the model once; runs inside a fresh subprocess."""
-    from simulation.model import RecoveryCommunityModel
-    from simulation.scenario import load_scenario
+    from simulation.model.model import RecoveryCommunityModel
+    from simulation.scenario.files import load_scenario
 
     scenario = load_scenario(scenario_file, [f"population.size={size}", f"days={days}"])
     start = time.perf_counter()
@@ -170,8 +170,8 @@ def time_cli_run(size: int, scenario_file: Path = SCENARIO) -> float:
 
 def profile(size: int, days: int, top: int = 25) -> None:
     """Where the step loop spends its time (cProfile, sorted by cumulative then own time)."""
-    from simulation.model import RecoveryCommunityModel
-    from simulation.scenario import load_scenario
+    from simulation.model.model import RecoveryCommunityModel
+    from simulation.scenario.files import load_scenario
 
     model = RecoveryCommunityModel(
         load_scenario(SCENARIO, [f"population.size={size}", f"days={days}"]), seed=1

@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING, Any
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
     # scenarios
-    "Scenario": "simulation.schema",
-    "load_scenario": "simulation.scenario",
-    "scenario_from_dict": "simulation.scenario",
-    "bundled_scenarios": "simulation.scenario",
+    "Scenario": "simulation.scenario.schema",
+    "load_scenario": "simulation.scenario.files",
+    "scenario_from_dict": "simulation.scenario.files",
+    "bundled_scenarios": "simulation.scenario.files",
     # errors
     "RecoverySimError": "simulation.errors",
     "ScenarioError": "simulation.errors",
     "ExperimentError": "simulation.errors",
     # the Mesa model
-    "RecoveryCommunityModel": "simulation.model",
-    "DAILY_SERIES": "simulation.model",
-    "METRICS": "simulation.metrics",
+    "RecoveryCommunityModel": "simulation.model.model",
+    "DAILY_SERIES": "simulation.model.model",
+    "METRICS": "simulation.analysis.metrics",
     # running and comparing
     "run_scenario": "simulation.api",
     "RunSummary": "simulation.api",
@@ -65,6 +65,7 @@ __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
 ]
 
 if TYPE_CHECKING:
+    from simulation.analysis.metrics import METRICS
     from simulation.api import (
         ComparisonSummary,
         RunSummary,
@@ -75,10 +76,9 @@ if TYPE_CHECKING:
     from simulation.errors import ExperimentError, RecoverySimError, ScenarioError
     from simulation.experiments import run_experiment
     from simulation.interop import evaluate
-    from simulation.metrics import METRICS
-    from simulation.model import DAILY_SERIES, RecoveryCommunityModel
-    from simulation.scenario import bundled_scenarios, load_scenario, scenario_from_dict
-    from simulation.schema import Scenario
+    from simulation.model.model import DAILY_SERIES, RecoveryCommunityModel
+    from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_from_dict
+    from simulation.scenario.schema import Scenario
 
 
 def __getattr__(name: str) -> Any:

@@ -16,13 +16,24 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from simulation.errors import ExperimentError, ScenarioError
-from simulation.io import to_jsonable, write_json, write_parquet, write_text
-from simulation.runner import RunResult, daily_frame, replicate_seeds, run_replicates, summarize
-from simulation.scenario import bundled_scenarios, load_scenario, scenario_from_dict, scenario_yaml
-from simulation.schema import Scenario
+from simulation.running.result_files import to_jsonable, write_json, write_parquet, write_text
+from simulation.running.runner import (
+    RunResult,
+    daily_frame,
+    replicate_seeds,
+    run_replicates,
+    summarize,
+)
+from simulation.scenario.files import (
+    bundled_scenarios,
+    load_scenario,
+    scenario_from_dict,
+    scenario_yaml,
+)
+from simulation.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from simulation.compare import Comparison
+    from simulation.analysis.compare import Comparison
 
 #: What `run_scenario`, `compare_scenarios` and `evaluate` accept as a scenario.
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
@@ -183,7 +194,7 @@ class ComparisonSummary:
     and the same numbers as tidy DataFrames.
 
     Attributes:
-        comparison: the underlying `simulation.compare.Comparison` (scenarios, runs, seeds).
+        comparison: the underlying `simulation.analysis.compare.Comparison` (scenarios, runs, seeds).
 
     Example:
         >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
@@ -245,7 +256,7 @@ def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
 
 def comparison_runs(comparison: Comparison) -> pd.DataFrame:
     """Every run of a comparison with its metrics (and compare's derived ones), one row each."""
-    from simulation.compare import run_metrics_with_derived
+    from simulation.analysis.compare import run_metrics_with_derived
 
     return pd.DataFrame(
         [
@@ -303,7 +314,7 @@ def compare_scenarios(
         ...                                       "community_peer_mentoring"}
         True
     """
-    from simulation.compare import compare
+    from simulation.analysis.compare import compare
 
     resolved = [resolve_scenario(s, overrides) for s in scenarios]
     files = [str(s) for s in scenarios if isinstance(s, str | Path) and Path(s).is_file()]

@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from simulation.analysis.metrics import METRICS
 from simulation.api import ScenarioLike, resolve_scenario
-from simulation.metrics import METRICS
-from simulation.runner import replicate_seeds, simulate
-from simulation.scenario import check_key_path
-from simulation.schema import Scenario, iter_parameters
+from simulation.running.runner import replicate_seeds, simulate
+from simulation.scenario.files import check_key_path
+from simulation.scenario.schema import Scenario, iter_parameters
 
 
 def evaluate(
@@ -57,7 +57,7 @@ def evaluate(
         ...     mentoring__caseload_cap=3)["lapse_free_30"], 3)
         True
     """
-    from simulation.compare import DERIVED_METRICS, run_metrics_with_derived
+    from simulation.analysis.compare import DERIVED_METRICS, run_metrics_with_derived
 
     base = Scenario() if scenario is None else resolve_scenario(scenario)
     resolved = resolve_scenario(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.population import (
+from simulation.model.population import (
     NEVER,
     PARTICIPANT,
     RECOVERING,
@@ -12,7 +12,7 @@ from simulation.population import (
     PopulationState,
     build_population,
 )
-from simulation.random_streams import RandomStreams
+from simulation.model.random_streams import RandomStreams
 
 _DEFAULTS = {
     "kind": (PARTICIPANT, np.int8),

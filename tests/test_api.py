@@ -15,8 +15,8 @@ import pytest
 
 import simulation
 import simulation as rs
-from simulation.api_reference import COMMAND, documented_reference, reference
 from simulation.cli import main
+from simulation.docgen.api_reference import COMMAND, documented_reference, reference
 
 ROOT = Path(__file__).resolve().parent.parent
 API_DOC = ROOT / "docs" / "api.md"
@@ -49,7 +49,7 @@ def test_import_simulation_is_light():
 
 
 def test_every_public_name_has_a_docstring_with_an_example():
-    from simulation.api_reference import CONSTANTS
+    from simulation.docgen.api_reference import CONSTANTS
 
     for name in simulation.__all__:
         if name in CONSTANTS:
@@ -64,7 +64,7 @@ def test_docs_api_reference_is_up_to_date():
 
 
 @pytest.mark.parametrize(
-    "module", ["simulation", "simulation.api", "simulation.interop", "simulation.api_reference"]
+    "module", ["simulation", "simulation.api", "simulation.interop", "simulation.docgen.api_reference"]
 )
 def test_docstring_examples_run(module):
     __import__(module)

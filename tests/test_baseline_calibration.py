@@ -1,4 +1,4 @@
-"""Treatment as usual lands inside the published bands of simulation/data/targets.yaml.
+"""Treatment as usual lands inside the published bands of simulation/calibration/data/targets.yaml.
 
 The bands are read from the targets file (never retyped here). 5,000 people x 365 days x 4
 replicates (seed 7), the run `recovery-sim run scenarios/treatment_as_usual.yaml --population
@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import yaml
 
-from simulation.metrics import survival_curve
-from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.runner import replicate_seeds, run_replicates, summarize
-from simulation.scenario import load_scenario
+from simulation.analysis.metrics import survival_curve
+from simulation.running.runner import replicate_seeds, run_replicates, summarize
+from simulation.scenario.files import load_scenario
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = yaml.safe_load((ROOT / "simulation" / "data" / "targets.yaml").read_text())
+TARGETS = yaml.safe_load((ROOT / "simulation" / "calibration" / "data" / "targets.yaml").read_text())
 CURVES = {item["id"]: item for item in TARGETS["baseline_relapse_curves"]}
 
 

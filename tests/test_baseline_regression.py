@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from simulation.io import to_jsonable
-from simulation.runner import simulate
-from simulation.scenario import load_scenario
+from simulation.running.result_files import to_jsonable
+from simulation.running.runner import simulate
+from simulation.scenario.files import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINES = Path(__file__).resolve().parent / "baselines"

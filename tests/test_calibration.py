@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from simulation.calibration import (
+from simulation.calibration.fitting import (
     CalibrationError,
     Target,
     baseline_targets,
@@ -14,7 +14,7 @@ from simulation.calibration import (
     read_targets,
 )
 from simulation.cli import main
-from simulation.scenario import load_scenario
+from simulation.scenario.files import load_scenario
 
 #: A 30-day target far above the default model (about 0.6 lapse-free at day 30), so a fit must
 #: lower the early alcohol hazard to approach it. Short: every run is 30 days.
@@ -138,8 +138,8 @@ def test_calibrate_bad_targets_file_is_exit_2_without_traceback(capsys, tmp_path
 
 
 def test_a_design_run_does_not_leak_into_later_baseline_runs():
-    from simulation.calibration import Calibrator, baseline_mapping
-    from simulation.scenario import BUNDLED_SCENARIOS
+    from simulation.calibration.fitting import Calibrator, baseline_mapping
+    from simulation.scenario.files import BUNDLED_SCENARIOS
 
     base = baseline_mapping(BUNDLED_SCENARIOS / "treatment_as_usual.yaml", 100, 30)
     cal = Calibrator(base, [4], workers=1)
@@ -159,7 +159,7 @@ def test_next_year_abstinence_is_the_conditional_kaplan_meier_ratio():
 
     import numpy as np
 
-    from simulation.targets import _next_year_abstinent
+    from simulation.calibration.targets import _next_year_abstinent
 
     # 10 people: lapses on days 50, 100 (x2) and 500; the rest never lapse (censored at 800).
     lapse_day = np.array([50, 100, 100, 500, 800, 800, 800, 800, 800, 800])

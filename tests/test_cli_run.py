@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from simulation.analysis.metrics import METRICS
 from simulation.cli import main
-from simulation.metrics import METRICS
 
 ROOT = Path(__file__).resolve().parent.parent
 TAU = str(ROOT / "scenarios" / "treatment_as_usual.yaml")

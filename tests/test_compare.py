@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulation.cli import main
-from simulation.compare import (
+from simulation.analysis.compare import (
     CompareError,
     check_metric,
     compare,
@@ -21,7 +20,8 @@ from simulation.compare import (
     ratio_of_means,
     welch_difference,
 )
-from simulation.scenario import BUNDLED_SCENARIOS, load_scenario
+from simulation.cli import main
+from simulation.scenario.files import BUNDLED_SCENARIOS, load_scenario
 
 TAU = str(BUNDLED_SCENARIOS / "treatment_as_usual.yaml")
 PEER = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")

@@ -17,8 +17,8 @@ from simulation.dashboard.session import (
     DashboardSession,
     scenario_catalogue,
 )
-from simulation.scenario import bundled_scenarios, scenario_from_dict
-from simulation.schema import iter_parameters
+from simulation.scenario.files import bundled_scenarios, scenario_from_dict
+from simulation.scenario.schema import iter_parameters
 
 SMALL = {"population.size": 150}
 
@@ -73,8 +73,8 @@ def test_control_spec_kinds_and_range_text():
 
 
 def _model(size=400, seed=3, scenario="community_peer_mentoring"):
-    from simulation.model import RecoveryCommunityModel
-    from simulation.scenario import load_scenario
+    from simulation.model.model import RecoveryCommunityModel
+    from simulation.scenario.files import load_scenario
 
     path = next(p for p in bundled_scenarios() if p.stem == scenario)
     return RecoveryCommunityModel(load_scenario(path, {"population.size": size}), seed=seed)
@@ -110,7 +110,7 @@ def test_layout_is_computed_once_per_network_and_seed():
 
 
 def test_categories_follow_state_and_mentor_role():
-    from simulation.population import DECEASED, LAPSED, USING
+    from simulation.model.population import DECEASED, LAPSED, USING
 
     model = _model(size=100)
     people = model.people

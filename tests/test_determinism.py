@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.cli import main
-from simulation.runner import replicate_seeds
+from simulation.running.runner import replicate_seeds
 
 ROOT = Path(__file__).resolve().parent.parent
 CPM = str(ROOT / "scenarios" / "community_peer_mentoring.yaml")

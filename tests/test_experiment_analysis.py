@@ -10,7 +10,7 @@ import yaml
 from simulation.cli import main
 from simulation.experiments import run_experiment
 from simulation.experiments.analysis import analyze
-from simulation.scenario import BUNDLED_SCENARIOS
+from simulation.scenario.files import BUNDLED_SCENARIOS
 
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")
 

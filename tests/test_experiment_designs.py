@@ -12,7 +12,7 @@ import yaml
 from simulation.experiments.designs import expected_rows, make_design
 from simulation.experiments.loading import load_experiment
 from simulation.experiments.plan import Plan, run_seed
-from simulation.scenario import BUNDLED_SCENARIOS
+from simulation.scenario.files import BUNDLED_SCENARIOS
 
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")
 RANGED = {

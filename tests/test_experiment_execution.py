@@ -10,8 +10,8 @@ import yaml
 
 from simulation.cli import main
 from simulation.experiments import run_experiment
-from simulation.runner import simulate
-from simulation.scenario import BUNDLED_SCENARIOS
+from simulation.running.runner import simulate
+from simulation.scenario.files import BUNDLED_SCENARIOS
 
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")
 SMALL = {
@@ -109,8 +109,8 @@ def test_a_failing_run_is_recorded_retried_and_the_rest_finish(tmp_path):
 
 
 def test_cli_exits_nonzero_when_a_run_fails_for_good(tmp_path, capsys, monkeypatch):
-    # In-process (--workers 0) runs call simulation.runner.simulate at run time: patch it.
-    monkeypatch.setattr("simulation.runner.simulate", fails_at_caseload_4)
+    # In-process (--workers 0) runs call simulation.running.runner.simulate at run time: patch it.
+    monkeypatch.setattr("simulation.running.runner.simulate", fails_at_caseload_4)
     data = {
         **SMALL,
         "factors": {"mentoring.caseload_cap": [3, 4]},

@@ -14,7 +14,7 @@ import psutil
 import yaml
 
 from simulation.experiments import run_experiment
-from simulation.scenario import BUNDLED_SCENARIOS
+from simulation.scenario.files import BUNDLED_SCENARIOS
 
 EXPERIMENT = {
     "name": "killed",

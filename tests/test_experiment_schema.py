@@ -12,7 +12,7 @@ import yaml
 from simulation.cli import main
 from simulation.errors import ExperimentError
 from simulation.experiments.loading import load_experiment
-from simulation.scenario import BUNDLED_SCENARIOS
+from simulation.scenario.files import BUNDLED_SCENARIOS
 
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")
 GOOD = {

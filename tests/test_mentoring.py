@@ -1,4 +1,4 @@
-"""Mentor matching, caseloads, contact and release (simulation.mechanisms.mentoring)."""
+"""Mentor matching, caseloads, contact and release (simulation.model.mechanisms.mentoring)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.mechanisms import mentoring
-from simulation.population import DECEASED, MENTOR, NEVER, PARTICIPANT, RECOVERING, USING
+from simulation.model.mechanisms import mentoring
+from simulation.model.population import DECEASED, MENTOR, NEVER, PARTICIPANT, RECOVERING, USING
 
 
 def _params(**kw) -> mentoring.MentoringParams:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
-from simulation.model import DAILY_SERIES, RecoveryCommunityModel
-from simulation.population import COMMUNITY, DECEASED, MENTOR, NEVER, PARTICIPANT, USING
+from simulation.model.model import DAILY_SERIES, RecoveryCommunityModel
+from simulation.model.population import COMMUNITY, DECEASED, MENTOR, NEVER, PARTICIPANT, USING
 
 
 def _model(seed=1, size=300, days=60, **kw):
@@ -114,7 +114,7 @@ def test_a_finished_model_can_be_garbage_collected():
     import gc
     import weakref
 
-    from simulation.model import RecoveryCommunityModel
+    from simulation.model.model import RecoveryCommunityModel
 
     model = RecoveryCommunityModel(seed=1, population={"size": 50}, days=3)
     model.run()
@@ -126,7 +126,7 @@ def test_a_finished_model_can_be_garbage_collected():
 
 def test_a_misspelled_keyword_argument_is_a_scenario_error():
     from simulation.errors import ScenarioError
-    from simulation.model import RecoveryCommunityModel
+    from simulation.model.model import RecoveryCommunityModel
 
     with pytest.raises(ScenarioError, match="caseload_capp") as info:
         RecoveryCommunityModel(seed=1, mentoring__caseload_capp=3)

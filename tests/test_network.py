@@ -1,4 +1,4 @@
-"""Graph generators, mentor ties and neighbour counts (simulation.mechanisms.network)."""
+"""Graph generators, mentor ties and neighbour counts (simulation.model.mechanisms.network)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.mechanisms import network
-from simulation.population import COMMUNITY, DECEASED, LAPSED, MENTOR, RECOVERING, USING
+from simulation.model.mechanisms import network
+from simulation.model.population import COMMUNITY, DECEASED, LAPSED, MENTOR, RECOVERING, USING
 
 KINDS = ["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
 
@@ -135,7 +135,7 @@ def _add_ties_by_unique(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarra
 
 @pytest.mark.parametrize("seed", range(4))
 def test_add_ties_equals_sorted_unique_union(seed):
-    from simulation.mechanisms import tie_dynamics
+    from simulation.model.mechanisms import tie_dynamics
 
     rng = np.random.default_rng(seed)
     n = 300
@@ -150,7 +150,7 @@ def test_add_ties_equals_sorted_unique_union(seed):
 
 
 def test_contact_counts_kept_by_changes_equal_a_full_recount():
-    from simulation.model import RecoveryCommunityModel
+    from simulation.model.model import RecoveryCommunityModel
 
     model = RecoveryCommunityModel(seed=3, population={"size": 400}, mentoring__enabled=True)
     counts = network.ContactCounts(model.adjacency, model.people)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.odd_table import COMMAND, documented_table, parameter_rows, parameter_table
-from simulation.schema import Scenario, iter_parameters
+from simulation.docgen.odd_table import COMMAND, documented_table, parameter_rows, parameter_table
+from simulation.scenario.schema import Scenario, iter_parameters
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 

@@ -16,11 +16,11 @@ import random
 import numpy as np
 import pytest
 
-from simulation.model import RecoveryCommunityModel
-from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.population import NEVER, RECOVERING
-from simulation.schema import Scenario, iter_parameters
-from simulation.validation import with_overrides
+from simulation.model.model import RecoveryCommunityModel
+from simulation.model.population import NEVER, RECOVERING
+from simulation.scenario.overrides import with_overrides
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
+from simulation.scenario.schema import Scenario, iter_parameters
 
 DAYS = 180
 PEOPLE = 300

@@ -1,4 +1,4 @@
-"""Who is in the model: kinds, attribute mixes, starting states (simulation.population)."""
+"""Who is in the model: kinds, attribute mixes, starting states (simulation.model.population)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.population import (
+from simulation.model.population import (
     COMMUNITY,
     MENTOR,
     NOT_AFFECTED,
@@ -21,7 +20,8 @@ from simulation.population import (
     SubstanceMix,
     build_population,
 )
-from simulation.random_streams import RandomStreams
+from simulation.model.random_streams import RandomStreams
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 
 def _build(size=20_000, mentors=500, seed=1, **params):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.mechanisms import costs, meetings, overdose, training
-from simulation.mechanisms.mentoring import MentoringParams, matching_passes
-from simulation.runner import simulate
-from simulation.scenario import BUNDLED_SCENARIOS, bundled_scenarios, load_scenario
+from simulation.model.mechanisms import costs, meetings, overdose, training
+from simulation.model.mechanisms.mentoring import MentoringParams, matching_passes
+from simulation.running.runner import simulate
+from simulation.scenario.files import BUNDLED_SCENARIOS, bundled_scenarios, load_scenario
 
 SEEDS = range(6)
 
@@ -55,7 +55,7 @@ def test_composite_matching_drops_lightest_attribute_first():
 
 
 def test_overdose_risk_grows_with_lost_tolerance():
-    from simulation.model import RecoveryCommunityModel
+    from simulation.model.model import RecoveryCommunityModel
 
     model = RecoveryCommunityModel(seed=1, population={"size": 50})
     people = model.people
@@ -139,7 +139,7 @@ def test_community_program_cost_is_near_published_cost_per_participant_year():
 
 
 def test_pairing_when_no_waiting_seeker_shares_a_free_slots_key():
-    from simulation.mechanisms.mentoring import pair_within_keys
+    from simulation.model.mechanisms.mentoring import pair_within_keys
 
     # Many seekers, one slot whose key nobody has: no pair, and no error.
     seekers, slots = pair_within_keys(
@@ -169,7 +169,7 @@ def test_about_one_in_four_peer_workers_show_burnout_at_a_typical_load():
 
 def test_stimulant_users_disengage_faster():
     # Lappan et al. 2020: psychosocial treatment dropout is highest for stimulants.
-    from simulation.model import RecoveryCommunityModel
+    from simulation.model.model import RecoveryCommunityModel
 
     model = RecoveryCommunityModel(
         load_scenario(
@@ -188,7 +188,7 @@ def test_stimulant_users_disengage_faster():
 def test_engagement_retention_matches_mutual_help_attendance():
     # Kelly, Stout & Slaymaker 2013: 0.82 / 0.76 still attending at 180 / 365 days; Kelly & Moos
     # 2003: 40% dropped out within a year. The community design should sit between them.
-    from simulation.model import RecoveryCommunityModel
+    from simulation.model.model import RecoveryCommunityModel
 
     retained = {180: [], 365: []}
     for seed in range(3):

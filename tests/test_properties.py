@@ -2,7 +2,7 @@
 in [0, 1] and nothing becomes NaN.
 
 Values are drawn at and between the bounds each parameter declares in the schema
-(`simulation.schema.iter_parameters`), so a parameter added tomorrow is covered too.
+(`simulation.scenario.schema.iter_parameters`), so a parameter added tomorrow is covered too.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from simulation.errors import ScenarioError
-from simulation.model import RecoveryCommunityModel
-from simulation.population import DECEASED, NOT_AFFECTED, STATUS_NAMES
-from simulation.schema import Scenario, iter_parameters
-from simulation.validation import with_overrides
+from simulation.model.model import RecoveryCommunityModel
+from simulation.model.population import DECEASED, NOT_AFFECTED, STATUS_NAMES
+from simulation.scenario.overrides import with_overrides
+from simulation.scenario.schema import Scenario, iter_parameters
 
 #: Arrays that hold probabilities or 0-1 scores, wherever the model has them.
 UNIT_INTERVAL = (

@@ -1,4 +1,4 @@
-"""Self-efficacy and isolation updates (simulation.mechanisms.psychology)."""
+"""Self-efficacy and isolation updates (simulation.model.mechanisms.psychology)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.mechanisms import psychology
-from simulation.population import LAPSED, RECOVERING, USING
+from simulation.model.mechanisms import psychology
+from simulation.model.population import LAPSED, RECOVERING, USING
 
 PARAMS = psychology.PsychologyParams()
 

@@ -1,4 +1,4 @@
-"""New recovery attempts after relapse, and deaths (simulation.mechanisms.recovery)."""
+"""New recovery attempts after relapse, and deaths (simulation.model.mechanisms.recovery)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.mechanisms import recovery
-from simulation.params import SUBSTANCES
-from simulation.population import (
+from simulation.model.mechanisms import recovery
+from simulation.model.population import (
     COMMUNITY,
     DECEASED,
     LAPSED,
@@ -21,7 +20,8 @@ from simulation.population import (
     RECOVERING,
     USING,
 )
-from simulation.units import rate_to_probability
+from simulation.model.units import rate_to_probability
+from simulation.scenario.parameters import SUBSTANCES
 
 PARAMS = recovery.RecoveryCycleParams()
 

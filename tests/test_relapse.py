@@ -1,4 +1,4 @@
-"""The duration-dependent lapse hazard and what a lapse becomes (simulation.mechanisms.relapse)."""
+"""The duration-dependent lapse hazard and what a lapse becomes (simulation.model.mechanisms.relapse)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.mechanisms import relapse
-from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.population import DECEASED, LAPSED, NEVER, NOT_AFFECTED, RECOVERING, USING
-from simulation.units import rate_to_probability
+from simulation.model.mechanisms import relapse
+from simulation.model.population import DECEASED, LAPSED, NEVER, NOT_AFFECTED, RECOVERING, USING
+from simulation.model.units import rate_to_probability
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 PARAMS = relapse.RelapseParams()
 ALCOHOL, OPIOIDS = SUBSTANCES.index("alcohol"), SUBSTANCES.index("opioids")

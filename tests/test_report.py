@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from simulation.compare import analyse, compare
+from simulation.analysis.compare import analyse, compare
 from simulation.report import write_report
 from simulation.report.text import count, design_sentence, money, period
-from simulation.scenario import BUNDLED_SCENARIOS, load_scenario
+from simulation.scenario.files import BUNDLED_SCENARIOS, load_scenario
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

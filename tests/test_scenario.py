@@ -7,9 +7,14 @@ from pathlib import Path
 import pytest
 
 from simulation.errors import ScenarioError
-from simulation.scenario import bundled_scenarios, load_scenario, scenario_from_dict, scenario_yaml
-from simulation.schema import Scenario, iter_parameters
-from simulation.validation import with_overrides
+from simulation.scenario.files import (
+    bundled_scenarios,
+    load_scenario,
+    scenario_from_dict,
+    scenario_yaml,
+)
+from simulation.scenario.overrides import with_overrides
+from simulation.scenario.schema import Scenario, iter_parameters
 
 ROOT = Path(__file__).resolve().parent.parent
 

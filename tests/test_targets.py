@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulation.calibration import (
+from simulation.calibration.fitting import (
     ANCHORS,
     Calibrator,
     baseline_mapping,
@@ -17,10 +17,10 @@ from simulation.calibration import (
     fit_anchor,
     measure_anchor,
 )
-from simulation.runner import RunResult
-from simulation.scenario import BUNDLED_SCENARIOS
-from simulation.schema import Scenario
-from simulation.targets import NOT_REPRESENTED, _mentor_relapse_rate_ratio, schema_keys
+from simulation.calibration.targets import NOT_REPRESENTED, _mentor_relapse_rate_ratio, schema_keys
+from simulation.running.runner import RunResult
+from simulation.scenario.files import BUNDLED_SCENARIOS
+from simulation.scenario.schema import Scenario
 
 BY_ID = {a.id: a for a in ANCHORS}
 HELPER = BY_ID["helper_therapy"]

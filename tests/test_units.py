@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from simulation.units import DAYS_PER, per_day, rate_to_probability
+from simulation.model.units import DAYS_PER, per_day, rate_to_probability
 
 
 def test_rate_to_probability_is_one_minus_exp():

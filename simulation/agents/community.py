@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 
 from simulation.agents.row import RowAttribute
-from simulation.population import STATUS_NAMES
+from simulation.model.population import STATUS_NAMES
 
 
 class CommunityMember(mesa.Agent):

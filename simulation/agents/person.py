@@ -5,8 +5,8 @@ from __future__ import annotations
 import mesa
 
 from simulation.agents.row import RowAttribute
-from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.population import NEVER, STATUS_NAMES
+from simulation.model.population import NEVER, STATUS_NAMES
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 
 class PersonInRecovery(mesa.Agent):
@@ -17,7 +17,7 @@ class PersonInRecovery(mesa.Agent):
     same state. The model's `step()` updates everyone at once; agents have no `step` of their own.
 
     Example:
-        >>> from simulation.model import RecoveryCommunityModel
+        >>> from simulation.model.model import RecoveryCommunityModel
         >>> model = RecoveryCommunityModel(population={"size": 50}, seed=1)
         >>> person = model.agents_by_type[PersonInRecovery][0]
         >>> person.status

@@ -16,12 +16,12 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from simulation.calibration import ANCHORS, DEFAULT_TARGETS, CalibrationResult, calibrate
+from simulation.analysis.compare import process_pool
+from simulation.calibration.fitting import ANCHORS, DEFAULT_TARGETS, CalibrationResult, calibrate
 from simulation.commands.options import seed_option, workers_option
-from simulation.compare import process_pool
-from simulation.io import to_jsonable, write_text
-from simulation.progress import replicate_progress
-from simulation.runner import default_workers
+from simulation.running.progress import replicate_progress
+from simulation.running.result_files import to_jsonable, write_text
+from simulation.running.runner import default_workers
 
 
 @click.command("calibrate")
@@ -191,7 +191,7 @@ def validation_markdown(
         "| --- | --- |",
         *[f"| `{k}` | {_rounded(v):g} |" for k, v in result.values.items()],
         "",
-        f"Python {sys.version.split()[0]}. Sources of every target: `simulation/data/targets.yaml`.",
+        f"Python {sys.version.split()[0]}. Sources of every target: `simulation/calibration/data/targets.yaml`.",
     ]
     if out:
         lines += ["", f"The values are in `{out}`; a scenario uses them with `extends:`."]

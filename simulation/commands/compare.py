@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from simulation.analysis.compare import CompareError, Comparison, check_metric, compare
 from simulation.api import comparison_daily, comparison_runs
 from simulation.commands.options import (
     days_option,
@@ -18,10 +19,9 @@ from simulation.commands.options import (
     set_option,
     workers_option,
 )
-from simulation.compare import CompareError, Comparison, check_metric, compare
-from simulation.io import to_jsonable, write_json, write_parquet, write_text
-from simulation.progress import replicate_progress
-from simulation.scenario import load_scenario, scenario_yaml
+from simulation.running.progress import replicate_progress
+from simulation.running.result_files import to_jsonable, write_json, write_parquet, write_text
+from simulation.scenario.files import load_scenario, scenario_yaml
 
 
 @click.command("compare")

@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from simulation.analysis.metrics import METRICS
 from simulation.api import run_scenario
 from simulation.commands.options import (
     days_option,
@@ -18,9 +19,8 @@ from simulation.commands.options import (
     set_option,
     workers_option,
 )
-from simulation.metrics import METRICS
-from simulation.progress import replicate_progress
-from simulation.scenario import load_scenario
+from simulation.running.progress import replicate_progress
+from simulation.scenario.files import load_scenario
 
 
 @click.command("run")

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from simulation.schema import Scenario
+from simulation.scenario.schema import Scenario
 
 
 @click.command("schema")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from simulation.errors import ScenarioError
-from simulation.scenario import load_scenario
+from simulation.scenario.files import load_scenario
 
 
 @click.command("validate")

@@ -1,7 +1,7 @@
 """Live charts of a run, and of two designs side by side with their difference.
 
 The daily series come from the model's Mesa DataCollector; the lapse-free curve is the
-Kaplan-Meier estimate over the days run so far (`simulation.metrics`). Series added to the
+Kaplan-Meier estimate over the days run so far (`simulation.analysis.metrics`). Series added to the
 model later (engagement, mentor burnout, ...) get a panel when they are present.
 """
 
@@ -15,8 +15,8 @@ import solara
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
-from simulation.metrics import cohort_outcomes, survival_curve
-from simulation.population import PopulationState
+from simulation.analysis.metrics import cohort_outcomes, survival_curve
+from simulation.model.population import PopulationState
 
 #: Optional series, drawn when the model records them: name -> panel title.
 OPTIONAL_SERIES: dict[str, str] = {

@@ -17,7 +17,7 @@ from typing import Any
 
 import solara
 
-from simulation.schema import iter_parameters, parameter_default
+from simulation.scenario.schema import iter_parameters, parameter_default
 
 #: The main levers, in the order the sidebar shows them. Exact keys or `section.*` patterns; a
 #: pattern takes the section's design choices (source "scenario design", switches and choices).

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulation.dashboard.charts import rgba_png
-from simulation.population import (
+from simulation.model.population import (
     COMMUNITY,
     DECEASED,
     LAPSED,

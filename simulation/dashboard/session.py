@@ -22,10 +22,10 @@ import numpy as np
 from simulation.dashboard import charts, network_view
 from simulation.dashboard.story import StoryRecorder
 from simulation.errors import ScenarioError
-from simulation.model import RecoveryCommunityModel
-from simulation.population import MENTOR, PARTICIPANT
-from simulation.scenario import bundled_scenarios, load_scenario, scenario_yaml
-from simulation.schema import Scenario
+from simulation.model.model import RecoveryCommunityModel
+from simulation.model.population import MENTOR, PARTICIPANT
+from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_yaml
+from simulation.scenario.schema import Scenario
 
 #: The environment variable `recovery-sim dashboard --scenarios DIR` sets for the app.
 SCENARIOS_DIR_ENV = "RECOVERY_SIM_SCENARIOS_DIR"

@@ -16,8 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from simulation.dashboard.charts import nice_horizon, rgba_png
-from simulation.params import AGE_GROUPS, SUBSTANCES
-from simulation.population import (
+from simulation.model.population import (
     DECEASED,
     KIND_NAMES,
     LAPSED,
@@ -28,6 +27,7 @@ from simulation.population import (
     STATUS_NAMES,
     USING,
 )
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 _STATUS_COLOURS = {
     RECOVERING: "#2a9d8f",

@@ -196,7 +196,7 @@ def analyze(folder: str | Path, out: str | Path | None = None) -> Analysis:
     and figures/*.png into `out` (default: <folder>/analysis).
     """
     from simulation.experiments.figures import main_effects_figure, sensitivity_figure
-    from simulation.io import write_parquet, write_text
+    from simulation.running.result_files import write_parquet, write_text
 
     results = load_results(folder)
     out = Path(out) if out else results.folder / "analysis"

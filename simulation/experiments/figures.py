@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from simulation.io import write_atomic
+from simulation.running.result_files import write_atomic
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:

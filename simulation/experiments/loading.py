@@ -24,9 +24,9 @@ from simulation.experiments.schema import (
     Factor,
     FactorialDesign,
 )
-from simulation.scenario import check_key_path, load_scenario, scenario_from_dict
-from simulation.schema import Scenario, iter_parameters
-from simulation.yaml_files import parse_mapping, read_text
+from simulation.scenario.files import check_key_path, load_scenario, scenario_from_dict
+from simulation.scenario.schema import Scenario, iter_parameters
+from simulation.scenario.yaml_reading import parse_mapping, read_text
 
 
 @dataclass(frozen=True)

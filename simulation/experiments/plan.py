@@ -19,7 +19,7 @@ import pandas as pd
 
 from simulation.experiments.designs import Design, make_design
 from simulation.experiments.loading import LoadedExperiment
-from simulation.schema import Scenario
+from simulation.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

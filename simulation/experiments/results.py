@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from simulation.errors import ExperimentError
 from simulation.experiments.plan import Plan
 from simulation.experiments.worker import BatchResult
-from simulation.io import write_atomic, write_json, write_parquet, write_text
+from simulation.running.result_files import write_atomic, write_json, write_parquet, write_text
 
 MANIFEST = "manifest.json"
 RUNS = "runs"

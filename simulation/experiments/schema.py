@@ -20,7 +20,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from simulation.metrics import METRICS
+from simulation.analysis.metrics import METRICS
 
 #: Scenario keys that describe a file rather than the model, so they cannot be varied.
 NOT_FACTORS = ("name", "description", "extends")

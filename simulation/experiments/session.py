@@ -69,7 +69,7 @@ def run_experiment(
 
     `on_start(plan, already_done, backend_label)` is called once the folder is open and the
     backend is up; `on_progress(runs, failed)` after each finished batch. `simulator` replaces
-    `simulation.runner.simulate` (it must be importable by the workers), e.g. in tests.
+    `simulation.running.runner.simulate` (it must be importable by the workers), e.g. in tests.
 
     Example:
         >>> outcome = run_experiment("experiments/caseload_training.yaml",

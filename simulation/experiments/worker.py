@@ -15,11 +15,11 @@ from typing import Any
 
 import pandas as pd
 
-from simulation import runner
 from simulation.experiments.plan import Run
-from simulation.runner import RunResult
-from simulation.schema import Scenario
-from simulation.validation import with_overrides
+from simulation.running import runner
+from simulation.running.runner import RunResult
+from simulation.scenario.overrides import with_overrides
+from simulation.scenario.schema import Scenario
 
 #: A run is tried this many times in the worker before it is recorded as failed.
 ATTEMPTS = 2

@@ -14,8 +14,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from simulation.compare import Comparison
-from simulation.io import write_atomic, write_text
+from simulation.analysis.compare import Comparison
 from simulation.report.figures import (
     cost_effectiveness_figure,
     metrics_figure,
@@ -25,6 +24,7 @@ from simulation.report.figures import (
 )
 from simulation.report.html import render
 from simulation.report.text import design_sentence
+from simulation.running.result_files import write_atomic, write_text
 
 PACKAGES = ("recovery-sim", "mesa", "numpy", "scipy", "pandas", "matplotlib", "networkx")
 

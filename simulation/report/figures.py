@@ -13,8 +13,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats
 
-from simulation.compare import Comparison, run_metrics_with_derived
-from simulation.metrics import survival_curve
+from simulation.analysis.compare import Comparison, run_metrics_with_derived
+from simulation.analysis.metrics import survival_curve
 
 #: Key metrics drawn in the metrics figure, as percentages of participants.
 KEY_METRICS: dict[str, str] = {

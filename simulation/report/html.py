@@ -9,11 +9,11 @@ from __future__ import annotations
 import base64
 from html import escape
 
-from simulation.compare import DERIVED_METRICS, Comparison
-from simulation.metrics import METRICS
+from simulation.analysis.compare import DERIVED_METRICS, Comparison
+from simulation.analysis.metrics import METRICS
 from simulation.report.figures import label
 from simulation.report.text import design_sentence, money, period
-from simulation.scenario import scenario_yaml
+from simulation.scenario.files import scenario_yaml
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1040px;margin:2em auto;

@@ -1,0 +1,1 @@
+"""The analysis layer: outcome metrics of a run and comparisons between designs."""

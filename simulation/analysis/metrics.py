@@ -1,0 +1,210 @@
+"""Outcome metrics of one run, from the cohort's event times (Kaplan-Meier via scipy).
+
+The cohort is the participants (people who start recovery on day 0), not mentors or community
+members. Times are in days; a death before the event censors the person at death, and everyone
+still event-free at the end is censored on the last day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from simulation.model.population import DECEASED, MENTOR, NEVER, RECOVERING, PopulationState
+from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
+
+#: Metric name -> what it is. `lapse_free_<d>` is left out when d is past the run's last day.
+METRICS: dict[str, str] = {
+    "lapse_free_30": "Kaplan-Meier fraction of the cohort with no lapse by day 30",
+    "lapse_free_90": "Kaplan-Meier fraction with no lapse by day 90",
+    "lapse_free_180": "Kaplan-Meier fraction with no lapse by day 180",
+    "lapse_free_365": "Kaplan-Meier fraction with no lapse by day 365",
+    "relapse_rate_365": "Kaplan-Meier fraction with a first relapse to regular use by day 365",
+    "in_recovery_end": "fraction of the cohort in recovery on the last day",
+    "mentor_relapse_rate": "fraction of the initial mentors who relapsed during the run",
+    "overdose_deaths": "fatal overdoses in the cohort during the run (count)",
+    "enrolled_fraction": "fraction of the cohort who ever enrolled in the program",
+    "engagement_mean": "mean engagement of enrolled participants, averaged over the days",
+    "mentor_burnout_mean": "mean burnout of active mentors, averaged over the days",
+    "mentor_burnout_share": "share of active mentors showing burnout signs, averaged over the days",
+    "mentor_attrition_rate": "fraction of everyone who served as a mentor who left the role",
+    "recovery_tie_share": "share of ties between two people in recovery, on the last day",
+    "self_efficacy_mean": "mean self-efficacy of the living cohort, on the last day",
+    "isolation_mean": "mean isolation of the living cohort, on the last day",
+    "stigma_mean": "mean perceived stigma of the living cohort, on the last day",
+    "mental_health_mean": "mean mental health of the living cohort, on the last day",
+    "cost_total": "program cost over the run (US dollars)",
+    "cost_per_participant": "program cost per cohort member (US dollars)",
+}
+LAPSE_FREE_DAYS = (30, 90, 180, 365)
+#: Metrics that are counts or money: never negative, not bounded above. Every other metric is a
+#: share or a 0-1 score.
+UNBOUNDED_ABOVE = {"overdose_deaths", "cost_total", "cost_per_participant"}
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The values a metric can take: [0, 1] for shares and scores, [0, inf) for counts and costs.
+
+    Example:
+        >>> metric_range("lapse_free_30"), metric_range("cost_total")
+        ((0.0, 1.0), (0.0, inf))
+    """
+    if name in UNBOUNDED_ABOVE:
+        return (0.0, float("inf"))
+    if name in METRICS:
+        return (0.0, 1.0)
+    return (-float("inf"), float("inf"))
+
+
+@dataclass
+class CohortOutcomes:
+    """Per-participant event times: what survival curves and log-rank tests need."""
+
+    substance: np.ndarray
+    age_group: np.ndarray
+    lapse_day: np.ndarray  # day of first lapse, or censoring day
+    lapse_observed: np.ndarray
+    relapse_day: np.ndarray
+    relapse_observed: np.ndarray
+    in_recovery_end: np.ndarray
+    days: int
+    # End-of-run state, for the person-level program metrics and their breakdowns.
+    alive_end: np.ndarray | None = None
+    overdose_death: np.ndarray | None = None
+    ever_enrolled: np.ndarray | None = None
+    self_efficacy: np.ndarray | None = None
+    isolation: np.ndarray | None = None
+    stigma: np.ndarray | None = None
+    mental_health: np.ndarray | None = None
+
+    def subset(self, mask: np.ndarray) -> CohortOutcomes:
+        return CohortOutcomes(
+            **{k: (v[mask] if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
+        )
+
+
+def cohort_outcomes(people: PopulationState, days: int) -> CohortOutcomes:
+    """Event times of the cohort after a run of `days` days."""
+    cohort = people.cohort
+    death = np.where(people.death_day[cohort] == NEVER, days, people.death_day[cohort])
+
+    def event(first_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        observed = first_day != NEVER
+        return np.where(observed, first_day, death), observed
+
+    lapse_day, lapse_observed = event(people.first_lapse_day[cohort])
+    relapse_day, relapse_observed = event(people.first_relapse_day[cohort])
+    return CohortOutcomes(
+        substance=people.substance[cohort].copy(),
+        age_group=people.age_group[cohort].copy(),
+        lapse_day=lapse_day,
+        lapse_observed=lapse_observed,
+        relapse_day=relapse_day,
+        relapse_observed=relapse_observed,
+        in_recovery_end=people.status[cohort] == RECOVERING,
+        days=days,
+        alive_end=people.status[cohort] != DECEASED,
+        overdose_death=people.overdose_deaths[cohort].copy(),
+        ever_enrolled=people.ever_enrolled[cohort].copy(),
+        self_efficacy=people.self_efficacy[cohort].copy(),
+        isolation=people.isolation[cohort].copy(),
+        stigma=people.stigma[cohort].copy(),
+        mental_health=people.mental_health[cohort].copy(),
+    )
+
+
+def survival_curve(times: np.ndarray, observed: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Kaplan-Meier survival at each of `days` (scipy.stats.ecdf on right-censored data)."""
+    if len(times) == 0:
+        return np.full(len(days), np.nan)
+    if not observed.any():
+        return np.ones(len(days))
+    data = stats.CensoredData(uncensored=times[observed], right=times[~observed])
+    return stats.ecdf(data).sf.evaluate(days)
+
+
+def outcome_metrics(outcomes: CohortOutcomes) -> dict[str, float]:
+    """The cohort metrics of one run (lapse-free fractions only for days inside the run)."""
+    shown = [d for d in LAPSE_FREE_DAYS if d <= outcomes.days]
+    lapse_free = survival_curve(outcomes.lapse_day, outcomes.lapse_observed, np.array(shown))
+    metrics = {f"lapse_free_{d}": float(v) for d, v in zip(shown, lapse_free, strict=True)}
+    if outcomes.days >= 365:
+        relapse_free = survival_curve(
+            outcomes.relapse_day, outcomes.relapse_observed, np.array([365])
+        )
+        metrics["relapse_rate_365"] = float(1.0 - relapse_free[0])
+    metrics["in_recovery_end"] = (
+        float(outcomes.in_recovery_end.mean()) if len(outcomes.in_recovery_end) else float("nan")
+    )
+    if outcomes.alive_end is not None:
+        metrics["overdose_deaths"] = float(outcomes.overdose_death.sum())
+        metrics["enrolled_fraction"] = _share(outcomes.ever_enrolled)
+        alive = outcomes.alive_end
+        for name in ("self_efficacy", "isolation", "stigma", "mental_health"):
+            values = getattr(outcomes, name)[alive]
+            metrics[f"{name}_mean"] = float(values.mean()) if len(values) else float("nan")
+    return metrics
+
+
+def _share(flags: np.ndarray) -> float:
+    return float(flags.mean()) if len(flags) else float("nan")
+
+
+def mentor_relapse_rate(people: PopulationState) -> float:
+    """Share of the people who started as mentors who have relapsed at least once."""
+    mentors = people.kind == MENTOR
+    if not mentors.any():
+        return float("nan")
+    return float((people.relapses[mentors] > 0).mean())
+
+
+def run_metrics(
+    people: PopulationState, days: int
+) -> tuple[dict[str, float], dict[str, dict[str, dict[str, float]]], CohortOutcomes]:
+    """Headline metrics, the same by substance and by age group, and the raw outcomes."""
+    outcomes = cohort_outcomes(people, days)
+    metrics = outcome_metrics(outcomes)
+    metrics["mentor_relapse_rate"] = mentor_relapse_rate(people)
+    breakdowns: dict[str, dict[str, dict[str, float]]] = {"by_substance": {}, "by_age_group": {}}
+    for field, names, key in (
+        ("substance", SUBSTANCES, "by_substance"),
+        ("age_group", AGE_GROUPS, "by_age_group"),
+    ):
+        codes = getattr(outcomes, field)
+        for code, name in enumerate(names):
+            mask = codes == code
+            if mask.any():
+                breakdowns[key][name] = outcome_metrics(outcomes.subset(mask))
+    return metrics, breakdowns, outcomes
+
+
+def program_metrics(
+    people: PopulationState,
+    daily: pd.DataFrame,
+    costs: dict[str, float],
+    ever_mentor: np.ndarray,
+    mentors_left: np.ndarray,
+) -> dict[str, float]:
+    """Program-level metrics: engagement, mentors, ties and costs (not broken down by person)."""
+    cohort = people.cohort
+    last = daily.iloc[-1]
+    total = float(sum(costs.values()))
+    served = int(ever_mentor.sum())
+    return {
+        "engagement_mean": float(daily["engagement_mean"].mean()),
+        "mentor_burnout_mean": float(daily["mentor_burnout_mean"].mean())
+        if served
+        else float("nan"),
+        "mentor_burnout_share": float(daily["mentor_burnout_share"].mean())
+        if served
+        else float("nan"),
+        "mentor_attrition_rate": float((mentors_left & ever_mentor).sum() / served)
+        if served
+        else float("nan"),
+        "recovery_tie_share": float(last["recovery_tie_share"]),
+        "cost_total": total,
+        "cost_per_participant": total / max(1, int(cohort.sum())),
+    }

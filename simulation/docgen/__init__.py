@@ -1,0 +1,1 @@
+"""Documentation generated from code (the ODD parameter table, the API reference)."""

@@ -1,0 +1,110 @@
+"""The daily series: what the model records at the end of each day, and what each one counts.
+
+The DataCollector calls one reporter per series; they all read one summary computed from the
+population arrays once a day (participants are the first rows, so the cohort is a slice).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.model.mechanisms.mentor_wellbeing import BURNOUT_SIGNS_LEVEL
+from simulation.model.population import (
+    DECEASED,
+    LAPSED,
+    RECOVERING,
+    STATUS_NAMES,
+    USING,
+    PopulationState,
+)
+
+#: Daily series recorded by the DataCollector, with what each one counts.
+DAILY_SERIES: dict[str, str] = {
+    "day": "days since the program started",
+    "in_recovery": "participants in recovery (abstinent) at the end of the day",
+    "lapsed": "participants in a lapse at the end of the day",
+    "relapsed": "participants using regularly at the end of the day",
+    "deceased": "participants who have died",
+    "lapses": "lapses today (participants)",
+    "relapses": "relapses today (participants)",
+    "new_attempts": "new recovery attempts today (participants)",
+    "deaths": "deaths today (participants)",
+    "lapse_free_share": "share of participants with no lapse so far (deaths not censored)",
+    "mentors_active": "peer mentors in the role",
+    "mentees_matched": "participants with a mentor",
+    "mentor_relapses": "mentors who relapsed today",
+    "overdose_deaths": "fatal overdoses today (participants)",
+    "enrolled": "participants enrolled in the program",
+    "residents": "participants in a residential place",
+    "meeting_attendances": "meeting attendances today",
+    "engagement_mean": "mean engagement of enrolled participants",
+    "mentor_burnout_mean": "mean burnout of active mentors",
+    "mentor_burnout_share": "share of active mentors showing burnout signs (burnout >= 0.5)",
+    "stigma_mean": "mean perceived stigma of living participants",
+    "mental_health_mean": "mean mental health of living participants",
+    "cost_to_date": "program cost so far (US dollars)",
+    "self_efficacy_mean": "mean self-efficacy of living participants",
+    "isolation_mean": "mean isolation of living participants",
+    "recovery_tie_share": "share of ties between two people in recovery",
+}
+
+#: Series that count today's events (the model fills them during the step).
+EVENT_SERIES = (
+    "lapses",
+    "relapses",
+    "new_attempts",
+    "deaths",
+    "mentor_relapses",
+    "overdose_deaths",
+    "meeting_attendances",
+)
+
+
+def summarize_day(
+    people: PopulationState,
+    n_participants: int,
+    n_ties: int,
+    recovery_ties: int,
+    day: int,
+    events: dict[str, int],
+    costs: dict[str, float],
+) -> dict[str, float]:
+    """Every daily series' value for today (`recovery_ties`: ties between two people in
+    recovery, out of `n_ties`)."""
+    n = n_participants
+    status = people.status[:n]
+    counts = np.bincount(status, minlength=len(STATUS_NAMES))
+    alive = status != DECEASED
+    n_alive = max(1, int(counts.sum() - counts[DECEASED]))
+    enrolled = people.enrolled[:n]
+
+    def alive_mean(values: np.ndarray) -> float:
+        return float(np.sum(values[:n], where=alive) / n_alive)
+
+    return {
+        "day": day,
+        "in_recovery": int(counts[RECOVERING]),
+        "lapsed": int(counts[LAPSED]),
+        "relapsed": int(counts[USING]),
+        "deceased": int(counts[DECEASED]),
+        **{k: events.get(k, 0) for k in EVENT_SERIES},
+        "lapse_free_share": float(np.count_nonzero(people.first_lapse_day[:n] < 0) / max(1, n)),
+        "mentors_active": int(np.count_nonzero(people.is_mentor)),
+        "mentees_matched": int(np.count_nonzero(people.mentor[:n] >= 0)),
+        "self_efficacy_mean": alive_mean(people.self_efficacy),
+        "isolation_mean": alive_mean(people.isolation),
+        "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
+        "enrolled": int(np.count_nonzero(enrolled)),
+        "residents": int(np.count_nonzero(people.residence_days_left[:n])),
+        "engagement_mean": _mean(people.engagement[:n], enrolled),
+        "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
+        "mentor_burnout_share": _mean(people.burnout >= BURNOUT_SIGNS_LEVEL, people.is_mentor),
+        "stigma_mean": alive_mean(people.stigma),
+        "mental_health_mean": alive_mean(people.mental_health),
+        "cost_to_date": float(sum(costs.values())),
+    }
+
+
+def _mean(values: np.ndarray, mask: np.ndarray) -> float:
+    count = int(np.count_nonzero(mask))
+    return float(np.sum(values, where=mask) / count) if count else 0.0

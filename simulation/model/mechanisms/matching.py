@@ -1,0 +1,189 @@
+"""Matching mentees with mentors: by a rule, within caseload caps, evenly, and vectorized.
+
+A rule names the attributes a pair should share (substance, age group, veteran status, cultural
+group, or a weighted composite of them). Matching runs in passes from the most to the least
+specific set of attributes, ending with a random pass, so nobody waits while a mentor with room
+exists. Each pass pairs the i-th seeker with a key with the i-th free slot with that key, in the
+order of the day's `matching` draws; a mentor's second slot ranks after every mentor's first, so
+caseloads fill evenly. The share of attributes a pair shares sets its alliance.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.model.population import NEVER, RECOVERING, PopulationState
+
+if TYPE_CHECKING:
+    from simulation.model.mechanisms.mentoring import MentoringParams
+
+ATTRIBUTES = ("substance", "age_group", "veteran", "cultural_group")
+RULE_ATTRIBUTE = {
+    "same_substance": "substance",
+    "same_age_group": "age_group",
+    "veterans": "veteran",
+    "same_cultural_group": "cultural_group",
+}
+
+
+def available_mentors(people: PopulationState, params: MentoringParams) -> np.ndarray:
+    """Mentors in recovery with room in their caseload."""
+    return (
+        people.is_mentor & (people.status == RECOVERING) & (people.caseload < params.caseload_cap)
+    )
+
+
+def matching_passes(params: MentoringParams) -> list[tuple[str, ...]]:
+    """Attribute sets to match on, most specific first; the last pass is always random.
+
+    A composite rule matches on every weighted attribute first, then drops the lightest one
+    pass by pass, so heavier attributes are kept as long as possible.
+    """
+    if params.matching == "random":
+        return [()]
+    if params.matching == "composite":
+        ranked = sorted(
+            (a for a in ATTRIBUTES if params.composite_weights.get(a, 0) > 0),
+            key=lambda a: -params.composite_weights[a],
+        )
+        return [tuple(ranked[:k]) for k in range(len(ranked), -1, -1)]
+    return [(RULE_ATTRIBUTE[params.matching],), ()]
+
+
+def matching_key(
+    people: PopulationState, rows: np.ndarray, attributes: tuple[str, ...]
+) -> np.ndarray:
+    """One integer per row combining the attributes that mentor and mentee should share."""
+    key = np.zeros(len(rows), dtype=np.int64)
+    for attribute in attributes:
+        key = key * 16 + getattr(people, attribute)[rows].astype(np.int64)
+    return key
+
+
+def match_quality(
+    people: PopulationState, mentees: np.ndarray, mentors: np.ndarray, params: MentoringParams
+) -> np.ndarray:
+    """Weighted share of attributes a mentee shares with their mentor (0-1)."""
+    weights = params.composite_weights
+    total = sum(weights.values()) or 1.0
+    shared = sum(
+        weights.get(a, 0.0) * (getattr(people, a)[mentees] == getattr(people, a)[mentors])
+        for a in ATTRIBUTES
+    )
+    return np.asarray(shared, dtype=float) / total
+
+
+def pair_within_keys(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, seeker_order: np.ndarray, slot_order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pair seekers with slots that have the same key, in the given priority orders.
+
+    Returns index arrays (into seekers, into slots) of the pairs. The i-th seeker with key k is
+    paired with the i-th slot with key k, so each key is filled as far as its slots allow.
+    """
+    if len(seeker_keys) == 0 or len(slot_keys) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    if len(seeker_keys) > len(slot_keys):
+        # Usually many seekers wait for few free slots: rank only those who could match.
+        candidates = _possible_seekers(seeker_keys, slot_keys, seeker_order)
+        if len(candidates) < len(seeker_keys):
+            found_seekers, found_slots = _pair_ranked(
+                seeker_keys[candidates], slot_keys, seeker_order[candidates], slot_order
+            )
+            return candidates[found_seekers], found_slots
+    return _pair_ranked(seeker_keys, slot_keys, seeker_order, slot_order)
+
+
+def _possible_seekers(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, seeker_order: np.ndarray
+) -> np.ndarray:
+    """Seekers who can be paired: their key has a slot; with one key, only the first by order."""
+    candidates = np.flatnonzero(np.isin(seeker_keys, slot_keys))
+    n_slots = len(slot_keys)
+    if len(candidates) > n_slots and (slot_keys == slot_keys[0]).all():
+        best = np.argpartition(seeker_order[candidates], n_slots - 1)[:n_slots]
+        candidates = np.sort(candidates[best])
+    return candidates
+
+
+def _rank_within_key(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Each item's position among the items with the same key, by `order`."""
+    idx = np.lexsort((order, keys))
+    sorted_keys = keys[idx]
+    starts = np.r_[0, np.flatnonzero(np.diff(sorted_keys)) + 1]
+    group_start = np.repeat(starts, np.diff(np.r_[starts, len(keys)]))
+    rank = np.empty(len(keys), dtype=np.int64)
+    rank[idx] = np.arange(len(keys)) - group_start
+    return rank
+
+
+def _pair_ranked(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, seeker_order: np.ndarray, slot_order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    if len(seeker_keys) == 0 or len(slot_keys) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    seeker_rank = _rank_within_key(seeker_keys, seeker_order)
+    slot_rank = _rank_within_key(slot_keys, slot_order)
+    width = int(max(seeker_rank.max(), slot_rank.max())) + 1
+    _, seekers, slots = np.intersect1d(
+        seeker_keys * width + seeker_rank,
+        slot_keys * width + slot_rank,
+        assume_unique=True,
+        return_indices=True,
+    )
+    return seekers, slots
+
+
+def assign_mentors(
+    people: PopulationState,
+    params: MentoringParams,
+    seeking: np.ndarray,
+    priority: np.ndarray,
+) -> np.ndarray:
+    """Match people in `seeking` (a mask) to free mentors; returns the rows newly matched.
+
+    `priority` is one uniform draw per person (the `matching` stream): it orders seekers and
+    breaks ties between mentors, so the same seed gives the same pairs.
+    """
+    mentors = np.flatnonzero(available_mentors(people, params))
+    seekers = np.flatnonzero(seeking & (people.mentor == NEVER))
+    if len(mentors) == 0 or len(seekers) == 0:
+        return np.empty(0, dtype=np.int64)
+    spare = params.caseload_cap - people.caseload[mentors]
+    slot_mentor = np.repeat(mentors, spare)
+    # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
+    slot_index = np.arange(len(slot_mentor)) - np.repeat(np.cumsum(spare) - spare, spare)
+    slot_order = slot_index + priority[slot_mentor]
+
+    matched_seekers = np.empty(0, dtype=np.int64)
+    matched_slots = np.empty(0, dtype=np.int64)
+    seeker_open = np.ones(len(seekers), dtype=bool)
+    slot_open = np.ones(len(slot_mentor), dtype=bool)
+    for attributes in matching_passes(params):
+        # Each pass matches whoever is left on fewer shared attributes; the last is random.
+        seeker_open[matched_seekers] = False
+        slot_open[matched_slots] = False
+        left_seekers = np.flatnonzero(seeker_open)
+        left_slots = np.flatnonzero(slot_open)
+        if len(left_seekers) == 0 or len(left_slots) == 0:
+            break
+        new_seekers, new_slots = pair_within_keys(
+            matching_key(people, seekers[left_seekers], attributes),
+            matching_key(people, slot_mentor[left_slots], attributes),
+            priority[seekers[left_seekers]],
+            slot_order[left_slots],
+        )
+        matched_seekers = np.r_[matched_seekers, left_seekers[new_seekers]]
+        matched_slots = np.r_[matched_slots, left_slots[new_slots]]
+
+    rows = seekers[matched_seekers]
+    chosen = slot_mentor[matched_slots]
+    people.mentor[rows] = chosen
+    people.alliance[rows] = params.alliance_base + (1.0 - params.alliance_base) * match_quality(
+        people, rows, chosen, params
+    )
+    np.add.at(people.caseload, chosen, 1)
+    people.mentor_changes[rows] += 1
+    return rows

@@ -1,0 +1,168 @@
+"""Mentor wellbeing: helping protects a mentor's own recovery; overload burns them out.
+
+Helper therapy: mentors with mentees have a lower lapse hazard (Pagano et al. 2004, Project
+MATCH: 40% of helpers vs 22% of non-helpers abstinent through 12 months), until their caseload
+passes `over_helping_caseload`, beyond which each extra mentee adds risk. Burnout (0-1) builds
+with caseload and mentees' crises (lapses) and drains by itself and through supervision
+(`supervision.relieve_burnout`); boundary-setting training slows it (RTI 2024: ~1 in 4 peer
+workers show burnout; workload is the strongest predictor). Burnout lowers support quality,
+drives attrition and raises the mentor's own hazard. Mentees of a departing mentor lose some
+self-efficacy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.model.population import NEVER, PopulationState
+from simulation.model.units import per_day
+from simulation.scenario.parameters import Section, parameter
+
+
+class MentorWellbeingParams(Section):
+    """Helper therapy and burnout."""
+
+    enabled: bool = parameter(
+        True,
+        unit="switch",
+        source="scenario design",
+        description="whether helper therapy and burnout act",
+    )
+    helper_hazard_ratio: float = parameter(
+        0.6,
+        unit="hazard ratio",
+        source="fitted to Pagano et al. 2004 (40% vs 22% abstinent)",
+        description="lapse hazard ratio of a mentor who has mentees",
+        gt=0.0,
+        le=2.0,
+    )
+    over_helping_caseload: int = parameter(
+        8,
+        unit="mentees",
+        source="assumption",
+        description="caseload above which helping adds risk",
+        ge=1,
+        le=100,
+    )
+    over_helping_risk_per_mentee: float = parameter(
+        0.08,
+        unit="hazard increase per mentee",
+        source="assumption",
+        description="relative hazard increase per mentee above the over-helping caseload",
+        ge=0.0,
+        le=5.0,
+    )
+    burnout_per_mentee_per_year: float = parameter(
+        0.4,
+        unit="per mentee per year",
+        source="fitted to RTI 2024 (~1 in 4 peer workers with burnout signs at a supervised caseload of 10)",
+        description="burnout build-up per mentee",
+        ge=0.0,
+        le=10.0,
+    )
+    strain_variance: float = parameter(
+        1.0,
+        unit="variance",
+        source="assumption; RTI 2024 (burnout varies widely between peer workers)",
+        description="variance of each person's susceptibility to strain (gamma, mean 1)",
+        ge=0.0,
+        le=5.0,
+    )
+    burnout_per_mentee_crisis: float = parameter(
+        0.02,
+        unit="per lapse",
+        source="assumption",
+        description="burnout added when a mentee lapses",
+        ge=0.0,
+        le=1.0,
+    )
+    burnout_recovery_per_year: float = parameter(
+        1.0,
+        unit="per year",
+        source="assumption",
+        description="rate at which burnout drains by itself",
+        ge=0.0,
+        le=52.0,
+    )
+    burnout_attrition_ratio: float = parameter(
+        4.0,
+        unit="ratio at full burnout",
+        source="assumption; Bell et al. 2025 (exhaustion drives turnover)",
+        description="attrition-rate multiplier at full burnout",
+        ge=1.0,
+        le=50.0,
+    )
+    burnout_hazard_effect: float = parameter(
+        1.0,
+        unit="log hazard ratio",
+        source="assumption",
+        description="mentor's own hazard increase at full burnout",
+        ge=0.0,
+        le=5.0,
+    )
+    mentor_loss_self_efficacy: float = parameter(
+        0.05,
+        unit="share lost",
+        source="assumption",
+        description="share of self-efficacy a mentee loses when their mentor leaves or relapses",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+#: Burnout at or above this level counts as "showing burnout signs" (the RTI 2024 measure).
+BURNOUT_SIGNS_LEVEL = 0.5
+
+
+def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
+    """Mentors' own hazard: helper therapy, over-helping and burnout."""
+    ratio = np.ones(people.size)
+    if not params.enabled:
+        return ratio
+    helping = people.is_mentor & (people.caseload > 0)
+    over = np.clip(people.caseload - params.over_helping_caseload, 0, None)
+    ratio[helping] = params.helper_hazard_ratio * (
+        1.0 + params.over_helping_risk_per_mentee * over[helping]
+    )
+    ratio[people.is_mentor] *= np.exp(
+        params.burnout_hazard_effect * people.burnout[people.is_mentor]
+    )
+    return ratio
+
+
+def update_burnout(
+    people: PopulationState,
+    params: MentorWellbeingParams,
+    mentee_lapses: np.ndarray,
+    build_multiplier: float,
+) -> None:
+    """Burnout builds with caseload and mentee crises, drains with time."""
+    if not params.enabled:
+        return
+    mentors = people.is_mentor
+    crises = np.bincount(
+        people.mentor[mentee_lapses & (people.mentor != NEVER)], minlength=people.size
+    )
+    build = (
+        per_day(params.burnout_per_mentee_per_year, "year") * people.caseload
+        + params.burnout_per_mentee_crisis * crises
+    ) * build_multiplier
+    build *= people.strain_susceptibility
+    b = people.burnout
+    b[mentors] += build[mentors] * (1.0 - b[mentors])
+    b[mentors] -= per_day(params.burnout_recovery_per_year, "year") * b[mentors]
+    np.clip(b, 0.0, 1.0, out=b)
+
+
+def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
+    if not params.enabled:
+        return np.ones(people.size)
+    return 1.0 + (params.burnout_attrition_ratio - 1.0) * people.burnout
+
+
+def feel_mentor_loss(
+    people: PopulationState, params: MentorWellbeingParams, freed: np.ndarray
+) -> None:
+    """Mentees whose mentor left or relapsed lose some self-efficacy."""
+    if params.enabled and len(freed):
+        people.self_efficacy[freed] *= 1.0 - params.mentor_loss_self_efficacy

@@ -1,0 +1,71 @@
+"""Overdose after lost tolerance: the deadly side of an opioid relapse.
+
+A relapse to opioids after abstinence carries a risk of fatal overdose that grows with the days
+abstinent before it (tolerance is lost), saturating after `tolerance_loss_days`. Opioid mortality
+off treatment is 36.1 per 1,000 person-years, overdose 12.7 (Sordo et al. 2017), concentrated in
+the weeks after leaving treatment. Relapses to other substances carry no such risk here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.model.population import DECEASED, PopulationState
+from simulation.scenario.parameters import SUBSTANCES, Section, parameter
+
+OPIOIDS = SUBSTANCES.index("opioids")
+
+
+class OverdoseParams(Section):
+    """Fatal overdose on opioid relapse."""
+
+    enabled: bool = parameter(
+        True,
+        unit="switch",
+        source="scenario design",
+        description="whether opioid relapses can be fatal",
+    )
+    death_probability_per_relapse: float = parameter(
+        0.004,
+        unit="probability",
+        source="assumption, scaled to Sordo et al. 2017 (overdose 12.7 per 1,000 py)",
+        description="chance an opioid relapse is fatal, with tolerance intact",
+        ge=0.0,
+        le=1.0,
+    )
+    lost_tolerance_ratio: float = parameter(
+        4.0,
+        unit="ratio",
+        source="assumption; Sordo et al. 2017 (mortality peaks after leaving treatment)",
+        description="risk multiplier once tolerance is fully lost",
+        ge=1.0,
+        le=50.0,
+    )
+    tolerance_loss_days: int = parameter(
+        30,
+        unit="days",
+        source="assumption (tolerance falls within weeks)",
+        description="days abstinent after which tolerance is fully lost",
+        ge=1,
+        le=3650,
+    )
+
+
+def overdose_deaths(
+    people: PopulationState,
+    params: OverdoseParams,
+    relapsed: np.ndarray,
+    days_abstinent_before: np.ndarray,
+    draws: np.ndarray,
+    day: int,
+) -> np.ndarray:
+    """Opioid relapses that end in a fatal overdose today."""
+    if not params.enabled:
+        return np.zeros(people.size, dtype=bool)
+    lost = np.minimum(days_abstinent_before / params.tolerance_loss_days, 1.0)
+    p = params.death_probability_per_relapse * (1.0 + (params.lost_tolerance_ratio - 1.0) * lost)
+    dying = relapsed & (people.substance == OPIOIDS) & (draws < p)
+    people.status[dying] = DECEASED
+    people.death_day[dying] = day
+    people.overdose_deaths[dying] = True
+    return dying

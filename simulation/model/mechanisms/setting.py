@@ -1,0 +1,204 @@
+"""Program setting: how often mentors and mentees meet, and where.
+
+- community: planned contacts per week (`mentoring.contacts_per_week`), flexible, wide reach.
+- residential: limited places; residents get daily structured contact and a sheltered
+  environment for a stay, then step down to community contact.
+- digital: cheap contact on any day, weaker per contact, no distance limit, preferred by youth;
+  optionally adaptive — an extra contact when a person's risk rises ("AI-driven guidance").
+- hybrid: community contact plus digital check-ins.
+
+Contact achieved falls short of contact planned, and fades after the first months (Ellison et al.
+2016: planned weekly peer contact was achieved about monthly, front-loaded in the first 6 months).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+
+from simulation.model.population import PARTICIPANT, RECOVERING, PopulationState
+from simulation.scenario.parameters import Section, parameter
+
+SettingKind = Literal["community", "residential", "digital", "hybrid"]
+_ELLISON = "Ellison et al. 2016, Psychiatr Rehabil J 39:266 (planned weekly, achieved ~monthly)"
+
+
+class SettingParams(Section):
+    """Where and how the program delivers contact."""
+
+    kind: SettingKind = parameter(
+        "community",
+        unit="choice",
+        source="scenario design",
+        description="program setting: community, residential, digital or hybrid",
+    )
+    contact_achieved_share: float = parameter(
+        0.45,
+        unit="share",
+        source=_ELLISON,
+        description="share of planned community contacts that actually happen (early months)",
+        ge=0.0,
+        le=1.0,
+    )
+    contact_fade_after_days: int = parameter(
+        180,
+        unit="days",
+        source=_ELLISON,
+        description="after this many days, achieved contact fades (front-loading)",
+        ge=0,
+        le=36_500,
+    )
+    contact_fade_half_life_days: float = parameter(
+        270.0,
+        unit="days",
+        source="assumption",
+        description="half-life of the fade of achieved contact after the early months",
+        gt=0.0,
+    )
+    residential_places_per_100: float = parameter(
+        30.0,
+        unit="places per 100 participants",
+        source="assumption (limited beds)",
+        description="residential places; freed places go to people waiting",
+        ge=0.0,
+        le=100.0,
+    )
+    residential_stay_days: int = parameter(
+        90,
+        unit="days",
+        source="assumption (typical 30-90 day stays)",
+        description="length of a residential stay before step-down to community",
+        ge=1,
+        le=730,
+    )
+    residential_contacts_per_week: float = parameter(
+        7.0,
+        unit="contacts per week",
+        source="scenario design (daily structured contact)",
+        description="mentor contacts per week in residence",
+        ge=0.0,
+        le=14.0,
+    )
+    residential_hazard_ratio: float = parameter(
+        0.6,
+        unit="hazard ratio",
+        source="assumption (sheltered, substance-free environment)",
+        description="lapse hazard ratio while in residence",
+        gt=0.0,
+        le=1.0,
+    )
+    digital_contacts_per_week: float = parameter(
+        3.0,
+        unit="contacts per week",
+        source="scenario design",
+        description="planned digital contacts per week (digital and hybrid settings)",
+        ge=0.0,
+        le=14.0,
+    )
+    digital_contact_intensity: float = parameter(
+        0.5,
+        unit="share of an in-person contact",
+        source="assumption; Quanbeck et al. 2024 (no clear gain from added human support)",
+        description="support given by one digital contact, relative to an in-person one",
+        ge=0.0,
+        le=1.0,
+    )
+    digital_achieved_share: float = parameter(
+        0.6,
+        unit="share",
+        source="assumption (low effort per contact)",
+        description="share of planned digital contacts that happen",
+        ge=0.0,
+        le=1.0,
+    )
+    digital_youth_engagement_ratio: float = parameter(
+        1.5,
+        unit="ratio",
+        source="Bergman et al. 2018 (digital recovery support more likely at 18-29)",
+        description="youth engagement ratio in digital settings (others 1)",
+        gt=0.0,
+        le=5.0,
+    )
+    adaptive: bool = parameter(
+        False,
+        unit="switch",
+        source="source article: AI-driven adaptive guidance",
+        description="digital/hybrid: extra contact on days a person's risk is high",
+    )
+    adaptive_risk_threshold: float = parameter(
+        0.01,
+        unit="per day",
+        source="assumption",
+        description="lapse hazard above which an adaptive platform reaches out",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+def planned_contact_probability(
+    people: PopulationState, params: SettingParams, community_per_week: float, day: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's chance of a contact today, and its intensity, by setting."""
+    fade = 0.5 ** (
+        max(0, day - params.contact_fade_after_days) / params.contact_fade_half_life_days
+    )
+    community = min(1.0, community_per_week / 7.0) * params.contact_achieved_share * fade
+    digital = min(1.0, params.digital_contacts_per_week / 7.0) * params.digital_achieved_share
+    n = people.size
+    if params.kind == "digital":
+        return np.full(n, digital), np.full(n, params.digital_contact_intensity)
+    if params.kind == "hybrid":
+        # Either kind of contact on a day: 1 - (1 - a)(1 - b); intensity averaged by share.
+        p = 1.0 - (1.0 - community) * (1.0 - digital)
+        intensity = (community + digital * params.digital_contact_intensity) / max(p, 1e-9)
+        return np.full(n, p), np.full(n, min(1.0, intensity))
+    probability = np.full(n, community)
+    if params.kind == "residential":
+        resident = people.residence_days_left > 0
+        probability[resident] = min(1.0, params.residential_contacts_per_week / 7.0)
+    return probability, np.ones(n)
+
+
+def adaptive_contact(
+    people: PopulationState, params: SettingParams, hazard: np.ndarray
+) -> np.ndarray:
+    """Who an adaptive platform reaches today (risk above the threshold)."""
+    if not params.adaptive or params.kind not in ("digital", "hybrid"):
+        return np.zeros(people.size, dtype=bool)
+    return people.enrolled & (hazard > params.adaptive_risk_threshold)
+
+
+def update_residence(people: PopulationState, params: SettingParams, priority: np.ndarray) -> None:
+    """Residents' stays count down; free places go to enrolled people in recovery who wait."""
+    if params.kind != "residential":
+        return
+    resident = people.residence_days_left > 0
+    people.residence_days_left[resident] -= 1
+    # A relapse ends the stay (residential programs discharge for use).
+    people.residence_days_left[people.status > RECOVERING] = 0
+    places = round(params.residential_places_per_100 * (people.kind == PARTICIPANT).sum() / 100)
+    free = places - int((people.residence_days_left > 0).sum())
+    if free <= 0:
+        return
+    waiting = np.flatnonzero(
+        (people.kind == PARTICIPANT)
+        & people.enrolled
+        & (people.status == RECOVERING)
+        & (people.residence_days_left == 0)
+        & (people.days_abstinent < params.residential_stay_days)
+    )
+    chosen = waiting[np.argsort(priority[waiting], kind="stable")[:free]]
+    people.residence_days_left[chosen] = params.residential_stay_days
+
+
+def hazard_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
+    """Residents live in a sheltered setting: lower lapse hazard."""
+    return np.where(people.residence_days_left > 0, params.residential_hazard_ratio, 1.0)
+
+
+def engagement_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
+    """Youth engage more with digital support."""
+    if params.kind in ("digital", "hybrid"):
+        return np.where(people.age_group == 0, params.digital_youth_engagement_ratio, 1.0)
+    return np.ones(people.size)

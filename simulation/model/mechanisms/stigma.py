@@ -1,0 +1,162 @@
+"""Stigma and scepticism: who enrols, and who stays.
+
+Perceived stigma lowers the chance of seeking help (Keyes et al. 2010: high vs low perceived
+stigma, OR 0.37 for any alcohol service use) and engagement. An advocacy campaign (from a start
+day, with a strength) and inclusive programs lower stigma over time. A share of people are
+sceptical of non-professional help: they enrol less and disengage faster.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.model.population import DECEASED, PARTICIPANT, PopulationState
+from simulation.model.units import per_day, rate_to_probability
+from simulation.scenario.parameters import Section, parameter
+
+_KEYES = "Keyes et al. 2010, Am J Epidemiol 172:1364 (OR 0.37 high vs low stigma)"
+
+
+class StigmaParams(Section):
+    """Stigma, campaigns and scepticism."""
+
+    enabled: bool = parameter(
+        True,
+        unit="switch",
+        source="scenario design",
+        description="whether stigma affects enrolment and engagement",
+    )
+    enrolment_share_at_start: float = parameter(
+        0.75,
+        unit="share",
+        source="assumption (people leaving treatment offered the program)",
+        description="share enrolling on day 0 at average stigma, before scepticism",
+        ge=0.0,
+        le=1.0,
+    )
+    enrolment_rate_per_year: float = parameter(
+        1.0,
+        unit="per year",
+        source="assumption (outreach to those not enrolled)",
+        description="rate at which people not enrolled join later",
+        ge=0.0,
+        le=52.0,
+    )
+    stigma_odds_ratio: float = parameter(
+        0.37,
+        unit="odds ratio (high vs low stigma)",
+        source=_KEYES,
+        description="odds of enrolling at full vs no perceived stigma",
+        gt=0.0,
+        le=1.0,
+    )
+    sceptic_enrolment_ratio: float = parameter(
+        0.4,
+        unit="ratio",
+        source="assumption",
+        description="enrolment odds ratio for people sceptical of peer help",
+        gt=0.0,
+        le=1.0,
+    )
+    campaign: bool = parameter(
+        False,
+        unit="switch",
+        source="scenario design",
+        description="run an advocacy (anti-stigma) campaign",
+    )
+    campaign_start_day: int = parameter(
+        0,
+        unit="day",
+        source="scenario design",
+        description="day the campaign starts",
+        ge=0,
+        le=36_500,
+    )
+    campaign_strength_per_year: float = parameter(
+        0.5,
+        unit="per year",
+        source="assumption",
+        description="rate at which the campaign moves stigma toward its floor",
+        ge=0.0,
+        le=10.0,
+    )
+    inclusive_program: bool = parameter(
+        False,
+        unit="switch",
+        source="source article (inclusive, non-judgemental programs)",
+        description="enrolled participants' stigma falls while in the program",
+    )
+    inclusive_strength_per_year: float = parameter(
+        0.4,
+        unit="per year",
+        source="assumption",
+        description="rate at which an inclusive program moves an enrolled person's stigma down",
+        ge=0.0,
+        le=10.0,
+    )
+    stigma_floor: float = parameter(
+        0.15,
+        unit="0-1 score",
+        source="assumption",
+        description="lowest stigma campaigns can reach",
+        ge=0.0,
+        le=1.0,
+    )
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def enrolment_odds_shift(
+    people: PopulationState, params: StigmaParams, rows: np.ndarray | slice = slice(None)
+) -> np.ndarray:
+    """Log-odds shift of enrolling (for `rows`): stigma (centred at 0.5) and scepticism."""
+    stigma = (
+        np.log(params.stigma_odds_ratio) * (people.stigma[rows] - 0.5) if params.enabled else 0.0
+    )
+    sceptic = np.where(people.sceptical[rows], np.log(params.sceptic_enrolment_ratio), 0.0)
+    return stigma + sceptic
+
+
+def initial_enrolment(
+    people: PopulationState, params: StigmaParams, draws: np.ndarray
+) -> np.ndarray:
+    """Who enrols on day 0."""
+    logit = _logit(params.enrolment_share_at_start) + enrolment_odds_shift(people, params)
+    joining = (people.kind == PARTICIPANT) & (draws < 1.0 / (1.0 + np.exp(-logit)))
+    people.enrolled[joining] = True
+    people.ever_enrolled[joining] = True
+    return joining
+
+
+def later_enrolment(people: PopulationState, params: StigmaParams, draws: np.ndarray) -> np.ndarray:
+    """People not enrolled join at a rate scaled by the same stigma and scepticism odds."""
+    base = rate_to_probability(per_day(params.enrolment_rate_per_year, "year"))
+    waiting = np.flatnonzero(
+        (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED)
+    )
+    p = base * np.exp(enrolment_odds_shift(people, params, waiting))
+    joining = np.zeros(people.size, dtype=bool)
+    joining[waiting[draws[waiting] < p]] = True
+    people.enrolled[joining] = True
+    people.ever_enrolled[joining] = True
+    return joining
+
+
+def update_stigma(people: PopulationState, params: StigmaParams, day: int) -> None:
+    """Campaigns lower everyone's stigma after their start; inclusive programs lower participants'."""
+    rate = np.zeros(people.size)
+    if params.campaign and day >= params.campaign_start_day:
+        rate += per_day(params.campaign_strength_per_year, "year")
+    if params.inclusive_program:
+        rate += np.where(people.enrolled, per_day(params.inclusive_strength_per_year, "year"), 0.0)
+    if rate.any():
+        people.stigma -= rate * (people.stigma - params.stigma_floor).clip(min=0.0)
+
+
+def engagement_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray:
+    """Stigma and scepticism speed disengagement (ratio on the decay rate)."""
+    stigma = 1.0 + (people.stigma - 0.5) if params.enabled else 1.0
+    return stigma * np.where(people.sceptical, 1.5, 1.0)

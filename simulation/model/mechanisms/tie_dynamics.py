@@ -1,0 +1,134 @@
+"""The network reconstructs itself: ties to people who use fade, recovery ties form.
+
+Once a week, a participant in recovery drops each tie to someone using with a probability (the
+"reconstruction of social dynamics" the source describes; Litt et al. 2009, 2015: network support
+raised the share of non-drinkers in the network). New recovery ties come from meetings (see
+`meetings.new_ties`) and from mentors introducing mentees to people in recovery they know
+(triadic closure).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from simulation.model.population import (
+    LAPSED,
+    MENTOR,
+    NEVER,
+    PARTICIPANT,
+    RECOVERING,
+    USING,
+    PopulationState,
+)
+from simulation.model.random_streams import keyed_uniform
+from simulation.scenario.parameters import Section, parameter
+
+
+class TieDynamicsParams(Section):
+    """How ties change."""
+
+    enabled: bool = parameter(
+        True,
+        unit="switch",
+        source="scenario design",
+        description="whether ties change over time",
+    )
+    using_tie_dissolution_per_week: float = parameter(
+        0.02,
+        unit="probability per week",
+        source="assumption; Litt et al. 2015 (networks change slowly)",
+        description="weekly chance that a person in recovery drops a tie to someone using",
+        ge=0.0,
+        le=1.0,
+    )
+    mentor_introduction_per_week: float = parameter(
+        0.05,
+        unit="probability per week",
+        source="assumption (triadic closure through the mentor)",
+        description="weekly chance a mentee is introduced to someone in recovery the mentor knows",
+        ge=0.0,
+        le=1.0,
+    )
+    recovery_contagion: float = parameter(
+        0.15,
+        unit="rate increase per recovery contact",
+        source="assumption; Rosenquist et al. 2010 (spread along ties)",
+        description="relative increase in the new-attempt rate per contact in recovery",
+        ge=0.0,
+        le=5.0,
+    )
+
+
+def dissolve_using_ties(
+    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, salt: int
+) -> np.ndarray:
+    """Edges kept after people in recovery drop some ties to people using.
+
+    Each tie between someone in recovery and someone using gets one draw keyed by the tie
+    itself and `salt` (the run's seed and the week), so a tie's fate does not depend on which
+    other ties exist — common random numbers across designs.
+    """
+    if len(edges) == 0:
+        return edges
+    status, kind = people.status, people.kind
+    in_recovery = np.isin(kind, (PARTICIPANT, MENTOR)) & (status == RECOVERING)
+    using = (status == USING) | (status == LAPSED)
+    a, b = edges[:, 0], edges[:, 1]
+    mixed = np.flatnonzero((in_recovery[a] & using[b]) | (in_recovery[b] & using[a]))
+    keys = (a[mixed] << 32) | b[mixed]  # the same row pair in every design
+    dropped = mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
+    if len(dropped) == 0:
+        return edges
+    return np.delete(edges, dropped, axis=0)
+
+
+def mentor_introductions(
+    adjacency: sp.csr_array,
+    people: PopulationState,
+    params: TieDynamicsParams,
+    draws: np.ndarray,
+    picks: np.ndarray,
+) -> np.ndarray:
+    """New (mentee, contact) ties: a mentor's contacts in recovery, introduced to a mentee.
+
+    `draws` (who is introduced this week) and `picks` (which of the mentor's contacts) hold one
+    uniform per person.
+
+    Reads each mentor's contacts straight from the CSR rows (already grouped by person), so the
+    weekly cost grows with the number of introductions, not the number of ties.
+    """
+    mentees = np.flatnonzero(
+        (people.mentor != NEVER) & (draws < params.mentor_introduction_per_week)
+    )
+    if len(mentees) == 0:
+        return np.empty((0, 2), dtype=np.int64)
+    mentors = people.mentor[mentees]
+    starts, ends = adjacency.indptr[mentors], adjacency.indptr[mentors + 1]
+    has_contacts = ends > starts
+    mentees, starts, ends = mentees[has_contacts], starts[has_contacts], ends[has_contacts]
+    offset = (picks[mentees] * (ends - starts)).astype(np.int64)
+    contacts = adjacency.indices[starts + offset]
+    ok = (contacts != mentees) & (people.status[contacts] == RECOVERING)
+    return np.column_stack([mentees[ok], contacts[ok]]).astype(np.int64)
+
+
+def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
+    """Edges with new ties added (duplicates and self-ties dropped), as (low, high) pairs."""
+    if len(new) == 0:
+        return edges
+    new = np.sort(new, axis=1)
+    new = new[new[:, 0] != new[:, 1]]
+    # (low, high) keys in 1-D: much faster than np.sort(axis=1) and np.unique(axis=0)
+    old_keys = np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1])
+    new_keys = np.unique(new[:, 0] * n + new[:, 1])
+    if len(old_keys) and np.all(old_keys[1:] > old_keys[:-1]):
+        # Already sorted and unique (every call after the first): insert the new keys in place,
+        # O(ties) instead of re-sorting all ties; the result is what np.unique would give.
+        pos = np.searchsorted(old_keys, new_keys)
+        fresh = old_keys[np.minimum(pos, len(old_keys) - 1)] != new_keys
+        fresh |= pos == len(old_keys)
+        keys = np.insert(old_keys, pos[fresh], new_keys[fresh])
+    else:
+        keys = np.unique(np.concatenate([old_keys, new_keys]))
+    return np.column_stack([keys // n, keys % n])

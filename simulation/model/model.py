@@ -1,0 +1,437 @@
+"""RecoveryCommunityModel: people in recovery and their peer mentors on a social network.
+
+State lives in NumPy arrays (`model.people`, one row per person); Mesa agents are thin handles on
+those rows, so `model.agents`, `AgentSet.select/get/groupby`, the `DataCollector` and SolaraViz
+all work while each day updates everyone at once. The day is synchronous: everyone reacts to the
+state at the start of the day. The model knows no files, screens or executors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+
+from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
+from simulation.model import daily
+from simulation.model.daily import DAILY_SERIES
+from simulation.model.mechanisms import (
+    costs,
+    engagement,
+    meetings,
+    mentor_wellbeing,
+    mentoring,
+    network,
+    overdose,
+    pipeline,
+    psychology,
+    recovery,
+    relapse,
+    setting,
+    stigma,
+    supervision,
+    tie_dynamics,
+)
+from simulation.model.population import (
+    COMMUNITY,
+    MENTOR,
+    NEVER,
+    PARTICIPANT,
+    RECOVERING,
+    USING,
+    build_population,
+)
+from simulation.model.random_streams import RandomStreams
+from simulation.scenario.overrides import with_overrides
+from simulation.scenario.schema import Scenario
+
+
+class RecoveryCommunityModel(mesa.Model):
+    """A recovery community: participants, peer mentors and their friends on a network.
+
+    Build it from a `Scenario` and a seed, or from plain keyword arguments that override the
+    scenario defaults (dotted or double-underscore keys, or whole sections as dicts), which is
+    what `mesa.batch_run` passes.
+
+    Example:
+        >>> model = RecoveryCommunityModel(seed=42, population={"size": 200},
+        ...                                mentoring__enabled=True)
+        >>> for _ in range(30):
+        ...     model.step()
+        >>> model.day
+        30
+        >>> sorted(model.agents.groupby("status").count())[:1]
+        ['deceased']
+    """
+
+    def __init__(
+        self, scenario: Scenario | None = None, *, seed: int | None = None, **overrides: Any
+    ):
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
+        super().__init__(seed=seed)
+        scenario = scenario if scenario is not None else Scenario()
+        if overrides:
+            scenario = with_overrides(scenario, overrides)
+        self.scenario = scenario
+        self.seed = seed
+        self.streams = RandomStreams(seed)
+        self.day = 0
+        self.running = True
+
+        p = scenario
+        self.people = build_population(
+            p.population,
+            mentor_count=p.mentoring.mentor_count(p.population.size),
+            mentor_days_abstinent=(
+                p.mentoring.eligibility_days_abstinent,
+                p.mentoring.eligibility_days_abstinent + 5 * 365,
+            ),
+            frailty_variance=p.relapse.frailty_variance,
+            streams=self.streams,
+            strain_variance=p.mentor_wellbeing.strain_variance,
+            mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
+        )
+        self.edges = network.population_edges(
+            p.network, self.people.cultural_group, self.people.kind == MENTOR, self.streams
+        )
+        self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
+        self.contacts = network.ContactCounts(self.adjacency, self.people)
+        self._participants = int(self.people.cohort.sum())
+        self._create_agents()
+        self.network_version = 0
+        self._graph_version = -1
+        self._pending_ties: list[np.ndarray] = []
+        # Longest abstinence anyone can reach in this run; beyond it the table's last day is used.
+        self.hazard_table = relapse.duration_hazard_table(
+            p.relapse, int(self.people.days_abstinent.max()) + p.days + 1
+        )
+        self.last_hazard = np.zeros(self.people.size)
+        self.group_support = np.zeros(self.people.size)
+        self.ever_mentor = self.people.is_mentor.copy()
+        self.mentors_left = np.zeros(self.people.size, dtype=bool)
+        self.costs: dict[str, float] = dict.fromkeys(costs.ITEMS, 0.0)
+        self._start_program()
+        self.events: dict[str, int] = {}
+        self._summary: dict[str, float] = {}
+        self._summary_day = -1
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: _reporter(name) for name in DAILY_SERIES}
+        )
+
+    def _start_program(self) -> None:
+        """Day 0 of the program: mentors are trained and people enrol."""
+        p = self.scenario
+        if p.mentoring.enabled and p.training.enabled:
+            trained = int(self.people.is_mentor.sum())
+            self.costs["training"] = trained * p.training.hours * p.costs.training_cost_per_hour
+        # Without mentors or meetings there is no program to enrol in (treatment as usual).
+        self.program_offered = p.mentoring.enabled or p.meetings.enabled
+        if self.program_offered:
+            joined = stigma.initial_enrolment(
+                self.people, p.stigma, self.draws("enrolment", participants_only=True)
+            )
+            engagement.start(self.people, p.engagement, joined)
+
+    def _create_agents(self) -> None:
+        kind = self.people.kind
+        self.agent_at_row: list[mesa.Agent] = [None] * self.people.size  # type: ignore[list-item]
+        for agent_class, code in (
+            (PersonInRecovery, PARTICIPANT),
+            (PeerMentor, MENTOR),
+            (CommunityMember, COMMUNITY),
+        ):
+            rows = np.flatnonzero(kind == code)
+            for agent in agent_class.create_agents(self, len(rows), row=rows):
+                self.agent_at_row[agent.row] = agent
+
+    @property
+    def graph(self) -> nx.Graph:
+        """The social network as a networkx graph (node = population row), built on demand.
+
+        The model itself works on `edges` and the sparse `adjacency`; this view is for users and
+        the dashboard, rebuilt only when ties have changed since it was last asked for.
+        """
+        if self._graph_version != self.network_version:
+            graph = nx.Graph()
+            graph.add_nodes_from(range(self.people.size))
+            graph.add_edges_from(self.edges.tolist())
+            self._graph, self._graph_version = graph, self.network_version
+        return self._graph
+
+    def draws(self, purpose: str, participants_only: bool = False) -> np.ndarray:
+        """Today's uniform draws for one purpose: one per person, from that purpose's stream.
+
+        Participants draw from a stream of their own, so their draws line up across designs
+        whatever the number of mentors (common random numbers, keyed by person). For purposes
+        that concern participants only, everyone else gets 1.0 — a draw no probability passes —
+        and no random numbers are spent on them.
+        """
+        n_part = self._participants
+        others = self.people.size - n_part
+        return np.concatenate(
+            [
+                self.streams.uniform(f"{purpose}/participants", n_part),
+                np.ones(others, dtype=np.float32)
+                if participants_only
+                else self.streams.uniform(f"{purpose}/others", others),
+            ]
+        )
+
+    def step(self) -> None:
+        """One day. Everyone reacts to the state at the start of the day.
+
+        1. Each person sees their ties: how many use, how many are in recovery.
+        2. Yesterday's lapses end: caught, or escalated to relapse (less often when a mentor or
+           supervisor answers quickly); an opioid relapse after abstinence can be a fatal overdose.
+        3. People who relapsed may start a new recovery attempt (sooner with friends in
+           recovery); some people die.
+        4. The program runs: enrolment, residential places, mentors leaving and joining, pairs
+           failing and being rematched, contact, meetings, engagement and dropout.
+        5. The lapse hazard — days abstinent, age, frailty, state of mind, friends, mentor
+           support, setting, meetings, a mentor's own helping and burnout — becomes lapses.
+        6. Self-efficacy, isolation, mental health, stigma and burnout move.
+        7. Once a week the network reconstructs itself: ties to people using fade, recovery
+           ties form through meetings and mentors' introductions.
+        8. The day's costs are counted; days abstinent grow for everyone still abstinent.
+        """
+        people, p = self.people, self.scenario
+        today = self.day + 1
+        was_using = people.status == USING
+
+        exposure = self.contacts.exposure(people)
+        days_before = people.days_abstinent.copy()
+        relapsed = relapse.resolve_lapses(
+            people, p.relapse, self._escalation_ratio(), self.draws("escalation"), today
+        )
+        overdoses = overdose.overdose_deaths(
+            people, p.overdose, relapsed, days_before, self.draws("overdose"), today
+        )
+        contagion = 1.0 + (
+            p.tie_dynamics.recovery_contagion * exposure.recovery_contacts
+            if p.tie_dynamics.enabled
+            else 0.0
+        )
+        attempts = recovery.start_new_attempts(
+            people, p.recovery, self.draws("attempts"), contagion
+        )
+        deaths = recovery.apply_deaths(people, p.recovery, self.draws("deaths"), today) | overdoses
+
+        mentor_relapses = people.is_mentor & relapsed
+        attended = self._run_program(today)
+
+        hazard = (
+            relapse.lapse_hazard(people, p.relapse, self.hazard_table)
+            * network.hazard_ratio(exposure, p.network)
+            * mentoring.hazard_ratio(people, p.mentoring, self._support_quality())
+            * setting.hazard_ratio(people, p.setting)
+            * mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing)
+            * np.exp(-p.meetings.meeting_protection * self.group_support)
+            * psychology.mental_health_ratio(people, p.mental_health)
+        )
+        self.last_hazard = hazard
+        lapsed = relapse.apply_lapses(people, hazard, self.draws("hazard"), today)
+
+        answered = np.where(people.mentor != NEVER, 1.0 - p.mentoring.rapid_response_effect, 1.0)
+        psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
+        psychology.update_isolation(
+            people,
+            p.psychology,
+            exposure.recovery_share,
+            meetings.belonging(people, p.meetings, attended),
+        )
+        psychology.update_mental_health(people, p.mental_health)
+        stigma.update_stigma(people, p.stigma, today)
+        mentor_wellbeing.update_burnout(
+            people, p.mentor_wellbeing, lapsed, p.training.burnout_multiplier()
+        )
+        if p.meetings.enabled and attended.any():
+            self._pending_ties.append(
+                meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"])
+            )
+        if today % 7 == 0:
+            self._reconstruct_network()
+        people.days_abstinent[people.status == RECOVERING] += 1
+
+        self.day = today
+        n = self._participants  # the cohort is the first rows
+        self.events = {
+            "lapses": int(np.count_nonzero(lapsed[:n])),
+            "relapses": int(np.count_nonzero(relapsed[:n] & ~was_using[:n])),
+            "new_attempts": int(np.count_nonzero(attempts[:n])),
+            "deaths": int(np.count_nonzero(deaths[:n])),
+            "overdose_deaths": int(np.count_nonzero(overdoses[:n])),
+            "mentor_relapses": int(np.count_nonzero(mentor_relapses)),
+            "meeting_attendances": int(np.count_nonzero(attended)),
+        }
+        self.datacollector.collect(self)
+        if self.day >= p.days:
+            self.running = False
+            # Mesa 3.3 keeps every model alive in a class-level id counter; a finished run no
+            # longer needs it (no agents are created after day 0), so let batch_run sweeps and
+            # notebooks free their models.
+            mesa.Agent._ids.pop(self, None)
+
+    # --- the program's part of the day -------------------------------------------------------
+
+    def _run_program(self, today: int) -> np.ndarray:
+        """Enrolment, residence, mentors, contact, meetings and engagement; returns attendees."""
+        people, p = self.people, self.scenario
+        if not self.program_offered:
+            return np.zeros(people.size, dtype=bool)
+        joined = stigma.later_enrolment(
+            people, p.stigma, self.draws("enrolment", participants_only=True)
+        )
+        engagement.start(people, p.engagement, joined)
+        engagement.start(
+            people,
+            p.engagement,
+            engagement.outreach(
+                people, p.engagement, self.draws("outreach", participants_only=True)
+            ),
+        )
+        if p.setting.kind == "residential":
+            setting.update_residence(
+                people, p.setting, self.draws("residence", participants_only=True)
+            )
+        attended = np.zeros(people.size, dtype=bool)
+        self.group_support *= 0.5 ** (1.0 / p.mentoring.support_half_life_days)
+        if p.meetings.enabled:
+            attended = meetings.attend(
+                people, p.meetings, self.draws("meetings", participants_only=True)
+            )
+            self.group_support[attended] = 1.0
+        contacts = np.zeros(people.size, dtype=bool)
+        if p.mentoring.enabled:
+            self._update_mentors(today)
+            probability, intensity = setting.planned_contact_probability(
+                people, p.setting, p.mentoring.contacts_per_week, today
+            )
+            extra = setting.adaptive_contact(people, p.setting, self.last_hazard)
+            probability = np.where(extra, 1.0, probability)
+            contacts = mentoring.make_contact(
+                people,
+                p.mentoring,
+                self.draws("contact", participants_only=True),
+                probability,
+                intensity,
+            )
+        decay_ratio = stigma.engagement_ratio(people, p.stigma)
+        dropped = engagement.update(
+            people, p.engagement, decay_ratio, attended, setting.engagement_ratio(people, p.setting)
+        )
+        mentoring.end_pairs(people, np.flatnonzero(dropped))
+        for item, dollars in costs.daily_costs(people, p, contacts, today).items():
+            self.costs[item] += dollars
+        return attended
+
+    def _update_mentors(self, today: int) -> None:
+        people, p = self.people, self.scenario
+        left = mentoring.mentors_leave(
+            people,
+            p.mentoring,
+            self.draws("mentor_attrition"),
+            mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing),
+        )
+        self.mentors_left[left] = True
+        freed = mentoring.release_mentees(people)
+        mentor_wellbeing.feel_mentor_loss(people, p.mentor_wellbeing, freed)
+        if p.pipeline.enabled:
+            pipeline.recruit(
+                people, p.pipeline, self.draws("pipeline", participants_only=True), today
+            )
+        graduates = pipeline.graduate(people, today)
+        if graduates.any():
+            mentoring.end_pairs(people, np.flatnonzero(graduates))
+            self.ever_mentor |= graduates
+            self.costs["training"] += (
+                graduates.sum()
+                * p.training.hours
+                * p.costs.training_cost_per_hour
+                * p.training.enabled
+            )
+        failing = mentoring.failing_matches(
+            people,
+            p.mentoring,
+            p.training.match_failure_multiplier(),
+            self.draws("match_failure", participants_only=True),
+        )
+        if supervision.is_review_day(p.supervision, today):
+            failing = np.union1d(
+                failing, np.flatnonzero(supervision.failing_pairs(people, p.supervision))
+            )
+            supervision.relieve_burnout(people, p.supervision)
+        mentoring.end_pairs(people, failing)
+        mentoring.assign_mentors(
+            people, p.mentoring, mentoring.seeking_mentor(people), self.draws("matching")
+        )
+
+    def _support_quality(self) -> np.ndarray | float:
+        """How much of a contact's potential a mentee's mentor delivers: training and burnout."""
+        quality = self.scenario.training.support_quality()
+        mentor = self.people.mentor
+        burnout = np.where(mentor != NEVER, self.people.burnout[np.maximum(mentor, 0)], 0.0)
+        return quality * (1.0 - 0.5 * burnout)
+
+    def _escalation_ratio(self) -> np.ndarray:
+        """A mentor's and a supervisor's quick response make a lapse less likely to escalate."""
+        p = self.scenario
+        return mentoring.escalation_ratio(self.people, p.mentoring) * supervision.escalation_ratio(
+            self.people, p.supervision
+        )
+
+    def _reconstruct_network(self) -> None:
+        """Weekly: ties to people using fade; introductions and the week's meeting ties join."""
+        people, p = self.people, self.scenario
+        new = self._pending_ties
+        self._pending_ties = []
+        if p.tie_dynamics.enabled:
+            new.append(
+                tie_dynamics.mentor_introductions(
+                    self.adjacency,
+                    people,
+                    p.tie_dynamics,
+                    self.draws("introductions", participants_only=True),
+                    self.draws("introduction_picks", participants_only=True),
+                )
+            )
+            self.edges = tie_dynamics.dissolve_using_ties(
+                self.edges, people, p.tie_dynamics, salt=self.seed * 1_000_003 + self.day
+            )
+        if new or p.tie_dynamics.enabled:
+            self._add_ties(np.concatenate(new) if new else np.empty((0, 2), dtype=np.int64))
+
+    def _add_ties(self, new: np.ndarray) -> None:
+        self.edges = tie_dynamics.add_ties(self.edges, new, self.people.size)
+        self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
+        self.contacts.reset(self.adjacency, self.people)
+        self.network_version += 1
+
+    def run(self, days: int | None = None) -> None:
+        """Step the model for `days` days (default: the scenario's `days`)."""
+        for _ in range(self.scenario.days if days is None else days):
+            self.step()
+
+    def summary(self) -> dict[str, float]:
+        """Today's values of the daily series (what the DataCollector records)."""
+        return daily.summarize_day(
+            self.people,
+            self._participants,
+            len(self.edges),
+            network.recovery_tie_count(self.contacts, self.people),
+            self.day,
+            self.events,
+            self.costs,
+        )
+
+
+def _reporter(name: str):
+    def report(model: RecoveryCommunityModel) -> float:
+        if model._summary_day != model.day:
+            model._summary = model.summary()
+            model._summary_day = model.day
+        return model._summary[name]
+
+    return report

@@ -1,0 +1,1 @@
+"""The running layer: one seeded run, replicates on an executor, progress and result files."""

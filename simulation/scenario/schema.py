@@ -1,0 +1,129 @@
+"""The scenario schema: one pydantic model that every parameter of the model hangs from.
+
+A scenario file is this model written as YAML. Each section is declared in the module of the
+mechanism it drives, with units, defaults and sources; this file only puts them together. The
+JSON Schema (`recovery-sim schema`), `--set` overrides, the dashboard's controls and the ODD
+parameter table are all read from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from simulation.model.mechanisms.costs import CostParams
+from simulation.model.mechanisms.engagement import EngagementParams
+from simulation.model.mechanisms.meetings import MeetingParams
+from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
+from simulation.model.mechanisms.mentoring import MentoringParams
+from simulation.model.mechanisms.network import NetworkParams
+from simulation.model.mechanisms.overdose import OverdoseParams
+from simulation.model.mechanisms.pipeline import PipelineParams
+from simulation.model.mechanisms.psychology import MentalHealthParams, PsychologyParams
+from simulation.model.mechanisms.recovery import RecoveryCycleParams
+from simulation.model.mechanisms.relapse import RelapseParams
+from simulation.model.mechanisms.setting import SettingParams
+from simulation.model.mechanisms.stigma import StigmaParams
+from simulation.model.mechanisms.supervision import SupervisionParams
+from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
+from simulation.model.mechanisms.training import TrainingParams
+from simulation.model.population import PopulationParams
+from simulation.scenario.parameters import Section, parameter
+
+
+class Scenario(Section):
+    """A program design and the population it serves: everything one run needs but the seed.
+
+    Unknown keys are rejected and every value is range-checked. Build one from keyword
+    arguments or dicts (sections as dicts), or read a file with `load_scenario`.
+
+    Example:
+        >>> scenario = Scenario(name="small", days=90, population={"size": 300},
+        ...                     mentoring={"enabled": True, "caseload_cap": 4})
+        >>> scenario.mentoring.caseload_cap, scenario.relapse.frailty_variance > 0
+        (4, True)
+    """
+
+    # The JSON Schema (for YAML editors) gets the first line, not the example.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "A program design and the population it serves: everything one run "
+            "needs but the seed."
+        }
+    )
+
+    name: str = parameter(
+        "scenario",
+        unit="text",
+        source="scenario file",
+        description="short name used in tables and reports",
+        min_length=1,
+        max_length=80,
+    )
+    description: str = parameter(
+        "",
+        unit="text",
+        source="scenario file",
+        description="what the design is, in plain words",
+    )
+    extends: str | None = parameter(
+        None,
+        unit="path",
+        source="scenario file",
+        description="another scenario file this one starts from (relative to this file)",
+    )
+    days: int = parameter(
+        365,
+        unit="days",
+        source="assumption (12-month follow-up, as in most trials)",
+        description="days simulated",
+        ge=1,
+        le=36_500,
+    )
+    population: PopulationParams = PopulationParams()
+    network: NetworkParams = NetworkParams()
+    relapse: RelapseParams = RelapseParams()
+    recovery: RecoveryCycleParams = RecoveryCycleParams()
+    psychology: PsychologyParams = PsychologyParams()
+    mental_health: MentalHealthParams = MentalHealthParams()
+    mentoring: MentoringParams = MentoringParams()
+    setting: SettingParams = SettingParams()
+    training: TrainingParams = TrainingParams()
+    supervision: SupervisionParams = SupervisionParams()
+    mentor_wellbeing: MentorWellbeingParams = MentorWellbeingParams()
+    pipeline: PipelineParams = PipelineParams()
+    meetings: MeetingParams = MeetingParams()
+    tie_dynamics: TieDynamicsParams = TieDynamicsParams()
+    stigma: StigmaParams = StigmaParams()
+    engagement: EngagementParams = EngagementParams()
+    overdose: OverdoseParams = OverdoseParams()
+    costs: CostParams = CostParams()
+
+
+def iter_parameters(
+    model: type[BaseModel] = Scenario, prefix: str = ""
+) -> Iterator[tuple[str, Any]]:
+    """Every leaf parameter as (dotted key, pydantic FieldInfo), depth first, in schema order.
+
+    Example:
+        >>> keys = [key for key, _ in iter_parameters()]
+        >>> "mentoring.caseload_cap" in keys
+        True
+    """
+    for name, info in model.model_fields.items():
+        key = f"{prefix}{name}"
+        annotation = info.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from iter_parameters(annotation, key + ".")
+        else:
+            yield key, info
+
+
+def parameter_default(key: str) -> Any:
+    """The default value of a dotted key, from a default Scenario."""
+    value: Any = Scenario()
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
