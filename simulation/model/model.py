@@ -15,7 +15,7 @@ import networkx as nx
 import numpy as np
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
-from simulation.model import daily
+from simulation.model import daily, network_upkeep, program
 from simulation.model.daily import DAILY_SERIES
 from simulation.model.mechanisms import (
     costs,
@@ -25,14 +25,11 @@ from simulation.model.mechanisms import (
     mentoring,
     network,
     overdose,
-    pipeline,
     psychology,
     recovery,
     relapse,
     setting,
     stigma,
-    supervision,
-    tie_dynamics,
 )
 from simulation.model.population import (
     COMMUNITY,
@@ -204,7 +201,7 @@ class RecoveryCommunityModel(mesa.Model):
         exposure = self.contacts.exposure(people)
         days_before = people.days_abstinent.copy()
         relapsed = relapse.resolve_lapses(
-            people, p.relapse, self._escalation_ratio(), self.draws("escalation"), today
+            people, p.relapse, program.escalation_ratio(self), self.draws("escalation"), today
         )
         overdoses = overdose.overdose_deaths(
             people, p.overdose, relapsed, days_before, self.draws("overdose"), today
@@ -220,12 +217,12 @@ class RecoveryCommunityModel(mesa.Model):
         deaths = recovery.apply_deaths(people, p.recovery, self.draws("deaths"), today) | overdoses
 
         mentor_relapses = people.is_mentor & relapsed
-        attended = self._run_program(today)
+        attended = program.run_program_day(self, today)
 
         hazard = (
             relapse.lapse_hazard(people, p.relapse, self.hazard_table)
             * network.hazard_ratio(exposure, p.network)
-            * mentoring.hazard_ratio(people, p.mentoring, self._support_quality())
+            * mentoring.hazard_ratio(people, p.mentoring, program.support_quality(self))
             * setting.hazard_ratio(people, p.setting)
             * mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing)
             * np.exp(-p.meetings.meeting_protection * self.group_support)
@@ -252,7 +249,7 @@ class RecoveryCommunityModel(mesa.Model):
                 meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"])
             )
         if today % 7 == 0:
-            self._reconstruct_network()
+            network_upkeep.reconstruct_network(self)
         people.days_abstinent[people.status == RECOVERING] += 1
 
         self.day = today
@@ -273,141 +270,6 @@ class RecoveryCommunityModel(mesa.Model):
             # longer needs it (no agents are created after day 0), so let batch_run sweeps and
             # notebooks free their models.
             mesa.Agent._ids.pop(self, None)
-
-    # --- the program's part of the day -------------------------------------------------------
-
-    def _run_program(self, today: int) -> np.ndarray:
-        """Enrolment, residence, mentors, contact, meetings and engagement; returns attendees."""
-        people, p = self.people, self.scenario
-        if not self.program_offered:
-            return np.zeros(people.size, dtype=bool)
-        joined = stigma.later_enrolment(
-            people, p.stigma, self.draws("enrolment", participants_only=True)
-        )
-        engagement.start(people, p.engagement, joined)
-        engagement.start(
-            people,
-            p.engagement,
-            engagement.outreach(
-                people, p.engagement, self.draws("outreach", participants_only=True)
-            ),
-        )
-        if p.setting.kind == "residential":
-            setting.update_residence(
-                people, p.setting, self.draws("residence", participants_only=True)
-            )
-        attended = np.zeros(people.size, dtype=bool)
-        self.group_support *= 0.5 ** (1.0 / p.mentoring.support_half_life_days)
-        if p.meetings.enabled:
-            attended = meetings.attend(
-                people, p.meetings, self.draws("meetings", participants_only=True)
-            )
-            self.group_support[attended] = 1.0
-        contacts = np.zeros(people.size, dtype=bool)
-        if p.mentoring.enabled:
-            self._update_mentors(today)
-            probability, intensity = setting.planned_contact_probability(
-                people, p.setting, p.mentoring.contacts_per_week, today
-            )
-            extra = setting.adaptive_contact(people, p.setting, self.last_hazard)
-            probability = np.where(extra, 1.0, probability)
-            contacts = mentoring.make_contact(
-                people,
-                p.mentoring,
-                self.draws("contact", participants_only=True),
-                probability,
-                intensity,
-            )
-        decay_ratio = stigma.engagement_ratio(people, p.stigma)
-        dropped = engagement.update(
-            people, p.engagement, decay_ratio, attended, setting.engagement_ratio(people, p.setting)
-        )
-        mentoring.end_pairs(people, np.flatnonzero(dropped))
-        for item, dollars in costs.daily_costs(people, p, contacts, today).items():
-            self.costs[item] += dollars
-        return attended
-
-    def _update_mentors(self, today: int) -> None:
-        people, p = self.people, self.scenario
-        left = mentoring.mentors_leave(
-            people,
-            p.mentoring,
-            self.draws("mentor_attrition"),
-            mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing),
-        )
-        self.mentors_left[left] = True
-        freed = mentoring.release_mentees(people)
-        mentor_wellbeing.feel_mentor_loss(people, p.mentor_wellbeing, freed)
-        if p.pipeline.enabled:
-            pipeline.recruit(
-                people, p.pipeline, self.draws("pipeline", participants_only=True), today
-            )
-        graduates = pipeline.graduate(people, today)
-        if graduates.any():
-            mentoring.end_pairs(people, np.flatnonzero(graduates))
-            self.ever_mentor |= graduates
-            self.costs["training"] += (
-                graduates.sum()
-                * p.training.hours
-                * p.costs.training_cost_per_hour
-                * p.training.enabled
-            )
-        failing = mentoring.failing_matches(
-            people,
-            p.mentoring,
-            p.training.match_failure_multiplier(),
-            self.draws("match_failure", participants_only=True),
-        )
-        if supervision.is_review_day(p.supervision, today):
-            failing = np.union1d(
-                failing, np.flatnonzero(supervision.failing_pairs(people, p.supervision))
-            )
-            supervision.relieve_burnout(people, p.supervision)
-        mentoring.end_pairs(people, failing)
-        mentoring.assign_mentors(
-            people, p.mentoring, mentoring.seeking_mentor(people), self.draws("matching")
-        )
-
-    def _support_quality(self) -> np.ndarray | float:
-        """How much of a contact's potential a mentee's mentor delivers: training and burnout."""
-        quality = self.scenario.training.support_quality()
-        mentor = self.people.mentor
-        burnout = np.where(mentor != NEVER, self.people.burnout[np.maximum(mentor, 0)], 0.0)
-        return quality * (1.0 - 0.5 * burnout)
-
-    def _escalation_ratio(self) -> np.ndarray:
-        """A mentor's and a supervisor's quick response make a lapse less likely to escalate."""
-        p = self.scenario
-        return mentoring.escalation_ratio(self.people, p.mentoring) * supervision.escalation_ratio(
-            self.people, p.supervision
-        )
-
-    def _reconstruct_network(self) -> None:
-        """Weekly: ties to people using fade; introductions and the week's meeting ties join."""
-        people, p = self.people, self.scenario
-        new = self._pending_ties
-        self._pending_ties = []
-        if p.tie_dynamics.enabled:
-            new.append(
-                tie_dynamics.mentor_introductions(
-                    self.adjacency,
-                    people,
-                    p.tie_dynamics,
-                    self.draws("introductions", participants_only=True),
-                    self.draws("introduction_picks", participants_only=True),
-                )
-            )
-            self.edges = tie_dynamics.dissolve_using_ties(
-                self.edges, people, p.tie_dynamics, salt=self.seed * 1_000_003 + self.day
-            )
-        if new or p.tie_dynamics.enabled:
-            self._add_ties(np.concatenate(new) if new else np.empty((0, 2), dtype=np.int64))
-
-    def _add_ties(self, new: np.ndarray) -> None:
-        self.edges = tie_dynamics.add_ties(self.edges, new, self.people.size)
-        self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
-        self.contacts.reset(self.adjacency, self.people)
-        self.network_version += 1
 
     def run(self, days: int | None = None) -> None:
         """Step the model for `days` days (default: the scenario's `days`)."""
