@@ -25,6 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
+from simulation.analysis.health_economics import (  # issue 14
+    comparison_economics,
+    economics_differences,
+)
 from simulation.analysis.metrics import LAPSE_FREE_DAYS, METRICS, survival_curve
 from simulation.errors import RecoverySimError
 from simulation.running.runner import (
@@ -384,6 +388,7 @@ def analyse(
         "logrank_relapse": {},
         "cost_effectiveness": {},
     }
+    wtp = next(s for s in scenarios if s.name == baseline).economics.wtp_per_qaly  # issue 14
     for k, name in enumerate(n for n in per_run if n != baseline):
         runs = per_run[name]
         shared = [m for m in document["scenarios"][name] if m in document["scenarios"][baseline]]
@@ -397,11 +402,14 @@ def analyse(
         )
         effect = cost_effectiveness(runs, base, size[name], size[baseline], crn, seed + k)
         differences["cost_per_relapse_averted"] = effect["cost_per_relapse_averted"]
+        differences |= economics_differences(runs, base, crn, wtp, seed + k)  # issue 14
         document["differences"][name] = differences
         document["ratios"][name] = ratios
         document["cost_effectiveness"][name] = effect
         document["logrank"][name] = logrank_p(results[name], results[baseline], "lapse")
         document["logrank_relapse"][name] = logrank_p(results[name], results[baseline], "relapse")
+    rate = scenarios[0].economics.discount_rate
+    document["health_economics"] = comparison_economics(per_run, wtp, rate)  # issue 14
     return document
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.analysis.health_economics import HEALTH_METRICS  # issue 14
 from simulation.model.population import DECEASED, MENTOR, NEVER, RECOVERING, PopulationState
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
@@ -38,11 +39,13 @@ METRICS: dict[str, str] = {
     "mental_health_mean": "mean mental health of the living cohort, on the last day",
     "cost_total": "program cost over the run (US dollars)",
     "cost_per_participant": "program cost per cohort member (US dollars)",
+    # Health economics (issue 14), from the run's health accounts.
+    **HEALTH_METRICS,
 }
 LAPSE_FREE_DAYS = (30, 90, 180, 365)
 #: Metrics that are counts or money: never negative, not bounded above. Every other metric is a
 #: share or a 0-1 score.
-UNBOUNDED_ABOVE = {"overdose_deaths", "cost_total", "cost_per_participant"}
+UNBOUNDED_ABOVE = {"overdose_deaths", "cost_total", "cost_per_participant", *HEALTH_METRICS}
 
 
 def metric_range(name: str) -> tuple[float, float]:

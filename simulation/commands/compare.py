@@ -46,6 +46,17 @@ from simulation.scenario.files import load_scenario, scenario_yaml
     help="Show only these metrics in the table (repeatable); the JSON always has all.",
 )
 @workers_option
+# Health economics (issue 14): set in every design's `economics` section.
+@click.option(
+    "--wtp",
+    type=click.FloatRange(min=0.0),
+    help="Willingness to pay per QALY, $ [100000: Neumann et al. 2014].",
+)
+@click.option(
+    "--discount",
+    type=click.FloatRange(min=0.0, max=0.2),
+    help="Discount rate per year for costs and QALYs, as a fraction [0.03: Sanders et al. 2016].",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 @click.option(
     "--out", type=click.Path(file_okay=False), help="Write compare.json and run tables here."
@@ -64,6 +75,8 @@ def command(
     no_crn: bool,
     metrics: tuple[str, ...],
     workers: int | None,
+    wtp: float | None,
+    discount: float | None,
     as_json: bool,
     out: str | None,
     report: bool,
@@ -77,6 +90,11 @@ def command(
             "--report writes an HTML file and figures, so it needs a folder: add --out DIR."
         )
     extra = scenario_overrides(overrides, days, population)
+    extra += [
+        f"economics.{k}={v!r}"
+        for k, v in (("wtp_per_qaly", wtp), ("discount_rate", discount))
+        if v is not None
+    ]
     scenarios = [load_scenario(f, extra) for f in files]
     if len(scenarios) < 2:
         raise CompareError(
@@ -156,6 +174,7 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
     for name in designs:
         diff.add_column(name, justify="right")
     rows = [*shown, "relapses_averted_per_100", "cost_per_relapse_averted"]
+    rows += ["deaths_averted", "cost_offsets", "icer_per_qaly", "net_monetary_benefit"]  # issue 14
     for metric in dict.fromkeys(rows):
         diff.add_row(metric, *[_fmt(document["differences"][n].get(metric)) for n in designs])
     for key, label in (

@@ -20,6 +20,7 @@ from simulation.model.daily import DAILY_SERIES
 from simulation.model.mechanisms import (
     costs,
     engagement,
+    health_economics,
     meetings,
     mentor_wellbeing,
     mentoring,
@@ -110,6 +111,7 @@ class RecoveryCommunityModel(mesa.Model):
         self.ever_mentor = self.people.is_mentor.copy()
         self.mentors_left = np.zeros(self.people.size, dtype=bool)
         self.costs: dict[str, float] = dict.fromkeys(costs.ITEMS, 0.0)
+        self.health: dict[str, float] = health_economics.start_accounts()  # QALYs, offsets
         self._start_program()
         self.events: dict[str, int] = {}
         self._summary: dict[str, float] = {}
@@ -263,6 +265,16 @@ class RecoveryCommunityModel(mesa.Model):
             "mentor_relapses": int(np.count_nonzero(mentor_relapses)),
             "meeting_attendances": int(np.count_nonzero(attended)),
         }
+        # Health economics (issue 14): today's QALYs and costs of the cohort, discounted.
+        health_economics.accrue_day(
+            self.health,
+            people.status[:n],
+            self.events["overdose_deaths"],
+            sum(self.costs.values()),
+            p.economics,
+            today,
+            self.program_offered,
+        )
         self.datacollector.collect(self)
         if self.day >= p.days:
             self.running = False

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from simulation.analysis.health_economics import run_health_metrics  # issue 14
 from simulation.analysis.metrics import (
     METRICS,
     CohortOutcomes,
@@ -75,6 +76,7 @@ def simulate(scenario: Scenario, seed: int) -> RunResult:
     metrics.update(
         program_metrics(model.people, daily, model.costs, model.ever_mentor, model.mentors_left)
     )
+    metrics.update(run_health_metrics(model.health, int(model.people.cohort.sum())))  # issue 14
     forget_model(model)
     return RunResult(scenario.name, seed, model.day, metrics, breakdowns, daily, outcomes)
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from simulation.model.mechanisms.costs import CostParams
 from simulation.model.mechanisms.engagement import EngagementParams
+from simulation.model.mechanisms.health_economics import EconomicsParams  # issue 14
 from simulation.model.mechanisms.meetings import MeetingParams
 from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
 from simulation.model.mechanisms.mentoring import MentoringParams
@@ -100,6 +101,7 @@ class Scenario(Section):
     engagement: EngagementParams = EngagementParams()
     overdose: OverdoseParams = OverdoseParams()
     costs: CostParams = CostParams()
+    economics: EconomicsParams = EconomicsParams()  # health economics (issue 14)
 
 
 def iter_parameters(
