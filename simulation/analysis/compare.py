@@ -402,7 +402,8 @@ def analyse(
         )
         effect = cost_effectiveness(runs, base, size[name], size[baseline], crn, seed + k)
         differences["cost_per_relapse_averted"] = effect["cost_per_relapse_averted"]
-        differences |= economics_differences(runs, base, crn, wtp, seed + k)  # issue 14
+        economics, effect["icer_note"] = economics_differences(runs, base, crn, wtp, seed + k)
+        differences |= economics  # health economics (issue 14)
         document["differences"][name] = differences
         document["ratios"][name] = ratios
         document["cost_effectiveness"][name] = effect

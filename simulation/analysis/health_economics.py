@@ -234,7 +234,7 @@ def economics_differences(
     paired: bool,
     wtp: float,
     seed: int,
-) -> dict[str, dict]:
+) -> tuple[dict[str, dict], str]:
     """One design against the baseline: the health-economic rows of its differences.
 
     Args:
@@ -245,14 +245,15 @@ def economics_differences(
         seed: seed of the ICER's bootstrap.
 
     Returns:
-        `qalys`, `deaths`, `deaths_averted`, `overdose_deaths_averted`, `cost_offsets`,
-        `net_cost`, `icer_per_qaly`, `net_monetary_benefit` and `budget_impact_year_<k>`, each
-        with `mean` and `ci95`; empty when the runs carry no health accounts. Ratios and net
+        The rows `qalys`, `deaths`, `deaths_averted`, `overdose_deaths_averted`,
+        `cost_offsets`, `net_cost`, `icer_per_qaly`, `net_monetary_benefit` and
+        `budget_impact_year_<k>`, each with `mean` and `ci95` (none when the runs carry no
+        health accounts), and a note on the ICER ("" when it is a plain ratio). Ratios and net
         benefit pair replicate i with replicate i; for independent runs that is still a valid
         (if wider) interval, since the pairs are independent draws.
     """
     if not all("net_cost" in r and "qalys" in r for r in (*runs, *base)):
-        return {}
+        return {}, "not costed: the runs carry no health accounts"
 
     def col(rows: Sequence[dict[str, float]], name: str) -> np.ndarray:
         return np.asarray([r.get(name, math.nan) for r in rows], dtype=float)
@@ -264,6 +265,8 @@ def economics_differences(
     n = min(len(runs), len(base))
     extra = col(runs, "net_cost")[:n] - col(base, "net_cost")[:n]
     gain = col(runs, "qalys")[:n] - col(base, "qalys")[:n]
+    ratio = icer(extra, gain, seed)
+    note = ratio.pop("note")
     out = {
         "qalys": diff("qalys"),
         "deaths": diff("deaths_all_cause"),
@@ -271,7 +274,7 @@ def economics_differences(
         "overdose_deaths_averted": diff("overdose_deaths", -1.0),
         "cost_offsets": diff("downstream_cost", -1.0),
         "net_cost": diff("net_cost"),
-        "icer_per_qaly": icer(extra, gain, seed),
+        "icer_per_qaly": ratio,
         "net_monetary_benefit": difference(wtp * gain - extra, np.zeros(n), paired=True),
     }
     years = sorted(
@@ -280,7 +283,7 @@ def economics_differences(
     )
     for year in years:
         out[f"budget_impact_year_{year.rsplit('_', 1)[1]}"] = diff(year)
-    return out
+    return out, note
 
 
 def comparison_economics(
