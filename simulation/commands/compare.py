@@ -187,6 +187,9 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
         note = document["cost_effectiveness"][name]["note"]
         if note:
             console.print(f"{name}: {note}")
+        icer_note = document["cost_effectiveness"][name].get("icer_note")  # issue 14
+        if icer_note:
+            console.print(f"{name}: cost per QALY: {icer_note}")
     if out:
         what = "report.html, " if report else ""
         console.print(f"written to {out}/ ({what}compare.json, runs.parquet, daily.parquet)")
