@@ -254,3 +254,32 @@ def test_asset_file_accepts_only_files_of_complete_packages(tmp_path):
     for refused in ["@scope/pkg@1.0.0/dist", "@scope/pkg@1.0.0", "@scope", "@scope/pkg@1.0.0/"]:
         assert server_guard.asset_file(tmp_path, refused) is None
     assert server_guard.asset_file(tmp_path, "@scope/pkg@1.0.0/dist/../dist/main.js") is None
+
+
+def test_solaras_own_asset_handler_is_made_read_only_and_offline(tmp_path, monkeypatch):
+    """For a server started with plain `solara run`, where our middleware is not in front."""
+    import anyio
+    from solara.server import cdn_helper, settings
+    from solara.server import starlette as solara_starlette
+
+    for module, name in [(cdn_helper, "get_path"), (cdn_helper, "fetch_from_cdn")]:
+        monkeypatch.setattr(module, name, getattr(module, name))  # undone after the test
+    monkeypatch.setattr(solara_starlette, "get_path", solara_starlette.get_path)
+    package = tmp_path / "demo@1.0.0"
+    (package / "dist").mkdir(parents=True)
+    (package / "dist" / "main.js").write_text("define([], {});", encoding="utf-8")
+    (package / assets.COMPLETE_MARKER).write_text("done", encoding="utf-8")
+    monkeypatch.setattr(settings.assets, "proxy_cache_dir", tmp_path)
+    server_guard.patch_solara_cdn()
+    handler = solara_starlette.StaticCdn(directory=tmp_path)
+    assert handler.lookup_path("demo@1.0.0/dist") == ("", None)
+    assert (package / "dist" / "main.js").is_file()
+    assert handler.lookup_path("demo@1.0.0/dist/main.js")[0] == str(package / "dist/main.js")
+    assert handler.lookup_path("demo@1.0.0/never-cached.js") == ("", None)
+    with pytest.raises(PermissionError, match="offline"):
+        cdn_helper.fetch_from_cdn("https://cdn.jsdelivr.net/npm/demo@1.0.0/x.js")
+    scope = {"type": "http", "method": "GET", "path": "/demo@1.0.0/dist", "headers": []}
+    with pytest.raises(Exception) as refused:
+        anyio.run(handler.get_response, "demo@1.0.0/dist", scope)
+    assert getattr(refused.value, "status_code", None) == 404
+    assert (package / "dist").is_dir()

@@ -19,8 +19,12 @@ import solara.lab
 from simulation.dashboard.charts import ChartsView
 from simulation.dashboard.controls import ParameterControl, all_specs, lever_specs
 from simulation.dashboard.network_view import NetworkView
+from simulation.dashboard.server_guard import patch_solara_cdn
 from simulation.dashboard.session import DashboardSession
 from simulation.dashboard.story import StoryView
+
+# `recovery-sim dashboard` guards the server before it starts; this covers `solara run`.
+patch_solara_cdn()
 
 #: Milliseconds between frames while playing (a frame may take longer at large populations).
 PLAY_INTERVAL_MS = 150

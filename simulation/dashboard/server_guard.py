@@ -18,8 +18,10 @@ makes uvicorn import `solara.server.starlette:app` by name, in this process. Add
 middleware to that same Starlette object before the server starts puts it in front of every
 route, whatever Solara's routing does inside, and needs no copy of Solara's server set-up.
 Patching `cdn_helper.get_path` instead would not do: `solara.server.starlette` holds its own
-reference to it (`from .cdn_helper import get_path`). As a second line, `fetch_from_cdn` is
-replaced by a refusal, so no other Solara path downloads from a CDN either.
+reference to it (`from .cdn_helper import get_path`). As a second line, `patch_solara_cdn`
+replaces both references by a read-only lookup and `fetch_from_cdn` by a refusal, so no
+other Solara path deletes or downloads either; the app module calls it too, for a server
+started with plain `solara run`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -220,6 +223,31 @@ def _refuse_cdn(url: str) -> bytes:
     raise PermissionError(f"recovery-sim dashboard works offline: not fetching {url}")
 
 
+def _cached_path(base_cache_dir: Path, path: str) -> Path:
+    """A safe `cdn_helper.get_path`: the cached file, never a deletion or a download."""
+    found = asset_file(Path(base_cache_dir), str(path))
+    if found is None:
+        raise FileNotFoundError(f"{path} is not in the dashboard's offline asset cache")
+    return found
+
+
+def patch_solara_cdn() -> None:
+    """Make Solara's own asset handler read-only and offline, wherever it is reached.
+
+    The middleware keeps requests away from it when `recovery-sim dashboard` starts the
+    server; this covers a server started another way (`solara run simulation.dashboard.app`),
+    where the app module is imported after the middleware stack is built. Its `lookup_path`
+    turns the FileNotFoundError into a 404.
+    """
+    from solara.server import cdn_helper
+
+    cdn_helper.fetch_from_cdn = _refuse_cdn
+    cdn_helper.get_path = _cached_path
+    module = sys.modules.get("solara.server.starlette")
+    if module is not None:  # it holds its own reference (`from .cdn_helper import get_path`)
+        module.get_path = _cached_path  # type: ignore[attr-defined]
+
+
 def install(bind: str, extra_hosts: Iterable[str] = ()) -> list[str]:
     """Put the guards in front of Solara's Starlette app; call before the server starts.
 
@@ -234,10 +262,10 @@ def install(bind: str, extra_hosts: Iterable[str] = ()) -> list[str]:
 
     # The page must load its files through the (guarded) local route, never from a CDN.
     solara.settings.assets.proxy = True
-    from solara.server import cdn_helper, settings
+    from solara.server import settings
     from solara.server import starlette as solara_starlette
 
-    cdn_helper.fetch_from_cdn = _refuse_cdn
+    patch_solara_cdn()
     hosts = allowed_hosts(bind, extra_hosts)
     app = solara_starlette.app
     # add_middleware puts each one outermost: the host check runs first, then the origin
