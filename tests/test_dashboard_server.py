@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -279,7 +280,7 @@ def test_solaras_own_asset_handler_is_made_read_only_and_offline(tmp_path, monke
     with pytest.raises(PermissionError, match="offline"):
         cdn_helper.fetch_from_cdn("https://cdn.jsdelivr.net/npm/demo@1.0.0/x.js")
     scope = {"type": "http", "method": "GET", "path": "/demo@1.0.0/dist", "headers": []}
-    with pytest.raises(Exception) as refused:
-        anyio.run(handler.get_response, "demo@1.0.0/dist", scope)
+    with ThreadPoolExecutor(1) as thread, pytest.raises(Exception) as refused:  # own event loop
+        thread.submit(anyio.run, handler.get_response, "demo@1.0.0/dist", scope).result()
     assert getattr(refused.value, "status_code", None) == 404
     assert (package / "dist").is_dir()
