@@ -151,3 +151,27 @@ def test_two_pages_have_their_own_models(dashboard_server, offline_page):
     second.get_by_role("button", name="Step").click()
     second.wait_for_selector("text=Day 1 of", timeout=STEP_TIMEOUT)
     assert first.get_by_text("Day 2 of").count() == 1
+
+
+def test_refused_seed_and_restart_are_said_in_the_page(dashboard_server, offline_page):
+    from playwright.sync_api import expect
+
+    page = offline_page
+    open_dashboard(page, dashboard_server["url"])
+    seed = page.get_by_label("Seed (a whole number >= 0)")
+    seed.fill("-1")
+    seed.press("Enter")
+    error = page.locator(".rs-error")
+    error.wait_for(timeout=STEP_TIMEOUT)
+    assert "seed = '-1'" in error.inner_text() and "The seed stays 1." in error.inner_text()
+    expect(seed).to_have_value("1")  # the field shows the seed that runs
+    page.get_by_role("button", name="Step").click()
+    page.wait_for_selector("text=Day 1 of", timeout=STEP_TIMEOUT)
+    error.wait_for(state="detached", timeout=STEP_TIMEOUT)
+    field = page.get_by_label("mentoring: caseload cap (1 to 100 mentees)")
+    field.fill("4")
+    field.press("Enter")
+    notice = page.locator(".rs-notice")
+    notice.wait_for(timeout=STEP_TIMEOUT)
+    assert "mentoring.caseload_cap = 4 (the run was on day 1)" in notice.inner_text()
+    assert page.get_by_text("Day 0 of").count() == 1

@@ -13,10 +13,13 @@ APP = "simulation.dashboard.app"
 
 
 def server_environment(scenarios: str | None) -> dict[str, str]:
-    """Environment for the Solara server: the user's scenario folder, no telemetry or CDN."""
+    """Environment for the Solara server: the app, the user's scenario folder, no telemetry."""
     from simulation.dashboard.session import SCENARIOS_DIR_ENV
 
     env = {
+        # `solara run` sets this too, but server_guard imports Solara's server (which reads
+        # it at import) before `solara run` starts.
+        "SOLARA_APP": APP,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "MPLBACKEND": "Agg",
     }
@@ -33,13 +36,24 @@ def server_environment(scenarios: str | None) -> dict[str, str]:
     type=click.Path(exists=True, file_okay=False),
     help="A folder of your own scenario files to list beside the bundled ones.",
 )
-def command(host: str, port: int, scenarios: str | None) -> None:
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Another name the server may be reached by (repeatable; *.example.org for a domain). "
+    "It answers only to 127.0.0.1, localhost, ::1 and the --host address otherwise.",
+)
+def command(host: str, port: int, scenarios: str | None, allow_hosts: tuple[str, ...]) -> None:
     """Explore and compare program designs in the browser (Solara, works offline).
 
     Every browser page gets its own simulation. The server answers only on this machine
-    unless --host says otherwise (e.g. --host 0.0.0.0 to share it on a trusted network).
+    unless --host says otherwise (e.g. --host 0.0.0.0 to share it on a trusted network,
+    with --allow-host for the name others use to reach it). See SECURITY.md.
     """
-    from simulation.dashboard import assets
+    from simulation.dashboard import assets, server_guard
+
+    server_guard.allowed_hosts(host, allow_hosts)  # a bad --allow-host fails before any work
 
     missing = assets.missing_specs(assets.asset_specs(), assets.cache_dir())
     if missing:
@@ -50,11 +64,14 @@ def command(host: str, port: int, scenarios: str | None) -> None:
             assets.fill_cache()
         except Exception as exc:  # offline machines still serve what is cached
             click.echo(
-                f"warning: could not fetch browser assets ({exc}); pages may not load "
-                "without internet. Run `python -m simulation.dashboard.assets` when online.",
+                f"warning: could not fetch browser assets ({exc}); the page will not load "
+                "until they are cached (it never uses a CDN). Run "
+                "`python -m simulation.dashboard.assets` where the npm registry is reachable.",
                 err=True,
             )
     os.environ.update(server_environment(scenarios))
+    # Before the server starts: uvicorn imports this same app object (see server_guard).
+    server_guard.install(host, allow_hosts)
     from solara.__main__ import cli as solara_cli
 
     args = ["run", APP, "--host", host, "--port", str(port), "--production", "--no-open"]

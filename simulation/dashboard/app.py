@@ -19,8 +19,12 @@ import solara.lab
 from simulation.dashboard.charts import ChartsView
 from simulation.dashboard.controls import ParameterControl, all_specs, lever_specs
 from simulation.dashboard.network_view import NetworkView
+from simulation.dashboard.server_guard import patch_solara_cdn
 from simulation.dashboard.session import DashboardSession
 from simulation.dashboard.story import StoryView
+
+# `recovery-sim dashboard` guards the server before it starts; this covers `solara run`.
+patch_solara_cdn()
 
 #: Milliseconds between frames while playing (a frame may take longer at large populations).
 PLAY_INTERVAL_MS = 150
@@ -68,8 +72,18 @@ def Controls(  # noqa: N802 - Solara components are CamelCase
             session.select_compare(None if name == NO_COMPARISON else name)
         ),
     )
-    solara.InputInt(
-        label="Seed", value=session.seed, on_value=lambda seed: apply(session.set_seed(seed))
+    # Text, not InputInt: the session reads it and words the refusal (InputInt let a negative
+    # seed reach the model, and its message named numpy). Keyed, so a refused seed reverts.
+    solara.InputText(
+        label="Seed (a whole number >= 0)",
+        value=str(session.seed),
+        on_value=lambda text: apply(session.set_seed(text)),
+        continuous_update=False,
+    ).key(f"seed/{config_tick}")
+    solara.Text(
+        "Changing the design or the seed restarts the run at day 0.",
+        style={"font-size": "0.8em"},
+        classes=["rs-restart-hint"],
     )
     solara.Text("Design A's main levers (from the scenario schema):", style={"font-size": "0.85em"})
     for spec in lever_specs():
@@ -123,15 +137,22 @@ def Runner(session: DashboardSession, config: solara.Reactive[int], version: sol
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
     def step() -> None:
+        session.clear_messages()  # the user has moved on from the last message
         session.step(int(days_per_step.value))
         with batch:
+            version.value += 1
+
+    def play_or_pause() -> None:
+        session.clear_messages()
+        with batch:
+            playing.set(not playing.value)
             version.value += 1
 
     def reset() -> None:
         with batch:
             playing.value = False
             with session.lock:
-                session.rebuild()
+                session.reset()
             config.value += 1
             version.value += 1
 
@@ -139,7 +160,7 @@ def Runner(session: DashboardSession, config: solara.Reactive[int], version: sol
         solara.Button("Step", on_click=step, color="primary", disabled=not session.running)
         solara.Button(
             "Pause" if playing.value else "Play",
-            on_click=lambda: playing.set(not playing.value),
+            on_click=play_or_pause,
             color="primary",
             disabled=not session.running,
         )
@@ -168,7 +189,7 @@ def Downloads(session: DashboardSession, version: solara.Reactive[int]):  # noqa
 
 @solara.component
 def Status(session: DashboardSession, version: solara.Reactive[int]):  # noqa: N802 - Solara components are CamelCase
-    """Which design, which day, how many people — and the last problem, if any."""
+    """Which design, which day, how many people — and the last refusal or restart, if any."""
     version.value  # noqa: B018
     scenario = session.scenario
     people = session.designs[0].model.people.size
@@ -183,6 +204,8 @@ def Status(session: DashboardSession, version: solara.Reactive[int]):  # noqa: N
     )
     if session.error:
         solara.Error(session.error, classes=["rs-error"])
+    if session.notice:
+        solara.Info(session.notice, classes=["rs-notice"])
 
 
 @solara.component

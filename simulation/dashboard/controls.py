@@ -4,6 +4,7 @@
 sections, every parameter whose source says it is a scenario design choice), in schema order.
 Keys that the schema does not have yet are skipped, so new sections show up when they land.
 `control_spec()` turns any one parameter into a description a widget can be built from.
+`parse_seed()` reads the seed field, which is not a schema parameter.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import solara
 
+from simulation.errors import ScenarioError
 from simulation.scenario.schema import iter_parameters, parameter_default
 
 #: The main levers, in the order the sidebar shows them. Exact keys or `section.*` patterns; a
@@ -186,6 +188,48 @@ def parse_text_value(spec: ControlSpec, text: str) -> Any:
     if spec.widget == "int" and number.is_integer():
         return int(number)
     return number
+
+
+#: The largest seed, as in an experiment file's `seed` (a 64-bit integer column).
+MAX_SEED = 2**63 - 1
+#: The most of a bad value a message quotes.
+MAX_QUOTED_CHARS = 100
+
+
+def parse_seed(value: Any) -> int:
+    """A seed typed into the page as a whole number from 0 to MAX_SEED.
+
+    Args:
+        value: the text of the seed field (or an int).
+
+    Returns:
+        The seed.
+
+    Raises:
+        ScenarioError: the value is not a whole number in that range.
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, int) and not isinstance(text, bool):
+        seed = text
+    elif isinstance(text, str) and text.isdecimal() and text.isascii():
+        seed = int(text)
+    else:
+        seed = -1
+    if not 0 <= seed <= MAX_SEED:
+        raise ScenarioError(
+            "dashboard",
+            "seed",
+            quoted(value),
+            allowed=f"a whole number from 0 to {MAX_SEED}",
+        )
+    return seed
+
+
+def quoted(value: Any) -> Any:
+    """`value`, or its first MAX_QUOTED_CHARS characters if it is long text."""
+    if isinstance(value, str) and len(value) > MAX_QUOTED_CHARS:
+        return value[:MAX_QUOTED_CHARS] + "..."
+    return value
 
 
 @solara.component

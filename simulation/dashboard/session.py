@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ import mesa
 import numpy as np
 
 from simulation.dashboard import charts, network_view
+from simulation.dashboard.controls import parse_seed, quoted
 from simulation.dashboard.story import StoryRecorder
-from simulation.errors import ScenarioError
+from simulation.errors import RecoverySimError, ScenarioError
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import MENTOR, PARTICIPANT
 from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_yaml
@@ -34,6 +36,16 @@ MAX_INTERACTIVE_PEOPLE = 50_000
 #: Keys that design B takes from design A, so the two differ only in their design.
 SHARED_KEYS = ("population.size", "days")
 DEFAULT_SEED = 1
+#: The longest message shown in the page.
+MAX_MESSAGE_CHARS = 400
+
+logger = logging.getLogger(__name__)
+
+
+def one_line(text: str) -> str:
+    """`text` on one line, at most MAX_MESSAGE_CHARS characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
 
 
 def scenario_catalogue(user_dir: str | Path | None = None) -> dict[str, Path]:
@@ -80,7 +92,12 @@ def build_design(label: str, scenario: Scenario, seed: int) -> Design:
 
 
 class DashboardSession:
-    """Scenario choice, edits, seed, the running design(s) and the message to show."""
+    """Scenario choice, edits, seed, the running design(s) and the messages to show.
+
+    `error` is the last change that was refused (the design kept running as it was), `notice`
+    says that the last change restarted the run; both are one line, and both go at the
+    user's next action (`clear_messages`).
+    """
 
     def __init__(self, catalogue: dict[str, Path] | None = None, seed: int = DEFAULT_SEED):
         self.lock = threading.RLock()
@@ -91,15 +108,28 @@ class DashboardSession:
         )
         self.compare_name: str | None = None
         self.overrides: dict[str, Any] = {}
-        self.seed = seed
+        self.seed = parse_seed(seed)
         self.error: str | None = None
+        self.notice: str | None = None
         self.designs: list[Design] = []
         self.rebuild()
 
     # --- scenario and edits ---------------------------------------------------------------
 
     def load(self, name: str, overrides: dict[str, Any]) -> Scenario:
-        """The named scenario with edits applied; ScenarioError if a value is not allowed."""
+        """The named scenario with edits applied.
+
+        Raises:
+            ScenarioError: the name is not in the catalogue, or a value is not allowed.
+        """
+        if name not in self.catalogue:
+            names = list(self.catalogue)
+            listed = ", ".join(names[:5]) + (
+                f" ... ({len(names)} in all)" if len(names) > 5 else ""
+            )
+            raise ScenarioError(
+                "dashboard", "scenario", quoted(name), allowed=f"a listed scenario: {listed}"
+            )
         scenario = load_scenario(self.catalogue[name], overrides)
         if scenario.population.size > MAX_INTERACTIVE_PEOPLE:
             raise ScenarioError(
@@ -119,56 +149,97 @@ class DashboardSession:
 
     def value(self, key: str) -> Any:
         """The current value of a dotted key in design A."""
-        value: Any = self.scenario
-        for part in key.split("."):
-            value = getattr(value, part)
-        return value
+        return _get(self.scenario, key)
 
     def set_value(self, key: str, value: Any) -> bool:
-        """Edit one value and rebuild; on a bad value keep the model and set `error`."""
-        return self._try({**self.overrides, key: value}, self.scenario_name, self.compare_name)
+        """Edit one value and restart at day 0; on a bad value keep the run and set `error`."""
+        try:
+            kept = f"The design keeps {key} = {self.value(key)!r}."
+        except AttributeError:
+            kept = "The design is unchanged."
+        change = f"{key} = {quoted(value)!r}"
+        overrides = {**self.overrides, key: value}
+        return self._try(change, kept, overrides, self.scenario_name, self.compare_name)
 
     def select_scenario(self, name: str) -> bool:
         """Switch design A to another scenario file (edits are dropped, the seed is kept)."""
-        return self._try({}, name, self.compare_name)
+        kept = f"Design A stays {self.scenario_name}."
+        return self._try(f"design A = {quoted(name)}", kept, {}, name, self.compare_name)
 
     def select_compare(self, name: str | None) -> bool:
         """Run design B (another scenario, same seed and population) beside A, or stop."""
-        return self._try(self.overrides, self.scenario_name, name)
+        kept = f"Design B stays {self.compare_name or 'off'}."
+        change = f"design B = {quoted(name) if name else 'off'}"
+        return self._try(change, kept, self.overrides, self.scenario_name, name)
 
-    def set_seed(self, seed: int) -> bool:
-        """Change the seed and rebuild."""
-        old = self.seed
-        self.seed = int(seed)
-        if not self._try(self.overrides, self.scenario_name, self.compare_name):
-            self.seed = old
-            return False
-        return True
-
-    def _try(self, overrides: dict[str, Any], name: str, compare: str | None) -> bool:
+    def set_seed(self, seed: Any) -> bool:
+        """Change the seed (text from the page, or an int) and restart at day 0."""
+        kept = f"The seed stays {self.seed}."
         try:
-            self._build(overrides, name, compare)
+            number = parse_seed(seed)
         except ScenarioError as exc:
-            self.error = str(exc)
+            self.error, self.notice = one_line(f"{exc} {kept}"), None
+            return False
+        return self._try(
+            f"seed = {number}", kept, self.overrides, self.scenario_name, self.compare_name, number
+        )
+
+    def _try(
+        self,
+        change: str,
+        kept: str,
+        overrides: dict[str, Any],
+        name: str,
+        compare: str | None,
+        seed: int | None = None,
+    ) -> bool:
+        day = self.day if self.designs else 0
+        try:
+            self._build(overrides, name, compare, self.seed if seed is None else seed)
+        except RecoverySimError as exc:
+            self.error, self.notice = one_line(f"{exc} {kept}"), None
+            return False
+        except Exception as exc:  # a page stuck on a traceback helps nobody; the log keeps it
+            logger.exception("dashboard: could not apply %s", change)
+            problem = f"{type(exc).__name__}: {exc}"
+            self.error, self.notice = (
+                one_line(f"Could not apply {change} ({problem}). {kept}"),
+                None,
+            )
             return False
         self.error = None
+        self.notice = (
+            one_line(f"Restarted at day 0 with {change} (the run was on day {day}).")
+            if day > 0
+            else None
+        )
         return True
+
+    def clear_messages(self) -> None:
+        """Forget the last error and notice (the user has moved on)."""
+        self.error = self.notice = None
 
     # --- running --------------------------------------------------------------------------
 
-    def rebuild(self) -> None:
-        """Reset: both designs back to day 0 with the current scenario, edits and seed."""
-        self._build(self.overrides, self.scenario_name, self.compare_name)
+    def reset(self) -> None:
+        """The Reset button: back to day 0 with the current design and seed, messages cleared."""
+        self.clear_messages()
+        self.rebuild()
 
-    def _build(self, overrides: dict[str, Any], name: str, compare: str | None) -> None:
+    def rebuild(self) -> None:
+        """Both designs back to day 0 with the current scenario, edits and seed."""
+        self._build(self.overrides, self.scenario_name, self.compare_name, self.seed)
+
+    def _build(self, overrides: dict[str, Any], name: str, compare: str | None, seed: int) -> None:
         scenario_a = self.load(name, overrides)
-        designs = [build_design(name, scenario_a, self.seed)]
+        designs = [build_design(name, scenario_a, seed)]
         if compare is not None:
             shared = {key: _get(scenario_a, key) for key in SHARED_KEYS}
-            designs.append(build_design(compare, self.load(compare, shared), self.seed))
+            designs.append(build_design(compare, self.load(compare, shared), seed))
         with self.lock:
             old, self.designs = self.designs, designs
             self.overrides, self.scenario_name, self.compare_name = overrides, name, compare
+            self.seed = seed
         for design in old:
             release_model(design.model)
 
