@@ -9,17 +9,15 @@ This is the Python API behind `recovery-sim experiment`:
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from simulation.errors import ExperimentError
-from simulation.experiments.execution import Backend, Tally, dask_backend, execute, local_backend
+from simulation.experiments.execution import WORKER_MODULE, Tally, execute
 from simulation.experiments.loading import LoadedExperiment, load_experiment
 from simulation.experiments.plan import Plan
 from simulation.experiments.results import ResultsStore
+from simulation.running.pool import choose_backend
 
 
 @dataclass
@@ -32,24 +30,6 @@ class Outcome:
     counts: dict[str, int]
     skipped: int  # runs already recorded when the session started
     status: str  # "complete", "incomplete" (limit) or "interrupted"
-
-
-def choose_backend(
-    workers: int | None = None, dask_local: int | None = None, dask_scheduler: str | None = None
-) -> AbstractContextManager[Backend]:
-    """The backend the options ask for (at most one of them); default: a pool of all cores."""
-    if sum(x is not None for x in (workers, dask_local, dask_scheduler)) > 1:
-        raise ExperimentError(
-            "options",
-            "",
-            problem="--workers, --dask-local and --dask-scheduler exclude each other",
-            allowed="at most one of them",
-        )
-    if dask_local is not None:
-        return dask_backend(local_workers=dask_local)
-    if dask_scheduler is not None:
-        return dask_backend(address=dask_scheduler)
-    return local_backend(os.cpu_count() or 1 if workers is None else workers)
 
 
 def run_experiment(
@@ -81,7 +61,7 @@ def run_experiment(
     plan = Plan(loaded)
     store = ResultsStore.open(Path(out) if out else loaded.out_dir, plan, resume)
     skipped = len(store.finished_run_ids())
-    with choose_backend(workers, dask_local, dask_scheduler) as backend:
+    with choose_backend(workers, dask_local, dask_scheduler, (WORKER_MODULE,)) as backend:
         store.start_session(backend.label, limit)
         if on_start:
             on_start(plan, skipped, backend.label)
