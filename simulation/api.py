@@ -355,8 +355,9 @@ def load_results(
         >>> runs.groupby("mentoring.caseload_cap")["relapse_rate_365"].mean()  # doctest: +SKIP
     """
     import json
+    import warnings
 
-    from simulation.experiments.results import DAILY, MANIFEST, RUNS
+    from simulation.experiments.results_folder import DAILY, MANIFEST, RUNS, read_dataset
 
     folder = Path(folder)
     if not (folder / MANIFEST).exists():
@@ -369,7 +370,12 @@ def load_results(
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     if not any((folder / RUNS).glob("*.parquet")):
         raise ExperimentError(str(folder), "", problem="holds no finished runs yet")
-    runs = pd.read_parquet(folder / RUNS).sort_values("run_id").reset_index(drop=True)
+    runs, damaged = read_dataset(folder / RUNS, ("run_id", "status"))
+    for text in damaged:
+        warnings.warn(text, stacklevel=2)
+    if runs is None:
+        raise ExperimentError(str(folder), "", problem="holds no readable runs")
+    runs = runs.sort_values("run_id").reset_index(drop=True)
     if not include_failed:
         runs = runs[runs["status"] == "ok"].reset_index(drop=True)
     if daily:
@@ -380,7 +386,11 @@ def load_results(
                 problem="holds no daily series",
                 allowed="an experiment run with `daily: true`",
             )
-        series = pd.read_parquet(folder / DAILY)
+        series, damaged = read_dataset(folder / DAILY, ("run_id", "day"))
+        for text in damaged:
+            warnings.warn(text, stacklevel=2)
+        if series is None:
+            raise ExperimentError(str(folder), "daily", problem="holds no readable daily series")
         ids = [c for c in runs.columns if c not in manifest.get("metrics", [])]
         ids = [c for c in ids if c not in ("status", "error", "attempts")]
         runs = runs[ids].merge(series, on="run_id", how="inner")
