@@ -354,10 +354,15 @@ def load_results(
         >>> runs = load_results("results/caseload_training")          # doctest: +SKIP
         >>> runs.groupby("mentoring.caseload_cap")["relapse_rate_365"].mean()  # doctest: +SKIP
     """
-    import json
     import warnings
 
-    from simulation.experiments.results_folder import DAILY, MANIFEST, RUNS, read_dataset
+    from simulation.experiments.results_folder import (
+        DAILY,
+        MANIFEST,
+        RUNS,
+        read_dataset,
+        read_manifest,
+    )
 
     folder = Path(folder)
     if not (folder / MANIFEST).exists():
@@ -367,7 +372,7 @@ def load_results(
             problem="is not an experiment results folder (no manifest.json)",
             allowed="the --out folder of `recovery-sim experiment`",
         )
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     if not any((folder / RUNS).glob("*.parquet")):
         raise ExperimentError(str(folder), "", problem="holds no finished runs yet")
     runs, damaged = read_dataset(folder / RUNS, ("run_id", "status"))

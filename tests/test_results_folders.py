@@ -365,3 +365,20 @@ def test_the_python_api_refuses_an_unwritable_out_before_running(tmp_path, monke
         run_experiment(write(tmp_path, SMALL), out=blocker, workers=0)
     with pytest.raises(ResultsWriteError, match="cannot write"):
         run_experiment(write(tmp_path, SMALL), out="/proc/recovery-sim", workers=0)
+
+
+def test_load_results_leaves_a_damaged_part_out_with_a_warning(tmp_path):
+    from simulation.api import load_results
+    from simulation.errors import ExperimentError
+
+    out = tmp_path / "out"
+    run_experiment(write(tmp_path, SMALL), out=out, workers=0, batch_size=4)
+    part = sorted((out / "runs").glob("*.parquet"))[0]
+    lost = set(pd.read_parquet(part)["run_id"])
+    damage(part)
+    with pytest.warns(UserWarning, match=part.name):
+        frame = load_results(out)
+    assert len(lost) == 4 and sorted(frame["run_id"]) == sorted(set(range(12)) - lost)
+    (out / "manifest.json").write_text("{ not json", encoding="utf-8")
+    with pytest.raises(ExperimentError, match=r"manifest\.json: cannot be read"):
+        load_results(out)

@@ -50,6 +50,7 @@ class Results:
 
     @property
     def factor_keys(self) -> list[str]:
+        """The factors' dotted keys, in the design's order."""
         return [f["key"] for f in self.factors]
 
 

@@ -32,16 +32,19 @@ class BatchSizer:
     """Sizes batches to about TARGET_BATCH_SECONDS of work once the first runs are timed."""
 
     def __init__(self, fixed: int | None = None):
+        """Start untimed; `fixed` (from --batch-size) overrides the sizing."""
         self.fixed = fixed
         self.seconds_per_run: float | None = None
 
     def observe(self, result: BatchResult) -> None:
+        """Update the time per run (a moving average) from a finished batch."""
         if result.rows:
             per_run = result.seconds / len(result.rows)
             old = self.seconds_per_run
             self.seconds_per_run = per_run if old is None else 0.7 * old + 0.3 * per_run
 
     def size(self, remaining: int, capacity: int) -> int:
+        """Runs for the next batch, given the runs left and the tasks that keep the backend busy."""
         if self.fixed:
             return self.fixed
         if self.seconds_per_run is None:

@@ -109,6 +109,7 @@ class ResultsStore:
     """Writes an experiment's results folder and knows which runs are already in it."""
 
     def __init__(self, root: Path, plan: Plan):
+        """A store for `plan` in `root`; nothing is read or written until `open`."""
         self.root = Path(root)
         self.plan = plan
         self.schema = runs_schema(plan)
@@ -161,6 +162,7 @@ class ResultsStore:
         return store
 
     def new_manifest(self) -> dict[str, Any]:
+        """The manifest of a new folder: the experiment, its fingerprint, design and versions."""
         exp, plan = self.plan.experiment, self.plan
         return {
             "experiment": {

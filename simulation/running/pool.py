@@ -202,6 +202,7 @@ class RotatingPool(Executor):
     """
 
     def __init__(self, workers: int, preload: Sequence[str] = (RUNNER_MODULE,)):
+        """Start the first pool."""
         self.workers, self.preload = workers, tuple(preload)
         self.tasks_per_pool = TASKS_PER_WORKER * workers
         self.pool, self.submitted = self.new_pool(), 0
