@@ -128,6 +128,11 @@ def test_simulate_lets_its_model_go():
 
 def test_release_without_arguments_frees_a_batch_run_sweep():
     release_model()
+    before = set(mesa.Agent._ids)  # unfinished models other tests left behind stay
+
+    def new_models() -> list:
+        return [m for m in mesa.Agent._ids if m not in before]
+
     mesa.batch_run(
         RecoveryCommunityModel,
         parameters={"population": [{"size": 60}], "days": 5, "seed": range(3)},
@@ -135,10 +140,10 @@ def test_release_without_arguments_frees_a_batch_run_sweep():
         number_processes=1,
         display_progress=False,
     )
-    ours = [m for m in mesa.Agent._ids if isinstance(m, RecoveryCommunityModel)]
-    assert len(ours) == 3 and not any(m.running for m in ours)
-    del ours
+    swept = new_models()
+    assert len(swept) == 3 and not any(m.running for m in swept)
+    del swept
     unfinished = RecoveryCommunityModel(seed=1, population={"size": 30}, days=5)
     assert release_model() == 3  # the finished ones only
-    assert [m for m in mesa.Agent._ids if isinstance(m, RecoveryCommunityModel)] == [unfinished]
+    assert new_models() == [unfinished]
     release_model(unfinished)
