@@ -382,3 +382,16 @@ def test_load_results_leaves_a_damaged_part_out_with_a_warning(tmp_path):
     (out / "manifest.json").write_text("{ not json", encoding="utf-8")
     with pytest.raises(ExperimentError, match=r"manifest\.json: cannot be read"):
         load_results(out)
+
+
+def test_a_foreign_parquet_file_among_the_parts_is_quarantined(tmp_path, reference):
+    path = write(tmp_path, SMALL)
+    out = tmp_path / "out"
+    run_experiment(path, out=out, workers=0)
+    pd.DataFrame({"x": [1, 2]}).to_parquet(out / "runs" / "notes.parquet")
+    notices: list[str] = []
+    outcome = run_experiment(path, out=out, workers=0, resume=True, on_notice=notices.append)
+    assert len(notices) == 1 and "not a part file" in notices[0]
+    assert (out / "quarantine" / "runs" / "notes.parquet").exists()
+    assert outcome.tally.completed == 0 and outcome.counts["recorded"] == 12
+    pd.testing.assert_frame_equal(runs(out), runs(reference))

@@ -218,7 +218,8 @@ class ResultsStore:
             One sentence per damaged part, naming it.
         """
         _, bad_runs = read_parts(self.root / RUNS, ("run_id", "status"))
-        _, bad_daily = read_parts(self.root / DAILY, ("run_id", "day"))
+        # Daily parts can be large: their ids are read, which finds truncated and foreign files.
+        _, bad_daily = read_parts(self.root / DAILY, ("run_id", "day"), whole=False)
         notes = []
         for part, why in [*bad_runs, *bad_daily]:
             moved = [self._move_to_quarantine(self.root / sub / part.name) for sub in (RUNS, DAILY)]

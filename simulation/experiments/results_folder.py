@@ -41,13 +41,15 @@ def read_column_table(folder: Path, columns: list[str]) -> pa.Table | None:
 
 
 def read_parts(
-    folder: Path, required: tuple[str, ...] = ()
+    folder: Path, required: tuple[str, ...] = (), whole: bool = True
 ) -> tuple[list[pa.Table], list[tuple[Path, str]]]:
-    """Every part file of a dataset folder that reads whole, and the ones that do not.
+    """Every part file of a dataset folder that reads, and the ones that do not.
 
     Args:
         folder: `runs/` or `daily/`.
         required: columns a healthy part must have.
+        whole: read every column; False reads only `required` (enough to find a truncated
+            file or a foreign one, and cheap for large daily parts).
 
     Returns:
         (the tables read, [(damaged part, why)]), parts in name order.
@@ -55,12 +57,14 @@ def read_parts(
     tables, damaged = [], []
     for part in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
         try:
-            table = pq.read_table(part)
+            schema = pq.read_schema(part)
+            missing = [c for c in required if c not in schema.names]
+            if not missing:
+                table = pq.read_table(part, columns=None if whole else list(required))
         except (pa.ArrowException, OSError, ValueError) as exc:
             why = str(exc).replace(str(part), part.name)[:200]  # the path is named once, outside
             damaged.append((part, f"{type(exc).__name__}: {why}"))
             continue
-        missing = [c for c in required if c not in table.column_names]
         if missing:
             damaged.append((part, f"no column {missing[0]!r}: not a part file of this dataset"))
         else:
