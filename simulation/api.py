@@ -354,9 +354,15 @@ def load_results(
         >>> runs = load_results("results/caseload_training")          # doctest: +SKIP
         >>> runs.groupby("mentoring.caseload_cap")["relapse_rate_365"].mean()  # doctest: +SKIP
     """
-    import json
+    import warnings
 
-    from simulation.experiments.results import DAILY, MANIFEST, RUNS
+    from simulation.experiments.results_folder import (
+        DAILY,
+        MANIFEST,
+        RUNS,
+        read_dataset,
+        read_manifest,
+    )
 
     folder = Path(folder)
     if not (folder / MANIFEST).exists():
@@ -366,10 +372,15 @@ def load_results(
             problem="is not an experiment results folder (no manifest.json)",
             allowed="the --out folder of `recovery-sim experiment`",
         )
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest = read_manifest(folder)
     if not any((folder / RUNS).glob("*.parquet")):
         raise ExperimentError(str(folder), "", problem="holds no finished runs yet")
-    runs = pd.read_parquet(folder / RUNS).sort_values("run_id").reset_index(drop=True)
+    runs, damaged = read_dataset(folder / RUNS, ("run_id", "status"))
+    for text in damaged:
+        warnings.warn(text, stacklevel=2)
+    if runs is None:
+        raise ExperimentError(str(folder), "", problem="holds no readable runs")
+    runs = runs.sort_values("run_id").reset_index(drop=True)
     if not include_failed:
         runs = runs[runs["status"] == "ok"].reset_index(drop=True)
     if daily:
@@ -380,7 +391,11 @@ def load_results(
                 problem="holds no daily series",
                 allowed="an experiment run with `daily: true`",
             )
-        series = pd.read_parquet(folder / DAILY)
+        series, damaged = read_dataset(folder / DAILY, ("run_id", "day"))
+        for text in damaged:
+            warnings.warn(text, stacklevel=2)
+        if series is None:
+            raise ExperimentError(str(folder), "daily", problem="holds no readable daily series")
         ids = [c for c in runs.columns if c not in manifest.get("metrics", [])]
         ids = [c for c in ids if c not in ("status", "error", "attempts")]
         runs = runs[ids].merge(series, on="run_id", how="inner")

@@ -60,7 +60,7 @@ def test_serial_process_pool_and_dask_give_identical_results(tmp_path, dask_sche
     path = write(tmp_path, SMALL)
     serial = run_experiment(path, out=tmp_path / "serial", workers=0)
     # Hand over to a fresh pool every 2 batches per worker, to exercise the hand-over too.
-    monkeypatch.setattr("simulation.experiments.execution.TASKS_PER_WORKER", 2)
+    monkeypatch.setattr("simulation.running.pool.TASKS_PER_WORKER", 2)
     pool = run_experiment(path, out=tmp_path / "pool", workers=2, batch_size=1)
     dask = run_experiment(path, out=tmp_path / "dask", dask_scheduler=dask_scheduler)
     assert serial.counts == pool.counts == dask.counts

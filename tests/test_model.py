@@ -108,22 +108,6 @@ def test_more_using_friends_means_more_lapses():
     assert risky.people.lapses.sum() > quiet.people.lapses.sum()
 
 
-def test_a_finished_model_can_be_garbage_collected():
-    # Mesa 3.3 holds every model in Agent._ids; the model lets go when its run ends, so
-    # mesa.batch_run sweeps and notebooks do not keep every finished model in memory.
-    import gc
-    import weakref
-
-    from simulation.model.model import RecoveryCommunityModel
-
-    model = RecoveryCommunityModel(seed=1, population={"size": 50}, days=3)
-    model.run()
-    ref = weakref.ref(model)
-    del model
-    gc.collect()
-    assert ref() is None
-
-
 def test_a_misspelled_keyword_argument_is_a_scenario_error():
     from simulation.errors import ScenarioError
     from simulation.model.model import RecoveryCommunityModel

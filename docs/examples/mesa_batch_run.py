@@ -13,6 +13,7 @@ import mesa
 import pandas as pd
 
 from simulation import RecoveryCommunityModel
+from simulation.running.pool import release_model
 
 
 def main() -> None:
@@ -31,6 +32,7 @@ def main() -> None:
         data_collection_period=-1,  # the last day only; 1 gives every day
         display_progress=False,
     )
+    release_model()  # Mesa 3.3 would otherwise keep the sweep's finished models in memory
     frame = pd.DataFrame(rows)
     print(frame.shape, "columns:", ", ".join(frame.columns[:8]), "...")
     print(

@@ -50,4 +50,8 @@ def print_analysis(console: Console, analysis: Analysis) -> None:
 def command(results_dir: str, out: str | None) -> None:
     """Summarize the experiment results in DIR: per-point means and 95% intervals, main
     effects, Sobol or Morris indices (for those designs) and PNG figures."""
-    print_analysis(Console(), analyze(results_dir, out))
+    analysis = analyze(results_dir, out)
+    errors = Console(stderr=True)
+    for warning in analysis.results.warnings:
+        errors.print(f"[yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
+    print_analysis(Console(), analysis)

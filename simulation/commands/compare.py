@@ -20,7 +20,13 @@ from simulation.commands.options import (
     workers_option,
 )
 from simulation.running.progress import replicate_progress
-from simulation.running.result_files import to_jsonable, write_json, write_parquet, write_text
+from simulation.running.result_files import (
+    check_writable,
+    to_jsonable,
+    write_json,
+    write_parquet,
+    write_text,
+)
 from simulation.scenario.files import load_scenario, scenario_yaml
 
 
@@ -103,6 +109,8 @@ def command(
         )
     for name in metrics:
         check_metric(name, scenarios[0].days)
+    if out:
+        check_writable(out, "--out")  # before running, not after
     total = replicates * len(scenarios)
     with replicate_progress(total, "compare", enabled=not as_json) as advance:
         comparison = compare(

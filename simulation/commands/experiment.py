@@ -182,6 +182,9 @@ def command(
             batch_size=batch_size,
             on_start=reporter.on_start,
             on_progress=reporter.on_progress,
+            on_notice=lambda text: console.print(
+                f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True
+            ),
         )
     except KeyboardInterrupt:
         reporter.stop()

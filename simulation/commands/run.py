@@ -20,6 +20,7 @@ from simulation.commands.options import (
     workers_option,
 )
 from simulation.running.progress import replicate_progress
+from simulation.running.result_files import check_writable
 from simulation.scenario.files import load_scenario
 
 
@@ -48,6 +49,8 @@ def command(
 ) -> None:
     """Run SCENARIO (a YAML file) and report its metrics with 95% intervals."""
     scenario = load_scenario(scenario_file, scenario_overrides(overrides, days, population))
+    if out:
+        check_writable(out, "--out")  # before running, not after
     with replicate_progress(replicates, f"{scenario.name}", enabled=not as_json) as advance:
         run = run_scenario(
             scenario, replicates=replicates, seed=seed, workers=workers, on_done=advance

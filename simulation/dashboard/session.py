@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import mesa
 import numpy as np
 
 from simulation.dashboard import charts, network_view
@@ -26,6 +25,7 @@ from simulation.dashboard.story import StoryRecorder
 from simulation.errors import RecoverySimError, ScenarioError
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import MENTOR, PARTICIPANT
+from simulation.running.pool import release_model
 from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_yaml
 from simulation.scenario.schema import Scenario
 
@@ -74,11 +74,6 @@ class Design:
     model: RecoveryCommunityModel
     picture: network_view.NetworkPicture
     recorder: StoryRecorder
-
-
-def release_model(model: mesa.Model) -> None:
-    """Let a finished model be garbage-collected (Mesa 3.3 keeps a class-level registry)."""
-    getattr(mesa.Agent, "_ids", {}).pop(model, None)
 
 
 def build_design(label: str, scenario: Scenario, seed: int) -> Design:

@@ -2,9 +2,10 @@
 
 One job per module: `schema` (the experiment file's pydantic models), `loading` (reading
 and checking a file), `designs` (samplers), `plan` (points, runs,
-seeds), `worker` (what a worker does), `execution` (executors and the driver loop), `results`
-(the results folder), `session` (one `recovery-sim experiment` invocation), `analysis` and
-`figures` (`recovery-sim analyze`).
+seeds), `worker` (what a worker does), `execution` (the driver loop; executors come from
+`simulation.running.pool`), `results` (writing the results folder), `results_folder` (its
+layout, reading it back, whether it belongs to an experiment), `session` (one
+`recovery-sim experiment` invocation), `analysis` and `figures` (`recovery-sim analyze`).
 """
 
 from __future__ import annotations

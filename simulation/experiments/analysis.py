@@ -11,19 +11,25 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from SALib.analyze import morris as morris_analyze
 from SALib.analyze import sobol as sobol_analyze
 from scipy import stats
 
 from simulation.errors import ExperimentError
 from simulation.experiments.designs import design_seed
-from simulation.experiments.results import DESIGN, MANIFEST, RUNS
+from simulation.experiments.results_folder import (
+    DESIGN,
+    MANIFEST,
+    RUNS,
+    read_dataset,
+    read_manifest,
+)
 
 MAX_BINS = 8
 
@@ -40,29 +46,50 @@ class Results:
     factors: list[dict]
     metrics: list[str]
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # damaged part files left out
 
     @property
     def factor_keys(self) -> list[str]:
+        """The factors' dotted keys, in the design's order."""
         return [f["key"] for f in self.factors]
 
 
 def load_results(folder: str | Path) -> Results:
-    """Read a results folder written by `recovery-sim experiment`."""
+    """Read a results folder written by `recovery-sim experiment`.
+
+    A damaged part file (truncated, corrupt) is left out with a warning that names it
+    (`Results.warnings`); `--resume` quarantines it and reruns its runs.
+
+    Args:
+        folder: the experiment's results folder.
+
+    Returns:
+        The manifest, the design points and the finished runs.
+
+    Raises:
+        ExperimentError: not a results folder, a damaged manifest or design, or no runs yet.
+    """
     folder = Path(folder)
-    manifest_path = folder / MANIFEST
-    if not manifest_path.exists():
+    if not (folder / MANIFEST).exists():
         raise ExperimentError(
             str(folder),
             "",
             problem="is not an experiment results folder (no manifest.json)",
             allowed="the --out folder of `recovery-sim experiment`",
         )
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    points = pd.read_parquet(folder / DESIGN)
-    parts = list((folder / RUNS).glob("*.parquet")) if (folder / RUNS).is_dir() else []
-    if not parts:
+    manifest = read_manifest(folder)
+    try:
+        points = pd.read_parquet(folder / DESIGN)
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ExperimentError(
+            str(folder / DESIGN),
+            "",
+            problem=f"cannot be read ({type(exc).__name__})",
+            allowed="`recovery-sim experiment FILE --out DIR --resume` rewrites it from the plan",
+        ) from None
+    runs, warnings = read_dataset(folder / RUNS, ("run_id", "status"))
+    if runs is None:
         raise ExperimentError(str(folder), "", problem="holds no finished runs yet")
-    runs = pd.read_parquet(folder / RUNS)
     ok = runs["status"] == "ok"
     metrics = [m for m in manifest["metrics"] if m in runs and runs.loc[ok, m].notna().any()]
     return Results(
@@ -73,6 +100,7 @@ def load_results(folder: str | Path) -> Results:
         int((~ok).sum()),
         manifest["design"]["factors"],
         metrics,
+        warnings=warnings,
     )
 
 
@@ -196,10 +224,10 @@ def analyze(folder: str | Path, out: str | Path | None = None) -> Analysis:
     and figures/*.png into `out` (default: <folder>/analysis).
     """
     from simulation.experiments.figures import main_effects_figure, sensitivity_figure
-    from simulation.running.result_files import write_parquet, write_text
+    from simulation.running.result_files import check_writable, write_parquet, write_text
 
     results = load_results(folder)
-    out = Path(out) if out else results.folder / "analysis"
+    out = check_writable(Path(out) if out else results.folder / "analysis", "--out")
     summary, effects = point_summary(results), main_effects(results)
     indices = sensitivity(results)
     files = [

@@ -5,7 +5,8 @@ scenarios (row 0 of every scenario, then row 1, ...). A run is a point and a rep
 `run_id = replicate * points + point_id`, so runs are numbered replicate by replicate and
 `--limit` looks at every point once before it repeats any. Seeds come from
 (master seed, point, replicate) — or (master seed, replicate) with common random numbers —
-so every run's numbers are the same whatever the executor, worker count or order.
+so every run's numbers are the same whatever the executor, worker count or order
+(`simulation.running.seeds.run_seed`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 
 from simulation.experiments.designs import Design, make_design
 from simulation.experiments.loading import LoadedExperiment
+from simulation.running.seeds import run_seed
 from simulation.scenario.schema import Scenario
 
 
@@ -32,17 +34,6 @@ class Run:
     seed: int
     scenario_index: int
     values: dict[str, Any]
-
-
-def run_seed(master_seed: int, point_id: int, replicate: int, common: bool = False) -> int:
-    """The seed of one run, derived from (master seed, point, replicate).
-
-    Example:
-        >>> run_seed(1, 0, 0) == run_seed(1, 0, 0) != run_seed(1, 1, 0)
-        True
-    """
-    key = [master_seed, replicate] if common else [master_seed, point_id, replicate]
-    return int(np.random.SeedSequence(key).generate_state(1)[0])
 
 
 class Plan:

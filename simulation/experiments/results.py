@@ -6,36 +6,58 @@
     <out>/runs/part-*.parquet   one row per run: ids, seed, factor values, metrics, status, error
     <out>/daily/part-*.parquet  (if kept) one row per run and day, keyed by run_id and day
 
+    <out>/quarantine/        part files found damaged, moved aside (their runs are rerun)
+
 Each part file holds one finished batch and is written under a temporary dot-name, then renamed,
 so a crash or `kill -9` never leaves half a file; readers (pyarrow, pandas, polars, DuckDB with a
 `*.parquet` glob) skip dot-files. A batch's daily part is written before its runs part, so a run
 in `runs/` always has its daily rows; on resume, daily parts without a runs part are removed.
+
+A folder belongs to one experiment: the manifest records its fingerprint (`plan_sha256`: the
+experiment file's runs-deciding content and its base scenarios, hence the design), and a folder
+is only written once the run can start (the backend is up and the folder is locked). A folder
+with results files but no manifest is refused, never adopted. A part file that cannot be read
+(truncated, corrupt, not ours) is moved to `quarantine/` on resume, with its daily or runs
+sibling, so its runs are run again and no run is counted twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import platform
+import shutil
 import sys
 import uuid
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from simulation.errors import ExperimentError
 from simulation.experiments.plan import Plan
+from simulation.experiments.results_folder import (
+    DAILY,
+    DESIGN,
+    EXPERIMENT_COPY,
+    MANIFEST,
+    QUARANTINE,
+    RUNS,
+    check_folder,
+    read_column_table,
+    read_parts,
+)
 from simulation.experiments.worker import BatchResult
-from simulation.running.result_files import write_atomic, write_json, write_parquet, write_text
+from simulation.running.result_files import (
+    ResultsWriteError,
+    write_atomic,
+    write_json,
+    write_parquet,
+    write_text,
+)
 
-MANIFEST = "manifest.json"
-RUNS = "runs"
-DAILY = "daily"
-DESIGN = "design.parquet"
 PACKAGES = (
     "recovery-sim",
     "mesa",
@@ -83,17 +105,11 @@ def runs_schema(plan: Plan) -> pa.Schema:
     return pa.schema(fields)
 
 
-def read_column_table(folder: Path, columns: list[str]) -> pa.Table | None:
-    """Some columns of every part file in a dataset folder, or None if there is none."""
-    if not folder.is_dir() or not any(folder.glob("*.parquet")):
-        return None
-    return ds.dataset(folder, format="parquet").to_table(columns=columns)
-
-
 class ResultsStore:
     """Writes an experiment's results folder and knows which runs are already in it."""
 
     def __init__(self, root: Path, plan: Plan):
+        """A store for `plan` in `root`; nothing is read or written until `open`."""
         self.root = Path(root)
         self.plan = plan
         self.schema = runs_schema(plan)
@@ -103,39 +119,50 @@ class ResultsStore:
         self.manifest: dict[str, Any] = {}
 
     @classmethod
-    def open(cls, root: Path, plan: Plan, resume: bool) -> ResultsStore:
-        """Start a results folder, or reopen one to resume; refuse to mix experiments."""
-        store = cls(root, plan)
-        manifest_path = store.root / MANIFEST
-        if manifest_path.exists():
-            import json
+    def open(
+        cls,
+        root: Path,
+        plan: Plan,
+        resume: bool,
+        on_notice: Callable[[str], None] | None = None,
+    ) -> ResultsStore:
+        """Start a results folder, or reopen one to resume; refuse to mix experiments.
 
-            store.manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            if not resume:
-                raise ExperimentError(
-                    str(store.root),
-                    "",
-                    problem="already holds results of an experiment",
-                    allowed="--resume to continue them, or another --out folder",
-                )
-            recorded = store.manifest.get("experiment", {}).get("plan_sha256")
-            if recorded != plan.experiment.plan_hash:
-                raise ExperimentError(
-                    str(store.root),
-                    "",
-                    problem="holds results of a different experiment (its file, base scenarios "
-                    "or design changed since)",
-                    allowed="the same experiment file to resume, or another --out folder",
-                )
-            store.tidy()
-        else:
+        Call it once the run can start and the folder is locked: it writes the manifest, the
+        design and a copy of the experiment file, and on resume tidies what a killed session
+        left and moves damaged part files to `quarantine/` (saying so through `on_notice`).
+
+        Args:
+            root: the results folder.
+            plan: the experiment to run.
+            resume: continue a folder that already holds this experiment's results.
+            on_notice: told about each quarantined part file.
+
+        Returns:
+            The store.
+
+        Raises:
+            ExperimentError: the folder's contents are not this experiment's (see
+                `check_folder`).
+        """
+        store = cls(root, plan)
+        manifest = check_folder(store.root, plan, resume)
+        if manifest is None:
             store.manifest = store.new_manifest()
-        if not (store.root / DESIGN).exists():
-            write_parquet(store.root / DESIGN, plan.point_table())
-        write_text(store.root / "experiment.yaml", plan.experiment.text)
+        else:
+            store.manifest = manifest
+            store.tidy()
+            for note in store.quarantine_damaged():
+                if on_notice:
+                    on_notice(note)
+        store.save_manifest()  # first: a folder with results files always has its manifest
+        if resume or not (store.root / DESIGN).exists():
+            write_parquet(store.root / DESIGN, plan.point_table())  # derived from the plan
+        write_text(store.root / EXPERIMENT_COPY, plan.experiment.text)
         return store
 
     def new_manifest(self) -> dict[str, Any]:
+        """The manifest of a new folder: the experiment, its fingerprint, design and versions."""
         exp, plan = self.plan.experiment, self.plan
         return {
             "experiment": {
@@ -180,6 +207,41 @@ class ResultsStore:
                 if part.name not in done:
                     part.unlink()
 
+    def quarantine_damaged(self) -> list[str]:
+        """Move part files that cannot be read, and their siblings, to `quarantine/`.
+
+        A damaged runs part takes its daily part with it (else the rerun would double the
+        daily rows); a damaged daily part takes its runs part (else those runs would lack
+        their daily rows). Either way the runs are rerun.
+
+        Returns:
+            One sentence per damaged part, naming it.
+        """
+        _, bad_runs = read_parts(self.root / RUNS, ("run_id", "status"))
+        # Daily parts can be large: their ids are read, which finds truncated and foreign files.
+        _, bad_daily = read_parts(self.root / DAILY, ("run_id", "day"), whole=False)
+        notes = []
+        for part, why in [*bad_runs, *bad_daily]:
+            moved = [self._move_to_quarantine(self.root / sub / part.name) for sub in (RUNS, DAILY)]
+            where = ", ".join(str(m.relative_to(self.root)) for m in moved if m is not None)
+            self.manifest.setdefault("quarantined", []).append(
+                {"part": str(part.relative_to(self.root)), "error": why, "moved": now()}
+            )
+            notes.append(
+                f"{part} is damaged ({why}); moved to {where} and its runs will be run again."
+            )
+        return notes
+
+    def _move_to_quarantine(self, part: Path) -> Path | None:
+        if not part.exists():
+            return None
+        target = self.root / QUARANTINE / part.parent.name / part.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            target = target.with_name(f"{part.stem}-{uuid.uuid4().hex[:6]}{part.suffix}")
+        shutil.move(part, target)
+        return target
+
     def finished_run_ids(self) -> set[int]:
         """run_ids already recorded (finished or failed for good)."""
         table = read_column_table(self.root / RUNS, ["run_id"])
@@ -213,6 +275,7 @@ class ResultsStore:
         write_atomic(self.root / RUNS / name, lambda tmp: pq.write_table(table, tmp))
 
     def start_session(self, executor: str, limit: int | None) -> None:
+        """Record that a session started on `executor` (with `limit`, if any)."""
         self.manifest["sessions"].append(
             {"started": now(), "finished": None, "executor": executor, "limit": limit}
         )
@@ -236,8 +299,14 @@ class ResultsStore:
             self.manifest["status"] = "complete"
         else:
             self.manifest["status"] = "incomplete" if status == "finished" else status
-        self.save_manifest()
+        try:
+            self.save_manifest()
+        except ResultsWriteError:
+            # A full disk: the previous manifest stays; counts are read from the parts anyway.
+            if status == "finished":
+                raise
         return counts
 
     def save_manifest(self) -> None:
+        """Write the manifest (atomically)."""
         write_json(self.root / MANIFEST, self.manifest)

@@ -113,10 +113,3 @@ def describe_error(exc: BaseException) -> str:
     where = f" (at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno})" if frames else ""
     message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {message}{where}"
-
-
-def worker_ready() -> str:
-    """A no-op a cluster runs once to prove its workers can import recovery-sim."""
-    from importlib.metadata import version
-
-    return version("recovery-sim")

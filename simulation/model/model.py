@@ -277,11 +277,8 @@ class RecoveryCommunityModel(mesa.Model):
         )
         self.datacollector.collect(self)
         if self.day >= p.days:
+            # Whoever ran the model lets Mesa's id counter go of it (simulation.running.pool).
             self.running = False
-            # Mesa 3.3 keeps every model alive in a class-level id counter; a finished run no
-            # longer needs it (no agents are created after day 0), so let batch_run sweeps and
-            # notebooks free their models.
-            mesa.Agent._ids.pop(self, None)
 
     def run(self, days: int | None = None) -> None:
         """Step the model for `days` days (default: the scenario's `days`)."""

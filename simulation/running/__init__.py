@@ -1,1 +1,6 @@
-"""The running layer: one seeded run, replicates on an executor, progress and result files."""
+"""The running layer: runs, executors, seeds, progress and result files.
+
+`runner` (one seeded run, replicates), `pool` (executors, pools, releasing finished models),
+`seeds`, `progress`, `result_files` (checked, atomic writes) and `folder_lock` (one session per
+results folder).
+"""

@@ -1,18 +1,17 @@
 """Run a scenario: one seeded run, or replicates in parallel, and their summary across replicates.
 
 A run is a pure function of (scenario, seed): the same inputs give the same numbers on any
-executor. Replicate seeds come from `numpy.random.SeedSequence(seed).spawn(replicates)`.
+executor. Replicate seeds come from `simulation.running.seeds`; the executor (this process or
+a process pool) from `simulation.running.pool`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
-import mesa
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -27,7 +26,21 @@ from simulation.analysis.metrics import (
     survival_curve,
 )
 from simulation.model.model import RecoveryCommunityModel
+from simulation.running.pool import default_workers, release_model, run_each
+from simulation.running.seeds import replicate_seeds
 from simulation.scenario.schema import Scenario
+
+__all__ = [
+    "RunResult",
+    "daily_frame",
+    "default_workers",
+    "mean_ci",
+    "replicate_seeds",
+    "run_replicates",
+    "simulate",
+    "summarize",
+    "summarize_metrics",
+]
 
 
 @dataclass
@@ -42,23 +55,6 @@ class RunResult:
     daily: pd.DataFrame
     outcomes: CohortOutcomes
     extras: dict[str, float] = field(default_factory=dict)
-
-
-def replicate_seeds(seed: int, replicates: int) -> list[int]:
-    """Independent, reproducible seeds for `replicates` runs, from one master seed.
-
-    Example:
-        >>> replicate_seeds(7, 2) == replicate_seeds(7, 2)
-        True
-    """
-    return [
-        int(child.generate_state(1)[0]) for child in np.random.SeedSequence(seed).spawn(replicates)
-    ]
-
-
-def forget_model(model: mesa.Model) -> None:
-    """Let a finished model be garbage-collected (Mesa 3.3 keeps a class-level id counter per model)."""
-    mesa.Agent._ids.pop(model, None)
 
 
 def simulate(scenario: Scenario, seed: int) -> RunResult:
@@ -77,12 +73,8 @@ def simulate(scenario: Scenario, seed: int) -> RunResult:
         program_metrics(model.people, daily, model.costs, model.ever_mentor, model.mentors_left)
     )
     metrics.update(run_health_metrics(model.health, int(model.people.cohort.sum())))  # issue 14
-    forget_model(model)
+    release_model(model)  # a finished run needs no agent ids; let the model be collected
     return RunResult(scenario.name, seed, model.day, metrics, breakdowns, daily, outcomes)
-
-
-def default_workers() -> int:
-    return os.cpu_count() or 1
 
 
 def run_replicates(
@@ -92,30 +84,19 @@ def run_replicates(
     executor: Executor | None = None,
     on_done: Callable[[RunResult], None] | None = None,
 ) -> list[RunResult]:
-    """Run `scenario` once per seed, in parallel when there is more than one, in seed order."""
-    workers = workers or default_workers()
-    if executor is None and (workers == 1 or len(seeds) == 1):
-        results = []
-        for seed in seeds:
-            results.append(simulate(scenario, seed))
-            if on_done:
-                on_done(results[-1])
-        return results
-    own = executor is None
-    # No max_tasks_per_child: on Python 3.11 a pool with it can hang when workers retire with
-    # tasks still queued (CPython gh-115634); `simulate` frees each finished model instead.
-    pool = executor or ProcessPoolExecutor(min(workers, len(seeds)))
-    try:
-        futures = [pool.submit(simulate, scenario, seed) for seed in seeds]
-        results = []
-        for future in futures:
-            results.append(future.result())
-            if on_done:
-                on_done(results[-1])
-        return results
-    finally:
-        if own:
-            pool.shutdown()
+    """Run `scenario` once per seed, in parallel when there is more than one, in seed order.
+
+    Args:
+        scenario: what to run.
+        seeds: one seed per replicate.
+        workers: processes; 1 runs here, None uses every core.
+        executor: run on this executor instead (a pool or a Dask client's executor).
+        on_done: called with each result as it finishes.
+
+    Returns:
+        One result per seed, in the order of `seeds`.
+    """
+    return run_each(simulate, [(scenario, seed) for seed in seeds], workers, executor, on_done)
 
 
 def mean_ci(
