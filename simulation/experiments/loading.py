@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from simulation.errors import ExperimentError, ScenarioError
+from simulation.experiments.design_size import check_design_size
 from simulation.experiments.schema import (
     DESIGN_KINDS,
     NOT_FACTORS,
@@ -105,6 +106,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 allowed="levels (a factorial design runs every combination of levels)",
             )
     factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
+    check_design_size(spec, factors, len(scenarios), source)
     digest = hashlib.sha256(text.encode()).hexdigest()
     return LoadedExperiment(spec, path, text, digest, scenarios, factors)
 

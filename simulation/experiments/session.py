@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from simulation.errors import ExperimentError
+from simulation.experiments.arguments import check_run_arguments
 from simulation.experiments.execution import Backend, Tally, dask_backend, execute, local_backend
 from simulation.experiments.loading import LoadedExperiment, load_experiment
 from simulation.experiments.plan import Plan
@@ -77,6 +78,8 @@ def run_experiment(
         >>> outcome.status, outcome.counts["recorded"]                          # doctest: +SKIP
         ('incomplete', 10)
     """
+    check_run_arguments(experiment, out, workers, dask_local, dask_scheduler, resume, limit,
+                        batch_size, (on_start, on_progress, simulator))  # fmt: skip
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     plan = Plan(loaded)
     store = ResultsStore.open(Path(out) if out else loaded.out_dir, plan, resume)

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from simulation.errors import ScenarioError
+from simulation.scenario.arguments import check_overrides
 from simulation.scenario.schema import Scenario
 
 
@@ -52,11 +53,21 @@ def apply_overrides(
     data: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any], source: str = "--set"
 ) -> dict[str, Any]:
     """Set dotted keys in a scenario mapping; unknown keys raise, listing the valid ones."""
+    overrides = check_overrides(overrides, source)
     items = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
     data = copy.deepcopy(dict(data))  # never write into the caller's nested sections
     for key, value in items:
         parts = key.replace("__", ".").split(".")
         check_key_path(parts, source)
+        if parts == ["extends"]:
+            # `extends:` is followed when a file is read, before overrides apply.
+            raise ScenarioError(
+                source,
+                "extends",
+                value,
+                problem="cannot be overridden",
+                allowed="write `extends:` in the scenario file itself",
+            )
         target = data
         for part in parts[:-1]:
             target = target.setdefault(part, {})
@@ -109,7 +120,7 @@ def check_key_path(parts: list[str], source: str) -> None:
 
 def describe_allowed(parts: list[str]) -> str:
     """What a parameter accepts, in words, from its schema declaration."""
-    section = _section_at(parts[:-1])
+    section = _section_at(parts[:-1]) if parts else None
     info = section.model_fields.get(parts[-1]) if section else None
     if info is None:
         return ""
