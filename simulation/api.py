@@ -91,7 +91,7 @@ def resolve_scenario(
             where,
             name,
             scenario,
-            problem=f"is a {type(scenario).__name__}, not a scenario",
+            problem=f"is of type {type(scenario).__name__}, not a scenario",
             allowed="a Scenario, a path to a YAML file, a bundled scenario's name or a dict",
         )
     path = check_path(scenario, where, name)

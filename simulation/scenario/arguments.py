@@ -27,6 +27,10 @@ MAX_DEPTH = 50
 MAX_REPLICATES = 100_000
 
 
+def _a(noun: str) -> str:
+    return ("an " if noun[:1] in "aeiou" else "a ") + noun
+
+
 def _whole_number(value: Any) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
@@ -107,7 +111,7 @@ def check_text_keys(data: Any, where: str, name: str) -> None:
                     raise ScenarioError(
                         where,
                         f"{name} key {key!r}"[:200],
-                        problem=f"is a {type(key).__name__}, not text",
+                        problem=f"is {_a(type(key).__name__)}, not text",
                         allowed="scenario keys as text, e.g. 'mentoring.caseload_cap'",
                     )
                 stack.append((item, f"{path}.{key}" if path else key, depth + 1))
@@ -154,11 +158,15 @@ def check_scenario_data(value: Any, where: str, name: str = "data") -> Mapping[s
     return value
 
 
-def check_model_arguments(scenario: Any, seed: Any) -> tuple[Scenario, int | None]:
-    """`RecoveryCommunityModel`'s scenario (a Scenario or None) and seed (None or a whole number).
+def check_model_arguments(
+    scenario: Any, seed: Any, overrides: Mapping[str, Any]
+) -> tuple[Scenario, int | None]:
+    """`RecoveryCommunityModel`'s scenario (a Scenario or None), seed (None or a whole number)
+    and keyword overrides.
 
     Returns:
-        The scenario (the defaults for None) and the seed as an int (or None).
+        The scenario (the defaults for None) with the overrides applied, and the seed as an
+        int (or None).
 
     Raises:
         ScenarioError: naming the argument and what is allowed.
@@ -175,7 +183,12 @@ def check_model_arguments(scenario: Any, seed: Any) -> tuple[Scenario, int | Non
             where,
             "scenario",
             scenario,
-            problem=f"is a {type(scenario).__name__}, not a Scenario",
+            problem=f"is {_a(type(scenario).__name__)}, not a Scenario",
             allowed=hint,
         )
-    return scenario, check_seed(seed, where, optional=True)
+    seed = check_seed(seed, where, optional=True)
+    if overrides:
+        from simulation.scenario.overrides import with_overrides  # it imports this module
+
+        scenario = with_overrides(scenario, overrides, where)
+    return scenario, seed

@@ -180,26 +180,38 @@ def validate(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(deep_merge(_DEFAULTS, data))
     except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(error["loc"])
-        parts = [str(p) for p in loc]
-        key = ".".join(parts)
-        if error["type"] == "extra_forbidden":
-            section = _section_at([p for p in parts[:-1] if not p.isdigit()]) or Scenario
-            prefix = ".".join(parts[:-1])
-            raise ScenarioError(
-                source,
-                key,
-                problem="is not a scenario key",
-                allowed=f"keys {'under ' + prefix if prefix else 'at the top level'}: "
-                + ", ".join(section.model_fields),
-            ) from None
-        allowed = describe_allowed([p for p in parts if not p.isdigit()]) or ""
-        message = error["msg"].removeprefix("Value error, ")
-        value = _lookup(data, loc) if loc else None
-        raise ScenarioError(
-            source, key, value, problem=f"is not allowed ({message})", allowed=allowed
-        ) from None
+        raise explain(exc, data, source) from None
+
+
+def explain(exc: ValidationError, data: Mapping[str, Any], source: str) -> ScenarioError:
+    """The first error pydantic found in a scenario mapping, as a ScenarioError.
+
+    Args:
+        exc: pydantic's error from validating `data`.
+        data: the mapping validated (to quote the bad value).
+        source: the file or argument `data` came from.
+
+    Returns:
+        A ScenarioError naming the source, the key path, the value and what is allowed.
+    """
+    error = exc.errors()[0]
+    loc = tuple(error["loc"])
+    parts = [str(p) for p in loc]
+    key = ".".join(parts)
+    if error["type"] == "extra_forbidden":
+        section = _section_at([p for p in parts[:-1] if not p.isdigit()]) or Scenario
+        prefix = ".".join(parts[:-1])
+        return ScenarioError(
+            source,
+            key,
+            problem="is not a scenario key",
+            allowed=f"keys {'under ' + prefix if prefix else 'at the top level'}: "
+            + ", ".join(section.model_fields),
+        )
+    allowed = describe_allowed([p for p in parts if not p.isdigit()]) or ""
+    message = error["msg"].removeprefix("Value error, ")
+    value = _lookup(data, loc) if loc else None
+    return ScenarioError(source, key, value, problem=f"is not allowed ({message})", allowed=allowed)
 
 
 def with_overrides(
