@@ -9,13 +9,19 @@ arithmetic alone, with the count, the limit and what to lower.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from simulation.errors import ExperimentError
 from simulation.experiments.schema import Experiment
 
-if TYPE_CHECKING:
-    from simulation.experiments.loading import FactorSpec
+
+class HasLevels(Protocol):
+    """A factor as the file gives it (`schema.Factor`) or as checked (`loading.FactorSpec`)."""
+
+    @property
+    def levels(self) -> Sequence[Any] | None: ...
+
 
 #: The most design points (design rows x base scenarios) an experiment may have. 200,000 points
 #: take about 0.3 GB to plan, and already mean days of computing at a few runs per second;
@@ -23,7 +29,7 @@ if TYPE_CHECKING:
 MAX_DESIGN_POINTS = 200_000
 
 
-def expected_rows(spec: Experiment, factors: tuple[FactorSpec, ...]) -> int:
+def expected_rows(spec: Experiment, factors: Sequence[HasLevels]) -> int:
     """How many rows the design has, without drawing it (exact, however large).
 
     Example:
@@ -55,13 +61,13 @@ def _how_to_lower(spec: Experiment) -> str:
 
 
 def check_design_size(
-    spec: Experiment, factors: tuple[FactorSpec, ...], scenarios: int, source: str
+    spec: Experiment, factors: Sequence[HasLevels], scenarios: int, source: str
 ) -> int:
     """The number of design points (rows x scenarios), or an ExperimentError above the limit.
 
     Args:
         spec: the validated experiment.
-        factors: its checked factors.
+        factors: its factors (as given, or checked); only their number and levels count.
         scenarios: how many base scenarios every design row runs with.
         source: the experiment file, for the message.
 

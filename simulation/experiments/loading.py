@@ -25,7 +25,12 @@ from simulation.experiments.schema import (
     Factor,
     FactorialDesign,
 )
-from simulation.scenario.files import check_key_path, load_scenario, scenario_from_dict
+from simulation.scenario.files import (
+    SCENARIO_SUFFIXES,
+    check_key_path,
+    load_scenario,
+    scenario_from_dict,
+)
 from simulation.scenario.schema import Scenario, iter_parameters
 from simulation.scenario.yaml_reading import parse_mapping, read_text
 
@@ -86,6 +91,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
         raise _explain(exc, data, source) from None
+    # Before any scenario file is read or level checked: a 10^10-point design is refused at once.
+    check_design_size(spec, tuple(spec.factors.values()), len(spec.scenarios), source)
     for key in spec.set:
         _check_key(key, "set", source)
     scenarios = tuple(
@@ -106,7 +113,6 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
                 allowed="levels (a factorial design runs every combination of levels)",
             )
     factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
-    check_design_size(spec, factors, len(scenarios), source)
     digest = hashlib.sha256(text.encode()).hexdigest()
     return LoadedExperiment(spec, path, text, digest, scenarios, factors)
 
@@ -182,6 +188,14 @@ def _load_base(
     path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
 ) -> Scenario:
     scenario_path = Path(entry) if Path(entry).is_absolute() else path.parent / entry
+    if scenario_path.suffix.lower() not in SCENARIO_SUFFIXES or "\x00" in entry:
+        raise ExperimentError(  # as for `extends:`, a system file is refused unread
+            source,
+            f"scenarios[{index}]",
+            entry,
+            problem="is not a scenario file",
+            allowed="scenario files (.yaml or .yml), relative to the experiment file or absolute",
+        )
     if not scenario_path.exists():
         raise ExperimentError(
             source,

@@ -171,7 +171,7 @@ def blame(
     Returns:
         The error, naming the override or the file that set the bad key.
     """
-    key = exc.key
+    key = getattr(exc, "key_path", None) or exc.key  # key_path: a key the message hides
     if not key:
         return exc
     for override in _override_keys(overrides):

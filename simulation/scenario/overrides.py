@@ -9,6 +9,7 @@ files and `extends:` on top.
 from __future__ import annotations
 
 import copy
+import re
 import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -163,6 +164,8 @@ def _lookup(data: Any, loc: tuple) -> Any:
 
 
 _DEFAULTS: dict[str, Any] = Scenario().model_dump()
+#: What an unknown key must look like to be quoted back (a typo of a scenario key).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,79}")
 
 
 def validate(data: dict[str, Any], source: str) -> Scenario:
@@ -201,13 +204,20 @@ def explain(exc: ValidationError, data: Mapping[str, Any], source: str) -> Scena
     if error["type"] == "extra_forbidden":
         section = _section_at([p for p in parts[:-1] if not p.isdigit()]) or Scenario
         prefix = ".".join(parts[:-1])
-        return ScenarioError(
-            source,
-            key,
-            problem="is not a scenario key",
-            allowed=f"keys {'under ' + prefix if prefix else 'at the top level'}: "
-            + ", ".join(section.model_fields),
+        allowed = f"keys {'under ' + prefix if prefix else 'at the top level'}: " + ", ".join(
+            section.model_fields
         )
+        if not _NAME.fullmatch(parts[-1]):
+            # Not even a name: likely a line of some other file (`root:x:0:0:...`); not quoted.
+            where = "" if prefix else " at the top level"
+            problem = (
+                f"holds a key{where} that is not a scenario key, nor a name of letters, digits "
+                "and _ (is this a scenario file?)"
+            )
+            hidden = ScenarioError(source, prefix, problem=problem, allowed=allowed)
+            hidden.key_path = key  # type: ignore[attr-defined] - for `files.blame`, not shown
+            return hidden
+        return ScenarioError(source, key, problem="is not a scenario key", allowed=allowed)
     allowed = describe_allowed([p for p in parts if not p.isdigit()]) or ""
     message = error["msg"].removeprefix("Value error, ")
     value = _lookup(data, loc) if loc else None

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from simulation.scenario.arguments import MAX_DEPTH
@@ -72,17 +73,22 @@ class StrictLoader(yaml.SafeLoader):
                 f"values nest deeper than {MAX_DEPTH} levels",
                 self.peek_event().start_mark,
             )
+        alias = self.check_event(AliasEvent)
         self._depth += 1
         try:
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        self._count(node)
+        if not alias:
+            self._count(node)
+        elif id(node) not in self._values:  # the anchor is still being composed
+            raise ComposerError(
+                None, None, "an alias refers to the value that contains it", node.start_mark
+            )
         return node
 
     def _count(self, node: Node) -> None:
-        if id(node) in self._values:
-            return  # an alias: its anchor was counted; the parent adds it once per use
+        """Record how many values `node` stands for; an alias adds its anchor's count per use."""
         if isinstance(node, SequenceNode):
             children = node.value
         elif isinstance(node, MappingNode):
@@ -92,12 +98,7 @@ class StrictLoader(yaml.SafeLoader):
             return
         total = 1
         for child in children:
-            size = self._values.get(id(child))
-            if size is None:
-                raise ComposerError(
-                    None, None, "an alias refers to the value that contains it", child.start_mark
-                )
-            total += size
+            total += self._values[id(child)]
         if total > MAX_VALUES:
             raise ComposerError(
                 None,
