@@ -31,6 +31,7 @@ from simulation.scenario.files import (
     load_scenario,
     scenario_from_dict,
 )
+from simulation.scenario.overrides import looks_like_key
 from simulation.scenario.schema import Scenario, iter_parameters
 from simulation.scenario.yaml_reading import parse_mapping, read_text
 
@@ -144,6 +145,15 @@ def _explain(exc: ValidationError, data: dict[str, Any], source: str) -> Experim
         loc = loc[:2]
     key = ".".join(p for p in loc if not p.startswith("function-"))
     if error["type"] == "extra_forbidden":
+        if not looks_like_key(loc[-1]):  # a line of some other file, perhaps: not quoted
+            where = ".".join(loc[:-1])
+            return ExperimentError(
+                source,
+                where,
+                problem=f"holds a key{'' if where else ' at the top level'} that is not an "
+                "experiment key, nor a name of letters, digits and _ (is this an experiment file?)",
+                allowed=_allowed_keys(loc, data),
+            )
         return ExperimentError(
             source, key, problem="is not an experiment key", allowed=_allowed_keys(loc, data)
         )

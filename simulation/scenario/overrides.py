@@ -168,6 +168,16 @@ _DEFAULTS: dict[str, Any] = Scenario().model_dump()
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,79}")
 
 
+def looks_like_key(text: str) -> bool:
+    """Whether an unknown key looks like a (mistyped) key, and so may be quoted back.
+
+    Example:
+        >>> looks_like_key("mentoring.caseload_capp"), looks_like_key("root:x:0:0:root:/root")
+        (True, False)
+    """
+    return _NAME.fullmatch(text) is not None
+
+
 def validate(data: dict[str, Any], source: str) -> Scenario:
     """A Scenario from a mapping, or a ScenarioError for the first problem found.
 
@@ -207,7 +217,7 @@ def explain(exc: ValidationError, data: Mapping[str, Any], source: str) -> Scena
         allowed = f"keys {'under ' + prefix if prefix else 'at the top level'}: " + ", ".join(
             section.model_fields
         )
-        if not _NAME.fullmatch(parts[-1]):
+        if not looks_like_key(parts[-1]):
             # Not even a name: likely a line of some other file (`root:x:0:0:...`); not quoted.
             where = "" if prefix else " at the top level"
             problem = (

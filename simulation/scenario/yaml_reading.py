@@ -133,10 +133,11 @@ def parse_mapping(
     if data is None and empty_ok:
         return {}
     if not isinstance(data, dict):
+        held = "nothing" if data is None else f"a {type(data).__name__}"
         raise error(
             source,
             "",
-            problem=f"holds a {type(data).__name__}, not a mapping",
+            problem=f"holds {held}, not a mapping",
             allowed=f"a YAML mapping of {expected}",
         )
     return data
