@@ -391,3 +391,22 @@ def test_long_bad_values_and_keys_are_quoted_short(capsys, tmp_path):
 def test_other_unreadable_values_get_one_paragraph(capsys, tmp_path, text, expected):
     message = refused(capsys, "validate", write(tmp_path / "odd.yaml", text))
     assert expected in message
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("mentoring={enabled: true, enabled: false}", "key 'enabled' appears twice"),
+        ("description=" + "[" * 3000 + "]" * 3000, "values nest deeper than 50 levels"),
+        ("mentoring={yes: 1}", "key 'yes' is read as true/false"),
+    ],
+    ids=["duplicate", "deep", "bool-key"],
+)
+def test_set_values_are_read_by_the_strict_reader(capsys, value, expected):
+    message = refused(capsys, "run", TAU, "--set", value, "--days", "5")
+    assert message.startswith("error: --set: ") and expected in message
+    assert message.count("[") < 210
+
+
+def test_a_set_value_that_is_not_yaml_stays_text():
+    assert load_scenario(TAU, ["description=a: b: c"]).description == "a: b: c"

@@ -16,10 +16,13 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
 from simulation.errors import ScenarioError
 from simulation.scenario.arguments import check_overrides
 from simulation.scenario.schema import Scenario
+from simulation.scenario.yaml_loader import load_strict
 
 
 def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,9 +47,17 @@ def parse_override(text: str) -> tuple[str, Any]:
             allowed="e.g. --set mentoring.caseload_cap=8",
         )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_strict(raw) if raw.strip() else ""
+    except (ComposerError, ConstructorError) as exc:  # what the strict reader refuses
+        raise ScenarioError(
+            "--set",
+            key.strip(),
+            raw,
+            problem=f"cannot be read ({str(exc.problem)[:200]})",
+            allowed="a YAML value: a number, true/false, text, a list or {key: value, ...}",
+        ) from None
     except yaml.YAMLError:
-        value = raw
+        value = raw  # not YAML: the text as given
     return key.strip(), value
 
 
