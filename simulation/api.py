@@ -7,6 +7,7 @@ DataFrames. Import these names from `simulation` (see `docs/api.md`), not from t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -95,7 +96,7 @@ def resolve_scenario(
             allowed="a Scenario, a path to a YAML file, a bundled scenario's name or a dict",
         )
     path = check_path(scenario, where, name)
-    if path.suffix in (".yaml", ".yml") or path.exists():
+    if path.suffix in (".yaml", ".yml") or os.path.exists(path):
         return load_scenario(path, overrides, override_source="overrides")
     bundled = {p.stem: p for p in bundled_scenarios()}
     if str(scenario) in bundled:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,7 +207,7 @@ def _load_base(
             problem="is not a scenario file",
             allowed="scenario files (.yaml or .yml), relative to the experiment file or absolute",
         )
-    if not scenario_path.exists():
+    if not os.path.lexists(scenario_path):
         raise ExperimentError(
             source,
             f"scenarios[{index}]",

@@ -7,6 +7,7 @@ file, the key path, the value and what is allowed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -68,7 +69,7 @@ def resolve_file(path: Path) -> dict[str, Any]:
 
 def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, Any], list[Layer]]:
     """The merged mapping of a file and its ancestors, and each file's own mapping, child first."""
-    path = path.resolve() if _seen and path.exists() else path
+    path = path.resolve() if _seen and os.path.exists(path) else path
     if path.resolve() in _seen:
         chain = " -> ".join(p.name for p in (*_seen, path.resolve()))
         raise ScenarioError(
@@ -104,7 +105,7 @@ def _parent_path(path: Path, parent: Any, depth: int) -> Path:
         )
     if not parent_path.is_absolute():
         parent_path = path.parent / parent_path
-    if not parent_path.exists():
+    if not os.path.lexists(parent_path):  # never raises; an unreadable file is read_text's
         raise ScenarioError(
             str(path),
             "extends",
@@ -217,7 +218,7 @@ def load_scenario(
     """
     path = check_path(path, "load_scenario()", "path")
     overrides = check_overrides(overrides, "load_scenario()")
-    if not path.suffix and len(path.parts) == 1 and not path.exists():
+    if not path.suffix and len(path.parts) == 1 and not os.path.exists(path):
         path = {p.stem: p for p in bundled_scenarios()}.get(str(path), path)
     data, layers = resolve_layers(path)
     data.setdefault("name", path.stem)
