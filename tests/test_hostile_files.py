@@ -240,7 +240,15 @@ def alias_bomb(levels: int = 9) -> str:
 def test_an_alias_bomb_is_refused_quickly_with_a_short_message(capsys, tmp_path):
     path = write(tmp_path / "bomb.yaml", alias_bomb())
     message = refused(capsys, "validate", path)
-    assert "its aliases expand to more than 100,000 values" in message
+    assert "holds more than 20,000 values (an alias counts its values at every use)" in message
+
+
+def test_a_megabyte_of_values_is_refused_as_soon_as_the_count_passes_the_limit(capsys, tmp_path):
+    path = write(tmp_path / "many.yaml", "description: [" + ",".join(["1"] * 480_000) + "]\n")
+    start = time.monotonic()
+    message = refused(capsys, "validate", path)
+    assert "holds more than 20,000 values" in message
+    assert time.monotonic() - start < 5.0  # the other 460,000 values are never read
 
 
 def test_an_alias_bomb_stays_far_below_a_gigabyte(tmp_path):

@@ -15,13 +15,14 @@ import yaml
 from yaml.composer import ComposerError
 from yaml.constructor import ConstructorError
 from yaml.events import AliasEvent
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from simulation.scenario.arguments import MAX_DEPTH
 
 #: Values a file may stand for once its aliases are expanded. A bundled scenario has a few
-#: hundred and an experiment with long level lists a few thousand; an alias bomb has billions.
-MAX_VALUES = 100_000
+#: hundred, an experiment with long level lists a few thousand; an alias bomb has billions.
+#: Counted as the file is read, so reading stops in well under a second (PyYAML is pure Python).
+MAX_VALUES = 20_000
 #: The longest piece of a file's text an error message quotes.
 QUOTE_LIMIT = 60
 
@@ -63,9 +64,14 @@ class StrictLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
         self._values: dict[int, int] = {}  # id(node) -> values it stands for, aliases expanded
+        self._total = 0  # values composed so far, aliases expanded
 
     def compose_node(self, parent: Node | None, index: Any) -> Node:
-        """Compose one node, counting nesting depth and the values it expands to."""
+        """Compose one node, counting nesting depth and the values composed so far.
+
+        The count runs as the file is read (each use of an alias adds its anchor's values),
+        so a file that stands for too many values is refused as soon as it passes the limit.
+        """
         if self._depth >= MAX_DEPTH:
             raise ComposerError(
                 None,
@@ -73,40 +79,34 @@ class StrictLoader(yaml.SafeLoader):
                 f"values nest deeper than {MAX_DEPTH} levels",
                 self.peek_event().start_mark,
             )
-        alias = self.check_event(AliasEvent)
+        if self.check_event(AliasEvent):
+            node = super().compose_node(parent, index)
+            size = self._values.get(id(node))
+            if size is None:  # the anchor is still being composed
+                raise ComposerError(
+                    None, None, "an alias refers to the value that contains it", node.start_mark
+                )
+            self._add(size, node)
+            return node
+        before = self._total
         self._depth += 1
         try:
             node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
-        if not alias:
-            self._count(node)
-        elif id(node) not in self._values:  # the anchor is still being composed
-            raise ComposerError(
-                None, None, "an alias refers to the value that contains it", node.start_mark
-            )
+        self._add(1, node)
+        self._values[id(node)] = self._total - before
         return node
 
-    def _count(self, node: Node) -> None:
-        """Record how many values `node` stands for; an alias adds its anchor's count per use."""
-        if isinstance(node, SequenceNode):
-            children = node.value
-        elif isinstance(node, MappingNode):
-            children = [part for pair in node.value for part in pair]
-        else:
-            self._values[id(node)] = 1
-            return
-        total = 1
-        for child in children:
-            total += self._values[id(child)]
-        if total > MAX_VALUES:
+    def _add(self, values: int, node: Node) -> None:
+        self._total += values
+        if self._total > MAX_VALUES:
             raise ComposerError(
                 None,
                 None,
-                f"its aliases expand to more than {MAX_VALUES:,} values",
+                f"holds more than {MAX_VALUES:,} values (an alias counts its values at every use)",
                 node.start_mark,
             )
-        self._values[id(node)] = total
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
         """Construct a value; a value Python cannot hold (a 5,000-digit number, 31 February)
