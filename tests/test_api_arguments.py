@@ -181,3 +181,24 @@ def test_load_scenario_accepts_a_bundled_name():
 def test_lists_and_generators_of_overrides_still_work():
     scenario = rs.load_scenario(TAU, (f"{key}={value}" for key, value in SMALL.items()))
     assert (scenario.population.size, scenario.days) == (60, 10)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"days": -1}, "Scenario(): days = -1 is not allowed"),
+        ({"population": {"size": 0}}, "Scenario(): population.size = 0 is not allowed"),
+        ({"mentoring": {"caseload": 1}}, "Scenario(): mentoring.caseload is not a scenario key"),
+    ],
+)
+def test_scenario_keyword_arguments_raise_scenario_error(kwargs, expected):
+    assert expected in message_of(lambda: rs.Scenario(**kwargs))
+
+
+def test_scenarios_still_validate_assignments_and_pickle():
+    import pickle
+
+    scenario = rs.Scenario(days=12, mentoring={"enabled": True})
+    assert pickle.loads(pickle.dumps(scenario)) == scenario
+    with pytest.raises(ValueError, match="days"):
+        scenario.days = 0
