@@ -25,6 +25,13 @@ def quote(value: object) -> str:
     return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 3] + "..."
 
 
+def _one_line(text: str) -> str:
+    """Control characters (a newline in a key or a path) written as escapes: one paragraph."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _shorten(text: str) -> str:
     return text if len(text) <= QUOTE_LIMIT else text[: QUOTE_LIMIT - 3] + "..."
 
@@ -73,7 +80,7 @@ class ScenarioError(RecoverySimError, ValueError):
         text = f"{source}: {where} {problem}".replace(":  ", ": ").strip()
         if allowed:
             text += f"; allowed: {allowed}"
-        super().__init__(text.rstrip(".") + ".")
+        super().__init__(_one_line(text.rstrip(".") + "."))
 
 
 class ExperimentError(ScenarioError):

@@ -10,6 +10,8 @@ import functools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import simulation as rs
 from simulation.model.model import RecoveryCommunityModel
@@ -202,3 +204,46 @@ def test_scenarios_still_validate_assignments_and_pickle():
     assert pickle.loads(pickle.dumps(scenario)) == scenario
     with pytest.raises(ValueError, match="days"):
         scenario.days = 0
+
+
+def test_a_key_with_a_newline_is_written_as_an_escape():
+    text = message_of(lambda: rs.scenario_from_dict({}, {"days\nrm -rf": 1}))
+    assert "days\\nrm -rf is not a scenario key" in text
+
+
+_KEYS = [key for key, _ in rs.Scenario.model_fields.items()] + [
+    "mentoring.caseload_cap",
+    "relapse.opioids",
+    "population.size",
+    "mentoring__enabled",
+    "",
+]
+_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=10)
+    | st.binary(max_size=4)
+)
+_VALUES = st.recursive(
+    _LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=8) | st.sampled_from(_KEYS), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(overrides=st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), _VALUES, max_size=4))
+def test_any_overrides_give_a_scenario_or_one_scenario_error(overrides):
+    for call in (
+        lambda: rs.scenario_from_dict({}, overrides),
+        lambda: rs.Scenario(**overrides),
+    ):
+        try:
+            call()
+        except rs.ScenarioError as exc:
+            assert "\n" not in str(exc) and len(str(exc)) < 1500
