@@ -418,3 +418,13 @@ def test_set_values_are_read_by_the_strict_reader(capsys, value, expected):
 
 def test_a_set_value_that_is_not_yaml_stays_text():
     assert load_scenario(TAU, ["description=a: b: c"]).description == "a: b: c"
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "compare"])
+def test_every_command_that_reads_scenarios_refuses_the_same_way(capsys, tmp_path, command):
+    binary = write(tmp_path / "binary.yaml", b"days: 1\n\x00\x00")
+    twice = write(tmp_path / "twice.yaml", "days: 1\ndays: 2\n")
+    extra = [str(TAU)] if command == "compare" else []
+    for path, expected in ((binary, "is a binary file"), (twice, "key 'days' appears twice")):
+        message = refused(capsys, command, path, *extra)
+        assert message.startswith(f"error: {path}: ") and expected in message
