@@ -7,6 +7,7 @@ DataFrames. Import these names from `simulation` (see `docs/api.md`), not from t
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -24,6 +25,16 @@ from simulation.running.runner import (
     run_replicates,
     summarize,
 )
+from simulation.scenario.arguments import (
+    MAX_REPLICATES,
+    check_callback,
+    check_flag,
+    check_overrides,
+    check_path,
+    check_seed,
+    check_whole,
+    check_workers,
+)
 from simulation.scenario.files import (
     bundled_scenarios,
     load_scenario,
@@ -40,7 +51,12 @@ ScenarioLike = Scenario | str | Path | Mapping[str, Any]
 Overrides = Mapping[str, Any] | Iterable[str] | None
 
 
-def resolve_scenario(scenario: ScenarioLike, overrides: Overrides = None) -> Scenario:
+def resolve_scenario(
+    scenario: ScenarioLike,
+    overrides: Overrides = None,
+    where: str = "resolve_scenario()",
+    name: str = "scenario",
+) -> Scenario:
     """A validated Scenario from a Scenario, a file path, a bundled scenario's name or a dict.
 
     Args:
@@ -48,30 +64,43 @@ def resolve_scenario(scenario: ScenarioLike, overrides: Overrides = None) -> Sce
             (`"community_peer_mentoring"`, see `bundled_scenarios()`); or a nested dict.
         overrides: scenario keys to set, as a dict (`{"population.size": 500}`; dotted or
             double-underscore keys, or a section name with a dict) or `"key=value"` strings.
+        where: the function named in errors about the arguments.
+        name: the argument `scenario` was given as, for errors.
 
     Returns:
         The scenario with the overrides applied, validated.
 
     Raises:
-        ScenarioError: the file is missing or invalid, a key is unknown or a value not allowed.
+        ScenarioError: the file is missing or invalid, a key is unknown or a value not allowed,
+            or an argument is of the wrong type (errors about overrides name "overrides").
 
     Example:
         >>> resolve_scenario("community_peer_mentoring", {"population.size": 300}).population.size
         300
     """
-    overrides = overrides or {}
+    overrides = check_overrides(overrides, where)
     if isinstance(scenario, Scenario):
         if not overrides:
             return scenario
-        return scenario_from_dict(scenario.model_dump(), overrides, source=scenario.name)
+        return scenario_from_dict(
+            scenario.model_dump(), overrides, source=scenario.name, override_source="overrides"
+        )
     if isinstance(scenario, Mapping):
-        return scenario_from_dict(scenario, overrides)
-    path = Path(scenario)
-    if path.suffix in (".yaml", ".yml") or path.exists():
-        return load_scenario(path, overrides)
+        return scenario_from_dict(scenario, overrides, override_source="overrides")
+    if not isinstance(scenario, str | Path):
+        raise ScenarioError(
+            where,
+            name,
+            scenario,
+            problem=f"is of type {type(scenario).__name__}, not a scenario",
+            allowed="a Scenario, a path to a YAML file, a bundled scenario's name or a dict",
+        )
+    path = check_path(scenario, where, name)
+    if path.suffix in (".yaml", ".yml") or os.path.exists(path):
+        return load_scenario(path, overrides, override_source="overrides")
     bundled = {p.stem: p for p in bundled_scenarios()}
     if str(scenario) in bundled:
-        return load_scenario(bundled[str(scenario)], overrides)
+        return load_scenario(bundled[str(scenario)], overrides, override_source="overrides")
     raise ScenarioError(
         str(scenario),
         "",
@@ -172,7 +201,8 @@ def run_scenario(
         A `RunSummary` with `.metrics`, `.daily` (tidy DataFrames) and `.summary`.
 
     Raises:
-        ScenarioError: the scenario or an override is invalid.
+        ScenarioError: the scenario or an override is invalid, or an argument is out of range
+            (replicates < 1, a negative seed, workers < 1...).
 
     Example:
         >>> run = run_scenario("community_peer_mentoring", replicates=2, seed=1,
@@ -182,7 +212,12 @@ def run_scenario(
         >>> 0 <= run.summary["metrics"]["lapse_free_30"]["mean"] <= 1
         True
     """
-    resolved = resolve_scenario(scenario, overrides)
+    where = "run_scenario()"
+    replicates = check_whole(replicates, where, "replicates", minimum=1, maximum=MAX_REPLICATES)
+    seed = check_seed(seed, where)
+    workers = check_workers(workers, where)
+    check_callback(on_done, where, "on_done")
+    resolved = resolve_scenario(scenario, overrides, where)
     seeds = replicate_seeds(seed, replicates)
     results = run_replicates(resolved, seeds, workers=workers, on_done=on_done)
     return RunSummary(resolved, seed, seeds, results)
@@ -303,7 +338,8 @@ def compare_scenarios(
         A `ComparisonSummary`: `.estimates`, `.differences`, `.metrics`, `.daily`, `.document`.
 
     Raises:
-        ScenarioError: a scenario or an override is invalid.
+        ScenarioError: a scenario or an override is invalid, or an argument is out of range
+            (replicates < 2, a negative seed, workers < 1...).
         CompareError: fewer than two scenarios, shared names, unequal days or unknown baseline.
 
     Example:
@@ -316,7 +352,29 @@ def compare_scenarios(
     """
     from simulation.analysis.compare import compare
 
-    resolved = [resolve_scenario(s, overrides) for s in scenarios]
+    where = "compare_scenarios()"
+    if isinstance(scenarios, str | Path | Mapping | Scenario) or not isinstance(
+        scenarios, Sequence
+    ):
+        raise ScenarioError(
+            where,
+            "scenarios",
+            scenarios,
+            allowed="a list of two or more scenarios (Scenario, path, bundled name or dict)",
+        )
+    resolved = [
+        resolve_scenario(s, overrides, where, f"scenarios[{i}]") for i, s in enumerate(scenarios)
+    ]
+    if baseline is not None and not isinstance(baseline, str | Path):
+        raise ScenarioError(
+            where, "baseline", baseline, allowed="None (the first) or a scenario's name or file"
+        )
+    baseline = None if baseline is None else str(baseline)
+    replicates = check_whole(replicates, where, "replicates", minimum=2, maximum=MAX_REPLICATES)
+    seed = check_seed(seed, where)
+    crn = check_flag(crn, where, "crn")
+    workers = check_workers(workers, where)
+    check_callback(on_done, where, "on_done")
     files = [str(s) for s in scenarios if isinstance(s, str | Path) and Path(s).is_file()]
     comparison = compare(
         resolved,
@@ -349,6 +407,7 @@ def load_results(
 
     Raises:
         ExperimentError: the folder is not a results folder, or holds no (daily) runs yet.
+        ScenarioError: `folder` is not a path, or `daily`/`include_failed` not True or False.
 
     Example:
         >>> runs = load_results("results/caseload_training")          # doctest: +SKIP
@@ -364,7 +423,9 @@ def load_results(
         read_manifest,
     )
 
-    folder = Path(folder)
+    folder = check_path(folder, "load_results()", "folder")
+    daily = check_flag(daily, "load_results()", "daily")
+    include_failed = check_flag(include_failed, "load_results()", "include_failed")
     if not (folder / MANIFEST).exists():
         raise ExperimentError(
             str(folder),

@@ -19,6 +19,7 @@ import numpy as np
 from simulation.analysis.metrics import METRICS
 from simulation.api import ScenarioLike, resolve_scenario
 from simulation.running.runner import replicate_seeds, simulate
+from simulation.scenario.arguments import MAX_REPLICATES, check_seed, check_whole
 from simulation.scenario.files import check_key_path
 from simulation.scenario.schema import Scenario, iter_parameters
 
@@ -47,7 +48,8 @@ def evaluate(
         float, averaged over replicates; NaN where a metric is undefined (e.g. no mentors).
 
     Raises:
-        ScenarioError: a parameter is not a scenario key, or its value is not allowed.
+        ScenarioError: a parameter is not a scenario key, or its value is not allowed; or
+            `seed`, `replicates` or `scenario` is not allowed.
 
     Example:
         >>> out = evaluate(scenario="community_peer_mentoring", seed=1, population__size=100,
@@ -59,9 +61,12 @@ def evaluate(
     """
     from simulation.analysis.compare import DERIVED_METRICS, run_metrics_with_derived
 
-    base = Scenario() if scenario is None else resolve_scenario(scenario)
+    where = "evaluate()"
+    seed = check_seed(seed, where)
+    replicates = check_whole(replicates, where, "replicates", minimum=1, maximum=MAX_REPLICATES)
+    base = Scenario() if scenario is None else resolve_scenario(scenario, None, where)
     resolved = resolve_scenario(
-        base, {key: _plain(key, value) for key, value in parameters.items()}
+        base, {key: _plain(key, value) for key, value in parameters.items()}, where
     )
     runs = [
         run_metrics_with_derived(simulate(resolved, s)) for s in replicate_seeds(seed, replicates)

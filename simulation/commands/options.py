@@ -19,7 +19,13 @@ population_option = click.option(
     type=click.IntRange(min=1),
     help="Participants in the cohort (default: the scenario's).",
 )
-seed_option = click.option("--seed", type=int, default=0, show_default=True, help="Master seed.")
+seed_option = click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    default=0,
+    show_default=True,
+    help="Master seed (a whole number >= 0).",
+)
 workers_option = click.option(
     "--workers", type=click.IntRange(min=1), help="Parallel worker processes (default: cores)."
 )

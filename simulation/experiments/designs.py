@@ -21,6 +21,10 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
+from simulation.experiments.design_size import (  # noqa: F401 - expected_rows re-exported
+    check_design_size,
+    expected_rows,
+)
 from simulation.experiments.loading import FactorSpec
 from simulation.experiments.schema import Experiment
 
@@ -83,6 +87,9 @@ def design_seed(master_seed: int) -> int:
 def make_design(spec: Experiment, factors: tuple[FactorSpec, ...]) -> Design:
     """The design rows of an experiment.
 
+    Raises:
+        ExperimentError: the design would have more than MAX_DESIGN_POINTS rows.
+
     Example:
         >>> from simulation.experiments.loading import load_experiment
         >>> exp = load_experiment("experiments/caseload_training.yaml")
@@ -90,6 +97,7 @@ def make_design(spec: Experiment, factors: tuple[FactorSpec, ...]) -> Design:
         ...     exp.factors[1].levels)
         True
     """
+    check_design_size(spec, factors, 1, "design")  # before anything is drawn
     problem = salib_problem(factors)
     seed = design_seed(spec.seed)
     design = spec.design
@@ -111,15 +119,3 @@ def make_design(spec: Experiment, factors: tuple[FactorSpec, ...]) -> Design:
             problem, design.trajectories, num_levels=design.levels, seed=seed
         )
     return Design(design.kind, problem, samples, factor_values(samples, factors))
-
-
-def expected_rows(spec: Experiment, factors: tuple[FactorSpec, ...]) -> int:
-    """How many rows the design has, without drawing it."""
-    d, design = len(factors), spec.design
-    if design.kind == "factorial":
-        return int(np.prod([len(f.levels or ()) for f in factors]))
-    if design.kind == "lhs":
-        return design.points
-    if design.kind == "sobol":
-        return design.base_samples * (2 * d + 2 if design.second_order else d + 2)
-    return design.trajectories * (d + 1)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import typing
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from simulation.errors import ExperimentError, ScenarioError
+from simulation.experiments.design_size import check_design_size
 from simulation.experiments.schema import (
     DESIGN_KINDS,
     NOT_FACTORS,
@@ -24,7 +26,13 @@ from simulation.experiments.schema import (
     Factor,
     FactorialDesign,
 )
-from simulation.scenario.files import check_key_path, load_scenario, scenario_from_dict
+from simulation.scenario.files import (
+    SCENARIO_SUFFIXES,
+    check_key_path,
+    load_scenario,
+    scenario_from_dict,
+)
+from simulation.scenario.overrides import looks_like_key
 from simulation.scenario.schema import Scenario, iter_parameters
 from simulation.scenario.yaml_reading import parse_mapping, read_text
 
@@ -85,6 +93,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         spec = Experiment.model_validate(data)
     except ValidationError as exc:
         raise _explain(exc, data, source) from None
+    # Before any scenario file is read or level checked: a 10^10-point design is refused at once.
+    check_design_size(spec, tuple(spec.factors.values()), len(spec.scenarios), source)
     for key in spec.set:
         _check_key(key, "set", source)
     scenarios = tuple(
@@ -136,6 +146,15 @@ def _explain(exc: ValidationError, data: dict[str, Any], source: str) -> Experim
         loc = loc[:2]
     key = ".".join(p for p in loc if not p.startswith("function-"))
     if error["type"] == "extra_forbidden":
+        if not looks_like_key(loc[-1]):  # a line of some other file, perhaps: not quoted
+            where = ".".join(loc[:-1])
+            return ExperimentError(
+                source,
+                where,
+                problem=f"holds a key{'' if where else ' at the top level'} that is not an "
+                "experiment key, nor a name of letters, digits and _ (is this an experiment file?)",
+                allowed=_allowed_keys(loc, data),
+            )
         return ExperimentError(
             source, key, problem="is not an experiment key", allowed=_allowed_keys(loc, data)
         )
@@ -180,7 +199,15 @@ def _load_base(
     path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
 ) -> Scenario:
     scenario_path = Path(entry) if Path(entry).is_absolute() else path.parent / entry
-    if not scenario_path.exists():
+    if scenario_path.suffix.lower() not in SCENARIO_SUFFIXES or "\x00" in entry:
+        raise ExperimentError(  # as for `extends:`, a system file is refused unread
+            source,
+            f"scenarios[{index}]",
+            entry,
+            problem="is not a scenario file",
+            allowed="scenario files (.yaml or .yml), relative to the experiment file or absolute",
+        )
+    if not os.path.lexists(scenario_path):
         raise ExperimentError(
             source,
             f"scenarios[{index}]",

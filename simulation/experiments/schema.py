@@ -64,7 +64,9 @@ class LatinHypercubeDesign(_Strict):
     """`points` points spread over the factor ranges (scipy.stats.qmc.LatinHypercube)."""
 
     kind: Literal["lhs"] = "lhs"
-    points: int = Field(ge=2, le=10_000_000, description="a whole number of design points >= 2")
+    # The bound only keeps absurd numbers out of messages: `design_size.MAX_DESIGN_POINTS`,
+    # checked before the design is drawn, is the real limit (and says so).
+    points: int = Field(ge=2, le=10**12, description="a whole number of design points >= 2")
 
 
 class SobolDesign(_Strict):

@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from simulation.experiments.arguments import check_run_arguments
 from simulation.experiments.execution import WORKER_MODULE, Tally, execute
 from simulation.experiments.loading import LoadedExperiment, load_experiment
 from simulation.experiments.plan import Plan
@@ -92,6 +93,8 @@ def run_experiment(
         >>> outcome.status, outcome.counts["recorded"]                          # doctest: +SKIP
         ('incomplete', 10)
     """
+    check_run_arguments(experiment, out, workers, dask_local, dask_scheduler, resume, limit,
+                        batch_size, (on_start, on_progress, simulator))  # fmt: skip
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
     plan = Plan(loaded)
     root = check_writable(Path(out) if out else loaded.out_dir, "--out")

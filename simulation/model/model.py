@@ -42,7 +42,7 @@ from simulation.model.population import (
     build_population,
 )
 from simulation.model.random_streams import RandomStreams
-from simulation.scenario.overrides import with_overrides
+from simulation.scenario.arguments import check_model_arguments
 from simulation.scenario.schema import Scenario
 
 
@@ -67,12 +67,10 @@ class RecoveryCommunityModel(mesa.Model):
     def __init__(
         self, scenario: Scenario | None = None, *, seed: int | None = None, **overrides: Any
     ):
+        scenario, seed = check_model_arguments(scenario, seed, overrides)
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0])
         super().__init__(seed=seed)
-        scenario = scenario if scenario is not None else Scenario()
-        if overrides:
-            scenario = with_overrides(scenario, overrides)
         self.scenario = scenario
         self.seed = seed
         self.streams = RandomStreams(seed)

@@ -9,15 +9,20 @@ files and `extends:` on top.
 from __future__ import annotations
 
 import copy
+import re
 import typing
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from yaml.composer import ComposerError
+from yaml.constructor import ConstructorError
 
 from simulation.errors import ScenarioError
+from simulation.scenario.arguments import check_overrides
 from simulation.scenario.schema import Scenario
+from simulation.scenario.yaml_loader import load_strict
 
 
 def deep_merge(base: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,9 +47,17 @@ def parse_override(text: str) -> tuple[str, Any]:
             allowed="e.g. --set mentoring.caseload_cap=8",
         )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
+        value = load_strict(raw) if raw.strip() else ""
+    except (ComposerError, ConstructorError) as exc:  # what the strict reader refuses
+        raise ScenarioError(
+            "--set",
+            key.strip(),
+            raw,
+            problem=f"cannot be read ({str(exc.problem)[:200]})",
+            allowed="a YAML value: a number, true/false, text, a list or {key: value, ...}",
+        ) from None
     except yaml.YAMLError:
-        value = raw
+        value = raw  # not YAML: the text as given
     return key.strip(), value
 
 
@@ -52,11 +65,21 @@ def apply_overrides(
     data: dict[str, Any], overrides: Iterable[str] | Mapping[str, Any], source: str = "--set"
 ) -> dict[str, Any]:
     """Set dotted keys in a scenario mapping; unknown keys raise, listing the valid ones."""
+    overrides = check_overrides(overrides, source)
     items = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
     data = copy.deepcopy(dict(data))  # never write into the caller's nested sections
     for key, value in items:
         parts = key.replace("__", ".").split(".")
         check_key_path(parts, source)
+        if parts == ["extends"]:
+            # `extends:` is followed when a file is read, before overrides apply.
+            raise ScenarioError(
+                source,
+                "extends",
+                value,
+                problem="cannot be overridden",
+                allowed="write `extends:` in the scenario file itself",
+            )
         target = data
         for part in parts[:-1]:
             target = target.setdefault(part, {})
@@ -109,7 +132,7 @@ def check_key_path(parts: list[str], source: str) -> None:
 
 def describe_allowed(parts: list[str]) -> str:
     """What a parameter accepts, in words, from its schema declaration."""
-    section = _section_at(parts[:-1])
+    section = _section_at(parts[:-1]) if parts else None
     info = section.model_fields.get(parts[-1]) if section else None
     if info is None:
         return ""
@@ -152,6 +175,18 @@ def _lookup(data: Any, loc: tuple) -> Any:
 
 
 _DEFAULTS: dict[str, Any] = Scenario().model_dump()
+#: What an unknown key must look like to be quoted back (a typo of a scenario key).
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,79}")
+
+
+def looks_like_key(text: str) -> bool:
+    """Whether an unknown key looks like a (mistyped) key, and so may be quoted back.
+
+    Example:
+        >>> looks_like_key("mentoring.caseload_capp"), looks_like_key("root:x:0:0:root:/root")
+        (True, False)
+    """
+    return _NAME.fullmatch(text) is not None
 
 
 def validate(data: dict[str, Any], source: str) -> Scenario:
@@ -169,26 +204,45 @@ def validate(data: dict[str, Any], source: str) -> Scenario:
     try:
         return Scenario.model_validate(deep_merge(_DEFAULTS, data))
     except ValidationError as exc:
-        error = exc.errors()[0]
-        loc = tuple(error["loc"])
-        parts = [str(p) for p in loc]
-        key = ".".join(parts)
-        if error["type"] == "extra_forbidden":
-            section = _section_at([p for p in parts[:-1] if not p.isdigit()]) or Scenario
-            prefix = ".".join(parts[:-1])
-            raise ScenarioError(
-                source,
-                key,
-                problem="is not a scenario key",
-                allowed=f"keys {'under ' + prefix if prefix else 'at the top level'}: "
-                + ", ".join(section.model_fields),
-            ) from None
-        allowed = describe_allowed([p for p in parts if not p.isdigit()]) or ""
-        message = error["msg"].removeprefix("Value error, ")
-        value = _lookup(data, loc) if loc else None
-        raise ScenarioError(
-            source, key, value, problem=f"is not allowed ({message})", allowed=allowed
-        ) from None
+        raise explain(exc, data, source) from None
+
+
+def explain(exc: ValidationError, data: Mapping[str, Any], source: str) -> ScenarioError:
+    """The first error pydantic found in a scenario mapping, as a ScenarioError.
+
+    Args:
+        exc: pydantic's error from validating `data`.
+        data: the mapping validated (to quote the bad value).
+        source: the file or argument `data` came from.
+
+    Returns:
+        A ScenarioError naming the source, the key path, the value and what is allowed.
+    """
+    error = exc.errors()[0]
+    loc = tuple(error["loc"])
+    parts = [str(p) for p in loc]
+    key = ".".join(parts)
+    if error["type"] == "extra_forbidden":
+        section = _section_at([p for p in parts[:-1] if not p.isdigit()]) or Scenario
+        prefix = ".".join(parts[:-1])
+        allowed = f"keys {'under ' + prefix if prefix else 'at the top level'}: " + ", ".join(
+            section.model_fields
+        )
+        if not looks_like_key(parts[-1]):
+            # Not even a name: likely a line of some other file (`root:x:0:0:...`); not quoted.
+            where = "" if prefix else " at the top level"
+            problem = (
+                f"holds a key{where} that is not a scenario key, nor a name of letters, digits "
+                "and _ (is this a scenario file?)"
+            )
+            hidden = ScenarioError(source, prefix, problem=problem, allowed=allowed)
+            hidden.key_path = key  # type: ignore[attr-defined] - for `files.blame`, not shown
+            return hidden
+        return ScenarioError(source, key, problem="is not a scenario key", allowed=allowed)
+    allowed = describe_allowed([p for p in parts if not p.isdigit()]) or ""
+    message = error["msg"].removeprefix("Value error, ")
+    value = _lookup(data, loc) if loc else None
+    return ScenarioError(source, key, value, problem=f"is not allowed ({message})", allowed=allowed)
 
 
 def with_overrides(

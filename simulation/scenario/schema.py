@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from simulation.model.mechanisms.costs import CostParams
 from simulation.model.mechanisms.engagement import EngagementParams
@@ -34,11 +34,27 @@ from simulation.model.population import PopulationParams
 from simulation.scenario.parameters import Section, parameter
 
 
-class Scenario(Section):
+class _ScenarioErrors(type(Section)):
+    """Makes `Scenario(...)` raise the project's ScenarioError, naming the key, like files do.
+
+    Only direct calls go through here; `model_validate` (what files and dicts use) does not.
+    """
+
+    def __call__(cls, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except ValidationError as exc:
+            from simulation.scenario.overrides import explain  # it imports this module
+
+            raise explain(exc, kwargs, f"{cls.__name__}()") from None
+
+
+class Scenario(Section, metaclass=_ScenarioErrors):
     """A program design and the population it serves: everything one run needs but the seed.
 
-    Unknown keys are rejected and every value is range-checked. Build one from keyword
-    arguments or dicts (sections as dicts), or read a file with `load_scenario`.
+    Unknown keys are rejected and every value is range-checked (a bad one raises
+    ScenarioError naming it). Build one from keyword arguments or dicts (sections as dicts), or
+    read a file with `load_scenario`.
 
     Example:
         >>> scenario = Scenario(name="small", days=90, population={"size": 300},
