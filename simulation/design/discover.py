@@ -223,10 +223,20 @@ def _choose_step(trajectory: pd.DataFrame, min_coverage: float) -> int:
 
 
 def _box_document(box: Any, stats: pd.Series, x: pd.DataFrame) -> dict[str, Any]:
+    """A box's limits on its restricted factors, coverage, density, mass and quasi-p values.
+
+    `PrimBox.limits` of prim 1.0.0 cannot hold a categorical factor's levels under pandas 3
+    (it writes a set into a float column), so the limits are read from the box's trajectory
+    (`_box_lims`, rows min and max; a set of levels for a categorical factor) instead.
+    """
+    from prim.scenario_discovery_util import determine_restricted_dims
+
+    step = box._cur_box
+    lims = box._box_lims[step]
+    quasi_p = box._calculate_quasi_p(step)
     limits: dict[str, Any] = {}
-    table = box.limits
-    for name in table.index:
-        low, high = table.loc[name, "min"], table.loc[name, "max"]
+    for name in determine_restricted_dims(lims, box.prim._box_init):
+        low, high = lims[name][0], lims[name][1]
         if isinstance(low, set | frozenset) or x[name].dtype == object:
             limits[name] = {"levels": sorted(map(str, low))}
         else:
@@ -238,5 +248,5 @@ def _box_document(box: Any, stats: pd.Series, x: pd.DataFrame) -> dict[str, Any]
         "mass": float(stats["mass"]),
         "points": len(box.yi),
         "restricted_factors": len(limits),
-        "quasi_p": {name: float(table.loc[name, "qp values"]) for name in table.index},
+        "quasi_p": {name: float(quasi_p[name]) for name in limits},
     }

@@ -16,6 +16,8 @@ import pandas as pd
 from simulation.running.result_files import write_atomic
 
 COST, AVERTED = "cost_per_participant", "relapses_averted_per_100"
+#: The frontier figure shows costs up to this many budgets (the rest are counted in a note).
+X_RANGE_BUDGETS = 3
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -85,21 +87,35 @@ def frontier_figure(document: dict[str, Any], path: Path) -> Path:
     ax.axvline(budget, color="#d62728", linestyle="--", linewidth=1)
     ax.annotate(
         f"budget ${budget:,.0f}",
-        (budget, 1),
+        (budget, 0),
         xycoords=("data", "axes fraction"),
-        xytext=(4, -12),
+        xytext=(4, 4),
         textcoords="offset points",
         color="#d62728",
         fontsize=8,
     )
     ax.axhline(0, color="black", linewidth=0.6)
+    right = X_RANGE_BUDGETS * budget
+    beyond = sum(d[COST] > right for d in designs)
+    if beyond:  # residential designs can cost ten times the budget; keep the frontier readable
+        ax.set_xlim(0, right)
+        ax.annotate(
+            f"{beyond} costlier design(s) off the right edge",
+            (1, 0),
+            xycoords="axes fraction",
+            xytext=(-4, 4),
+            textcoords="offset points",
+            ha="right",
+            fontsize=8,
+            color="#777777",
+        )
     ax.set_xlabel("program cost per participant (US dollars)")
     ax.set_ylabel("relapses averted per 100 participants")
     ax.set_title(
         f"{document['scenario']}: {document['trials']} designs, {document['replicates']} "
         f"replicates of {document['population']} participants, {document['days']} days"
     )
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left")
     return _save(fig, path)
 
 

@@ -14,6 +14,7 @@ Without a file, `DEFAULT_LEVERS` is searched: the levers a program manager contr
 
 from __future__ import annotations
 
+import difflib
 import math
 import typing
 from collections.abc import Mapping
@@ -145,7 +146,7 @@ def _schema_fields() -> dict[str, Any]:
 def _lever(key: str, spec: Any, source: str) -> Lever:
     fields = _schema_fields()
     if key not in fields:
-        near = [k for k in fields if k.split(".")[-1] == key.split(".")[-1]]
+        near = difflib.get_close_matches(key, list(fields), n=1)
         raise ScenarioError(
             source,
             key,
