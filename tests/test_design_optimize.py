@@ -8,6 +8,8 @@ search continues from its stored trials, and the best design's scenario file loa
 
 from __future__ import annotations
 
+import doctest
+import importlib
 import itertools
 import json
 from pathlib import Path
@@ -200,3 +202,20 @@ def test_the_command_prints_json_and_rejects_bad_arguments(capsys, levers_file, 
         code, _, err = run_cli(capsys, "optimize", "community_peer_mentoring", *args)
         assert code == 2 and message in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
+
+
+def test_the_bundled_levers_example_loads_against_community_mentoring():
+    path = COMMUNITY.parent.parent / "experiments" / "levers" / "community_program.yaml"
+    levers = {lever.key: lever for lever in load_levers(path, BASE)}
+    assert "residential" not in levers["setting.kind"].levels
+    assert levers["mentoring.contacts_per_week"].log
+    assert levers["mentoring.caseload_cap"].whole
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["simulation.design.optimize", "simulation.design.levers", "simulation.design.discover"],
+)
+def test_docstring_examples_run(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0

@@ -38,6 +38,11 @@ class Discovery:
         points: one row per design point: the factors, the metric's mean and `of_interest`.
         trajectories: each box's peeling trajectory (coverage, density, mean, res dim, mass).
         files: the files written (`discover_json`, `peeling`).
+
+    Example:
+        >>> found = discover("results/mentor_supply_lhs", "relapse_rate_365",
+        ...                  above=0.5)                          # doctest: +SKIP
+        >>> found.points.groupby("of_interest").size()           # doctest: +SKIP
     """
 
     document: dict[str, Any]

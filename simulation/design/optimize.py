@@ -47,6 +47,12 @@ class DesignSearch:
             `best` and `pareto`.
         study: the Optuna study with every trial.
         files: the files written (`study`, `frontier`, `best_scenario`, `optimize_json`).
+
+    Example:
+        >>> search = optimize_design("community_peer_mentoring", 2000,
+        ...                          out="results/best_2000")        # doctest: +SKIP
+        >>> [(d["cost_per_participant"], d["relapses_averted_per_100"]["mean"])
+        ...  for d in search.pareto]                                 # doctest: +SKIP
     """
 
     document: dict[str, Any]
@@ -105,10 +111,10 @@ def optimize_design(
         DesignError: a bad argument, or `out` holds a search with other settings.
 
     Example:
-        >>> search = optimize_design("community_peer_mentoring", 2000, trials=4,
-        ...                          population=200, days=60, replicates=2)  # doctest: +SKIP
-        >>> search.best["within_budget"]                                     # doctest: +SKIP
-        True
+        >>> search = optimize_design("community_peer_mentoring", 2000, trials=3,
+        ...                          population=100, days=30, replicates=2)
+        >>> len(search.document["all_designs"]), search.best["within_budget"]
+        (3, True)
     """
     _check_arguments(budget_per_participant, trials, replicates, workers)
     base_file = _scenario_file(scenario)
