@@ -12,8 +12,14 @@ import doctest
 import importlib
 import itertools
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import optuna
 import pytest
 import yaml
 
@@ -219,3 +225,47 @@ def test_the_bundled_levers_example_loads_against_community_mentoring():
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
+
+
+def test_a_scenario_without_mentoring_is_refused_not_searched(levers_file):
+    with pytest.raises(DesignError, match=r"mentoring\.enabled = false"):
+        optimize_design("treatment_as_usual", BUDGET, levers=levers_file, trials=2, **SMALL)
+
+
+def test_the_same_search_gives_the_same_designs_in_a_process_pool(levers_file):
+    """Same scenario and seed, same numbers, in this process or in two worker processes."""
+    here = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=1, **SMALL
+    )
+    pool = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=2, **SMALL
+    )
+    assert pool.document["all_designs"] == here.document["all_designs"]
+
+
+def test_a_killed_search_continues_where_it_stopped(levers_file, tmp_path):
+    """SIGKILL mid-search, then the same command: the stored trials stay, the rest are run."""
+    args = [
+        *("-m", "simulation", "optimize", "community_peer_mentoring"),
+        *("--budget-per-participant", "1500", "--levers", str(levers_file), "--trials", "6"),
+        *("--population", "100", "--days", "30", "--replicates", "2", "--workers", "1"),
+        *("--out", str(tmp_path)),
+    ]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while stored_trials(tmp_path) < 2 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kept = stored_trials(tmp_path)
+    assert 2 <= kept < 6, "the search finished before it could be killed"
+    first = optuna.load_study(study_name="optimize", storage=f"sqlite:///{tmp_path}/optimize.db")
+    params = [t.params for t in first.get_trials(states=(optuna.trial.TrialState.COMPLETE,))]
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert stored_trials(tmp_path) == 6
+    study = optuna.load_study(study_name="optimize", storage=f"sqlite:///{tmp_path}/optimize.db")
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert [t.params for t in complete[:kept]] == params

@@ -12,7 +12,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from simulation.commands.options import population_option, seed_option
+from simulation.commands.options import (
+    days_option,
+    population_option,
+    seed_option,
+    workers_option,
+)
 
 
 @click.command("optimize")
@@ -33,7 +38,7 @@ from simulation.commands.options import population_option, seed_option
 )
 @click.option("--trials", type=int, default=30, show_default=True, help="Designs to evaluate.")
 @population_option
-@click.option("--days", type=int, help="Days to simulate (default: the scenario's).")
+@days_option
 @click.option(
     "--replicates",
     type=int,
@@ -42,7 +47,7 @@ from simulation.commands.options import population_option, seed_option
     help="Runs of every design, on the same seeds as the baseline.",
 )
 @seed_option
-@click.option("--workers", type=int, help="Local worker processes (default: every core).")
+@workers_option
 @click.option(
     "--dask-scheduler",
     metavar="ADDRESS",

@@ -7,3 +7,6 @@ budget), `scenario_file` (the best design as a scenario that `extends:` the inpu
 (PRIM over an experiment's results) and `figures` (the frontier and the peeling trajectory).
 Import `optimize_design` and `discover` from `simulation`.
 """
+
+#: The two objectives, as named in every design's record (and in `recovery-sim compare`).
+COST, AVERTED = "cost_per_participant", "relapses_averted_per_100"

@@ -13,9 +13,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from simulation.design import AVERTED, COST
 from simulation.running.result_files import write_atomic
 
-COST, AVERTED = "cost_per_participant", "relapses_averted_per_100"
 #: The frontier figure shows costs up to this many budgets (the rest are counted in a note).
 X_RANGE_BUDGETS = 3
 

@@ -10,8 +10,10 @@ from typing import Any
 
 import optuna
 
-#: Trial user attributes the objective writes.
-COST, AVERTED = "cost_per_participant", "relapses_averted_per_100"
+from simulation.design import AVERTED, COST
+
+__all__ = ["AVERTED", "COST", "DESIGN", "best", "completed", "design_row", "pareto"]
+
 #: The lever values a trial ran (rounded as the scenario file states them).
 DESIGN = "design"
 

@@ -122,6 +122,7 @@ def optimize_design(
     sized = {"population.size": population, "days": days}
     base = resolve_scenario(start, {k: v for k, v in sized.items() if v is not None})
     space = load_levers(levers, base)
+    _check_program(base, space, str(levers or "the default levers"))
     settings = {
         "scenario": base.name,
         "budget_per_participant": float(budget_per_participant),
@@ -174,6 +175,19 @@ def _check_arguments(budget: float, trials: int, replicates: int, workers: int |
         problems.append(f"--workers = {workers!r}: a whole number >= 1")
     if problems:
         raise DesignError("optimize: not allowed: " + "; ".join(problems) + ".")
+
+
+def _check_program(base: Any, space: list[Lever], source: str) -> None:
+    """Mentoring levers move nothing in a scenario without mentoring: say so, do not guess."""
+    mentoring = [lever.key for lever in space if lever.key.startswith("mentoring.")]
+    enabled = next((lever for lever in space if lever.key == "mentoring.enabled"), None)
+    if mentoring and not base.mentoring.enabled and enabled is None:
+        raise DesignError(
+            f"optimize: {base.name} has mentoring.enabled = false, so the mentoring levers of "
+            f"{source} ({', '.join(mentoring)}) would change nothing; allowed: a scenario "
+            "with a mentoring program (e.g. community_peer_mentoring), or a levers file that "
+            "adds `mentoring.enabled: [true]`."
+        )
 
 
 def _scenario_file(scenario: ScenarioLike) -> Path | None:
