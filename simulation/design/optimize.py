@@ -306,7 +306,10 @@ def stored_trials(out: str | Path) -> int:
     path = Path(out) / STUDY_FILE
     if not path.exists():
         return 0
-    study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
+    try:
+        study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
+    except KeyError:  # the file exists, the study is not created in it yet
+        return 0
     return len(completed(study))
 
 
