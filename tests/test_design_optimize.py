@@ -279,3 +279,14 @@ def test_a_killed_search_continues_where_it_stopped(levers_file, tmp_path):
     study = optuna.load_study(study_name="optimize", storage=f"sqlite:///{tmp_path}/optimize.db")
     complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert [t.params for t in complete[:kept]] == params
+
+
+def test_an_edited_scenario_file_is_a_new_search_not_a_continuation(levers_file, tmp_path):
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text(f"extends: {COMMUNITY}\nname: mine\n", encoding="utf-8")
+    optimize_design(scenario, BUDGET, levers=levers_file, trials=1, out=tmp_path / "o", **SMALL)
+    scenario.write_text(
+        f"extends: {COMMUNITY}\nname: mine\nmentoring: {{caseload_cap: 7}}\n", encoding="utf-8"
+    )
+    with pytest.raises(DesignError, match="scenario_sha256"):
+        optimize_design(scenario, BUDGET, levers=levers_file, trials=2, out=tmp_path / "o", **SMALL)

@@ -9,6 +9,7 @@ the budget as a constraint (cost - budget <= 0). The trials live in an Optuna RD
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from simulation.errors import RecoverySimError
 from simulation.experiments.session import choose_backend
 from simulation.running.result_files import to_jsonable, write_json
 from simulation.running.runner import replicate_seeds
+from simulation.scenario.files import scenario_yaml
 
 #: The study's file in the output folder, and its name inside it.
 STUDY_FILE, STUDY_NAME = "optimize.db", "optimize"
@@ -125,6 +127,8 @@ def optimize_design(
     _check_program(base, space, str(levers or "the default levers"))
     settings = {
         "scenario": base.name,
+        # An edited scenario file is another search, even under the same name.
+        "scenario_sha256": hashlib.sha256(scenario_yaml(base).encode()).hexdigest(),
         "budget_per_participant": float(budget_per_participant),
         "population": base.population.size,
         "days": base.days,
@@ -235,7 +239,8 @@ def _open_study(
         changed = [k for k in settings if stored.get(k) != to_jsonable(settings)[k]]
         raise DesignError(
             f"{Path(out) / STUDY_FILE}: holds a search with other settings "
-            f"({', '.join(changed)}); allowed: the same scenario, budget, population, days, "
+            f"({', '.join(changed)}); allowed: the same scenario (and file contents), budget, "
+            "population, days, "
             "replicates, seed and levers to continue it, or another --out for a new search."
         )
     return study
