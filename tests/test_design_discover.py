@@ -139,3 +139,21 @@ def test_the_command_prints_boxes_as_json_and_errors_as_one_line(boxed, capsys, 
         main(["discover", str(folder), "--metric", "nope", "--above", "0.5"])
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and len(err.strip().splitlines()) == 1 and "nope" in err
+
+
+def test_the_scenarios_of_a_multi_scenario_experiment_are_a_factor(tmp_path):
+    rng = np.random.default_rng(9)
+    points = pd.DataFrame({"training.hours": rng.uniform(0, 80, 200)})
+    folder = results_folder(tmp_path / "s", points, np.full(200, 0.3), list(points))
+    runs = pd.read_parquet(folder / "runs")
+    digital = runs.assign(
+        scenario="digital_peer_platform",
+        run_id=runs["run_id"] + len(runs),
+        **{METRIC: np.where(runs["training.hours"] < 40, 0.7, 0.3)},
+    )
+    pd.concat([runs, digital]).to_parquet(folder / "runs" / "part-0.parquet")
+    found = rs.discover(folder, METRIC, above=0.5)
+    assert found.document["points"] == 400 and "scenario" in found.document["factors"]
+    box = found.boxes[0]
+    assert box["limits"]["scenario"] == {"levels": ["digital_peer_platform"]}
+    assert box["limits"]["training.hours"]["max"] == pytest.approx(40, abs=3)
