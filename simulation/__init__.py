@@ -42,6 +42,11 @@ _EXPORTS: dict[str, str] = {
     "load_results": "simulation.api",
     # other tools (SALib, EMA Workbench)
     "evaluate": "simulation.interop",
+    # design search (Optuna, PRIM)
+    "optimize_design": "simulation.design.optimize",
+    "DesignSearch": "simulation.design.optimize",
+    "discover": "simulation.design.discover",
+    "Discovery": "simulation.design.discover",
 }
 
 __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
@@ -62,6 +67,10 @@ __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
     "run_experiment",
     "load_results",
     "evaluate",
+    "optimize_design",
+    "DesignSearch",
+    "discover",
+    "Discovery",
 ]
 
 if TYPE_CHECKING:
@@ -73,6 +82,8 @@ if TYPE_CHECKING:
         load_results,
         run_scenario,
     )
+    from simulation.design.discover import Discovery, discover
+    from simulation.design.optimize import DesignSearch, optimize_design
     from simulation.errors import ExperimentError, RecoverySimError, ScenarioError
     from simulation.experiments import run_experiment
     from simulation.interop import evaluate

@@ -18,6 +18,7 @@ EXPECTED = {
     "inside_one_model.py": "Participants by status",
     "salib_sensitivity.py": "mu* (sigma)",
     "mesa_batch_run.py": "mentoring__caseload_cap",
+    "design_search.py": "Best design within $2,000",
 }
 
 

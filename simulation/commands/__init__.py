@@ -12,11 +12,15 @@ def register_commands(group: click.Group) -> None:
         calibrate,
         compare,
         dashboard,
+        discover,
         experiment,
+        optimize,
         run,
         schema,
         validate,
     )
 
     for module in (run, schema, validate, compare, calibrate, dashboard, experiment, analyze):
+        group.add_command(module.command)
+    for module in (optimize, discover):  # design search (simulation/design)
         group.add_command(module.command)

@@ -1,0 +1,187 @@
+"""`recovery-sim optimize SCENARIO --budget-per-participant N`: the best design for a budget."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulation.commands.options import (
+    days_option,
+    population_option,
+    seed_option,
+    workers_option,
+)
+
+
+@click.command("optimize")
+@click.argument("scenario", metavar="SCENARIO")
+@click.option(
+    "--budget-per-participant",
+    "budget",
+    type=float,
+    required=True,
+    metavar="DOLLARS",
+    help="The most the program may cost per participant (US dollars).",
+)
+@click.option(
+    "--levers",
+    type=click.Path(dir_okay=False),
+    help="YAML file of the levers to search and their ranges (default: every program lever; "
+    "see docs/design-search.md).",
+)
+@click.option("--trials", type=int, default=30, show_default=True, help="Designs to evaluate.")
+@population_option
+@days_option
+@click.option(
+    "--replicates",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Runs of every design, on the same seeds as the baseline.",
+)
+@seed_option
+@workers_option
+@click.option(
+    "--dask-scheduler",
+    metavar="ADDRESS",
+    help="Run on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (see docs/experiments.md).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Folder for the study, optimize.json, frontier.png and best_design.yaml "
+    "[results/optimize_<scenario>_<budget>]. A search stored there continues.",
+)
+def command(
+    scenario: str,
+    budget: float,
+    levers: str | None,
+    trials: int,
+    population: int | None,
+    days: int | None,
+    replicates: int,
+    seed: int,
+    workers: int | None,
+    dask_scheduler: str | None,
+    as_json: bool,
+    out: str | None,
+) -> None:
+    """Search the program levers of SCENARIO for the design that averts the most relapses
+    within --budget-per-participant.
+
+    Every design runs the same replicate seeds as the same population without the program
+    (common random numbers); the search (Optuna, multi-objective TPE) trades relapses averted
+    per 100 participants against cost per participant. Stopped runs continue from --out.
+    """
+    from simulation.design.optimize import DesignError, optimize_design, stored_trials
+
+    if workers is not None and dask_scheduler is not None:
+        raise DesignError(
+            "optimize: --workers and --dask-scheduler exclude each other; allowed: one of them."
+        )
+    folder = Path(out or f"results/optimize_{Path(scenario).stem}_{budget:g}")
+    before = stored_trials(folder) if folder.exists() else 0
+    with trial_progress(trials, before, enabled=True) as advance:
+        search = optimize_design(
+            scenario,
+            budget,
+            levers=levers,
+            trials=trials,
+            population=population,
+            days=days,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            dask_scheduler=dask_scheduler,
+            out=folder,
+            on_trial=advance,
+        )
+    if as_json:
+        from simulation.design.optimize import document_json
+
+        click.echo(document_json(search.document))
+    else:
+        print_search(search.document, before)
+
+
+@contextmanager
+def trial_progress(
+    total: int, done: int, enabled: bool
+) -> Iterator[Callable[[int, dict[str, Any] | None], None]]:
+    """A bar on stderr counting trials, with the best design so far."""
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield lambda _n, _best: None
+        return
+    columns = (
+        TextColumn("optimize"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[best]}"),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("optimize", total=total, completed=done, best="")
+
+        def advance(n: int, best: dict[str, Any] | None) -> None:
+            text = "" if best is None else _best_text(best)
+            progress.update(task, completed=n, best=text)
+
+        yield advance
+
+
+def _best_text(best: dict[str, Any]) -> str:
+    averted = best["relapses_averted_per_100"]["mean"]
+    return f"best: {averted:.1f} averted per 100 for ${best['cost_per_participant']:,.0f}"
+
+
+def _interval(stat: dict[str, Any]) -> str:
+    text = f"{stat['mean']:.1f}"
+    if stat.get("ci95"):
+        text += f" ({stat['ci95'][0]:.1f} to {stat['ci95'][1]:.1f})"
+    return text
+
+
+def print_search(doc: dict[str, Any], before: int) -> None:
+    """The frontier as a table, the best design's levers, and where the files are."""
+    console = Console()
+    resumed = f", {before} of them from the stored search" if before else ""
+    console.print(
+        f"{doc['trials']} designs of {doc['scenario']} tried{resumed}; {doc['replicates']} "
+        f"replicates of {doc['population']} participants for {doc['days']} days, seed "
+        f"{doc['seed']}. Without the program: {doc['baseline']['relapsed_per_100']:.1f} "
+        "relapsed per 100."
+    )
+    table = Table(title=f"frontier within ${doc['budget_per_participant']:,.0f} per participant")
+    for column in ("trial", "cost per participant", "relapses averted per 100 (95% interval)"):
+        table.add_column(column, justify="right")
+    for row in doc["pareto"]:
+        table.add_row(
+            str(row["trial"]),
+            f"${row['cost_per_participant']:,.0f}",
+            _interval(row["relapses_averted_per_100"]),
+        )
+    console.print(table)
+    best = doc["best"]
+    if best is None:
+        console.print(
+            f"[red]No design tried costs ${doc['budget_per_participant']:,.0f} or less per "
+            "participant.[/] Raise the budget, narrow the levers (--levers) or add --trials."
+        )
+    else:
+        levers = Table(title=f"best design (trial {best['trial']}): {_best_text(best)[6:]}")
+        levers.add_column("lever")
+        levers.add_column("value", justify="right")
+        for key, value in best["overrides"].items():
+            levers.add_row(key, str(value))
+        console.print(levers)
+    files = doc.get("files", {})
+    console.print("written: " + ", ".join(files.values()))

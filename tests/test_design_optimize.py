@@ -1,0 +1,292 @@
+"""`optimize`: the best design for a budget (Optuna), against the program-free population.
+
+Small searches (a few trials of 150 participants for 45 days) that still check real
+properties: the frontier is non-dominated, the best is within budget and the best of those,
+each design's effect is the paired difference `compare` reports on the same seeds, a stopped
+search continues from its stored trials, and the best design's scenario file loads back.
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+import yaml
+
+import simulation as rs
+from simulation.cli import main
+from simulation.design.evaluation import program_free
+from simulation.design.levers import load_levers
+from simulation.design.optimize import DesignError, optimize_design, stored_trials
+from simulation.errors import ScenarioError
+from simulation.scenario.files import load_scenario
+
+LEVERS = """\
+levers:
+  mentoring.mentors_per_100_participants: {range: [2, 30]}
+  mentoring.contacts_per_week: {range: [0.25, 3], scale: log}
+  setting.kind: [community, digital]
+  training.hours: {}
+"""
+COMMUNITY = next(p for p in rs.bundled_scenarios() if p.stem == "community_peer_mentoring")
+BASE = load_scenario(COMMUNITY)
+SMALL = {"population": 150, "days": 45, "replicates": 2, "seed": 3}
+BUDGET = 1500.0
+COST, AVERTED = "cost_per_participant", "relapses_averted_per_100"
+
+
+@pytest.fixture(scope="module")
+def levers_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("levers") / "levers.yaml"
+    path.write_text(LEVERS, encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def search(levers_file, tmp_path_factory):
+    out = tmp_path_factory.mktemp("search")
+    return optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=8, out=out, **SMALL
+    )
+
+
+def dominates(a, b):
+    """a is at least as good on both objectives and better on one (more averted, less cost)."""
+    ea, eb = a[AVERTED]["mean"], b[AVERTED]["mean"]
+    ca, cb = a[COST], b[COST]
+    return ea >= eb and ca <= cb and (ea > eb or ca < cb)
+
+
+def test_the_frontier_is_non_dominated_and_rises_with_cost(search):
+    front, within = search.pareto, [d for d in search.document["all_designs"] if d["within_budget"]]
+    assert front and all(row["within_budget"] for row in front)
+    for a in front:
+        assert not any(dominates(b, a) for b in within)
+    numbers = {row["trial"] for row in front}
+    for design in within:  # every design left off the frontier is dominated by one on it
+        if design["trial"] not in numbers:
+            assert any(dominates(row, design) for row in front)
+    costs = [row[COST] for row in front]
+    effects = [row[AVERTED]["mean"] for row in front]
+    assert costs == sorted(costs)
+    assert all(later > earlier for earlier, later in itertools.pairwise(effects))
+
+
+def test_the_best_is_the_most_effective_design_within_budget(search):
+    best, designs = search.best, search.document["all_designs"]
+    assert best["within_budget"] and best[COST] <= BUDGET
+    assert best[AVERTED]["mean"] == max(d[AVERTED]["mean"] for d in designs if d[COST] <= BUDGET)
+    low, high = best[AVERTED]["ci95"]
+    assert low <= best[AVERTED]["mean"] <= high
+    assert set(best["overrides"]) == set(yaml.safe_load(LEVERS)["levers"])
+
+
+def test_a_designs_effect_is_the_paired_difference_compare_reports(search):
+    """Common random numbers: the same seeds as the program-free baseline, as `compare` runs."""
+    best = search.best
+    base = load_scenario(
+        COMMUNITY, [f"population.size={SMALL['population']}", f"days={SMALL['days']}"]
+    )
+    design = rs.scenario_from_dict(
+        base.model_dump(), {**best["overrides"], "name": "design"}, source="test"
+    )
+    result = rs.compare_scenarios(
+        [program_free(base), design], replicates=SMALL["replicates"], seed=SMALL["seed"]
+    )
+    diff = result.differences.set_index("metric")
+    averted = -diff.loc["relapsed_per_100", "mean"]
+    assert averted == pytest.approx(best[AVERTED]["mean"], abs=1e-9)
+    cost = result.estimates.set_index(["scenario", "metric"]).loc[("design", COST), "mean"]
+    assert cost == pytest.approx(best[COST], rel=1e-9)
+    assert search.document["baseline"][COST] == 0.0
+
+
+def test_the_best_design_file_extends_the_input_and_loads_back(search):
+    path = search.files["best_scenario"]
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    assert data["extends"].endswith("community_peer_mentoring.yaml")
+    assert "population" not in data and "days" not in data  # the search's speed knobs stay out
+    loaded, start = load_scenario(path), BASE
+    for key, value in search.best["overrides"].items():
+        section, name = key.split(".")
+        assert getattr(getattr(loaded, section), name) == pytest.approx(value)
+        stated = name in data.get(section, {})
+        assert stated == (
+            getattr(getattr(start, section), name) != getattr(getattr(loaded, section), name)
+        )
+    assert loaded.population.size == start.population.size
+
+
+def test_outputs_are_written(search):
+    doc = json.loads(Path(search.files["optimize_json"]).read_text(encoding="utf-8"))
+    assert doc["best"] == search.best and doc["trials"] == 8
+    with open(search.files["frontier"], "rb") as png:
+        assert png.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_stopped_search_continues_from_its_stored_trials(levers_file, tmp_path):
+    first = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, out=tmp_path, **SMALL
+    )
+    params = [t.params for t in first.study.trials]
+    assert stored_trials(tmp_path) == 3
+    second = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=5, out=tmp_path, **SMALL
+    )
+    assert stored_trials(tmp_path) == 5 and second.document["trials"] == 5
+    assert [t.params for t in second.study.trials[:3]] == params  # kept, not redone
+    again = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=5, out=tmp_path, **SMALL
+    )
+    assert len(again.study.trials) == 5  # nothing left to do
+    with pytest.raises(DesignError, match="budget_per_participant"):
+        optimize_design(
+            "community_peer_mentoring", 900, levers=levers_file, trials=6, out=tmp_path, **SMALL
+        )
+
+
+def test_a_budget_no_design_meets_gives_no_best(levers_file):
+    search = optimize_design("community_peer_mentoring", 1.0, levers=levers_file, trials=2, **SMALL)
+    assert search.best is None and search.pareto == []
+    assert all(not d["within_budget"] for d in search.document["all_designs"])
+
+
+def test_levers_take_schema_ranges_and_bad_levers_name_the_file(levers_file, tmp_path):
+    levers = {lever.key: lever for lever in load_levers(levers_file, BASE)}
+    assert (levers["training.hours"].low, levers["training.hours"].high) == (0.0, 500.0)
+    assert levers["setting.kind"].levels == ("community", "digital")
+    bad = {
+        "mentoring.caseload: {range: [2, 5]}": "mentoring.caseload_cap",
+        "mentoring.caseload_cap: {range: [0, 5]}": "outside what the schema allows",
+        "training.hours: {range: [5, 1]}": "low < high",
+        "training.hours: {range: [0, 5], scale: log}": "log with a range above 0",
+        "setting.kind: [community, moon]": "setting.kind",
+    }
+    for line, message in bad.items():
+        path = tmp_path / "levers.yaml"
+        path.write_text(f"levers:\n  {line}\n", encoding="utf-8")
+        with pytest.raises(ScenarioError, match=message) as caught:
+            load_levers(path, BASE)
+        assert str(path) in str(caught.value)
+
+
+def run_cli(capsys, *args):
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_the_command_prints_json_and_rejects_bad_arguments(capsys, levers_file, tmp_path):
+    code, out, _ = run_cli(
+        capsys,
+        *("optimize", "community_peer_mentoring", "--budget-per-participant", "1500"),
+        *("--levers", str(levers_file), "--trials", "2", "--population", "150", "--days", "45"),
+        *("--replicates", "2", "--workers", "1", "--json", "--out", str(tmp_path / "o")),
+    )
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["trials"] == 2 and doc["budget_per_participant"] == 1500
+    for args, message in (
+        (("--budget-per-participant", "0"), "--budget-per-participant"),
+        (("--budget-per-participant", "9", "--trials", "0"), "--trials"),
+        (("--budget-per-participant", "9", "--workers", "2", "--dask-scheduler", "x"), "exclude"),
+    ):
+        code, _, err = run_cli(capsys, "optimize", "community_peer_mentoring", *args)
+        assert code == 2 and message in err and "Traceback" not in err
+        assert len(err.strip().splitlines()) == 1
+
+
+def test_the_bundled_levers_example_loads_against_community_mentoring():
+    path = COMMUNITY.parent.parent / "experiments" / "levers" / "community_program.yaml"
+    levers = {lever.key: lever for lever in load_levers(path, BASE)}
+    assert "residential" not in levers["setting.kind"].levels
+    assert levers["mentoring.contacts_per_week"].log
+    assert levers["mentoring.caseload_cap"].whole
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["simulation.design.optimize", "simulation.design.levers", "simulation.design.discover"],
+)
+def test_docstring_examples_run(module):
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def test_a_scenario_without_mentoring_is_refused_not_searched(levers_file):
+    with pytest.raises(DesignError, match=r"mentoring\.enabled = false"):
+        optimize_design("treatment_as_usual", BUDGET, levers=levers_file, trials=2, **SMALL)
+
+
+def test_the_same_search_gives_the_same_designs_in_a_process_pool(levers_file):
+    """Same scenario and seed, same numbers, in this process or in two worker processes."""
+    here = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=1, **SMALL
+    )
+    pool = optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=2, **SMALL
+    )
+    assert pool.document["all_designs"] == here.document["all_designs"]
+
+
+def _count_while_written(folder):
+    """Finished trials, read while another process may still be creating the database."""
+    try:
+        return stored_trials(folder)
+    except Exception:  # e.g. sqlite3 "no such table" while the writer creates its schema
+        return 0
+
+
+def test_a_killed_search_continues_where_it_stopped(levers_file, tmp_path):
+    """SIGKILL mid-search, then the same command: the stored trials stay, the rest are run."""
+    args = [
+        *("-m", "simulation", "optimize", "community_peer_mentoring"),
+        *("--budget-per-participant", "1500", "--levers", str(levers_file), "--trials", "6"),
+        *("--population", "100", "--days", "30", "--replicates", "2", "--workers", "1"),
+        *("--out", str(tmp_path)),
+    ]
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    process = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while _count_while_written(tmp_path) < 2 and time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        time.sleep(0.3)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    kept = stored_trials(tmp_path)
+    assert 2 <= kept < 6, "the search finished before it could be killed"
+    first = optuna.load_study(study_name="optimize", storage=f"sqlite:///{tmp_path}/optimize.db")
+    params = [t.params for t in first.get_trials(states=(optuna.trial.TrialState.COMPLETE,))]
+    done = subprocess.run([sys.executable, *args], env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert stored_trials(tmp_path) == 6
+    study = optuna.load_study(study_name="optimize", storage=f"sqlite:///{tmp_path}/optimize.db")
+    complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
+    assert [t.params for t in complete[:kept]] == params
+
+
+def test_an_edited_scenario_file_is_a_new_search_not_a_continuation(levers_file, tmp_path):
+    scenario = tmp_path / "mine.yaml"
+    scenario.write_text(f"extends: {COMMUNITY}\nname: mine\n", encoding="utf-8")
+    optimize_design(scenario, BUDGET, levers=levers_file, trials=1, out=tmp_path / "o", **SMALL)
+    scenario.write_text(
+        f"extends: {COMMUNITY}\nname: mine\nmentoring: {{caseload_cap: 7}}\n", encoding="utf-8"
+    )
+    with pytest.raises(DesignError, match="scenario_sha256"):
+        optimize_design(scenario, BUDGET, levers=levers_file, trials=2, out=tmp_path / "o", **SMALL)
