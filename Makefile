@@ -4,14 +4,16 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test bench dashboard lint clean
+.PHONY: venv demo test bench dashboard lint clean constraints
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Every extra (dashboard, cluster, sensitivity) and the test tools, at the versions in
+# constraints.txt, so a fresh install is the one the tests ran on.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[all,test]'
 	$(BIN)/python -m simulation.dashboard.assets
 	touch $(STAMP)
 
@@ -42,6 +44,12 @@ bench: venv
 lint: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format --check . || true
+
+# Pin what is installed now (after changing dependencies in pyproject.toml and installing them).
+constraints: venv
+	(echo "# Exact versions of every package a fresh \`make venv\` installs (Python 3.11), so two installs"; \
+	 echo "# are the same. Regenerate after changing dependencies: make constraints"; \
+	 $(BIN)/python -m pip freeze --exclude-editable) > constraints.txt
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

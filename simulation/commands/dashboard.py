@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from simulation.errors import RecoverySimError
+from simulation.optional import require
 
 APP = "simulation.dashboard.app"
 
@@ -51,6 +52,7 @@ def command(host: str, port: int, scenarios: str | None, allow_hosts: tuple[str,
     unless --host says otherwise (e.g. --host 0.0.0.0 to share it on a trusted network,
     with --allow-host for the name others use to reach it). See SECURITY.md.
     """
+    require("solara", "dashboard", "The dashboard")
     from simulation.dashboard import assets, server_guard
 
     server_guard.allowed_hosts(host, allow_hosts)  # a bad --allow-host fails before any work

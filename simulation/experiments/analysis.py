@@ -17,8 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from SALib.analyze import morris as morris_analyze
-from SALib.analyze import sobol as sobol_analyze
 from scipy import stats
 
 from simulation.errors import ExperimentError
@@ -30,6 +28,7 @@ from simulation.experiments.results_folder import (
     read_dataset,
     read_manifest,
 )
+from simulation.optional import require
 
 MAX_BINS = 8
 
@@ -180,12 +179,14 @@ def sensitivity(results: Results) -> pd.DataFrame:
                 results.notes.append(f"{scenario}: {metric} is missing at some points; skipped")
                 continue
             if kind == "sobol":
+                sobol_analyze = require("SALib.analyze.sobol", "sensitivity", "Sobol indices")
                 found = sobol_analyze.analyze(
                     problem, y, calc_second_order=spec["design"]["second_order"], seed=seed
                 )
                 pairs = (("S1", "S1_conf"), ("ST", "ST_conf"))
             else:
                 x = points[[f"sample:{k}" for k in problem["names"]]].to_numpy(dtype=float)
+                morris_analyze = require("SALib.analyze.morris", "sensitivity", "Morris indices")
                 found = morris_analyze.analyze(
                     problem, x, y, num_levels=spec["design"]["levels"], seed=seed
                 )

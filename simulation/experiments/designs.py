@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from SALib.sample import morris as morris_sample
-from SALib.sample import sobol as sobol_sample
 from scipy.stats import qmc
 
 from simulation.experiments.design_size import (  # noqa: F401 - expected_rows re-exported
@@ -27,6 +25,7 @@ from simulation.experiments.design_size import (  # noqa: F401 - expected_rows r
 )
 from simulation.experiments.loading import FactorSpec
 from simulation.experiments.schema import Experiment
+from simulation.optional import require
 
 #: Mixed into the master seed so the design's draws never coincide with a run's.
 DESIGN_STREAM = 0x0DE5_1611
@@ -111,10 +110,12 @@ def make_design(spec: Experiment, factors: tuple[FactorSpec, ...]) -> Design:
         bounds = np.array(problem["bounds"])
         samples = qmc.scale(unit, bounds[:, 0], bounds[:, 1])
     elif design.kind == "sobol":
+        sobol_sample = require("SALib.sample.sobol", "sensitivity", "A Sobol design")
         samples = sobol_sample.sample(
             problem, design.base_samples, calc_second_order=design.second_order, seed=seed
         )
     else:
+        morris_sample = require("SALib.sample.morris", "sensitivity", "A Morris design")
         samples = morris_sample.sample(
             problem, design.trajectories, num_levels=design.levels, seed=seed
         )

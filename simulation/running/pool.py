@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import mesa
 
 from simulation.errors import ExperimentError
+from simulation.optional import require
 
 T = TypeVar("T")
 
@@ -295,7 +296,8 @@ def dask_backend(address: str | None = None, local_workers: int | None = None) -
     Raises:
         ExperimentError: the scheduler cannot be reached or its workers cannot run recovery-sim.
     """
-    from dask.distributed import Client, LocalCluster
+    distributed = require("dask.distributed", "cluster", "Running on Dask")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     cluster = None
     if local_workers:
