@@ -1,6 +1,7 @@
-"""Debian's chromium and the flags it needs on this kind of machine (see TOOLCHAIN.md).
+"""Debian's chromium and the flags it needs on an offline machine where tests run as root.
 
-Kept apart from the dashboard code so the browser tests can use it without importing Solara.
+Playwright drives Debian's chromium (`apt-get install chromium`; `.ci/run` installs it), never
+a browser of Playwright's own (`playwright install` downloads one, which fails offline). Kept apart from the dashboard code so the browser tests can use it without importing Solara.
 """
 
 from __future__ import annotations
