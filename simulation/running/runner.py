@@ -21,6 +21,7 @@ from simulation.analysis.metrics import (
     METRICS,
     CohortOutcomes,
     metric_range,
+    pair_metrics,
     program_metrics,
     run_metrics,
     survival_curve,
@@ -74,6 +75,9 @@ def simulate(scenario: Scenario, seed: int) -> RunResult:
     daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     metrics.update(
         program_metrics(model.people, daily, model.costs, model.ever_mentor, model.mentors_left)
+    )
+    metrics.update(
+        pair_metrics(model.pairs.failed_matches, model.pairs.rematches, model._participants)
     )
     forget_model(model)
     return RunResult(scenario.name, seed, model.day, metrics, breakdowns, daily, outcomes)
