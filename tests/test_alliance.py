@@ -201,3 +201,16 @@ def test_contact_self_efficacy_scales_with_quality_and_alliance():
     people = make_people(2, mentor=[1, 1], self_efficacy=[0.5, 0.5])
     mentoring.make_contact(people, params, np.zeros(2), 1.0, 1.0, np.array([1.0, 0.5]))
     assert people.self_efficacy.tolist() == pytest.approx([0.55, 0.525])
+
+
+def test_veterans_and_digital_minded_people_join_a_design_that_fits_them_more_readily():
+    from simulation.model.mechanisms import appeal
+
+    params = appeal.AppealParams(veteran_uptake_ratio=2.0, digital_uptake_ratio=3.0)
+    people = make_people(3, veteran=[True, False, False])
+    preference = np.array([0.5, 1.0, 0.2])
+    ratio = appeal.fit_ratio(people, params, True, True, preference)
+    assert ratio.tolist() == pytest.approx([2.0, 3.0, 1.0])
+    assert appeal.fit_ratio(people, params, False, False, preference).tolist() == [1.0, 1.0, 1.0]
+    joined = appeal.extra_enrolment(people, 52.0, np.zeros(3), ratio, np.full(3, 0.1))
+    assert joined.tolist() == [True, True, False] and people.ever_enrolled[:2].all()

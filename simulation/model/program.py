@@ -14,6 +14,7 @@ import numpy as np
 
 from simulation.model.mechanisms import (
     alliance,
+    appeal,
     costs,
     digital,
     engagement,
@@ -80,6 +81,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         people, p.stigma, model.draws("enrolment", participants_only=True)
     )
     engagement.start(people, p.engagement, joined)
+    engagement.start(people, p.engagement, join_for_fit(model))
     engagement.start(
         people,
         p.engagement,
@@ -117,6 +119,36 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     ).items():
         model.costs[item] += dollars
     return attended
+
+
+def join_for_fit(model: RecoveryCommunityModel) -> np.ndarray:
+    """Veterans (veteran matching) and digital-minded people (digital settings) join more.
+
+    Args:
+        model: the model.
+
+    Returns:
+        Mask of who joined today for that reason.
+    """
+    people, p = model.people, model.scenario
+    rule = p.mentoring.matching
+    veteran_matching = p.mentoring.enabled and (
+        rule == "veterans"
+        or (rule == "composite" and p.mentoring.composite_weights.get("veteran", 0) > 0)
+    )
+    digital_setting = p.mentoring.enabled and p.setting.kind in ("digital", "hybrid")
+    if not (veteran_matching or digital_setting):
+        return np.zeros(people.size, dtype=bool)
+    ratio = appeal.fit_ratio(
+        people, p.setting.uptake, veteran_matching, digital_setting, model.digital.preference
+    )
+    return appeal.extra_enrolment(
+        people,
+        p.stigma.enrolment_rate_per_year,
+        stigma.enrolment_odds_shift(people, p.stigma),
+        ratio,
+        model.draws("fit_enrolment", participants_only=True),
+    )
 
 
 def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from simulation.model.mechanisms import digital
+from simulation.model.mechanisms.appeal import AppealParams
 from simulation.model.mechanisms.digital import DigitalPreferenceParams, SelfGuidedToolParams
 from simulation.model.population import PARTICIPANT, RECOVERING, PopulationState
 from simulation.scenario.parameters import Section, parameter
@@ -128,6 +129,7 @@ class SettingParams(Section):
     )
     digital_preference: DigitalPreferenceParams = DigitalPreferenceParams()
     self_guided_tool: SelfGuidedToolParams = SelfGuidedToolParams()
+    uptake: AppealParams = AppealParams()
     adaptive: bool = parameter(
         False,
         unit="switch",
