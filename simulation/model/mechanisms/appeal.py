@@ -65,7 +65,11 @@ def fit_ratio(
     if veteran_matching:
         ratio = np.where(people.veteran, ratio * params.veteran_uptake_ratio, ratio)
     if digital_setting:
-        lift = (params.digital_uptake_ratio - 1.0) * (preference - NEUTRAL_PREFERENCE) / 0.5
+        lift = (
+            (params.digital_uptake_ratio - 1.0)
+            * (preference - NEUTRAL_PREFERENCE)
+            / (1.0 - NEUTRAL_PREFERENCE)
+        )
         ratio *= np.maximum(1.0, 1.0 + lift)
     return ratio
 

@@ -16,6 +16,10 @@ import numpy as np
 from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
 
+#: Key-packing base: each attribute takes one base-16 digit of the matching key. Every attribute
+#: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
+#: different attribute combinations never collide; a code detail, not a behaviour.
+KEY_BASE = 16
 RULE_ATTRIBUTE = {
     "same_substance": "substance",
     "same_age_group": "age_group",
@@ -54,7 +58,7 @@ def matching_key(
     """One integer per row combining the attributes that mentor and mentee should share."""
     key = np.zeros(len(rows), dtype=np.int64)
     for attribute in attributes:
-        key = key * 16 + getattr(people, attribute)[rows].astype(np.int64)
+        key = key * KEY_BASE + getattr(people, attribute)[rows].astype(np.int64)
     return key
 
 
