@@ -165,6 +165,8 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
     probability, in_person = setting.planned_contact_probability(
         people, p.setting, p.mentoring.contacts_per_week, today
     )
+    kept = alliance.contact_ratio(people, p.mentoring.alliance)
+    probability, in_person = probability * kept, in_person * kept
     extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
     probability = np.where(extra, 1.0, probability)
     draws = model.draws("contact", participants_only=True)

@@ -1,6 +1,7 @@
 """The working alliance of a mentor-mentee pair: it grows, fades, ruptures and is repaired.
 
-A new pair starts from its match quality (`matching.starting_alliance`). Each delivered contact
+A new pair starts from its match quality (`matching.starting_alliance`). A weak alliance keeps
+fewer of the planned contacts (`contact_ratio`), so weak pairs drift. Each delivered contact
 closes part of the gap to 1, more so from a mentor trained in empathic listening. Weeks without
 contact let it fade. A contact can go wrong (a rupture: a misunderstanding, a broken promise);
 a mentor trained in conflict resolution repairs most ruptures, and a repaired rupture leaves the
@@ -103,6 +104,14 @@ class AllianceParams(Section):
         ge=0,
         le=365,
     )
+    full_contact_alliance: float = parameter(
+        0.7,
+        unit="0-1 alliance",
+        source="assumption; Sharf, Primavera & Diener 2010 (a weak alliance predicts dropout, d = 0.55)",
+        description="alliance at and above which a pair keeps all planned contacts (below it, in proportion)",
+        gt=0.0,
+        le=1.0,
+    )
     awareness_window_days: int = parameter(
         7,
         unit="days",
@@ -165,6 +174,20 @@ def record_contact(record: PairRecord, contact: np.ndarray, day: int) -> None:
         day: today.
     """
     record.last_contact_day[contact] = day
+
+
+def contact_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray:
+    """Share of planned contacts a pair keeps: a weak alliance misses appointments.
+
+    Args:
+        people: population state.
+        params: alliance parameters (`full_contact_alliance`).
+
+    Returns:
+        `min(1, alliance / full_contact_alliance)` for matched mentees, 0 for everyone else.
+    """
+    kept = np.minimum(1.0, people.alliance / params.full_contact_alliance)
+    return np.where(people.mentor != NEVER, kept, 0.0)
 
 
 def aware_of_lapse(
