@@ -214,3 +214,9 @@ def test_veterans_and_digital_minded_people_join_a_design_that_fits_them_more_re
     assert appeal.fit_ratio(people, params, False, False, preference).tolist() == [1.0, 1.0, 1.0]
     joined = appeal.extra_enrolment(people, 52.0, np.zeros(3), ratio, np.full(3, 0.1))
     assert joined.tolist() == [True, True, False] and people.ever_enrolled[:2].all()
+
+
+def test_a_weak_alliance_keeps_fewer_contacts():
+    params = AllianceParams(full_contact_alliance=0.8)
+    people, _ = _pairs([0.9, 0.4, 0.0, 0.9])
+    assert alliance.contact_ratio(people, params).tolist() == pytest.approx([1.0, 0.5, 0.0, 0.0])

@@ -27,8 +27,8 @@ NOT_OUTCOME_RELEVANT = {
 
 #: The run every key is tested in: short, small, with every program part switched on.
 BASE: dict[str, Any] = {
-    "days": 200,
-    "population.size": 240,
+    "days": 150,
+    "population.size": 160,
     "mentoring.enabled": True,
     "meetings.enabled": True,
     "meetings.team_building": True,
