@@ -220,3 +220,23 @@ def test_a_weak_alliance_keeps_fewer_contacts():
     params = AllianceParams(full_contact_alliance=0.8)
     people, _ = _pairs([0.9, 0.4, 0.0, 0.9])
     assert alliance.contact_ratio(people, params).tolist() == pytest.approx([1.0, 0.5, 0.0, 0.0])
+
+
+def test_diverse_mentor_pool_recruits_mentors_unlike_the_participants():
+    from simulation.model.model import RecoveryCommunityModel
+    from simulation.model.population import MENTOR, PARTICIPANT
+    from simulation.scenario.files import BUNDLED_SCENARIOS, load_scenario
+
+    scenario = load_scenario(
+        BUNDLED_SCENARIOS / "diverse_mentor_pool.yaml", ["population.size=3000"]
+    )
+    assert (
+        scenario.mentoring.mentor_cultural_group_shares != scenario.population.cultural_group_shares
+    )
+    people = RecoveryCommunityModel(scenario, seed=1).people
+    share = {
+        kind: np.bincount(people.cultural_group[people.kind == kind], minlength=3)
+        / (people.kind == kind).sum()
+        for kind in (PARTICIPANT, MENTOR)
+    }
+    assert share[MENTOR][0] < share[PARTICIPANT][0] - 0.15  # far fewer majority-group mentors
