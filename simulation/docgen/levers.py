@@ -62,7 +62,7 @@ LEVERS: tuple[Lever, ...] = (
     ),
     Lever(
         (("mentoring.contacts_per_week", 0),),
-        "mentors assigned, no contact: only mentors' introductions to recovery ties remain",
+        "mentors assigned, no contact: only network channels remain (mentors are people in recovery among participants' ties, and introduce mentees to others)",
         "assumption; Litt et al. 2009 (network support)",
     ),
     Lever(
