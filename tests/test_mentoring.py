@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.model.mechanisms import mentoring
+from simulation.model.mechanisms import matching, mentoring
 from simulation.model.population import DECEASED, MENTOR, NEVER, PARTICIPANT, RECOVERING, USING
 
 
@@ -35,7 +35,7 @@ def test_pair_within_keys_respects_keys_and_orders():
     slot_keys = np.array([1, 0, 1])
     seeker_order = np.array([0.9, 0.1, 0.5, 0.2, 0.7])
     slot_order = np.array([0.3, 0.0, 0.1])
-    seekers, slots = mentoring.pair_within_keys(seeker_keys, slot_keys, seeker_order, slot_order)
+    seekers, slots = matching.pair_within_keys(seeker_keys, slot_keys, seeker_order, slot_order)
     pairs = dict(zip(seekers.tolist(), slots.tolist(), strict=True))
     # key 0: one slot, goes to the seeker first in order (index 1);
     # key 1: two slots, slot 2 (order 0.1) to seeker 3 (0.2), slot 0 to seeker 2 (0.5).
@@ -45,14 +45,14 @@ def test_pair_within_keys_respects_keys_and_orders():
 
 def test_pair_within_keys_empty_inputs():
     empty = np.empty(0, dtype=np.int64)
-    s, t = mentoring.pair_within_keys(empty, np.array([0]), empty, np.array([0.0]))
+    s, t = matching.pair_within_keys(empty, np.array([0]), empty, np.array([0.0]))
     assert len(s) == len(t) == 0
 
 
 def test_assign_mentors_never_exceeds_cap_and_fills_evenly():
     people = _program(10, 3)
     params = _params(caseload_cap=2)
-    rows = mentoring.assign_mentors(
+    rows = matching.assign_mentors(
         people, params, people.kind == PARTICIPANT, np.random.default_rng(0).random(13)
     )
     assert len(rows) == 6  # 3 mentors x cap 2
@@ -61,7 +61,7 @@ def test_assign_mentors_never_exceeds_cap_and_fills_evenly():
     assert np.all(people.mentor_changes[rows] == 1)
 
     people = _program(4, 3)
-    mentoring.assign_mentors(
+    matching.assign_mentors(
         people, _params(caseload_cap=5), people.kind == PARTICIPANT, np.linspace(0, 0.9, 7)
     )
     assert sorted(people.caseload[4:].tolist()) == [1, 1, 2]  # even filling
@@ -77,7 +77,7 @@ def test_assign_mentors_random_days_keep_caseloads_valid(seed):
         # some mentors relapse, some come back; mentees are released and rematched
         people.status[60:] = np.where(rng.random(8) < 0.2, USING, RECOVERING)
         mentoring.release_mentees(people)
-        mentoring.assign_mentors(people, params, mentoring.seeking_mentor(people), rng.random(68))
+        matching.assign_mentors(people, params, mentoring.seeking_mentor(people), rng.random(68))
         assert people.caseload.max() <= params.caseload_cap
         assert np.all(people.mentor[people.mentor != NEVER] >= 60)
         assert np.all(people.status[people.mentor[people.mentor != NEVER]] == RECOVERING)
@@ -88,7 +88,7 @@ def test_same_substance_matching_respects_keys_then_falls_back():
     # mentees: substances 0,0,1,2 ; mentors: substances 0,1 with cap 2
     people = _program(4, 2, substance=[0, 0, 1, 2, 0, 1])
     params = _params(caseload_cap=2, matching="same_substance")
-    mentoring.assign_mentors(people, params, people.kind == PARTICIPANT, np.zeros(6))
+    matching.assign_mentors(people, params, people.kind == PARTICIPANT, np.zeros(6))
     assert people.mentor[:3].tolist() == [4, 4, 5]
     # substance 2 has no mentor: falls back to the free slot (mentor 5)
     assert people.mentor[3] == 5
@@ -97,7 +97,7 @@ def test_same_substance_matching_respects_keys_then_falls_back():
 
 def test_random_matching_has_no_fallback_needed_and_ignores_keys():
     people = _program(3, 1, substance=[0, 1, 2, 3])
-    mentoring.assign_mentors(
+    matching.assign_mentors(
         people, _params(caseload_cap=3), people.kind == PARTICIPANT, np.zeros(4)
     )
     assert people.mentor[:3].tolist() == [3, 3, 3]
@@ -114,7 +114,7 @@ def test_matching_keys_are_respected_when_possible(rule, field):
         rng.integers(0, 2, n_mentees), np.repeat([0, 1], n_mentors // 2)
     ]  # plenty of room for both keys
     people = _program(n_mentees, n_mentors, **{field: values})
-    mentoring.assign_mentors(
+    matching.assign_mentors(
         people, _params(caseload_cap=5, matching=rule), people.kind == PARTICIPANT, rng.random(60)
     )
     mentees = np.arange(n_mentees)
@@ -126,13 +126,13 @@ def test_matching_keys_are_respected_when_possible(rule, field):
 def test_unavailable_mentors_get_no_mentees():
     people = _program(5, 3, status=[RECOVERING] * 5 + [USING, RECOVERING, RECOVERING])
     people.is_mentor[7] = False  # left the role
-    mentoring.assign_mentors(people, _params(), people.kind == PARTICIPANT, np.zeros(8))
+    matching.assign_mentors(people, _params(), people.kind == PARTICIPANT, np.zeros(8))
     assert set(people.mentor[:5].tolist()) == {6}
 
 
 def test_release_mentees_when_mentor_relapses_dies_or_leaves():
     people = _program(6, 3)
-    mentoring.assign_mentors(
+    matching.assign_mentors(
         people, _params(caseload_cap=2), people.kind == PARTICIPANT, np.linspace(0, 1, 9)
     )
     people.support[:6] = 0.8
@@ -200,8 +200,14 @@ def test_hazard_and_escalation_ratios():
     assert mentoring.hazard_ratio(people, params, quality=0.5).tolist() == pytest.approx(
         [1.0, math.exp(-effect * 0.5), math.exp(-effect * 0.25)]
     )
-    assert mentoring.escalation_ratio(people, params).tolist() == pytest.approx(
-        [1.0, 1 - params.rapid_response_effect, 1 - params.rapid_response_effect]
+    # A quick answer needs a mentor who knows of the lapse, and lands as far as the alliance.
+    aware = np.array([False, True, False])
+    assert mentoring.rapid_response_ratio(people, params, aware).tolist() == pytest.approx(
+        [1.0, 1 - params.rapid_response_effect, 1.0]
+    )
+    aware = np.array([False, True, True])
+    assert mentoring.rapid_response_ratio(people, params, aware)[2] == pytest.approx(
+        1 - params.rapid_response_effect * 0.5
     )
 
 

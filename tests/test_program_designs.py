@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from simulation.model.mechanisms import costs, meetings, overdose, training
-from simulation.model.mechanisms.mentoring import MentoringParams, matching_passes
+from simulation.model.mechanisms.matching import matching_passes
+from simulation.model.mechanisms.mentoring_params import MentoringParams
 from simulation.running.runner import simulate
 from simulation.scenario.files import BUNDLED_SCENARIOS, bundled_scenarios, load_scenario
 
@@ -139,7 +140,7 @@ def test_community_program_cost_is_near_published_cost_per_participant_year():
 
 
 def test_pairing_when_no_waiting_seeker_shares_a_free_slots_key():
-    from simulation.model.mechanisms.mentoring import pair_within_keys
+    from simulation.model.mechanisms.matching import pair_within_keys
 
     # Many seekers, one slot whose key nobody has: no pair, and no error.
     seekers, slots = pair_within_keys(

@@ -39,13 +39,22 @@ METRICS: dict[str, str] = {
     "mental_health_mean": "mean mental health of the living cohort, on the last day",
     "cost_total": "program cost over the run (US dollars)",
     "cost_per_participant": "program cost per cohort member (US dollars)",
+    "failed_matches_per_100": "mentor-mentee pairs that broke down per 100 participants",
+    "rematches_per_100": "pairs ended at a supervision review and rematched, per 100 participants",
     # Health economics (issue 14), from the run's health accounts.
     **HEALTH_METRICS,
 }
 LAPSE_FREE_DAYS = (30, 90, 180, 365)
 #: Metrics that are counts or money: never negative, not bounded above. Every other metric is a
 #: share or a 0-1 score.
-UNBOUNDED_ABOVE = {"overdose_deaths", "cost_total", "cost_per_participant", *HEALTH_METRICS}
+UNBOUNDED_ABOVE = {
+    "overdose_deaths",
+    "cost_total",
+    "cost_per_participant",
+    "failed_matches_per_100",
+    "rematches_per_100",
+    *HEALTH_METRICS,
+}
 
 
 def metric_range(name: str) -> tuple[float, float]:
@@ -210,4 +219,24 @@ def program_metrics(
         "recovery_tie_share": float(last["recovery_tie_share"]),
         "cost_total": total,
         "cost_per_participant": total / max(1, int(cohort.sum())),
+    }
+
+
+def pair_metrics(
+    failed_matches: np.ndarray, rematches: np.ndarray, participants: int
+) -> dict[str, float]:
+    """Failed and rematched pairs per 100 participants, from the model's pair record.
+
+    Args:
+        failed_matches: pairs that broke down, per person.
+        rematches: pairs ended at a supervision review, per person.
+        participants: cohort size.
+
+    Returns:
+        `failed_matches_per_100` and `rematches_per_100`.
+    """
+    per_100 = 100.0 / max(1, participants)
+    return {
+        "failed_matches_per_100": float(failed_matches.sum()) * per_100,
+        "rematches_per_100": float(rematches.sum()) * per_100,
     }

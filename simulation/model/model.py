@@ -23,7 +23,6 @@ from simulation.model.mechanisms import (
     health_economics,
     meetings,
     mentor_wellbeing,
-    mentoring,
     network,
     overdose,
     psychology,
@@ -35,7 +34,6 @@ from simulation.model.mechanisms import (
 from simulation.model.population import (
     COMMUNITY,
     MENTOR,
-    NEVER,
     PARTICIPANT,
     RECOVERING,
     USING,
@@ -121,11 +119,9 @@ class RecoveryCommunityModel(mesa.Model):
     def _start_program(self) -> None:
         """Day 0 of the program: mentors are trained and people enrol."""
         p = self.scenario
-        if p.mentoring.enabled and p.training.enabled:
-            trained = int(self.people.is_mentor.sum())
-            self.costs["training"] = trained * p.training.hours * p.costs.training_cost_per_hour
-        # Without mentors or meetings there is no program to enrol in (treatment as usual).
-        self.program_offered = p.mentoring.enabled or p.meetings.enabled
+        program.start(self)
+        # Without mentors, meetings or a digital tool there is no program (treatment as usual).
+        self.program_offered = program.offered(p)
         if self.program_offered:
             joined = stigma.initial_enrolment(
                 self.people, p.stigma, self.draws("enrolment", participants_only=True)
@@ -222,16 +218,15 @@ class RecoveryCommunityModel(mesa.Model):
         hazard = (
             relapse.lapse_hazard(people, p.relapse, self.hazard_table)
             * network.hazard_ratio(exposure, p.network)
-            * mentoring.hazard_ratio(people, p.mentoring, program.support_quality(self))
+            * program.hazard_ratio(self)
             * setting.hazard_ratio(people, p.setting)
             * mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing)
-            * np.exp(-p.meetings.meeting_protection * self.group_support)
             * psychology.mental_health_ratio(people, p.mental_health)
         )
         self.last_hazard = hazard
         lapsed = relapse.apply_lapses(people, hazard, self.draws("hazard"), today)
 
-        answered = np.where(people.mentor != NEVER, 1.0 - p.mentoring.rapid_response_effect, 1.0)
+        answered = program.answered(self)
         psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
         psychology.update_isolation(
             people,
@@ -241,9 +236,7 @@ class RecoveryCommunityModel(mesa.Model):
         )
         psychology.update_mental_health(people, p.mental_health)
         stigma.update_stigma(people, p.stigma, today)
-        mentor_wellbeing.update_burnout(
-            people, p.mentor_wellbeing, lapsed, p.training.burnout_multiplier()
-        )
+        program.update_burnout(self, lapsed)
         if p.meetings.enabled and attended.any():
             self._pending_ties.append(
                 meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"])

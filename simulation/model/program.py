@@ -1,7 +1,9 @@
 """The program's part of the day: enrolment, residence, mentors, contact, meetings, engagement.
 
 Called from `RecoveryCommunityModel.step()`; each function reads and writes the model's state
-through its mechanisms and returns what the rest of the day needs.
+through its mechanisms and returns what the rest of the day needs. Mentoring acts only through
+delivered contact: the pair record (`model.pairs`) remembers each mentee's last contact, so a
+mentor's quick answer to a lapse needs a recent contact or a digital check-in.
 """
 
 from __future__ import annotations
@@ -11,8 +13,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.model.mechanisms import (
+    alliance,
+    appeal,
     costs,
+    digital,
     engagement,
+    matching,
     meetings,
     mentor_wellbeing,
     mentoring,
@@ -27,6 +33,45 @@ if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
 
 
+def start(model: RecoveryCommunityModel) -> None:
+    """Day 0 state of the program's own mechanisms: pair record, digital preference and tool.
+
+    Args:
+        model: the model (gets `pairs`, `digital` and the day-0 training cost).
+    """
+    people, p = model.people, model.scenario
+    model.pairs = alliance.PairRecord.empty(people.size)
+    preference = digital.draw_preference(
+        people,
+        p.setting.digital_preference,
+        model.streams["digital_preference"].standard_normal(people.size),
+    )
+    tool_use = digital.start_tool(
+        people,
+        p.setting.self_guided_tool,
+        preference,
+        model.draws("tool_uptake", participants_only=True),
+    )
+    model.digital = digital.DigitalState(preference, tool_use)
+    model.costs["training"] += costs.training_cost(p, int(people.is_mentor.sum()))
+
+
+def offered(scenario) -> bool:
+    """Whether a program is offered at all (mentors, meetings or a self-guided tool).
+
+    Args:
+        scenario: the run's Scenario.
+
+    Returns:
+        False for treatment as usual.
+    """
+    return (
+        scenario.mentoring.enabled
+        or scenario.meetings.enabled
+        or scenario.setting.self_guided_tool.enabled
+    )
+
+
 def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     """Enrolment, residence, mentors, contact, meetings and engagement; returns attendees."""
     people, p = model.people, model.scenario
@@ -36,6 +81,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         people, p.stigma, model.draws("enrolment", participants_only=True)
     )
     engagement.start(people, p.engagement, joined)
+    engagement.start(people, p.engagement, join_for_fit(model))
     engagement.start(
         people,
         p.engagement,
@@ -46,35 +92,117 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
             people, p.setting, model.draws("residence", participants_only=True)
         )
     attended = np.zeros(people.size, dtype=bool)
-    model.group_support *= 0.5 ** (1.0 / p.mentoring.support_half_life_days)
+    meetings.fade_protection(model.group_support, p.meetings)
     if p.meetings.enabled:
         attended = meetings.attend(
             people, p.meetings, model.draws("meetings", participants_only=True)
         )
         model.group_support[attended] = 1.0
     contacts = np.zeros(people.size, dtype=bool)
+    digital_contacts = contacts
     if p.mentoring.enabled:
         update_mentors(model, today)
-        probability, intensity = setting.planned_contact_probability(
-            people, p.setting, p.mentoring.contacts_per_week, today
-        )
-        extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
-        probability = np.where(extra, 1.0, probability)
-        contacts = mentoring.make_contact(
-            people,
-            p.mentoring,
-            model.draws("contact", participants_only=True),
-            probability,
-            intensity,
-        )
+        contacts, digital_contacts = deliver_contact(model, today)
+    digital.fade_use(people, p.setting.self_guided_tool, model.digital.tool_use)
     decay_ratio = stigma.engagement_ratio(people, p.stigma)
     dropped = engagement.update(
-        people, p.engagement, decay_ratio, attended, setting.engagement_ratio(people, p.setting)
+        people,
+        p.engagement,
+        decay_ratio,
+        attended,
+        setting.engagement_ratio(people, p.setting, model.digital.preference),
     )
     mentoring.end_pairs(people, np.flatnonzero(dropped))
-    for item, dollars in costs.daily_costs(people, p, contacts, today).items():
+    tool_users = int(np.count_nonzero(model.digital.tool_use > 0))
+    for item, dollars in costs.daily_costs(
+        people, p, contacts, today, digital_contacts, tool_users
+    ).items():
         model.costs[item] += dollars
     return attended
+
+
+def join_for_fit(model: RecoveryCommunityModel) -> np.ndarray:
+    """Veterans (veteran matching) and digital-minded people (digital settings) join more.
+
+    Args:
+        model: the model.
+
+    Returns:
+        Mask of who joined today for that reason.
+    """
+    people, p = model.people, model.scenario
+    rule = p.mentoring.matching
+    veteran_matching = p.mentoring.enabled and (
+        rule == "veterans"
+        or (rule == "composite" and p.mentoring.composite_weights.get("veteran", 0) > 0)
+    )
+    digital_setting = p.mentoring.enabled and p.setting.kind in ("digital", "hybrid")
+    if not (veteran_matching or digital_setting):
+        return np.zeros(people.size, dtype=bool)
+    ratio = appeal.fit_ratio(
+        people, p.setting.uptake, veteran_matching, digital_setting, model.digital.preference
+    )
+    return appeal.extra_enrolment(
+        people,
+        p.stigma.enrolment_rate_per_year,
+        stigma.enrolment_odds_shift(people, p.stigma),
+        ratio,
+        model.draws("fit_enrolment", participants_only=True),
+    )
+
+
+def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarray, np.ndarray]:
+    """Today's mentor contacts, their effect on support and self-efficacy, and the alliance.
+
+    Args:
+        model: the model.
+        today: today.
+
+    Returns:
+        (who had a contact, which of those contacts were digital).
+    """
+    people, p = model.people, model.scenario
+    probability, in_person = setting.planned_contact_probability(
+        people, p.setting, p.mentoring.contacts_per_week, today
+    )
+    kept = alliance.contact_ratio(people, p.mentoring.alliance)
+    probability, in_person = probability * kept, in_person * kept
+    extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
+    probability = np.where(extra, 1.0, probability)
+    draws = model.draws("contact", participants_only=True)
+    quality = support_quality(model)
+    effectiveness = quality * np.where(people.mentor != NEVER, people.alliance, 0.0)
+    contacts = mentoring.make_contact(
+        people,
+        p.mentoring,
+        draws,
+        probability,
+        setting.contact_intensity(p.setting, draws, in_person),
+        effectiveness,
+    )
+    alliance.record_contact(model.pairs, contacts, today)
+    alliance.update(
+        people,
+        p.mentoring.alliance,
+        model.pairs,
+        contacts,
+        today,
+        quality,
+        p.training.rupture_ratio(),
+        p.training.repair_share(),
+        (
+            model.draws("rupture", participants_only=True),
+            model.draws("repair", participants_only=True),
+        ),
+    )
+    incidents = mentor_wellbeing.boundary_incidents(
+        people,
+        p.mentor_wellbeing,
+        p.training.over_involvement(),
+        model.draws("boundary", participants_only=True),
+    )
+    alliance.boundary_incident(people, p.mentoring.alliance, model.pairs, incidents)
+    return contacts, contacts & (draws >= in_person)
 
 
 def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
@@ -95,37 +223,122 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     if graduates.any():
         mentoring.end_pairs(people, np.flatnonzero(graduates))
         model.ever_mentor |= graduates
-        model.costs["training"] += (
-            graduates.sum() * p.training.hours * p.costs.training_cost_per_hour * p.training.enabled
-        )
-    failing = mentoring.failing_matches(
+        model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
+    # Breakdowns: the alliance has collapsed, or the pair breaks up; the mentee waits.
+    broken = np.union1d(
+        alliance.dissolving(people, p.mentoring.alliance),
+        mentoring.failing_matches(
+            people, p.mentoring, model.draws("match_failure", participants_only=True)
+        ),
+    )
+    alliance.mark_failed(model.pairs, p.mentoring.alliance, broken, today)
+    mentoring.end_pairs(people, broken)
+    if supervision.is_review_day(p.supervision, today):
+        # A supervisor ends weak pairs before they break down; the mentee is rematched today.
+        reviewed = np.flatnonzero(supervision.failing_pairs(people, p.supervision))
+        alliance.mark_rematched(model.pairs, reviewed)
+        mentoring.end_pairs(people, reviewed)
+        supervision.relieve_burnout(people, p.supervision)
+    matching.assign_mentors(
         people,
         p.mentoring,
-        p.training.match_failure_multiplier(),
-        model.draws("match_failure", participants_only=True),
-    )
-    if supervision.is_review_day(p.supervision, today):
-        failing = np.union1d(
-            failing, np.flatnonzero(supervision.failing_pairs(people, p.supervision))
-        )
-        supervision.relieve_burnout(people, p.supervision)
-    mentoring.end_pairs(people, failing)
-    mentoring.assign_mentors(
-        people, p.mentoring, mentoring.seeking_mentor(people), model.draws("matching")
+        mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today),
+        model.draws("matching"),
     )
 
 
-def support_quality(model: RecoveryCommunityModel) -> np.ndarray | float:
-    """How much of a contact's potential a mentee's mentor delivers: training and burnout."""
-    quality = model.scenario.training.support_quality()
-    mentor = model.people.mentor
-    burnout = np.where(mentor != NEVER, model.people.burnout[np.maximum(mentor, 0)], 0.0)
-    return quality * (1.0 - 0.5 * burnout)
+def support_quality(model: RecoveryCommunityModel) -> np.ndarray:
+    """How much of a contact's potential a mentee's mentor delivers: training and burnout.
+
+    Args:
+        model: the model.
+
+    Returns:
+        Support quality per person.
+    """
+    p = model.scenario
+    return p.training.support_quality() * mentor_wellbeing.support_quality_ratio(
+        model.people, p.mentor_wellbeing
+    )
+
+
+def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
+    """Mentees whose mentor learns of a lapse: a recent contact, or a digital check-in.
+
+    Args:
+        model: the model.
+        today: today.
+
+    Returns:
+        Mask of mentees whose mentor knows.
+    """
+    p = model.scenario
+    checked_in = digital.checking_in(p.setting.self_guided_tool, model.digital.tool_use)
+    recent = alliance.aware_of_lapse(model.people, p.mentoring.alliance, model.pairs, today)
+    return recent | (checked_in & (model.people.mentor != NEVER))
 
 
 def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:
-    """A mentor's and a supervisor's quick response make a lapse less likely to escalate."""
+    """A mentor's and a supervisor's quick response make a lapse less likely to escalate.
+
+    Both need the mentor to know of the lapse (recent contact or a digital check-in).
+
+    Args:
+        model: the model.
+
+    Returns:
+        Ratio on each person's chance that a lapse escalates today.
+    """
     p = model.scenario
-    return mentoring.escalation_ratio(model.people, p.mentoring) * supervision.escalation_ratio(
-        model.people, p.supervision
+    aware = aware_of_lapse(model, model.day + 1)
+    return mentoring.rapid_response_ratio(
+        model.people, p.mentoring, aware
+    ) * supervision.escalation_ratio(model.people, p.supervision, aware)
+
+
+def answered(model: RecoveryCommunityModel) -> np.ndarray:
+    """How much of a lapse's self-efficacy cost remains after a mentor's answer.
+
+    Args:
+        model: the model.
+
+    Returns:
+        Ratio per person (1 where no mentor knows of the lapse).
+    """
+    return mentoring.rapid_response_ratio(
+        model.people, model.scenario.mentoring, aware_of_lapse(model, model.day + 1)
+    )
+
+
+def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
+    """The program's factors of the lapse hazard: mentor support, meetings, the digital tool,
+    and mentors' over-helping (less with boundary-setting training).
+
+    Args:
+        model: the model.
+
+    Returns:
+        Hazard ratio per person.
+    """
+    p = model.scenario
+    return (
+        mentoring.hazard_ratio(model.people, p.mentoring, support_quality(model))
+        * meetings.hazard_ratio(model.group_support, p.meetings)
+        * digital.hazard_ratio(p.setting.self_guided_tool, model.digital.tool_use)
+        * mentor_wellbeing.over_helping_ratio(
+            model.people, p.mentor_wellbeing, p.training.over_involvement()
+        )
+    )
+
+
+def update_burnout(model: RecoveryCommunityModel, lapsed: np.ndarray) -> None:
+    """Mentors' burnout moves with caseload and mentees' lapses (boundary training slows it).
+
+    Args:
+        model: the model.
+        lapsed: mask of people who lapsed today.
+    """
+    p = model.scenario
+    mentor_wellbeing.update_burnout(
+        model.people, p.mentor_wellbeing, lapsed, p.training.burnout_multiplier()
     )

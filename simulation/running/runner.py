@@ -21,6 +21,7 @@ from simulation.analysis.metrics import (
     METRICS,
     CohortOutcomes,
     metric_range,
+    pair_metrics,
     program_metrics,
     run_metrics,
     survival_curve,
@@ -71,6 +72,9 @@ def simulate(scenario: Scenario, seed: int) -> RunResult:
     daily = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     metrics.update(
         program_metrics(model.people, daily, model.costs, model.ever_mentor, model.mentors_left)
+    )
+    metrics.update(
+        pair_metrics(model.pairs.failed_matches, model.pairs.rematches, model._participants)
     )
     metrics.update(run_health_metrics(model.health, int(model.people.cohort.sum())))  # issue 14
     release_model(model)  # a finished run needs no agent ids; let the model be collected

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.model.mechanisms.meetings import MEETING_GROUP_SIZE
 from simulation.model.population import PARTICIPANT, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -97,7 +98,7 @@ class CostParams(Section):
         150.0,
         unit="$ per meeting",
         source="assumption",
-        description="cost of running one group meeting (20 attendees)",
+        description="cost of running one group meeting (a group of 20 enrolled)",
         ge=0.0,
         le=100_000.0,
     )
@@ -111,6 +112,14 @@ class CostParams(Section):
     )
 
     def per_day(self, per_year: float) -> float:
+        """A yearly amount per day.
+
+        Args:
+            per_year: dollars per year.
+
+        Returns:
+            Dollars per day (365.25 days a year).
+        """
         return per_year / 365.25
 
 
@@ -126,34 +135,73 @@ ITEMS = (
 )
 
 
+def training_cost(scenario: Any, mentors: int) -> float:
+    """What training this many new mentors costs.
+
+    Args:
+        scenario: the run's Scenario.
+        mentors: mentors trained.
+
+    Returns:
+        Dollars: mentors x training hours x cost per hour (0 when training or mentoring is off).
+    """
+    if not (scenario.mentoring.enabled and scenario.training.enabled):
+        return 0.0
+    return float(mentors * scenario.training.hours * scenario.costs.training_cost_per_hour)
+
+
 def daily_costs(
-    people: PopulationState, scenario: Any, contacts: np.ndarray, day: int
+    people: PopulationState,
+    scenario: Any,
+    contacts: np.ndarray,
+    day: int,
+    digital_contacts: np.ndarray | None = None,
+    tool_users: int = 0,
 ) -> dict[str, float]:
-    """What the program spends today, by item. `scenario` is the run's Scenario."""
+    """What the program spends today, by item.
+
+    Args:
+        people: population state.
+        scenario: the run's Scenario.
+        contacts: mask of people with a mentor contact today.
+        day: today.
+        digital_contacts: mask of those contacts that were digital (default: all contacts in
+            the digital setting, none elsewhere); priced at `digital_hours_per_contact`.
+        tool_users: people using the self-guided digital tool (per-user platform cost).
+
+    Returns:
+        Dollars spent today, one entry per item of `ITEMS`.
+    """
     c: CostParams = scenario.costs
     enrolled = int((people.enrolled & (people.kind == PARTICIPANT)).sum())
     active_mentors = int(people.is_mentor.sum()) if scenario.mentoring.enabled else 0
     digital = scenario.setting.kind in ("digital", "hybrid")
-    hours = (
-        c.digital_hours_per_contact if scenario.setting.kind == "digital" else c.hours_per_contact
-    )
+    if digital_contacts is None:
+        digital_contacts = (
+            contacts if scenario.setting.kind == "digital" else np.zeros_like(contacts)
+        )
+    n_digital = int(np.count_nonzero(contacts & digital_contacts))
+    n_in_person = int(np.count_nonzero(contacts)) - n_digital
     spend = dict.fromkeys(ITEMS, 0.0)
     spend["mentor_time"] = active_mentors * c.mentor_cost_per_day
-    spend["contacts"] = int(contacts.sum()) * hours * c.contact_hour_cost
+    spend["contacts"] = (
+        n_in_person * c.hours_per_contact + n_digital * c.digital_hours_per_contact
+    ) * c.contact_hour_cost
     if (
         scenario.mentoring.enabled
         and scenario.supervision.enabled
         and day % scenario.supervision.review_interval_days == 0
     ):
         spend["supervision"] = active_mentors * c.supervision_cost_per_review
-    if digital and scenario.mentoring.enabled:
+    platform_users = (enrolled if digital and scenario.mentoring.enabled else 0) + tool_users
+    if platform_users or (digital and scenario.mentoring.enabled):
         spend["platform"] = (
             c.per_day(c.platform_cost_per_year)
-            + enrolled * c.platform_cost_per_user_month * 12 / 365.25
+            + platform_users * c.platform_cost_per_user_month * 12 / 365.25
         )
     spend["residential"] = int((people.residence_days_left > 0).sum()) * c.bed_day_cost
     if scenario.meetings.enabled:
-        groups = -(-enrolled // 20)  # one group per 20 enrolled participants
+        groups = -(-enrolled // MEETING_GROUP_SIZE)
         spend["meetings"] = groups * scenario.meetings.meetings_per_week / 7.0 * c.meeting_cost
     if scenario.stigma.campaign and day >= scenario.stigma.campaign_start_day:
         spend["campaign"] = c.per_day(c.campaign_cost_per_year)

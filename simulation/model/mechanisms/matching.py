@@ -5,21 +5,21 @@ group, or a weighted composite of them). Matching runs in passes from the most t
 specific set of attributes, ending with a random pass, so nobody waits while a mentor with room
 exists. Each pass pairs the i-th seeker with a key with the i-th free slot with that key, in the
 order of the day's `matching` draws; a mentor's second slot ranks after every mentor's first, so
-caseloads fill evenly. The share of attributes a pair shares sets its alliance.
+caseloads fill evenly. The attributes a pair shares set its starting alliance
+(`mentoring.similarity_alliance_gain`, sized in `mentoring_params`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
+from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
 
-if TYPE_CHECKING:
-    from simulation.model.mechanisms.mentoring import MentoringParams
-
-ATTRIBUTES = ("substance", "age_group", "veteran", "cultural_group")
+#: Key-packing base: each attribute takes one base-16 digit of the matching key. Every attribute
+#: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
+#: different attribute combinations never collide; a code detail, not a behaviour.
+KEY_BASE = 16
 RULE_ATTRIBUTE = {
     "same_substance": "substance",
     "same_age_group": "age_group",
@@ -58,21 +58,36 @@ def matching_key(
     """One integer per row combining the attributes that mentor and mentee should share."""
     key = np.zeros(len(rows), dtype=np.int64)
     for attribute in attributes:
-        key = key * 16 + getattr(people, attribute)[rows].astype(np.int64)
+        key = key * KEY_BASE + getattr(people, attribute)[rows].astype(np.int64)
     return key
 
 
-def match_quality(
+def starting_alliance(
     people: PopulationState, mentees: np.ndarray, mentors: np.ndarray, params: MentoringParams
 ) -> np.ndarray:
-    """Weighted share of attributes a mentee shares with their mentor (0-1)."""
-    weights = params.composite_weights
-    total = sum(weights.values()) or 1.0
-    shared = sum(
-        weights.get(a, 0.0) * (getattr(people, a)[mentees] == getattr(people, a)[mentors])
-        for a in ATTRIBUTES
-    )
-    return np.asarray(shared, dtype=float) / total
+    """A new pair's alliance: the base plus a gain for each attribute the two share.
+
+    Veteran status counts as shared only when both are veterans (two non-veterans share
+    nothing a veteran program would match on).
+
+    Args:
+        people: population state.
+        mentees: rows of the mentees.
+        mentors: rows of their new mentors.
+        params: mentoring parameters (`alliance_base`, `similarity_alliance_gain`).
+
+    Returns:
+        The starting alliance of each pair, at most 1.
+    """
+    gains = params.similarity_alliance_gain
+    alliance = np.full(len(mentees), params.alliance_base)
+    for attribute in ATTRIBUTES:
+        values = getattr(people, attribute)
+        shared = values[mentees] == values[mentors]
+        if attribute == "veteran":
+            shared &= values[mentees].astype(bool)
+        alliance += getattr(gains, attribute) * shared
+    return np.minimum(alliance, 1.0)
 
 
 def pair_within_keys(
@@ -142,10 +157,17 @@ def assign_mentors(
     seeking: np.ndarray,
     priority: np.ndarray,
 ) -> np.ndarray:
-    """Match people in `seeking` (a mask) to free mentors; returns the rows newly matched.
+    """Match people in `seeking` (a mask) to free mentors.
 
-    `priority` is one uniform draw per person (the `matching` stream): it orders seekers and
-    breaks ties between mentors, so the same seed gives the same pairs.
+    Args:
+        people: population state (`mentor`, `alliance`, `caseload`, `mentor_changes` change).
+        params: mentoring parameters.
+        seeking: mask of people looking for a mentor.
+        priority: one uniform draw per person (the `matching` stream): it orders seekers and
+            breaks ties between mentors, so the same seed gives the same pairs.
+
+    Returns:
+        The rows newly matched.
     """
     mentors = np.flatnonzero(available_mentors(people, params))
     seekers = np.flatnonzero(seeking & (people.mentor == NEVER))
@@ -181,9 +203,7 @@ def assign_mentors(
     rows = seekers[matched_seekers]
     chosen = slot_mentor[matched_slots]
     people.mentor[rows] = chosen
-    people.alliance[rows] = params.alliance_base + (1.0 - params.alliance_base) * match_quality(
-        people, rows, chosen, params
-    )
+    people.alliance[rows] = starting_alliance(people, rows, chosen, params)
     np.add.at(people.caseload, chosen, 1)
     people.mentor_changes[rows] += 1
     return rows

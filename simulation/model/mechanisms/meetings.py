@@ -14,6 +14,11 @@ import numpy as np
 from simulation.model.population import DECEASED, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
+#: Participants per meeting group. Only the cost of meetings depends on it (one group and one
+#: meeting cost per this many enrolled); attendance and protection are per person, so it is a
+#: planning convention (mutual-help groups of about 20) rather than a behavioural parameter.
+MEETING_GROUP_SIZE = 20
+
 
 class MeetingParams(Section):
     """Group meetings."""
@@ -52,9 +57,17 @@ class MeetingParams(Section):
         0.71,
         unit="log hazard ratio",
         source="fitted by recovery-sim calibrate to Kelly, Humphreys & Ferri 2020 (RR 1.21)",
-        description="lapse hazard reduction on the days after a meeting (fades like support)",
+        description="lapse hazard reduction on the day of a meeting (fades afterwards)",
         ge=0.0,
         le=5.0,
+    )
+    protection_half_life_days: float = parameter(
+        7.0,
+        unit="days",
+        source="assumption (a meeting's lift fades over the following week, like mentor support)",
+        description="half-life of a meeting's protection",
+        gt=0.0,
+        le=365.0,
     )
     tie_formation_per_meeting: float = parameter(
         0.03,
@@ -78,6 +91,29 @@ class MeetingParams(Section):
         ge=0.0,
         le=1.0,
     )
+
+
+def fade_protection(group_support: np.ndarray, params: MeetingParams) -> None:
+    """A meeting's protection fades day by day (in place).
+
+    Args:
+        group_support: each person's protection from recent meetings (0-1).
+        params: meeting parameters (`protection_half_life_days`).
+    """
+    group_support *= 0.5 ** (1.0 / params.protection_half_life_days)
+
+
+def hazard_ratio(group_support: np.ndarray, params: MeetingParams) -> np.ndarray:
+    """Lapse hazard ratio from recent meetings.
+
+    Args:
+        group_support: each person's protection from recent meetings (1 on a meeting day).
+        params: meeting parameters (`meeting_protection`).
+
+    Returns:
+        `exp(-meeting_protection * group_support)`.
+    """
+    return np.exp(-params.meeting_protection * group_support)
 
 
 def attendance_probability(params: MeetingParams) -> float:

@@ -2,12 +2,14 @@
 
 Helper therapy: mentors with mentees have a lower lapse hazard (Pagano et al. 2004, Project
 MATCH: 40% of helpers vs 22% of non-helpers abstinent through 12 months), until their caseload
-passes `over_helping_caseload`, beyond which each extra mentee adds risk. Burnout (0-1) builds
-with caseload and mentees' crises (lapses) and drains by itself and through supervision
-(`supervision.relieve_burnout`); boundary-setting training slows it (RTI 2024: ~1 in 4 peer
-workers show burnout; workload is the strongest predictor). Burnout lowers support quality,
-drives attrition and raises the mentor's own hazard. Mentees of a departing mentor lose some
-self-efficacy.
+passes `over_helping_caseload`, beyond which each extra mentee adds risk — as much as the
+mentor is over-involved, which boundary-setting training lowers (`training.over_involvement`).
+Over-involved mentors also have boundary incidents with their mentees, which add burnout and cost
+the pair alliance. Burnout (0-1) builds with caseload and mentees' crises (lapses) and drains by
+itself and through supervision (`supervision.relieve_burnout`); boundary-setting training slows
+it (RTI 2024: ~1 in 4 peer workers show burnout; workload is the strongest predictor). Burnout
+lowers support quality, drives attrition and raises the mentor's own hazard. Mentees of a
+departing mentor lose some self-efficacy.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.model.population import NEVER, PopulationState
-from simulation.model.units import per_day
+from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import Section, parameter
 
 
@@ -100,6 +102,30 @@ class MentorWellbeingParams(Section):
         ge=0.0,
         le=5.0,
     )
+    burnout_quality_loss: float = parameter(
+        0.5,
+        unit="share at full burnout",
+        source="assumption (exhausted helpers give less; Bell et al. 2025)",
+        description="share of support quality a fully burnt-out mentor loses",
+        ge=0.0,
+        le=1.0,
+    )
+    boundary_incident_rate_per_year: float = parameter(
+        1.0,
+        unit="per pair per year",
+        source="assumption (untrained, fully over-involved mentor)",
+        description="rate of boundary incidents in a pair whose mentor has no boundary training",
+        ge=0.0,
+        le=52.0,
+    )
+    burnout_per_boundary_incident: float = parameter(
+        0.05,
+        unit="0-1 burnout",
+        source="assumption",
+        description="burnout a mentor gains from a boundary incident",
+        ge=0.0,
+        le=1.0,
+    )
     mentor_loss_self_efficacy: float = parameter(
         0.05,
         unit="share lost",
@@ -115,19 +141,93 @@ BURNOUT_SIGNS_LEVEL = 0.5
 
 
 def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
-    """Mentors' own hazard: helper therapy, over-helping and burnout."""
+    """Mentors' own hazard: helper therapy and burnout (over-helping: `over_helping_ratio`).
+
+    Args:
+        people: population state.
+        params: wellbeing parameters.
+
+    Returns:
+        Hazard ratio per person (1 for everyone who is not a mentor).
+    """
     ratio = np.ones(people.size)
     if not params.enabled:
         return ratio
     helping = people.is_mentor & (people.caseload > 0)
-    over = np.clip(people.caseload - params.over_helping_caseload, 0, None)
-    ratio[helping] = params.helper_hazard_ratio * (
-        1.0 + params.over_helping_risk_per_mentee * over[helping]
-    )
+    ratio[helping] = params.helper_hazard_ratio
     ratio[people.is_mentor] *= np.exp(
         params.burnout_hazard_effect * people.burnout[people.is_mentor]
     )
     return ratio
+
+
+def over_helping_ratio(
+    people: PopulationState, params: MentorWellbeingParams, over_involvement: float = 1.0
+) -> np.ndarray:
+    """Mentors' added hazard from too many mentees, as far as they are over-involved.
+
+    Args:
+        people: population state.
+        params: wellbeing parameters.
+        over_involvement: how over-involved mentors are (1 untrained; boundary training lowers it).
+
+    Returns:
+        `1 + over_helping_risk_per_mentee * over_involvement * mentees above the caseload`
+        for mentors, 1 for everyone else.
+    """
+    if not params.enabled:
+        return np.ones(people.size)
+    over = np.clip(people.caseload - params.over_helping_caseload, 0, None)
+    return np.where(
+        people.is_mentor, 1.0 + params.over_helping_risk_per_mentee * over_involvement * over, 1.0
+    )
+
+
+def support_quality_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
+    """Share of their support quality mentors keep through burnout, per mentee.
+
+    Args:
+        people: population state.
+        params: wellbeing parameters (`burnout_quality_loss`).
+
+    Returns:
+        `1 - burnout_quality_loss * burnout` of each mentee's mentor (1 without a mentor).
+    """
+    mentor = people.mentor
+    burnout = np.where(mentor != NEVER, people.burnout[np.maximum(mentor, 0)], 0.0)
+    if not params.enabled:
+        return np.ones(people.size)
+    return 1.0 - params.burnout_quality_loss * burnout
+
+
+def boundary_incidents(
+    people: PopulationState,
+    params: MentorWellbeingParams,
+    over_involvement: float,
+    draws: np.ndarray,
+) -> np.ndarray:
+    """Boundary incidents today: they add burnout to the mentor; returns the mentees affected.
+
+    Args:
+        people: population state (`burnout` of mentors changes).
+        params: wellbeing parameters.
+        over_involvement: how over-involved mentors are (boundary training lowers it).
+        draws: one uniform draw per person.
+
+    Returns:
+        Mask of mentees whose pair had an incident.
+    """
+    if not params.enabled:
+        return np.zeros(people.size, dtype=bool)
+    p = rate_to_probability(
+        per_day(params.boundary_incident_rate_per_year, "year") * over_involvement
+    )
+    incident = (people.mentor != NEVER) & (draws < p)
+    if incident.any():
+        hits = np.bincount(people.mentor[incident], minlength=people.size)
+        people.burnout += params.burnout_per_boundary_incident * hits * (1.0 - people.burnout)
+        np.clip(people.burnout, 0.0, 1.0, out=people.burnout)
+    return incident
 
 
 def update_burnout(
@@ -136,7 +236,14 @@ def update_burnout(
     mentee_lapses: np.ndarray,
     build_multiplier: float,
 ) -> None:
-    """Burnout builds with caseload and mentee crises, drains with time."""
+    """Burnout builds with caseload and mentee crises, drains with time.
+
+    Args:
+        people: population state (`burnout` changes).
+        params: wellbeing parameters.
+        mentee_lapses: mask of people who lapsed today.
+        build_multiplier: multiplier on build-up (boundary-setting training lowers it).
+    """
     if not params.enabled:
         return
     mentors = people.is_mentor

@@ -5,7 +5,11 @@
   environment for a stay, then step down to community contact.
 - digital: cheap contact on any day, weaker per contact, no distance limit, preferred by youth;
   optionally adaptive — an extra contact when a person's risk rises ("AI-driven guidance").
-- hybrid: community contact plus digital check-ins.
+- hybrid: community contact plus digital check-ins (priced at `costs.digital_hours_per_contact`).
+
+Apart from the setting, a self-guided digital tool without a mentor can be offered
+(`setting.self_guided_tool`, see `digital`), and digital preference (`setting.digital_preference`)
+sets engagement in the digital and hybrid settings.
 
 Contact achieved falls short of contact planned, and fades after the first months (Ellison et al.
 2016: planned weekly peer contact was achieved about monthly, front-loaded in the first 6 months).
@@ -17,6 +21,9 @@ from typing import Literal
 
 import numpy as np
 
+from simulation.model.mechanisms import digital
+from simulation.model.mechanisms.appeal import AppealParams
+from simulation.model.mechanisms.digital import DigitalPreferenceParams, SelfGuidedToolParams
 from simulation.model.population import PARTICIPANT, RECOVERING, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -116,10 +123,13 @@ class SettingParams(Section):
         1.5,
         unit="ratio",
         source="Bergman et al. 2018 (digital recovery support more likely at 18-29)",
-        description="youth engagement ratio in digital settings (others 1)",
+        description="engagement ratio in digital settings at the youth mean digital preference (1 at the adult mean)",
         gt=0.0,
         le=5.0,
     )
+    digital_preference: DigitalPreferenceParams = DigitalPreferenceParams()
+    self_guided_tool: SelfGuidedToolParams = SelfGuidedToolParams()
+    uptake: AppealParams = AppealParams()
     adaptive: bool = parameter(
         False,
         unit="switch",
@@ -139,25 +149,51 @@ class SettingParams(Section):
 def planned_contact_probability(
     people: PopulationState, params: SettingParams, community_per_week: float, day: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each person's chance of a contact today, and its intensity, by setting."""
+    """Each person's chance of a contact today, and the part of it that is in person.
+
+    A contact draw below the in-person chance is an in-person contact; a draw between it and
+    the total chance is a digital check-in (hybrid: either kind on a day, 1 - (1 - a)(1 - b)).
+
+    Args:
+        people: population state.
+        params: setting parameters.
+        community_per_week: planned community contacts per week.
+        day: today.
+
+    Returns:
+        (chance of any contact, chance of an in-person contact), one each per person.
+    """
     fade = 0.5 ** (
         max(0, day - params.contact_fade_after_days) / params.contact_fade_half_life_days
     )
     community = min(1.0, community_per_week / 7.0) * params.contact_achieved_share * fade
-    digital = min(1.0, params.digital_contacts_per_week / 7.0) * params.digital_achieved_share
+    digital_p = min(1.0, params.digital_contacts_per_week / 7.0) * params.digital_achieved_share
     n = people.size
     if params.kind == "digital":
-        return np.full(n, digital), np.full(n, params.digital_contact_intensity)
+        return np.full(n, digital_p), np.zeros(n)
     if params.kind == "hybrid":
-        # Either kind of contact on a day: 1 - (1 - a)(1 - b); intensity averaged by share.
-        p = 1.0 - (1.0 - community) * (1.0 - digital)
-        intensity = (community + digital * params.digital_contact_intensity) / max(p, 1e-9)
-        return np.full(n, p), np.full(n, min(1.0, intensity))
+        return np.full(n, 1.0 - (1.0 - community) * (1.0 - digital_p)), np.full(n, community)
     probability = np.full(n, community)
     if params.kind == "residential":
         resident = people.residence_days_left > 0
         probability[resident] = min(1.0, params.residential_contacts_per_week / 7.0)
-    return probability, np.ones(n)
+    return probability, probability.copy()
+
+
+def contact_intensity(
+    params: SettingParams, draws: np.ndarray, in_person: np.ndarray
+) -> np.ndarray:
+    """Support a contact gives: 1 in person, `digital_contact_intensity` for a digital one.
+
+    Args:
+        params: setting parameters.
+        draws: the contact draws.
+        in_person: chance of an in-person contact (from `planned_contact_probability`).
+
+    Returns:
+        Intensity per person.
+    """
+    return np.where(draws < in_person, 1.0, params.digital_contact_intensity)
 
 
 def adaptive_contact(
@@ -197,8 +233,23 @@ def hazard_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
     return np.where(people.residence_days_left > 0, params.residential_hazard_ratio, 1.0)
 
 
-def engagement_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
-    """Youth engage more with digital support."""
-    if params.kind in ("digital", "hybrid"):
-        return np.where(people.age_group == 0, params.digital_youth_engagement_ratio, 1.0)
-    return np.ones(people.size)
+def engagement_ratio(
+    people: PopulationState, params: SettingParams, preference: np.ndarray | None = None
+) -> np.ndarray:
+    """Engagement ratio from the setting: digital settings suit people who prefer digital.
+
+    Args:
+        people: population state.
+        params: setting parameters.
+        preference: digital preference per person (default: each age group's mean).
+
+    Returns:
+        Engagement ratio per person (1 outside the digital and hybrid settings).
+    """
+    if params.kind not in ("digital", "hybrid"):
+        return np.ones(people.size)
+    if preference is None:
+        preference = params.digital_preference.means()[people.age_group]
+    return digital.engagement_ratio(
+        people, params.digital_preference, preference, params.digital_youth_engagement_ratio
+    )

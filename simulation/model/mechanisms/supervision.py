@@ -1,8 +1,10 @@
 """Supervision and monitoring: supervisors review mentor-mentee pairs at an interval.
 
-At each review, failing pairs (a weak alliance) are rematched, and a strained mentor's burnout is
-eased. Between reviews, a supervised program notices a mentee's lapse sooner and answers it, so
-fewer lapses escalate (Bell et al. 2025: supervision protects peer workers).
+At each review, failing pairs (an alliance below `failing_alliance_threshold`) are ended and the
+mentee rematched at once, before the pair breaks down by itself (a breakdown costs a wait for a
+new mentor); a strained mentor's burnout is eased. Between reviews, a supervisor who hears of a
+mentee's lapse from the mentor helps answer it, so fewer lapses escalate — only when the mentor
+knows of the lapse (Bell et al. 2025: supervision protects peer workers).
 """
 
 from __future__ import annotations
@@ -57,19 +59,54 @@ class SupervisionParams(Section):
 
 
 def is_review_day(params: SupervisionParams, day: int) -> bool:
+    """Whether today is a review day.
+
+    Args:
+        params: supervision parameters.
+        day: today.
+
+    Returns:
+        True on every `review_interval_days`-th day of a supervised program.
+    """
     return params.enabled and day % params.review_interval_days == 0
 
 
 def failing_pairs(people: PopulationState, params: SupervisionParams) -> np.ndarray:
-    """Mentees whose pair is failing (weak alliance) and should be rematched."""
+    """Mentees whose pair is failing (weak alliance) and should be rematched.
+
+    Args:
+        people: population state.
+        params: supervision parameters.
+
+    Returns:
+        Mask of matched mentees with an alliance below the threshold.
+    """
     return (people.mentor != NEVER) & (people.alliance < params.failing_alliance_threshold)
 
 
 def relieve_burnout(people: PopulationState, params: SupervisionParams) -> None:
+    """A review eases a share of every mentor's burnout.
+
+    Args:
+        people: population state (`burnout` changes).
+        params: supervision parameters.
+    """
     people.burnout[people.is_mentor] *= 1.0 - params.burnout_relief
 
 
-def escalation_ratio(people: PopulationState, params: SupervisionParams) -> np.ndarray | float:
+def escalation_ratio(
+    people: PopulationState, params: SupervisionParams, aware: np.ndarray
+) -> np.ndarray | float:
+    """Chance-of-escalation ratio from a supervisor's help with a lapse the mentor knows of.
+
+    Args:
+        people: population state.
+        params: supervision parameters.
+        aware: mask of mentees whose mentor knows of a lapse today.
+
+    Returns:
+        `1 - lapse_response_effect` where the mentor knows, 1 elsewhere (1 unsupervised).
+    """
     if not params.enabled:
         return 1.0
-    return np.where(people.mentor != NEVER, 1.0 - params.lapse_response_effect, 1.0)
+    return np.where(aware, 1.0 - params.lapse_response_effect, 1.0)

@@ -1,0 +1,321 @@
+"""The working alliance of a mentor-mentee pair: it grows, fades, ruptures and is repaired.
+
+A new pair starts from its match quality (`matching.starting_alliance`). A weak alliance keeps
+fewer of the planned contacts (`contact_ratio`), so weak pairs drift. Each delivered contact
+closes part of the gap to 1, more so from a mentor trained in empathic listening. Weeks without
+contact let it fade. A contact can go wrong (a rupture: a misunderstanding, a broken promise);
+a mentor trained in conflict resolution repairs most ruptures, and a repaired rupture leaves the
+bond a little stronger, while an unrepaired one costs a large part of it. Boundary incidents (an
+over-involved mentor) cost alliance too. A pair whose alliance falls below
+`dissolution_alliance` breaks up (a failed match), and its mentee waits `rematch_wait_days`
+before a new mentor is found; supervision reviews rematch weak pairs before they fail.
+
+Sizes. The alliance predicts outcome across 295 studies (r = 0.28; Fluckiger et al. 2018).
+Ruptures are common and their repair goes with better outcomes (Eubanks, Muran & Safran 2018,
+Psychotherapy 55:508, r = 0.29; not re-read for this model). Rates and drops here are
+assumptions, chosen so that about one pair in five fails within a year without conflict-
+resolution training; explore them with wide ranges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulation.model.population import NEVER, PopulationState
+from simulation.scenario.parameters import Section, parameter
+
+_ASSUMED = "assumption (no peer-mentoring estimate; see module docstring)"
+
+
+class AllianceParams(Section):
+    """How a pair's alliance moves."""
+
+    growth_per_contact: float = parameter(
+        0.12,
+        unit="share of the gap to 1",
+        source="assumption (the alliance forms over the first few sessions; Fluckiger et al. 2018)",
+        description="share of the way to a full alliance one full-quality contact covers",
+        ge=0.0,
+        le=1.0,
+    )
+    missed_contact_days: int = parameter(
+        30,
+        unit="days",
+        source=_ASSUMED,
+        description="days without contact after which the alliance starts to fade",
+        ge=1,
+        le=365,
+    )
+    fade_half_life_days: float = parameter(
+        120.0,
+        unit="days",
+        source=_ASSUMED,
+        description="half-life of the alliance while contacts are missed",
+        gt=0.0,
+        le=3650.0,
+    )
+    rupture_chance_per_contact: float = parameter(
+        0.08,
+        unit="probability per contact",
+        source="assumption; Eubanks et al. 2018 (ruptures are frequent in helping relationships)",
+        description="chance a contact with a mentor untrained in empathic listening ruptures",
+        ge=0.0,
+        le=1.0,
+    )
+    rupture_alliance_loss: float = parameter(
+        0.35,
+        unit="0-1 alliance",
+        source=_ASSUMED,
+        description="alliance lost to a rupture that is not repaired",
+        ge=0.0,
+        le=1.0,
+    )
+    repair_alliance_gain: float = parameter(
+        0.03,
+        unit="0-1 alliance",
+        source="assumption; Eubanks et al. 2018 (repaired ruptures go with better outcomes)",
+        description="alliance gained when a rupture is repaired",
+        ge=0.0,
+        le=1.0,
+    )
+    boundary_incident_alliance_loss: float = parameter(
+        0.2,
+        unit="0-1 alliance",
+        source=_ASSUMED,
+        description="alliance lost to a boundary incident (an over-involved mentor)",
+        ge=0.0,
+        le=1.0,
+    )
+    dissolution_alliance: float = parameter(
+        0.2,
+        unit="0-1 alliance",
+        source=_ASSUMED,
+        description="alliance below which a pair breaks up (a failed match)",
+        ge=0.0,
+        le=1.0,
+    )
+    rematch_wait_days: int = parameter(
+        28,
+        unit="days",
+        source="assumption (a broken-down pair is re-referred; weeks pass before a new match)",
+        description="days a mentee whose pair failed waits before a new mentor",
+        ge=0,
+        le=365,
+    )
+    full_contact_alliance: float = parameter(
+        0.7,
+        unit="0-1 alliance",
+        source="assumption; Sharf, Primavera & Diener 2010 (a weak alliance predicts dropout, d = 0.55)",
+        description="alliance at and above which a pair keeps all planned contacts (below it, in proportion)",
+        gt=0.0,
+        le=1.0,
+    )
+    awareness_window_days: int = parameter(
+        7,
+        unit="days",
+        source="assumption (a mentor in touch this week hears of a lapse)",
+        description="a mentor learns of a lapse if the pair had contact within this many days",
+        ge=0,
+        le=365,
+    )
+
+
+@dataclass
+class PairRecord:
+    """Per-person pair history the model keeps beside the population arrays.
+
+    Attributes:
+        last_contact_day: day of the person's last delivered mentor contact (NEVER if none).
+        wait_until: first day a mentee whose pair failed may be matched again.
+        failed_matches: pairs that broke down (the alliance dissolved, or a random breakup).
+        rematches: pairs ended at a supervision review so the mentee could be rematched.
+        ruptures: ruptures of the pair's alliance.
+        repairs: ruptures that were repaired.
+        boundary_incidents: boundary incidents in the mentee's pairs.
+    """
+
+    last_contact_day: np.ndarray
+    wait_until: np.ndarray
+    failed_matches: np.ndarray
+    rematches: np.ndarray
+    ruptures: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    repairs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    boundary_incidents: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+
+    @classmethod
+    def empty(cls, n: int) -> PairRecord:
+        """A record for `n` people with no pair history.
+
+        Args:
+            n: number of people (population rows).
+
+        Returns:
+            The empty record.
+        """
+        return cls(
+            last_contact_day=np.full(n, NEVER, dtype=np.int32),
+            wait_until=np.zeros(n, dtype=np.int32),
+            failed_matches=np.zeros(n, dtype=np.int32),
+            rematches=np.zeros(n, dtype=np.int32),
+            ruptures=np.zeros(n, dtype=np.int32),
+            repairs=np.zeros(n, dtype=np.int32),
+            boundary_incidents=np.zeros(n, dtype=np.int32),
+        )
+
+
+def record_contact(record: PairRecord, contact: np.ndarray, day: int) -> None:
+    """Remember today as the last contact day of everyone who had a contact.
+
+    Args:
+        record: the pair record.
+        contact: mask of people with a contact today.
+        day: today.
+    """
+    record.last_contact_day[contact] = day
+
+
+def contact_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray:
+    """Share of planned contacts a pair keeps: a weak alliance misses appointments.
+
+    Args:
+        people: population state.
+        params: alliance parameters (`full_contact_alliance`).
+
+    Returns:
+        `min(1, alliance / full_contact_alliance)` for matched mentees, 0 for everyone else.
+    """
+    kept = np.minimum(1.0, people.alliance / params.full_contact_alliance)
+    return np.where(people.mentor != NEVER, kept, 0.0)
+
+
+def aware_of_lapse(
+    people: PopulationState, params: AllianceParams, record: PairRecord, day: int
+) -> np.ndarray:
+    """Mentees whose mentor would learn of a lapse today: in contact within the window.
+
+    Args:
+        people: population state.
+        params: alliance parameters (the awareness window).
+        record: the pair record (last contact days).
+        day: today.
+
+    Returns:
+        Mask of matched mentees whose pair had a contact in the last `awareness_window_days`.
+    """
+    recent = (record.last_contact_day != NEVER) & (
+        record.last_contact_day >= day - params.awareness_window_days
+    )
+    return (people.mentor != NEVER) & recent
+
+
+def update(
+    people: PopulationState,
+    params: AllianceParams,
+    record: PairRecord,
+    contact: np.ndarray,
+    day: int,
+    quality: np.ndarray | float,
+    rupture_ratio: float,
+    repair_share: float,
+    draws: tuple[np.ndarray, np.ndarray],
+) -> None:
+    """Today's alliance change for every pair: growth, fading, ruptures and repair.
+
+    Args:
+        people: population state (`alliance` is changed).
+        params: alliance parameters.
+        record: pair record (ruptures and repairs are counted).
+        contact: mask of mentees with a contact today.
+        day: today.
+        quality: the mentor's support quality (training, burnout), per mentee or one number.
+        rupture_ratio: multiplier on the rupture chance (empathic-listening training lowers it).
+        repair_share: chance that a rupture is repaired (conflict-resolution training raises it).
+        draws: two uniform draws per person, (rupture, repair).
+    """
+    matched = people.mentor != NEVER
+    a = people.alliance
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), a.shape)
+    grow = matched & contact
+    a[grow] += params.growth_per_contact * quality[grow] * (1.0 - a[grow])
+    silent_since = np.where(record.last_contact_day == NEVER, 0, record.last_contact_day)
+    fading = matched & ~contact & (day - silent_since > params.missed_contact_days)
+    a[fading] *= 0.5 ** (1.0 / params.fade_half_life_days)
+    rupture_draw, repair_draw = draws
+    ruptured = grow & (rupture_draw < params.rupture_chance_per_contact * rupture_ratio)
+    repaired = ruptured & (repair_draw < repair_share)
+    broken = ruptured & ~repaired
+    a[repaired] += params.repair_alliance_gain
+    a[broken] -= params.rupture_alliance_loss
+    np.clip(a, 0.0, 1.0, out=a)
+    record.ruptures[ruptured] += 1
+    record.repairs[repaired] += 1
+
+
+def boundary_incident(
+    people: PopulationState, params: AllianceParams, record: PairRecord, mentees: np.ndarray
+) -> None:
+    """A boundary incident costs these mentees' pairs alliance.
+
+    Args:
+        people: population state (`alliance` is changed).
+        params: alliance parameters.
+        record: pair record (incidents are counted).
+        mentees: mask of mentees whose pair had an incident today.
+    """
+    people.alliance[mentees] = np.maximum(
+        0.0, people.alliance[mentees] - params.boundary_incident_alliance_loss
+    )
+    record.boundary_incidents[mentees] += 1
+
+
+def dissolving(people: PopulationState, params: AllianceParams) -> np.ndarray:
+    """Pairs whose alliance has fallen below the dissolution level.
+
+    Args:
+        people: population state.
+        params: alliance parameters.
+
+    Returns:
+        Rows of the mentees of those pairs.
+    """
+    return np.flatnonzero(
+        (people.mentor != NEVER) & (people.alliance < params.dissolution_alliance)
+    )
+
+
+def mark_failed(record: PairRecord, params: AllianceParams, rows: np.ndarray, day: int) -> None:
+    """Count failed pairs; their mentees wait `rematch_wait_days` before a new match.
+
+    Args:
+        record: pair record.
+        params: alliance parameters (the rematch wait).
+        rows: mentees of the failed pairs.
+        day: today.
+    """
+    record.failed_matches[rows] += 1
+    record.wait_until[rows] = day + params.rematch_wait_days
+
+
+def mark_rematched(record: PairRecord, rows: np.ndarray) -> None:
+    """Count pairs a supervision review ended so that the mentee is rematched at once.
+
+    Args:
+        record: pair record.
+        rows: mentees of the pairs ended at review.
+    """
+    record.rematches[rows] += 1
+
+
+def may_be_matched(record: PairRecord, day: int) -> np.ndarray:
+    """People not waiting after a failed pair.
+
+    Args:
+        record: pair record.
+        day: today.
+
+    Returns:
+        Mask of people who may be matched today.
+    """
+    return record.wait_until <= day
