@@ -177,7 +177,7 @@ def test_side_by_side_shares_seed_population_and_participants(session):
     fig = charts.charts_figure(views)
     recovery_axes = fig.axes[0]
     assert len(recovery_axes.get_lines()) == 2  # both designs on the same axes
-    assert any("Difference B - A" in ax.get_title() for ax in fig.axes)
+    assert any("Design B minus design A (baseline)" in ax.get_title() for ax in fig.axes)
     assert session.select_compare(None) and len(session.designs) == 1
 
 
@@ -295,9 +295,8 @@ def test_live_charts_redraw_only_changed_panels_and_match_a_fresh_drawing(sessio
     for _ in range(40):
         session.step(1)
         image = live.render(session.run_views())
-    assert live.counts["built"] == 1  # the figure is made once
-    assert live.counts["panel"] > 0  # growing limits redraw single panels ...
-    assert live.counts["full"] < 10  # ... and whole redraws are rare
+    assert live.counts["built"] == 1  # the figure is made once ...
+    assert live.counts["full"] == 1  # ... and drawn whole once: the day axis is fixed
     views = session.run_views()
     fresh = charts.LiveCharts()
     fresh._build(charts._panel_lines(views))
