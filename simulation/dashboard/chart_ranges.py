@@ -24,6 +24,8 @@ OPEN_COUNT_START = 10.0
 #: A difference in people starts at +/- this share of the cohort, a difference in a share at +/-
 #: this much; both grow when the data passes them (never beyond the series' own bounds).
 DIFFERENCE_START_SHARE = 0.05
+#: An outgrown range grows to the 1-2-5 step above this many times the data (room to grow).
+GROWTH = 1.2
 #: Room left above a share's 1 and below its 0, so a line on the bound stays visible.
 SHARE_MARGIN = 0.02
 
@@ -76,7 +78,7 @@ def nice_ceiling(value: float) -> float:
 def grown(current: AxisRange, values: list[np.ndarray]) -> AxisRange:
     """`current`, or a wider range when today's data passes its open side(s).
 
-    An upward-open range grows to the next 1-2-5 step above 1.5 times the data's top; a
+    An upward-open range grows to the next 1-2-5 step above GROWTH times the data's top; a
     two-sided one (a difference) stays symmetric around 0. Fixed ranges never change.
     """
     if current.grows == "no":
@@ -89,9 +91,9 @@ def grown(current: AxisRange, values: list[np.ndarray]) -> AxisRange:
         top = max(float(v.max()) for v in data)
         if top <= current.high:
             return current
-        return AxisRange(current.low, min(nice_ceiling(1.5 * top), current.ceiling), "up")
+        return AxisRange(current.low, min(nice_ceiling(GROWTH * top), current.ceiling), "up")
     extent = max(float(np.abs(v).max()) for v in data)
     if extent <= current.high:
         return current
-    high = min(nice_ceiling(1.5 * extent), current.ceiling)
+    high = min(nice_ceiling(GROWTH * extent), current.ceiling)
     return AxisRange(-high, high, "both", current.ceiling)

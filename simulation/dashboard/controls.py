@@ -144,12 +144,12 @@ def slider_range(spec: ControlSpec, value: Any = None) -> SliderRange | None:
     while True:
         first = step * math.ceil(low / step - 1e-9)
         last = step * math.floor(high / step + 1e-9)
+        if (last - first) / step > MAX_SLIDER_POSITIONS:
+            return None
         fits = first <= value <= last and first < last
         if fits and all(_on_grid(x, 0, step) for x in (spec.default, value)):
             return SliderRange(first, last, step)
-        if (last - first) / step >= MAX_SLIDER_POSITIONS or step <= (
-            1 if spec.widget == "int" else 0
-        ):
+        if spec.widget == "int" and step <= 1:
             return None
         step = _nice_step(step * 0.99, 1)  # the next finer 1-2-5 step
     return None
