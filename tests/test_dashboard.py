@@ -177,7 +177,8 @@ def test_side_by_side_shares_seed_population_and_participants(session):
     fig = charts.charts_figure(views)
     recovery_axes = fig.axes[0]
     assert len(recovery_axes.get_lines()) == 2  # both designs on the same axes
-    assert any("Design B minus design A (baseline)" in ax.get_title() for ax in fig.axes)
+    assert any(ax.get_title().startswith("B minus A (baseline)") for ax in fig.axes)
+    assert "A: community_peer_mentoring (baseline)" in [t.get_text() for t in fig.legends[0].texts]
     assert session.select_compare(None) and len(session.designs) == 1
 
 
@@ -299,7 +300,7 @@ def test_live_charts_redraw_only_changed_panels_and_match_a_fresh_drawing(sessio
     assert live.counts["full"] == 1  # ... and drawn whole once: the day axis is fixed
     views = session.run_views()
     fresh = charts.LiveCharts()
-    fresh._build(charts._panel_lines(views))
+    fresh._build(charts._panel_lines(views), [v.label for v in views])
     fresh._key, fresh._limits = live._key, list(live._limits)
     fresh._draw_all()
     assert np.array_equal(_pixels(image), _pixels(fresh.render(views)))

@@ -38,7 +38,7 @@ def test_day_0_axes_are_each_series_natural_range(session):
     assert participants == 150
     assert all(x == (0.0, 365.0) for x, _ in limits.values())  # 0 to the scenario's last day
     assert limits["People in recovery"][1] == pytest.approx((0, 150 * 1.02))
-    assert limits["Lapses and relapses per day"][1] == (0, chart_ranges.OPEN_COUNT_START)
+    assert limits[charts.LAPSES_TITLE][1] == (0, chart_ranges.OPEN_COUNT_START)
     for title in ("Engagement (mean, 0-1)", "Lapse-free so far (Kaplan-Meier)"):
         assert limits[title][1] == pytest.approx((-0.02, 1.02))
 
@@ -67,7 +67,7 @@ def test_a_new_run_gets_new_axes_not_the_old_runs(session):
     grown_views = session.run_views()
     grown_views[0].series["lapses"] = np.full(len(grown_views[0].days), 400.0)
     live.render(grown_views)
-    assert _panel_limits(live)["Lapses and relapses per day"][1] == (0, 500)
+    assert _panel_limits(live)[charts.LAPSES_TITLE][1] == (0, 500)
     session.step(30)
     session.reset()  # the page makes a new LiveCharts for the new run (session.generation)
     assert charts.LiveCharts().render(session.run_views()) == day0
@@ -192,3 +192,16 @@ def test_a_click_picks_the_nearest_drawn_person(session):
     assert network_pick.person_at(picture, *where[lonely], pickable=allowed) == allowed[0]
     others = np.setdiff1d(picture.rows, allowed)
     assert network_pick.person_at(picture, *where[lonely], pickable=others) != allowed[0]
+
+
+def test_the_designs_legend_is_above_the_panels_not_over_them(session):
+    session.select_compare("treatment_as_usual")
+    session.step(5)
+    fig = charts.charts_figure(session.run_views())
+    renderer = fig.canvas.get_renderer()
+    assert all(ax.get_legend() is None for ax in fig.axes)
+    (legend,) = fig.legends
+    box = legend.get_window_extent(renderer)
+    for ax in fig.axes:
+        if ax.get_visible():
+            assert not box.overlaps(ax.get_tightbbox(renderer)), ax.get_title()

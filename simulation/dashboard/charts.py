@@ -37,7 +37,11 @@ SMALLEST_FONT_PX = min(TITLE_PT, TICK_PT, LEGEND_PT) * DPI / 72
 #: Panels per row, and each panel's size in inches (title and tick labels included).
 COLUMNS, PANEL_WIDTH, PANEL_HEIGHT = 3, 4.3, 2.6
 #: The comparison's words: design A is the baseline, every difference is B minus A.
-DIFFERENCE_TITLE = "Design B minus design A (baseline)"
+DIFFERENCE_TITLE = "B minus A (baseline)"
+#: Lapses and relapses share a panel; the line style tells them apart (no legend over the data).
+LAPSES_TITLE = "Lapses (solid), relapses (dotted) per day"
+#: Room at the top of the figure for the designs' legend when two run, in inches.
+LEGEND_ROOM = 0.4
 
 
 @dataclass
@@ -83,7 +87,7 @@ def panels(runs: list[RunView]) -> list[tuple[str, list[str]]]:
     present = set().union(*(run.series for run in runs)) if runs else set()
     chosen = [
         ("People in recovery", ["in_recovery"]),
-        ("Lapses and relapses per day", ["lapses", "relapses"]),
+        (LAPSES_TITLE, ["lapses", "relapses"]),
     ]
     chosen += [(title, [name]) for name, title in OPTIONAL_SERIES.items() if name in present]
     chosen.append(("Lapse-free so far (Kaplan-Meier)", ["lapse_free_km"]))
@@ -116,8 +120,8 @@ def _panel_lines(runs: list[RunView]) -> list[tuple[str, str, list[tuple[str, st
     titles = panels(runs)
     if compare:
         titles += [
-            (f"{DIFFERENCE_TITLE}:\npeople in recovery", ["diff:in_recovery"]),
-            (f"{DIFFERENCE_TITLE}:\nlapse-free share", ["diff:lapse_free_km"]),
+            (f"{DIFFERENCE_TITLE}: people in recovery", ["diff:in_recovery"]),
+            (f"{DIFFERENCE_TITLE}: lapse-free share", ["diff:lapse_free_km"]),
         ]
     styles = ("-", ":")
     drawn = []
@@ -132,8 +136,7 @@ def _panel_lines(runs: list[RunView]) -> list[tuple[str, str, list[tuple[str, st
             for i, run in enumerate(runs):
                 what = name.replace("_", " ") if len(names) > 1 else ""
                 label = " ".join(p for p in (run.label if compare else "", what) if p)
-                colour = DESIGN_COLOURS[i] if compare else f"C{index}"
-                lines.append((label, colour, styles[index % 2], _values(run, name)))
+                lines.append((label, DESIGN_COLOURS[i], styles[index % 2], _values(run, name)))
         drawn.append((title, names[0], lines))
     return drawn
 
@@ -173,12 +176,14 @@ class LiveCharts:
         """Each panel's (x limits, y limits) as drawn now."""
         return [(ax.get_xlim(), ax.get_ylim()) for ax in self._axes]
 
-    def _build(self, drawn) -> None:
+    def _build(self, drawn, designs: list[str]) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.lines import Line2D
 
         cols = COLUMNS
         rows = (len(drawn) + cols - 1) // cols
-        height = PANEL_HEIGHT * rows
+        room = LEGEND_ROOM if len(designs) > 1 else 0.0
+        height = PANEL_HEIGHT * rows + room
         fig = Figure(figsize=(PANEL_WIDTH * cols, height), dpi=DPI)
         FigureCanvasAgg(fig)
         # A fixed layout: constrained layout would double the time a full draw takes.
@@ -186,7 +191,7 @@ class LiveCharts:
             left=0.06,
             right=0.99,
             bottom=0.35 / height,
-            top=1 - 0.6 / height,
+            top=1 - (0.4 + room) / height,
             wspace=0.24,
             hspace=0.95 / PANEL_HEIGHT,
         )
@@ -201,12 +206,23 @@ class LiveCharts:
                     [], [], style, color=colour, linewidth=1.5, label=label or None, animated=True
                 )
                 self._lines.append(artist)
-            if len(lines) > 1:
-                ax.legend(fontsize=LEGEND_PT, loc="upper right")  # "best" would cost a search
             if title.startswith(DIFFERENCE_TITLE):
                 ax.axhline(0, color="#888", linewidth=0.8)
         for ax in axes[len(drawn) :]:
             ax.set_visible(False)
+        if len(designs) > 1:  # one legend for all panels, above them: none over the data
+            handles = [
+                Line2D([], [], color=colour, linewidth=2, label=label)
+                for label, colour in zip(designs, DESIGN_COLOURS, strict=False)
+            ]
+            fig.legend(
+                handles=handles,
+                loc="upper center",
+                ncols=len(handles),
+                fontsize=LEGEND_PT,
+                frameon=False,
+                bbox_to_anchor=(0.5, 1.0),
+            )
         self._fig, self._axes = fig, list(axes[: len(drawn)])
         self.counts["built"] += 1
 
@@ -261,7 +277,10 @@ class LiveCharts:
         structure = tuple((t, tuple(line[:3] for line in lines)) for t, _, lines in drawn)
         values = [[xy[1] for *_, xy in lines] for _, _, lines in drawn]
         if structure != self._key:
-            self._build(drawn)
+            baseline = " (baseline)" if len(runs) > 1 else ""
+            self._build(
+                drawn, [run.label + (baseline if i == 0 else "") for i, run in enumerate(runs)]
+            )
             self._key = structure
             self._limits = [
                 (horizon, grown(natural_range(name, participants), data))
