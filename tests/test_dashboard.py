@@ -268,6 +268,8 @@ def test_dashboard_command_defaults_to_loopback():
     result = CliRunner().invoke(cli, ["dashboard", "--help"])
     assert result.exit_code == 0 and "--scenarios" in result.output
     assert server_environment(None)["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert server_environment(None)["SOLARA_THEME_SHOW_BANNER"] == "False"
+    assert "--allow-host" in result.output and "SECURITY.md" in result.output
 
 
 def test_app_page_renders_with_its_own_session():
