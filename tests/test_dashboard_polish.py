@@ -10,7 +10,7 @@ import pytest
 from matplotlib.text import Text
 
 from simulation.dashboard import chart_ranges, charts, controls, network_pick
-from simulation.dashboard.session import DashboardSession
+from simulation.dashboard.session import MAX_INTERACTIVE_PEOPLE, DashboardSession
 from simulation.dashboard.story import STORY_PT, LiveStory, Timeline
 from simulation.model.population import LAPSED, NEVER, RECOVERING, USING
 
@@ -134,6 +134,7 @@ def test_bounded_numbers_get_sliders_with_sensible_steps():
     assert (contacts.minimum, contacts.maximum, contacts.step) == (0, 14, 0.1)
     mentors = controls.slider_range(specs["mentoring.mentors_per_100_participants"])
     assert (mentors.minimum, mentors.maximum, mentors.step) == (0, 200, 2)
+    assert controls.SLIDER_RANGES["population.size"][1] == MAX_INTERACTIVE_PEOPLE
     size = controls.slider_range(specs["population.size"], 2000)
     assert (size.minimum, size.maximum, size.step) == (200, 50_000, 200)
     # A value off the slider's grid would be moved by the slider: keep a number field.
