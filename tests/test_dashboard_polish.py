@@ -206,3 +206,12 @@ def test_the_designs_legend_is_above_the_panels_not_over_them(session):
     for ax in fig.axes:
         if ax.get_visible():
             assert not box.overlaps(ax.get_tightbbox(renderer)), ax.get_title()
+
+
+def test_the_story_has_no_legend_over_its_lines():
+    fig = LiveStory().figure(_busy_timeline())
+    band, lines, ties = fig.axes
+    assert lines.get_legend() is None and ties.get_legend() is None
+    renderer = fig.canvas.get_renderer()
+    legend_box = band.get_legend().get_window_extent(renderer)
+    assert legend_box.y0 >= band.get_window_extent(renderer).y1 - 1  # above the state band

@@ -35,6 +35,8 @@ _STATUS_COLOURS = {
     USING: "#d1495b",
     DECEASED: "#111111",
 }
+#: The two lines' colours (their axis labels take the same colour instead of a legend).
+EFFICACY_COLOUR, TIES_COLOUR = "#1f5fa8", "#2a9d8f"
 _STATUS_WORDS = {RECOVERING: "in recovery", LAPSED: "lapsed", USING: "relapsed", DECEASED: "died"}
 #: Font size of every text in the story picture, in points (at 80 dpi: 12 px).
 STORY_PT = 11.0
@@ -151,7 +153,7 @@ def _ties_top(timeline: Timeline) -> float:
 class LiveStory:
     """Draws one person's days, redrawing only their data between steps.
 
-    The frame — axes, ticks, labels and legends — is drawn once and kept as a bitmap
+    The frame — axes, ticks, labels and the states' legend — is drawn once and kept as a bitmap
     (Matplotlib blitting), again only when the person, the day axis (it grows like the daily
     series' axis) or the ties axis changes; a step draws the state band, the events and the two
     lines over it.
@@ -190,27 +192,24 @@ class LiveStory:
         )
         lines.set_ylim(0, 1)
         band.tick_params(labelsize=STORY_PT)
-        lines.set_ylabel("self-efficacy", fontsize=STORY_PT)
         lines.tick_params(labelsize=STORY_PT)
         ties = lines.twinx()
-        ties.set_ylabel("ties in recovery", fontsize=STORY_PT)
         ties.tick_params(labelsize=STORY_PT)
         ties.set_ylim(0, ties_top)
         lines.set_xlabel("day", fontsize=STORY_PT)
-        (efficacy,) = lines.plot([], [], color="#1f5fa8", label="self-efficacy (0-1)")
+        (efficacy,) = lines.plot([], [], color=EFFICACY_COLOUR, label="self-efficacy (0-1)")
         (tie_line,) = ties.plot(
-            [], [], color="#2a9d8f", drawstyle="steps-post", label="recovery ties"
+            [], [], color=TIES_COLOUR, drawstyle="steps-post", label="recovery ties"
         )
         efficacy.set_animated(True)
         tie_line.set_animated(True)
-        legend = lines.legend(
-            handles=[efficacy, tie_line], fontsize=STORY_PT, loc="lower left", ncols=2
-        )
-        legend.set_animated(True)  # over the lines, so drawn after them
+        # No legend over the lines: each axis' label is in its line's colour.
+        lines.set_ylabel("self-efficacy (0-1)", fontsize=STORY_PT, color=EFFICACY_COLOUR)
+        ties.set_ylabel("ties in recovery", fontsize=STORY_PT, color=TIES_COLOUR)
         fig.canvas.draw()
         self._background = fig.canvas.copy_from_bbox(fig.bbox)
         self._fig, self._band, self._ties = fig, band, ties
-        self._efficacy, self._tie_line, self._legend = efficacy, tie_line, legend
+        self._efficacy, self._tie_line = efficacy, tie_line
         self._key = key
         self.builds += 1
 
@@ -234,7 +233,7 @@ class LiveStory:
         artists += self._labels(events)
         self._efficacy.set_data(days, timeline.self_efficacy)
         self._tie_line.set_data(days, timeline.recovery_ties)
-        return [*artists, self._efficacy, self._tie_line, self._legend]
+        return [*artists, self._efficacy, self._tie_line]
 
     def _labels(self, events: list[tuple[int, str]]) -> list:
         """The events' labels, each in the lowest row where it overlaps no other label.
@@ -276,7 +275,7 @@ class LiveStory:
         for artist in self._data_artists(timeline):
             artist.set_animated(True)
             artist.axes.draw_artist(artist)
-            if artist not in (self._efficacy, self._tie_line, self._legend):
+            if artist not in (self._efficacy, self._tie_line):
                 artist.remove()  # drawn once: the next step makes its own
         return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
 
