@@ -30,6 +30,18 @@ def choose(page, label: str, option: str) -> None:
     page.locator(".v-menu__content:visible .v-list-item", has_text=option).first.click()
 
 
+def set_exact(page, key: str, label: str, value: str) -> None:
+    """Type `value` for `key` under "Any other parameter" (the exact-value field)."""
+    details = page.get_by_text("Any other parameter (design A, exact values)")
+    if page.get_by_label(label).count() == 0:
+        if not page.get_by_text("Parameter", exact=True).is_visible():
+            details.click()
+        choose(page, "Parameter", key)
+    field = page.get_by_label(label)
+    field.fill(value)
+    field.press("Enter")
+
+
 def chart_source(page) -> str:
     return page.locator(".rs-charts img").first.get_attribute("src") or ""
 
@@ -76,9 +88,7 @@ def test_server_answers_only_on_loopback(dashboard_server):
 def test_step_advances_the_day_and_the_charts(dashboard_server, offline_page, tmp_path):
     page = offline_page
     open_dashboard(page, dashboard_server["url"])
-    size = page.get_by_label("population: size (1 to 2,000,000 people)")
-    size.fill("1000")
-    size.press("Enter")
+    set_exact(page, "population.size", "population: size (1 to 2,000,000 people)", "1000")
     page.wait_for_selector("text=1,000 participants", timeout=STEP_TIMEOUT)
     timings = []
     for day in range(1, 6):
@@ -110,7 +120,8 @@ def test_side_by_side_shows_two_designs(dashboard_server, offline_page, tmp_path
     open_dashboard(page, dashboard_server["url"])
     choose(page, "Side by side with (design B)", "treatment_as_usual")
     page.wait_for_selector(
-        "text=A: community_peer_mentoring vs B: treatment_as_usual", timeout=STEP_TIMEOUT
+        "text=A (baseline): community_peer_mentoring vs B: treatment_as_usual",
+        timeout=STEP_TIMEOUT,
     )
     before = chart_source(page)
     page.get_by_role("button", name="30").click()
@@ -119,19 +130,19 @@ def test_side_by_side_shows_two_designs(dashboard_server, offline_page, tmp_path
     page.wait_for_function(
         "src => document.querySelector('.rs-charts img').src !== src", arg=before
     )
-    assert "Design B runs with A's seed" in page.locator(".rs-charts").inner_text()
+    note = page.locator(".rs-charts").inner_text()
+    assert "Design B runs with A's seed" in note
+    assert "design B minus design A (baseline)" in note and "the design's effect" not in note
     page.screenshot(path=str(tmp_path / "dashboard_side_by_side.png"))
 
 
 def test_bad_value_shows_a_message_not_a_crash(dashboard_server, offline_page, tmp_path):
     page = offline_page
     open_dashboard(page, dashboard_server["url"])
-    field = page.get_by_label("mentoring: caseload cap (1 to 100 mentees)")
-    field.fill("0")
-    field.press("Enter")
+    set_exact(page, "days", "days (1 to 36,500 days)", "0")
     error = page.locator(".rs-error")
     error.wait_for(timeout=STEP_TIMEOUT)
-    assert "mentoring.caseload_cap = 0" in error.inner_text()
+    assert "days = 0" in error.inner_text()
     page.screenshot(path=str(tmp_path / "dashboard_bad_value.png"))
     page.get_by_role("button", name="Step").click()  # the model is still there and runs
     page.wait_for_selector("text=Day 1 of", timeout=STEP_TIMEOUT)
@@ -168,10 +179,8 @@ def test_refused_seed_and_restart_are_said_in_the_page(dashboard_server, offline
     page.get_by_role("button", name="Step").click()
     page.wait_for_selector("text=Day 1 of", timeout=STEP_TIMEOUT)
     error.wait_for(state="detached", timeout=STEP_TIMEOUT)
-    field = page.get_by_label("mentoring: caseload cap (1 to 100 mentees)")
-    field.fill("4")
-    field.press("Enter")
+    set_exact(page, "days", "days (1 to 36,500 days)", "200")
     notice = page.locator(".rs-notice")
     notice.wait_for(timeout=STEP_TIMEOUT)
-    assert "mentoring.caseload_cap = 4 (the run was on day 1)" in notice.inner_text()
+    assert "days = 200 (the run was on day 1)" in notice.inner_text()
     assert page.get_by_text("Day 0 of").count() == 1

@@ -146,6 +146,17 @@ def _type(rc, label_start: str, text: str) -> None:
     fields[0].fire_event("keyup.enter", None)
 
 
+def _slide(rc, key: str, value: float) -> None:
+    """Move the slider of `key` to `value` and let go (Vuetify's `change` event)."""
+    import ipyvuetify as v
+
+    from simulation.dashboard.controls import css_class
+
+    (slider,) = [w for w in rc.find(v.Slider).widgets if css_class(key) == w.class_]
+    slider.v_model = value
+    slider.fire_event("change", value)
+
+
 def _shown(rc, css_class: str) -> list[str]:
     import ipyvuetify as v
 
@@ -171,7 +182,8 @@ def _click(rc, name: str) -> None:
 def test_the_page_shows_a_refused_seed_reverts_it_and_clears_it_on_step(page):
     import ipyvuetify as v
 
-    _type(page, "population: size", "150")
+    _slide(page, "population.size", 200)
+    assert "200 participants" in _status(page)
     _type(page, "Seed", "-1")
     (message,) = _shown(page, "rs-error")
     assert "seed = '-1'" in message and "The seed stays 1." in message

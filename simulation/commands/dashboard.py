@@ -22,6 +22,8 @@ def server_environment(scenarios: str | None) -> dict[str, str]:
         # it at import) before `solara run` starts.
         "SOLARA_APP": APP,
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
+        # Solara's "This website runs on Solara" badge covers the page's bottom right corner.
+        "SOLARA_THEME_SHOW_BANNER": "False",
         "MPLBACKEND": "Agg",
     }
     if scenarios:

@@ -15,16 +15,19 @@ import time
 import reacton.core
 import solara
 import solara.lab
+import solara.server.settings
 
 from simulation.dashboard.charts import ChartsView
 from simulation.dashboard.controls import ParameterControl, all_specs, lever_specs
 from simulation.dashboard.network_view import NetworkView
 from simulation.dashboard.server_guard import patch_solara_cdn
-from simulation.dashboard.session import DashboardSession
+from simulation.dashboard.session import SHARED_KEYS, DashboardSession
 from simulation.dashboard.story import StoryView
 
 # `recovery-sim dashboard` guards the server before it starts; this covers `solara run`.
 patch_solara_cdn()
+# Solara's "This website runs on Solara" banner sits over the page's bottom right corner.
+solara.server.settings.theme.show_banner = False
 
 #: Milliseconds between frames while playing (a frame may take longer at large populations).
 PLAY_INTERVAL_MS = 150
@@ -86,16 +89,32 @@ def Controls(  # noqa: N802 - Solara components are CamelCase
         classes=["rs-restart-hint"],
     )
     solara.Text("Design A's main levers (from the scenario schema):", style={"font-size": "0.85em"})
-    for spec in lever_specs():
-        ParameterControl(
-            spec,
-            session.value(spec.key),
-            lambda value, key=spec.key, spec=spec: apply(
-                session.set_value(key, spec.coerce(value))
-            ),
-        ).key(f"{spec.key}/{config_tick}")
-    with solara.Details("Any other parameter"):
+    Levers(session, apply, config_tick, design=0)
+    if session.compare_name:
+        with solara.Details(f"Design B's levers ({session.compare_name})"):
+            solara.Text(
+                "Design B shares design A's population size and days; the rest is its own.",
+                style={"font-size": "0.8em"},
+            )
+            Levers(session, apply, config_tick, design=1)
+    with solara.Details("Any other parameter (design A, exact values)"):
         OtherParameter(session, apply, config_tick)
+
+
+@solara.component
+def Levers(session: DashboardSession, apply, config_tick: int, design: int):  # noqa: N802 - Solara components are CamelCase
+    """The main levers of design A (0) or design B (1), each bound to that design's value."""
+    for spec in lever_specs():
+        if design and spec.key in SHARED_KEYS:
+            continue
+        with solara.Div(classes=[f"rs-design-{'AB'[design]}"]):
+            ParameterControl(
+                spec,
+                session.value(spec.key, design),
+                lambda value, key=spec.key, spec=spec: apply(
+                    session.set_value(key, spec.coerce(value), design)
+                ),
+            ).key(f"{'AB'[design]}/{spec.key}/{config_tick}")
 
 
 @solara.component
@@ -113,6 +132,7 @@ def OtherParameter(session: DashboardSession, apply, config_tick: int):  # noqa:
         spec,
         session.value(key),
         lambda value: apply(session.set_value(key, spec.coerce(value))),
+        exact=True,
     ).key(f"other/{key}/{config_tick}")
 
 
@@ -195,7 +215,7 @@ def Status(session: DashboardSession, version: solara.Reactive[int]):  # noqa: N
     people = session.designs[0].model.people.size
     design = session.scenario_name
     if session.compare_name:
-        design = f"A: {design} vs B: {session.compare_name}"
+        design = f"A (baseline): {design} vs B: {session.compare_name}"
     solara.Text(
         f"Day {session.day} of {scenario.days} · {design} · seed {session.seed} · "
         f"{scenario.population.size:,} participants ({people:,} people with mentors and "
@@ -230,7 +250,7 @@ def Page():  # noqa: N802 - Solara components are CamelCase
     # The sidebar drawer overlaps the main area by about its cards' margin; keep clear of it.
     with solara.Column(style={"padding-left": "48px"}):
         Status(session, version)
-        with solara.Columns([1, 1.4]):
-            NetworkView(session, version, highlight_row=person.value)
-            ChartsView(session, version)
-        StoryView(session, version, person)
+        with solara.Columns([1, 1.45]):
+            NetworkView(session, version, person)
+            StoryView(session, version, person)
+        ChartsView(session, version)

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from simulation.analysis.metrics import cohort_outcomes, survival_curve
-from simulation.model.population import PopulationState
+from simulation.dashboard.chart_ranges import AxisRange, grown, natural_range
+from simulation.model.population import PARTICIPANT, PopulationState
 
 #: Optional series, drawn when the model records them: name -> panel title.
 OPTIONAL_SERIES: dict[str, str] = {
@@ -24,12 +25,23 @@ OPTIONAL_SERIES: dict[str, str] = {
     "mentor_burnout_mean": "Mentor burnout (mean, 0-1)",
     "recovery_tie_share": "Share of ties between two people in recovery",
 }
-#: Panels whose vertical range is fixed (a share that starts at 1 and only falls).
-FIXED_RANGES: dict[str, tuple[float, float]] = {
-    "Lapse-free so far (Kaplan-Meier)": (0.0, 1.05),
-}
 #: Line colours for design A and design B.
 DESIGN_COLOURS = ("#1f5fa8", "#d1495b")
+#: Dots per inch of the chart bitmaps; the page shows them at about their own size.
+DPI = 80
+#: Font sizes in points: panel titles, tick labels and legends (12 pt at 80 dpi = 13 px).
+TITLE_PT, TICK_PT, LEGEND_PT = 12.0, 11.0, 11.0
+#: The smallest text in the charts, in pixels of the bitmap (a browser test checks what the
+#: page shows is at least 11 px).
+SMALLEST_FONT_PX = min(TITLE_PT, TICK_PT, LEGEND_PT) * DPI / 72
+#: Panels per row, and each panel's size in inches (title and tick labels included).
+COLUMNS, PANEL_WIDTH, PANEL_HEIGHT = 3, 4.3, 2.6
+#: The comparison's words: design A is the baseline, every difference is B minus A.
+DIFFERENCE_TITLE = "B minus A (baseline)"
+#: Lapses and relapses share a panel; the line style tells them apart (no legend over the data).
+LAPSES_TITLE = "Lapses (solid), relapses (dotted) per day"
+#: Room at the top of the figure for the designs' legend when two run, in inches.
+LEGEND_ROOM = 0.4
 
 
 @dataclass
@@ -39,6 +51,8 @@ class RunView:
     label: str
     day: int
     series: dict[str, np.ndarray]
+    horizon: int = 0  # the scenario's last day (the day axis' end)
+    participants: int = 1  # the cohort's size (the top of a count of participants)
     lapse_free_days: np.ndarray = field(default_factory=lambda: np.zeros(0))
     lapse_free: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -64,7 +78,8 @@ def run_view(label: str, model) -> RunView:
         for name, values in model.datacollector.model_vars.items()
     }
     km_days, km = lapse_free_so_far(model.people, model.day)
-    return RunView(label, model.day, series, km_days, km)
+    participants = int(np.count_nonzero(model.people.kind == PARTICIPANT))
+    return RunView(label, model.day, series, int(model.scenario.days), participants, km_days, km)
 
 
 def panels(runs: list[RunView]) -> list[tuple[str, list[str]]]:
@@ -72,7 +87,7 @@ def panels(runs: list[RunView]) -> list[tuple[str, list[str]]]:
     present = set().union(*(run.series for run in runs)) if runs else set()
     chosen = [
         ("People in recovery", ["in_recovery"]),
-        ("Lapses and relapses per day", ["lapses", "relapses"]),
+        (LAPSES_TITLE, ["lapses", "relapses"]),
     ]
     chosen += [(title, [name]) for name, title in OPTIONAL_SERIES.items() if name in present]
     chosen.append(("Lapse-free so far (Kaplan-Meier)", ["lapse_free_km"]))
@@ -99,27 +114,14 @@ def nice_horizon(day: int) -> int:
     return 365 * -(-day // 365)
 
 
-def _nice_range(values: list[np.ndarray]) -> tuple[float, float]:
-    """Y limits rounded out to a coarse step, so they change only now and then."""
-    data = [v[np.isfinite(v)] for v in values if len(v)]
-    data = [v for v in data if len(v)]
-    if not data:
-        return 0.0, 1.0
-    low = min(float(v.min()) for v in data)
-    high = max(float(v.max()) for v in data)
-    span = max(high - low, abs(high) * 0.1, 1e-3)
-    step = 10 ** np.floor(np.log10(span)) / 2
-    return float(np.floor(low / step) * step), float(np.ceil(high / step) * step + step / 2)
-
-
-def _panel_lines(runs: list[RunView]) -> list[tuple[str, list[tuple[str, str, str, tuple]]]]:
-    """Every panel's lines: (title, [(label, colour, style, (x, y))])."""
+def _panel_lines(runs: list[RunView]) -> list[tuple[str, str, list[tuple[str, str, str, tuple]]]]:
+    """Every panel's lines: (title, series for its range, [(label, colour, style, (x, y))])."""
     compare = len(runs) == 2
     titles = panels(runs)
     if compare:
         titles += [
-            ("Difference B - A: people in recovery", ["diff:in_recovery"]),
-            ("Difference B - A: lapse-free share", ["diff:lapse_free_km"]),
+            (f"{DIFFERENCE_TITLE}: people in recovery", ["diff:in_recovery"]),
+            (f"{DIFFERENCE_TITLE}: lapse-free share", ["diff:lapse_free_km"]),
         ]
     styles = ("-", ":")
     drawn = []
@@ -128,34 +130,34 @@ def _panel_lines(runs: list[RunView]) -> list[tuple[str, list[tuple[str, str, st
         for index, name in enumerate(names):
             if name.startswith("diff:"):
                 lines.append(
-                    ("B - A", "#333333", "-", _difference(*runs, name.removeprefix("diff:")))
+                    ("B minus A", "#333333", "-", _difference(*runs, name.removeprefix("diff:")))
                 )
                 continue
             for i, run in enumerate(runs):
                 what = name.replace("_", " ") if len(names) > 1 else ""
                 label = " ".join(p for p in (run.label if compare else "", what) if p)
-                colour = DESIGN_COLOURS[i] if compare else f"C{index}"
-                lines.append((label, colour, styles[index % 2], _values(run, name)))
-        drawn.append((title, lines))
+                lines.append((label, DESIGN_COLOURS[i], styles[index % 2], _values(run, name)))
+        drawn.append((title, names[0], lines))
     return drawn
 
 
 def charts_figure(runs: list[RunView]) -> Figure:
-    """One figure: a panel per series; with two runs, both on the same axes plus B - A.
+    """One figure: a panel per series; with two runs, both on the same axes plus B minus A.
 
-    The horizontal axis of every panel is the day of the program.
+    The horizontal axis of every panel is the day of the program, 0 to the scenario's last day.
     """
     return LiveCharts().figure_for(runs)
 
 
 class LiveCharts:
-    """Draws the charts of one page, redrawing only what changed since the last step.
+    """Draws the charts of one run, redrawing only what changed since the last step.
 
     Axes, ticks, titles and legends are drawn once and kept as a bitmap (Matplotlib blitting);
-    a step draws only the lines over it. Limits grow in coarse steps with room to spare, so a
-    panel's frame is redrawn only now and then — and then that panel alone, in its own corner
-    of the bitmap (all of them when the day axis grows). A new figure is made only when the
-    panels themselves change (a design added or removed, a new series).
+    a step draws only the lines over it. The axes are each series' natural range from day 0
+    (`chart_ranges`); an open-ended one that its data outgrows gets a wider range and that
+    panel alone is redrawn, in its own part of the bitmap. A new figure is made only when the
+    panels themselves change (a design added or removed, a new series). One LiveCharts draws
+    one run: the page makes a new one when the run restarts (Reset, a new design or seed).
     """
 
     def __init__(self) -> None:
@@ -164,52 +166,70 @@ class LiveCharts:
         self._axes: list = []
         self._lines: list = []
         self._background = None
-        self._limits: list = []
+        self._limits: list[tuple[int, AxisRange]] = []
         self._extents: list = []  # each panel's drawn area (title and tick labels included)
         #: How often the figure was made, fully redrawn, or had single panels redrawn.
         self.counts = {"built": 0, "full": 0, "panel": 0}
 
-    def _build(self, drawn) -> None:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    @property
+    def limits(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """Each panel's (x limits, y limits) as drawn now."""
+        return [(ax.get_xlim(), ax.get_ylim()) for ax in self._axes]
 
-        cols = 2
+    def _build(self, drawn, designs: list[str]) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.lines import Line2D
+
+        cols = COLUMNS
         rows = (len(drawn) + cols - 1) // cols
-        height = 2.05 * rows
-        fig = Figure(figsize=(7.4, height), dpi=80)
+        room = LEGEND_ROOM if len(designs) > 1 else 0.0
+        height = PANEL_HEIGHT * rows + room
+        fig = Figure(figsize=(PANEL_WIDTH * cols, height), dpi=DPI)
         FigureCanvasAgg(fig)
         # A fixed layout: constrained layout would double the time a full draw takes.
         fig.subplots_adjust(
-            left=0.07,
-            right=0.98,
-            bottom=0.3 / height,
-            top=1 - 0.3 / height,
-            wspace=0.18,
-            hspace=0.75 / 2.05,
+            left=0.06,
+            right=0.99,
+            bottom=0.35 / height,
+            top=1 - (0.4 + room) / height,
+            wspace=0.24,
+            hspace=0.95 / PANEL_HEIGHT,
         )
         axes = fig.subplots(rows, cols, squeeze=False).ravel()
         self._lines = []
-        for ax, (title, lines) in zip(axes, drawn, strict=False):
-            ax.set_title(title, fontsize=9)
-            ax.tick_params(labelsize=7)
+        for ax, (title, _, lines) in zip(axes, drawn, strict=False):
+            ax.set_title(title, fontsize=TITLE_PT)
+            ax.tick_params(labelsize=TICK_PT)
             ax.grid(alpha=0.3)
             for label, colour, style, _ in lines:
                 (artist,) = ax.plot(
-                    [], [], style, color=colour, linewidth=1.2, label=label or None, animated=True
+                    [], [], style, color=colour, linewidth=1.5, label=label or None, animated=True
                 )
                 self._lines.append(artist)
-            if len(lines) > 1 or title.startswith("Difference"):
-                ax.legend(fontsize=7, loc="upper right")  # "best" would cost a search
-            if title.startswith("Difference"):
+            if title.startswith(DIFFERENCE_TITLE):
                 ax.axhline(0, color="#888", linewidth=0.8)
         for ax in axes[len(drawn) :]:
             ax.set_visible(False)
+        if len(designs) > 1:  # one legend for all panels, above them: none over the data
+            handles = [
+                Line2D([], [], color=colour, linewidth=2, label=label)
+                for label, colour in zip(designs, DESIGN_COLOURS, strict=False)
+            ]
+            fig.legend(
+                handles=handles,
+                loc="upper center",
+                ncols=len(handles),
+                fontsize=LEGEND_PT,
+                frameon=False,
+                bbox_to_anchor=(0.5, 1.0),
+            )
         self._fig, self._axes = fig, list(axes[: len(drawn)])
         self.counts["built"] += 1
 
     def _set_limits(self, index: int) -> None:
-        xmax, ylim = self._limits[index]
-        self._axes[index].set_xlim(0, xmax)
-        self._axes[index].set_ylim(*ylim)
+        horizon, y = self._limits[index]
+        self._axes[index].set_xlim(0, horizon)
+        self._axes[index].set_ylim(y.low, y.high)
 
     def _draw_all(self) -> None:
         for index in range(len(self._axes)):
@@ -252,23 +272,27 @@ class LiveCharts:
     def render(self, runs: list[RunView]) -> bytes:
         """PNG bytes of the charts for these runs."""
         drawn = _panel_lines(runs)
-        day = max((run.day for run in runs), default=0)
-        needed = [
-            (
-                nice_horizon(day),
-                FIXED_RANGES.get(title) or _nice_range([xy[1] for *_, xy in lines]),
-            )
-            for title, lines in drawn
-        ]
-        structure = tuple((t, tuple(line[:3] for line in lines)) for t, lines in drawn)
+        horizon = max((max(run.horizon, run.day) for run in runs), default=1) or 1
+        participants = max((run.participants for run in runs), default=1)
+        structure = tuple((t, tuple(line[:3] for line in lines)) for t, _, lines in drawn)
+        values = [[xy[1] for *_, xy in lines] for _, _, lines in drawn]
         if structure != self._key:
-            self._build(drawn)
-            self._key, self._limits = structure, needed
+            baseline = " (baseline)" if len(runs) > 1 else ""
+            self._build(
+                drawn, [run.label + (baseline if i == 0 else "") for i, run in enumerate(runs)]
+            )
+            self._key = structure
+            self._limits = [
+                (horizon, grown(natural_range(name, participants), data))
+                for (_, name, _), data in zip(drawn, values, strict=True)
+            ]
             self._draw_all()
         else:
-            changed = [i for i, n in enumerate(needed) if not _fits(n, self._limits[i])]
-            for i in changed:
-                self._limits[i] = _grown(needed[i], self._limits[i])
+            needed = [
+                (horizon, grown(y, data)) for (_, y), data in zip(self._limits, values, strict=True)
+            ]
+            changed = [i for i, n in enumerate(needed) if n != self._limits[i]]
+            self._limits = needed
             if len(changed) > len(needed) // 2:
                 self._draw_all()
             elif changed:
@@ -276,30 +300,12 @@ class LiveCharts:
         fig = self._fig
         fig.canvas.restore_region(self._background)
         artists = iter(self._lines)
-        for _, lines in drawn:
+        for _, _, lines in drawn:
             for *_, (x, y) in lines:
                 artist = next(artists)
                 artist.set_data(x, y)
                 artist.axes.draw_artist(artist)
         return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
-
-
-def _fits(needed, current) -> bool:
-    """True if a panel's data is inside its limits and fills a fair part of them."""
-    (xmax, (lo, hi)), (cur_x, (cur_lo, cur_hi)) = needed, current
-    return xmax <= cur_x and lo >= cur_lo and hi <= cur_hi and hi - lo >= (cur_hi - cur_lo) / 4
-
-
-def _grown(needed, current):
-    """Limits that hold a panel's data, the overflowing side with room to grow."""
-    (xmax, (lo, hi)), (cur_x, (cur_lo, cur_hi)) = needed, current
-    if hi - lo < (cur_hi - cur_lo) / 4:  # the data shrank: fit it again
-        return max(xmax, cur_x), (lo, hi)
-    new_lo, new_hi = min(lo, cur_lo), max(hi, cur_hi)
-    span = new_hi - new_lo
-    new_lo -= span / 2 if lo < cur_lo else 0
-    new_hi += span / 2 if hi > cur_hi else 0
-    return max(xmax, cur_x), (new_lo, new_hi)
 
 
 def rgba_png(pixels: np.ndarray) -> bytes:
@@ -322,20 +328,25 @@ def png(fig: Figure) -> bytes:
 
 @solara.component
 def ChartsView(session, version: solara.Reactive[int]):  # noqa: N802 - Solara components are CamelCase
-    """The live charts of the running design(s); redrawn when `version` moves."""
+    """The live charts of the running design(s); redrawn when `version` moves.
+
+    A new run (Reset, another design or seed) gets new charts, so no axis of the old run stays.
+    """
     tick = version.value
-    live = solara.use_memo(LiveCharts, [])
+    run = session.generation
+    live = solara.use_memo(LiveCharts, [run])
 
     def draw() -> bytes:
         return live.render(session.run_views())
 
-    image = solara.use_memo(draw, [tick, id(session.designs[0])])
+    image = solara.use_memo(draw, [tick, run])
     with solara.Card("Daily series", classes=["rs-charts"]):
         solara.Image(image, format="png", width="100%")
-        text = "Horizontal axes: day of the program."
+        text = "Horizontal axes: day of the program, to the scenario's last day."
         if len(session.designs) == 2:
             text += (
-                " Design B runs with A's seed, population size and days (common random"
-                " numbers), so the difference is the design's effect in this run."
+                " Design A is the baseline. Design B runs with A's seed, population size and"
+                " days (common random numbers), so design B minus design A (baseline) is what"
+                " B changes relative to A in this run."
             )
-        solara.Text(text, style={"font-size": "0.8em"})
+        solara.Text(text, style={"font-size": "0.9em"}, classes=["rs-charts-note"])

@@ -10,6 +10,7 @@ Keys that the schema does not have yet are skipped, so new sections show up when
 from __future__ import annotations
 
 import fnmatch
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -43,6 +44,20 @@ LEVER_PATTERNS: tuple[str, ...] = (
 
 #: Widget kinds a control can be.
 WIDGETS = ("switch", "choice", "choices", "int", "float", "text")
+#: About how many positions a slider has: fine enough to pick a value, coarse enough to hit one.
+SLIDER_POSITIONS = 100
+#: Most positions of a whole-number slider with step 1 (a wider range gets a coarser step).
+MAX_UNIT_STEPS = 200
+#: Finer than this many positions, a slider cannot pick a value: the field stays a number field.
+MAX_SLIDER_POSITIONS = 1000
+#: Narrower slider ranges than the schema's, where the schema's would make a useless slider:
+#: the dashboard runs at most 50,000 people (session.MAX_INTERACTIVE_PEOPLE), and a slider over
+#: 100 years cannot pick a day (the sliders go to 5 years). Values outside them are typed under "Any other parameter".
+SLIDER_RANGES: dict[str, tuple[float, float]] = {
+    "population.size": (100, 50_000),
+    "days": (30, 1_825),
+    "stigma.campaign_start_day": (0, 1_825),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +91,68 @@ class ControlSpec:
         if self.widget == "int" and isinstance(value, float) and value.is_integer():
             return int(value)
         return value
+
+
+@dataclass(frozen=True)
+class SliderRange:
+    """A slider's ends and step."""
+
+    minimum: float
+    maximum: float
+    step: float
+
+
+def _nice_step(span: float, positions: int) -> float:
+    """The largest 1, 2 or 5 times a power of ten at most `span / positions`."""
+    raw = span / positions
+    power = 10 ** math.floor(math.log10(raw))
+    return max(f * power for f in (1, 2, 5) if f * power <= raw * (1 + 1e-9))
+
+
+def _on_grid(x: float, low: float, step: float) -> bool:
+    k = (x - low) / step
+    return abs(k - round(k)) < 1e-6
+
+
+def slider_range(spec: ControlSpec, value: Any = None) -> SliderRange | None:
+    """The slider for a number with both bounds, or None to keep a number field.
+
+    The step is a 1-2-5 number giving about SLIDER_POSITIONS positions (whole numbers: step 1
+    up to MAX_UNIT_STEPS positions), and the slider's ends are the multiples of it inside the
+    schema's bounds (or the narrower SLIDER_RANGES). The default and the current value must
+    be multiples of the step (a slider moves a value that is off its grid, which would edit
+    the scenario by itself), else the step is made finer, down to MAX_SLIDER_POSITIONS
+    positions; failing that, the field stays a number field.
+
+    Args:
+        spec: the parameter's control.
+        value: its current value (None: its default).
+
+    Returns:
+        The slider's range, or None.
+    """
+    if spec.widget not in ("int", "float") or spec.minimum is None or spec.maximum is None:
+        return None
+    low, high = SLIDER_RANGES.get(spec.key, (spec.minimum, spec.maximum))
+    low, high = max(low, spec.minimum), min(high, spec.maximum)
+    value = spec.default if value is None else value
+    if not isinstance(value, int | float) or isinstance(value, bool) or high <= low:
+        return None
+    step = _nice_step(high - low, SLIDER_POSITIONS)
+    if spec.widget == "int":
+        step = 1 if high - low <= MAX_UNIT_STEPS else max(1, int(step))
+    while True:
+        first = step * math.ceil(low / step - 1e-9)
+        last = step * math.floor(high / step + 1e-9)
+        if (last - first) / step > MAX_SLIDER_POSITIONS:
+            return None
+        fits = first <= value <= last and first < last
+        if fits and all(_on_grid(x, 0, step) for x in (spec.default, value)):
+            return SliderRange(first, last, step)
+        if spec.widget == "int" and step <= 1:
+            return None
+        step = _nice_step(step * 0.99, 1)  # the next finer 1-2-5 step
+    return None
 
 
 def _number(x: float) -> str:
@@ -233,18 +310,86 @@ def quoted(value: Any) -> Any:
 
 
 @solara.component
-def ParameterControl(spec: ControlSpec, value: Any, on_value: Callable[[Any], None]):  # noqa: N802 - Solara components are CamelCase
-    """One widget for one scenario parameter, labelled with its allowed range."""
+def ParameterControl(  # noqa: N802 - Solara components are CamelCase
+    spec: ControlSpec,
+    value: Any,
+    on_value: Callable[[Any], None],
+    exact: bool = False,
+    disabled: bool = False,
+):
+    """One widget for one scenario parameter, labelled with its allowed range.
+
+    A number with both bounds is a slider (see `slider_range`), released to apply; other
+    numbers, and every number when `exact` is set, are number fields.
+    """
     label = spec.label + (f" ({spec.range_text})" if spec.range_text else "")
+    slider = None if exact else slider_range(spec, value)
     if spec.widget == "switch":
-        solara.Switch(label=spec.label, value=bool(value), on_value=on_value)
+        solara.Switch(label=spec.label, value=bool(value), on_value=on_value, disabled=disabled)
     elif spec.widget == "choice":
-        solara.Select(label=spec.label, values=list(spec.choices), value=value, on_value=on_value)
+        solara.Select(
+            label=spec.label,
+            values=list(spec.choices),
+            value=value,
+            on_value=on_value,
+            disabled=disabled,
+        )
     elif spec.widget == "choices":
         solara.SelectMultiple(
-            label=spec.label, values=list(value), all_values=list(spec.choices), on_value=on_value
+            label=spec.label,
+            values=list(value),
+            all_values=list(spec.choices),
+            on_value=on_value,
+            disabled=disabled,
         )
+    elif slider is not None:
+        Slider(spec, value, slider, on_value, disabled)
     elif spec.widget == "int":
-        solara.InputInt(label=label, value=int(value), on_value=on_value)
+        solara.InputInt(label=label, value=int(value), on_value=on_value, disabled=disabled)
     elif spec.widget == "float":
-        solara.InputFloat(label=label, value=float(value), on_value=on_value)
+        solara.InputFloat(label=label, value=float(value), on_value=on_value, disabled=disabled)
+
+
+@solara.component
+def Slider(  # noqa: N802 - Solara components are CamelCase
+    spec: ControlSpec,
+    value: float,
+    slider: SliderRange,
+    on_value: Callable[[Any], None],
+    disabled: bool = False,
+):
+    """A slider labelled with the value, its unit and the allowed range; applies on release.
+
+    Vuetify's slider reports every position while it is dragged, and every change restarts
+    the run, so the value is taken from its `change` event (the mouse let go, or a key).
+    """
+    unit = "" if spec.unit in ("", "switch", "choice") else f" {spec.unit}"
+    ends = f"{_number(slider.minimum)} to {_number(slider.maximum)}"
+    with solara.Column(gap="0px", classes=["rs-slider"]):
+        solara.Text(
+            f"{spec.label} = {_number(value)}{unit} ({ends})",
+            classes=["rs-slider-label"],
+            style={"font-size": "0.85em", "color": "rgba(0, 0, 0, 0.6)"},
+        )
+        widget = solara.v.Slider(
+            v_model=value,
+            min=slider.minimum,
+            max=slider.maximum,
+            step=slider.step,
+            thumb_label=True,
+            disabled=disabled,
+            hide_details=True,
+            dense=True,
+            class_=css_class(key=spec.key),
+        )
+
+    def changed(_widget, _event, data) -> None:
+        if data is not None and data != value:
+            on_value(spec.coerce(int(data) if spec.widget == "int" else float(data)))
+
+    solara.v.use_event(widget, "change", changed)
+
+
+def css_class(key: str) -> str:
+    """The page's class for a parameter's control, e.g. "rs-key-mentoring-caseload_cap"."""
+    return "rs-key-" + key.replace(".", "-")

@@ -9,6 +9,7 @@ Play and Reset only recolour the nodes.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import threading
 from collections import OrderedDict, deque
@@ -24,6 +25,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulation.dashboard.charts import rgba_png
+from simulation.dashboard.network_pick import (
+    FIGURE_DPI,
+    FIGURE_SIZE,
+    ClickableImage,
+    layout_limits,
+    person_at,
+)
 from simulation.model.population import (
     COMMUNITY,
     DECEASED,
@@ -213,7 +221,7 @@ def _legend_handles(cats: np.ndarray) -> list[Line2D]:
 
 def _frame(picture: NetworkPicture, local_edges: np.ndarray, title: str = ""):
     """The figure, its axes and the ties (the part that stays while the run moves)."""
-    fig = Figure(figsize=(5.2, 4.6), dpi=80)
+    fig = Figure(figsize=FIGURE_SIZE, dpi=FIGURE_DPI)
     ax = fig.add_axes((0.0, 0.0, 1.0, 0.93 if title else 1.0))
     ax.set_axis_off()
     pos = picture.positions
@@ -221,9 +229,9 @@ def _frame(picture: NetworkPicture, local_edges: np.ndarray, title: str = ""):
         ax.add_collection(
             LineCollection(pos[local_edges], colors="#b0b0b0", linewidths=0.5, zorder=1)
         )
-    if len(pos):
-        ax.set_xlim(pos[:, 0].min() - 0.05, pos[:, 0].max() + 0.05)
-        ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05)
+    x0, x1, y0, y1 = layout_limits(pos)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     if title:
         fig.suptitle(title, fontsize=9)
     return fig, ax
@@ -315,27 +323,51 @@ class LiveNetwork:
 
 
 @solara.component
-def NetworkView(session, version: solara.Reactive[int], highlight_row: int | None = None):  # noqa: N802 - Solara components are CamelCase
-    """The network of design A, coloured by state, with its caption."""
+def NetworkView(  # noqa: N802 - Solara components are CamelCase
+    session,
+    version: solara.Reactive[int],
+    person: solara.Reactive[int | None] | None = None,
+):
+    """The network of design A, coloured by state, with its caption; click a person to pick
+    them (their story shows below)."""
     tick = version.value
+    run = session.generation
     live = solara.use_memo(LiveNetwork, [])
+    highlight_row = person.value if person is not None else None
 
-    def draw() -> tuple[bytes, str, str]:
+    def draw() -> tuple[str, str, str]:
         picture, cats, edges = session.network_state(0)
         local = None
         if highlight_row is not None:
             found = np.flatnonzero(picture.rows == highlight_row)
             local = int(found[0]) if len(found) else None
         image = live.render(picture, cats, edges, highlight=local)
-        return image, legend_html(cats), picture.caption()
+        source = "data:image/png;base64," + base64.b64encode(image).decode("ascii")
+        return source, legend_html(cats), picture.caption()
 
-    image, legend, caption = solara.use_memo(draw, [tick, id(session.designs[0]), highlight_row])
+    source, legend, caption = solara.use_memo(draw, [tick, run, highlight_row])
+
+    def clicked(where: dict) -> None:
+        picture = session.network_state(0)[0]
+        row = person_at(
+            picture,
+            float(where.get("x", np.nan)),
+            float(where.get("y", np.nan)),
+            pickable=np.fromiter(session.story_people(), dtype=np.int64),
+        )
+        if row is not None and person is not None:
+            person.set(row)
+
     with solara.Card("Network", classes=["rs-network"]):
-        solara.Image(image, format="png", width="100%")
+        ClickableImage(src=source, event_click_at=clicked)
         solara.HTML(
             tag="div",
             unsafe_innerHTML=legend,
             classes=["rs-network-legend"],
-            style="font-size: 0.8em",
+            style="font-size: 0.85em",
         )
-        solara.Text(caption, classes=["rs-network-caption"], style={"font-size": "0.8em"})
+        solara.Text(
+            caption + " Click a person to see their story.",
+            classes=["rs-network-caption"],
+            style={"font-size": "0.85em"},
+        )

@@ -103,6 +103,8 @@ class DashboardSession:
         )
         self.compare_name: str | None = None
         self.overrides: dict[str, Any] = {}
+        self.overrides_b: dict[str, Any] = {}  # design B's own edits (SHARED_KEYS come from A)
+        self.generation = 0  # moves each time the run restarts at day 0
         self.seed = parse_seed(seed)
         self.error: str | None = None
         self.notice: str | None = None
@@ -142,17 +144,44 @@ class DashboardSession:
         """Design A's scenario, as it runs now."""
         return self.designs[0].scenario
 
-    def value(self, key: str) -> Any:
-        """The current value of a dotted key in design A."""
-        return _get(self.scenario, key)
+    def value(self, key: str, design: int = 0) -> Any:
+        """The current value of a dotted key in design A (0) or design B (1)."""
+        return _get(self.designs[design].scenario, key)
 
-    def set_value(self, key: str, value: Any) -> bool:
-        """Edit one value and restart at day 0; on a bad value keep the run and set `error`."""
+    def set_value(self, key: str, value: Any, design: int = 0) -> bool:
+        """Edit one value of design A (0) or B (1) and restart at day 0.
+
+        Design B takes SHARED_KEYS (population size, days) from design A, so those are edited
+        in design A only. On a bad value the run goes on as it was and `error` says why.
+
+        Args:
+            key: the dotted scenario key.
+            value: the new value (checked by the scenario schema).
+            design: 0 for design A, 1 for design B (only while B runs).
+
+        Returns:
+            True if the change was applied.
+        """
+        which = "design B" if design else "The design"
+        if design and (len(self.designs) < 2 or key in SHARED_KEYS):
+            why = "no design B runs" if len(self.designs) < 2 else "design B takes it from A"
+            self.error, self.notice = one_line(f"Cannot edit {key} of design B: {why}."), None
+            return False
         try:
-            kept = f"The design keeps {key} = {self.value(key)!r}."
+            kept = f"{which} keeps {key} = {self.value(key, design)!r}."
         except AttributeError:
-            kept = "The design is unchanged."
-        change = f"{key} = {quoted(value)!r}"
+            kept = f"{which} is unchanged."
+        change = f"{key} = {quoted(value)!r}" + (" in design B" if design else "")
+        if design:
+            overrides_b = {**self.overrides_b, key: value}
+            return self._try(
+                change,
+                kept,
+                self.overrides,
+                self.scenario_name,
+                self.compare_name,
+                overrides_b=overrides_b,
+            )
         overrides = {**self.overrides, key: value}
         return self._try(change, kept, overrides, self.scenario_name, self.compare_name)
 
@@ -165,7 +194,7 @@ class DashboardSession:
         """Run design B (another scenario, same seed and population) beside A, or stop."""
         kept = f"Design B stays {self.compare_name or 'off'}."
         change = f"design B = {quoted(name) if name else 'off'}"
-        return self._try(change, kept, self.overrides, self.scenario_name, name)
+        return self._try(change, kept, self.overrides, self.scenario_name, name, overrides_b={})
 
     def set_seed(self, seed: Any) -> bool:
         """Change the seed (text from the page, or an int) and restart at day 0."""
@@ -187,10 +216,12 @@ class DashboardSession:
         name: str,
         compare: str | None,
         seed: int | None = None,
+        overrides_b: dict[str, Any] | None = None,
     ) -> bool:
         day = self.day if self.designs else 0
+        edits_b = self.overrides_b if overrides_b is None else overrides_b
         try:
-            self._build(overrides, name, compare, self.seed if seed is None else seed)
+            self._build(overrides, name, compare, self.seed if seed is None else seed, edits_b)
         except RecoverySimError as exc:
             self.error, self.notice = one_line(f"{exc} {kept}"), None
             return False
@@ -223,18 +254,30 @@ class DashboardSession:
 
     def rebuild(self) -> None:
         """Both designs back to day 0 with the current scenario, edits and seed."""
-        self._build(self.overrides, self.scenario_name, self.compare_name, self.seed)
+        self._build(
+            self.overrides, self.scenario_name, self.compare_name, self.seed, self.overrides_b
+        )
 
-    def _build(self, overrides: dict[str, Any], name: str, compare: str | None, seed: int) -> None:
+    def _build(
+        self,
+        overrides: dict[str, Any],
+        name: str,
+        compare: str | None,
+        seed: int,
+        overrides_b: dict[str, Any],
+    ) -> None:
         scenario_a = self.load(name, overrides)
         designs = [build_design(name, scenario_a, seed)]
         if compare is not None:
             shared = {key: _get(scenario_a, key) for key in SHARED_KEYS}
-            designs.append(build_design(compare, self.load(compare, shared), seed))
+            scenario_b = self.load(compare, {**overrides_b, **shared})
+            designs.append(build_design(compare, scenario_b, seed))
         with self.lock:
             old, self.designs = self.designs, designs
             self.overrides, self.scenario_name, self.compare_name = overrides, name, compare
+            self.overrides_b = overrides_b if compare is not None else {}
             self.seed = seed
+            self.generation += 1
         for design in old:
             release_model(design.model)
 

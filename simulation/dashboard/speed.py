@@ -145,6 +145,8 @@ def browser_steps(
     page.goto(url)
     page.wait_for_selector("text=Day 0 of", timeout=60_000)
     page.wait_for_selector(".rs-charts img", timeout=60_000)
+    page.get_by_text("Any other parameter (design A, exact values)").click()
+    _choose(page, "Parameter", "population.size")
     field = page.get_by_label(POPULATION_FIELD)
     field.fill(str(people))
     field.press("Enter")

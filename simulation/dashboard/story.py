@@ -35,7 +35,18 @@ _STATUS_COLOURS = {
     USING: "#d1495b",
     DECEASED: "#111111",
 }
+#: The two lines' colours (their axis labels take the same colour instead of a legend).
+EFFICACY_COLOUR, TIES_COLOUR = "#1f5fa8", "#2a9d8f"
 _STATUS_WORDS = {RECOVERING: "in recovery", LAPSED: "lapsed", USING: "relapsed", DECEASED: "died"}
+#: Font size of every text in the story picture, in points (at 80 dpi: 12 px).
+STORY_PT = 11.0
+#: Event labels go in up to this many rows above the state band; a label that fits in none
+#: is left out of the picture (the line under it lists every event).
+LABEL_ROWS = 2
+#: Least room between two labels in a row, in pixels.
+LABEL_GAP_PX = 4.0
+#: Band axes' height: the bar is 0-1, each row of labels takes this much above it.
+LABEL_ROW_HEIGHT = 0.75
 _FIELDS = ("status", "self_efficacy", "mentor", "recovery_ties", "attempts", "lapses", "relapses")
 
 
@@ -142,7 +153,7 @@ def _ties_top(timeline: Timeline) -> float:
 class LiveStory:
     """Draws one person's days, redrawing only their data between steps.
 
-    The frame — axes, ticks, labels and legends — is drawn once and kept as a bitmap
+    The frame — axes, ticks, labels and the states' legend — is drawn once and kept as a bitmap
     (Matplotlib blitting), again only when the person, the day axis (it grows like the daily
     series' axis) or the ties axis changes; a step draws the state band, the events and the two
     lines over it.
@@ -158,14 +169,14 @@ class LiveStory:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
 
         horizon, ties_top = key[1], key[2]
-        fig = Figure(figsize=(7.4, 3.2), dpi=80)
+        fig = Figure(figsize=(7.4, 4.2), dpi=80)
         FigureCanvasAgg(fig)
-        fig.subplots_adjust(left=0.08, right=0.92, top=0.9, bottom=0.12, hspace=0.15)
-        band, lines = fig.subplots(2, 1, sharex=True, height_ratios=(1, 2))
+        fig.subplots_adjust(left=0.09, right=0.9, top=0.88, bottom=0.12, hspace=0.12)
+        band, lines = fig.subplots(2, 1, sharex=True, height_ratios=(1.3, 2))
         if title:
-            band.set_title(title, fontsize=9)
+            band.set_title(title, fontsize=STORY_PT)
         band.set_yticks([])
-        band.set_ylim(0, 2.2)
+        band.set_ylim(0, 1.05 + LABEL_ROWS * LABEL_ROW_HEIGHT)
         band.set_xlim(-0.5, horizon + 0.5)
         handles = [
             Patch(color=colour, label=_STATUS_WORDS[code])
@@ -173,32 +184,32 @@ class LiveStory:
         ]
         band.legend(
             handles=handles,
-            fontsize=6,
+            fontsize=STORY_PT,
             ncols=4,
             loc="lower right",
             bbox_to_anchor=(1, 1.0),
             frameon=False,
         )
         lines.set_ylim(0, 1)
-        lines.set_ylabel("self-efficacy", fontsize=7)
-        lines.tick_params(labelsize=7)
+        band.tick_params(labelsize=STORY_PT)
+        lines.tick_params(labelsize=STORY_PT)
         ties = lines.twinx()
-        ties.set_ylabel("ties in recovery", fontsize=7)
-        ties.tick_params(labelsize=7)
+        ties.tick_params(labelsize=STORY_PT)
         ties.set_ylim(0, ties_top)
-        lines.set_xlabel("day", fontsize=7)
-        (efficacy,) = lines.plot([], [], color="#1f5fa8", label="self-efficacy (0-1)")
+        lines.set_xlabel("day", fontsize=STORY_PT)
+        (efficacy,) = lines.plot([], [], color=EFFICACY_COLOUR, label="self-efficacy (0-1)")
         (tie_line,) = ties.plot(
-            [], [], color="#2a9d8f", drawstyle="steps-post", label="recovery ties"
+            [], [], color=TIES_COLOUR, drawstyle="steps-post", label="recovery ties"
         )
         efficacy.set_animated(True)
         tie_line.set_animated(True)
-        legend = lines.legend(handles=[efficacy, tie_line], fontsize=7, loc="lower left", ncols=2)
-        legend.set_animated(True)  # over the lines, so drawn after them
+        # No legend over the lines: each axis' label is in its line's colour.
+        lines.set_ylabel("self-efficacy (0-1)", fontsize=STORY_PT, color=EFFICACY_COLOUR)
+        ties.set_ylabel("ties in recovery", fontsize=STORY_PT, color=TIES_COLOUR)
         fig.canvas.draw()
         self._background = fig.canvas.copy_from_bbox(fig.bbox)
         self._fig, self._band, self._ties = fig, band, ties
-        self._efficacy, self._tie_line, self._legend = efficacy, tie_line, legend
+        self._efficacy, self._tie_line = efficacy, tie_line
         self._key = key
         self.builds += 1
 
@@ -219,13 +230,36 @@ class LiveStory:
         ]
         events = timeline.events()[-12:]  # the latest, so labels fit
         artists += [band.axvline(day, ymax=0.9, color="#333", linewidth=0.6) for day, _ in events]
-        artists += [
-            band.text(day, 1.1 + 0.45 * (i % 2), " " + what, fontsize=6, va="bottom")
-            for i, (day, what) in enumerate(events)
-        ]
+        artists += self._labels(events)
         self._efficacy.set_data(days, timeline.self_efficacy)
         self._tie_line.set_data(days, timeline.recovery_ties)
-        return [*artists, self._efficacy, self._tie_line, self._legend]
+        return [*artists, self._efficacy, self._tie_line]
+
+    def _labels(self, events: list[tuple[int, str]]) -> list:
+        """The events' labels, each in the lowest row where it overlaps no other label.
+
+        A label that fits in no row is not drawn; one that would run past the picture's right
+        edge ends at its day instead of starting there.
+        """
+        band, fig = self._band, self._fig
+        renderer = fig.canvas.get_renderer()
+        right_edge = fig.bbox.x1
+        ends = [-np.inf] * LABEL_ROWS  # each row's rightmost label end, in pixels
+        placed = []
+        for day, what in events:
+            text = band.text(day, 0, " " + what + " ", fontsize=STORY_PT, va="bottom")
+            box = text.get_window_extent(renderer)
+            if box.x1 > right_edge:
+                text.set_horizontalalignment("right")
+                box = text.get_window_extent(renderer)
+            row = next((r for r in range(LABEL_ROWS) if box.x0 > ends[r] + LABEL_GAP_PX), None)
+            if row is None:
+                text.remove()
+                continue
+            text.set_y(1.05 + row * LABEL_ROW_HEIGHT)
+            ends[row] = box.x1
+            placed.append(text)
+        return placed
 
     def _key_for(self, timeline: Timeline) -> tuple:
         day = int(timeline.days[-1]) if len(timeline.days) else 0
@@ -241,7 +275,7 @@ class LiveStory:
         for artist in self._data_artists(timeline):
             artist.set_animated(True)
             artist.axes.draw_artist(artist)
-            if artist not in (self._efficacy, self._tie_line, self._legend):
+            if artist not in (self._efficacy, self._tie_line):
                 artist.remove()  # drawn once: the next step makes its own
         return rgba_png(np.asarray(fig.canvas.buffer_rgba()))
 
@@ -263,7 +297,8 @@ def story_figure(timeline: Timeline, title: str = "") -> Figure:
 def StoryView(session, version: solara.Reactive[int], person: solara.Reactive[int | None]):  # noqa: N802 - Solara components are CamelCase
     """Pick a person (from the people drawn in the network) and see their days so far."""
     tick = version.value
-    people = solara.use_memo(session.story_people, [id(session.designs[0])])
+    run = session.generation
+    people = solara.use_memo(session.story_people, [run])
     by_label = {label: row for row, label in people.items()}
     row = person.value if person.value in people else None
     live = solara.use_memo(LiveStory, [])
@@ -274,7 +309,7 @@ def StoryView(session, version: solara.Reactive[int], person: solara.Reactive[in
         timeline = session.timeline(row)
         return live.render(timeline), timeline.events(), status_today(timeline)
 
-    image, events, today = solara.use_memo(draw, [tick, id(session.designs[0]), row])
+    image, events, today = solara.use_memo(draw, [tick, run, row])
     with solara.Card("A person's story", classes=["rs-story"]):
         solara.Select(
             label="Person (from the people drawn in the network)",
@@ -284,10 +319,11 @@ def StoryView(session, version: solara.Reactive[int], person: solara.Reactive[in
         )
         if image is None:
             solara.Text(
-                "Pick a person to see their recovery attempts, lapses, relapses, "
-                "mentor changes, recovery ties and self-efficacy day by day."
+                "Click a person in the network (or pick one here) to see their recovery "
+                "attempts, lapses, relapses, mentor changes, recovery ties and self-efficacy "
+                "day by day."
             )
             return
         solara.Image(image, format="png", width="100%")
         words = "; ".join(f"day {day}: {what}" for day, what in events) or "no events yet"
-        solara.Text(f"Today: {today}. {words}.", style={"font-size": "0.85em"})
+        solara.Text(f"Today: {today}. {words}.", style={"font-size": "0.9em"})
