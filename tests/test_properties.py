@@ -99,7 +99,7 @@ def _check_invariants(model: RecoveryCommunityModel, kind0: np.ndarray, dead0: n
     assert not np.any(people.status[people.cohort] == NOT_AFFECTED)
     assert np.all(people.status[dead0] == DECEASED), "the dead came back"
     for name in people.array_names():
-        array = people.extra[name] if name in people.extra else getattr(people, name)
+        array = getattr(people, name)
         assert len(array) == people.size, name
         if np.issubdtype(array.dtype, np.floating):
             assert not np.isnan(array).any(), f"NaN in {name}"

@@ -24,6 +24,7 @@ from simulation.model.mechanisms import (
     mentor_wellbeing,
     mentoring,
     network,
+    network_generation,
     overdose,
     psychology,
     recovery,
@@ -34,6 +35,7 @@ from simulation.model.mechanisms import (
 from simulation.model.population import (
     COMMUNITY,
     MENTOR,
+    MENTOR_ABSTINENCE_SPAN_DAYS,
     NEVER,
     PARTICIPANT,
     RECOVERING,
@@ -84,14 +86,14 @@ class RecoveryCommunityModel(mesa.Model):
             mentor_count=p.mentoring.mentor_count(p.population.size),
             mentor_days_abstinent=(
                 p.mentoring.eligibility_days_abstinent,
-                p.mentoring.eligibility_days_abstinent + 5 * 365,
+                p.mentoring.eligibility_days_abstinent + MENTOR_ABSTINENCE_SPAN_DAYS,
             ),
             frailty_variance=p.relapse.frailty_variance,
             streams=self.streams,
             strain_variance=p.mentor_wellbeing.strain_variance,
             mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
         )
-        self.edges = network.population_edges(
+        self.edges = network_generation.population_edges(
             p.network, self.people.cultural_group, self.people.kind == MENTOR, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
