@@ -20,7 +20,9 @@ from simulation.scenario.files import load_scenario
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 ROOT = Path(__file__).resolve().parent.parent
-TARGETS = yaml.safe_load((ROOT / "simulation" / "calibration" / "data" / "targets.yaml").read_text())
+TARGETS = yaml.safe_load(
+    (ROOT / "simulation" / "calibration" / "data" / "targets.yaml").read_text()
+)
 CURVES = {item["id"]: item for item in TARGETS["baseline_relapse_curves"]}
 
 

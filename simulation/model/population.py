@@ -88,6 +88,7 @@ class PopulationState:
     lapse_days_left: np.ndarray  # days left in the current lapse (0 when not lapsed)
     use_days_left: np.ndarray  # time left in the current relapse episode (days at rate 1)
     last_use_day: np.ndarray  # last day with any use (NEVER if none in the run)
+    caught_lapse_day: np.ndarray  # day the attempt's last caught lapse ended (NEVER if none)
     use_days: np.ndarray  # days with any use during the run
     # Quarterly state (abstinent the whole quarter or not), for Scott et al.'s turnover.
     quarter_abstinent: np.ndarray  # -1 before the first quarter ends, else 0 / 1
@@ -261,6 +262,7 @@ def build_population(
         use_days_left=np.zeros(n),
         last_use_day=np.full(n, NEVER, dtype=np.int32),
         use_days=np.zeros(n, dtype=np.int32),
+        caught_lapse_day=np.full(n, NEVER, dtype=np.int32),
         quarter_abstinent=np.full(n, -1, dtype=np.int8),
         quarter_changes=np.zeros(n, dtype=np.int32),
         quarter_pairs=np.zeros(n, dtype=np.int32),
