@@ -107,10 +107,10 @@ def oracle_person(s: Scenario, substance: str, age_group: str, rng: random.Rando
                 * frailty
             )
             if caught_day is not None:  # raised risk after a caught lapse, fading
-                excess = (r.post_lapse_hazard_ratio - 1) * 0.5 ** (
+                excess = r.post_lapse_rate_per_day * 0.5 ** (
                     (day - caught_day) / r.post_lapse_half_life_days
                 )
-                hazard *= 1 + excess
+                hazard += excess * age_ratio * frailty
             if rng.random() < 1 - math.exp(-hazard):
                 status = LAPSED_
                 lapses += 1

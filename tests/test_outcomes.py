@@ -61,9 +61,11 @@ def test_person_history_agrees_with_the_run_counters():
     history = model.person_history()
     people = model.people
     assert len(history) == 200 * 120
-    used = history["status"].isin(["lapsed", "relapsed"])
-    per_person = used.groupby(history["person"]).sum()
+    per_person = history.groupby("person")["used"].sum()
     np.testing.assert_array_equal(per_person.to_numpy(), people.use_days[:200])
+    # Every lapse day is a day of use; regular use is use on some days only.
+    assert not (history["status"].eq("lapsed") & ~history["used"]).any()
+    assert not (history["status"].eq("in_recovery") & history["used"]).any()
     lapses = history.groupby("person")["lapse_started"].sum().to_numpy()
     # Every lapse start is kept, even a new lapse the day the last one was caught.
     np.testing.assert_array_equal(lapses, people.lapses[:200])
@@ -80,3 +82,19 @@ def test_person_history_needs_recording():
     model.run()
     with pytest.raises(RecoverySimError, match="record_history=True"):
         model.person_history()
+
+
+def test_run_person_history_replays_the_replicate():
+    from simulation.api import run_scenario
+    from simulation.errors import ScenarioError
+
+    run = run_scenario(
+        "treatment_as_usual", replicates=2, seed=3, overrides={"population.size": 80, "days": 60}
+    )
+    history = run.person_history(1)
+    relapsed_end = (history[history.day == 60]["status"] == "relapsed").mean()
+    daily = run.daily[run.daily.replicate == 1]
+    assert relapsed_end == pytest.approx(daily["relapsed"].iloc[-1] / 80)
+    assert history["lapse_started"].sum() == daily["lapses"].sum()
+    with pytest.raises(ScenarioError, match="from 0 to 1"):
+        run.person_history(2)

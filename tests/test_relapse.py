@@ -180,13 +180,16 @@ def test_a_caught_lapse_sets_the_clock_back(setback, kept):
 
 
 def test_risk_after_a_caught_lapse_is_raised_and_fades_by_half_lives():
-    params = relapse.RelapseParams(post_lapse_hazard_ratio=5.0, post_lapse_half_life_days=30.0)
-    people = make_people(3)
+    params = relapse.RelapseParams(post_lapse_rate_per_day=0.04, post_lapse_half_life_days=30.0)
+    people = make_people(3, days_abstinent=400)
     people.caught_lapse_day[:] = [100, 70, NEVER]
-    ratio = relapse.post_lapse_ratio(people, params, day=100)
-    assert ratio.tolist() == pytest.approx([5.0, 1.0 + 4.0 * 0.5, 1.0])
+    extra = relapse.post_lapse_hazard(people, params, day=100)
+    assert extra.tolist() == pytest.approx([0.04, 0.02, 0.0])
     base = relapse.lapse_hazard(people, params)
-    assert relapse.lapse_hazard(people, params, day=100) == pytest.approx(base * ratio)
+    person = relapse.lapse_hazard(people, params) / relapse.duration_hazard(
+        people.days_abstinent, people.substance, params
+    )  # age, frailty and state of mind scale the added hazard too
+    assert relapse.lapse_hazard(people, params, day=100) == pytest.approx(base + extra * person)
     # A relapse ends the attempt's raised risk (the new attempt's clock restarts instead).
     people.status[:] = LAPSED
     relapse.resolve_lapses(people, params, 1.0, np.zeros(3), day=101)  # all escalate
@@ -203,3 +206,9 @@ def test_record_use_counts_use_days_of_participants_and_mentors():
     relapse.record_use(people, day=8)
     assert people.use_days.tolist() == [2, 2, 0, 0]
     assert people.last_use_day.tolist() == [8, 8, NEVER, NEVER]
+    # In regular use, a day counts when the draw falls below the share of days with use;
+    # a lapse is use every day.
+    relapse.record_use(people, 9, use_share=0.5, draws=np.array([0.9, 0.9, 0.0, 0.0]))
+    relapse.record_use(people, 10, use_share=0.5, draws=np.array([0.9, 0.1, 0.0, 0.0]))
+    assert people.use_days.tolist() == [4, 3, 0, 0]
+    assert people.last_use_day.tolist() == [10, 10, NEVER, NEVER]

@@ -34,8 +34,10 @@ class PersonHistory:
         # A lapse can be caught and a new one start the same day: starts are kept, not inferred.
         self.lapse_started = np.zeros(shape, dtype=bool)
         self.relapse_started = np.zeros(shape, dtype=bool)
+        # Regular use is use on a share of days, so a day of use is kept too.
+        self.used = np.zeros(shape, dtype=bool)
 
-    _ARRAYS = ("status", "enrolled", "mentor", "ties", "lapse_started", "relapse_started")
+    _ARRAYS = ("status", "used", "enrolled", "mentor", "ties", "lapse_started", "relapse_started")
 
     def record(
         self,
@@ -60,6 +62,7 @@ class PersonHistory:
                 setattr(self, name, np.concatenate([old, np.zeros_like(old)]))
         n, i = self.participants, day - 1
         self.status[i] = people.status[:n]
+        self.used[i] = people.last_use_day[:n] == day
         self.enrolled[i] = people.enrolled[:n]
         self.mentor[i] = people.mentor[:n]
         self.ties[i] = np.minimum(degree[:n], np.iinfo(np.int16).max)
@@ -71,6 +74,7 @@ class PersonHistory:
         """One row per participant and recorded day (see `RecoveryCommunityModel.person_history`)."""
         return history_frame(
             self.status[: self.days],
+            used=self.used[: self.days],
             enrolled=self.enrolled[: self.days],
             mentor=self.mentor[: self.days],
             ties=self.ties[: self.days],
@@ -81,6 +85,7 @@ class PersonHistory:
 
 def history_frame(
     status: np.ndarray,
+    used: np.ndarray | None = None,
     enrolled: np.ndarray | None = None,
     mentor: np.ndarray | None = None,
     ties: np.ndarray | None = None,
@@ -91,6 +96,7 @@ def history_frame(
 
     Args:
         status: status codes, one row per day, one column per person.
+        used: whether each person used that day, the same shape (optional).
         enrolled: enrolment flags, the same shape (optional).
         mentor: mentor rows (-1 for none), the same shape (optional).
         ties: ties per person, the same shape (optional).
@@ -100,7 +106,7 @@ def history_frame(
 
     Returns:
         A DataFrame with `day`, `person`, `status` (categorical names), `lapse_started`,
-        `relapse_started` and whichever of `enrolled`, `mentor`, `ties` were given.
+        `relapse_started` and whichever of `used`, `enrolled`, `mentor`, `ties` were given.
 
     Example:
         >>> frame = history_frame(np.array([[0, 1], [1, 2]], dtype=np.int8))
@@ -120,7 +126,8 @@ def history_frame(
         "lapse_started": lapse_started.ravel(),
         "relapse_started": relapse_started.ravel(),
     }
-    for name, values in (("enrolled", enrolled), ("mentor", mentor), ("ties", ties)):
+    given = (("used", used), ("enrolled", enrolled), ("mentor", mentor), ("ties", ties))
+    for name, values in given:
         if values is not None:
             columns[name] = values.ravel()
     return pd.DataFrame(columns)

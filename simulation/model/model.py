@@ -50,6 +50,10 @@ from simulation.model.random_streams import RandomStreams
 from simulation.scenario.overrides import with_overrides
 from simulation.scenario.schema import Scenario
 
+#: Trials report use in the last 90 days of follow-up (point prevalence, percent days abstinent
+#: among users: Project MATCH's months 37-39); the model notes each person's use count then.
+FOLLOW_UP_WINDOW_DAYS = 90
+
 
 class RecoveryCommunityModel(mesa.Model):
     """A recovery community: participants, peer mentors and their friends on a network.
@@ -286,7 +290,11 @@ class RecoveryCommunityModel(mesa.Model):
         if today % 7 == 0:
             network_upkeep.reconstruct_network(self)
         people.days_abstinent[people.status == RECOVERING] += 1
-        relapse.record_use(people, today)
+        if today == p.days - FOLLOW_UP_WINDOW_DAYS:
+            people.use_days_before_window[:] = people.use_days
+        relapse.record_use(
+            people, today, recovery.use_share(people, p.recovery), self.draws("use_day")
+        )
         recovery.record_quarter(people, today)
         if self.history is not None:
             self.history.record(today, people, self.contacts.degree, lapsed, relapsed)
@@ -322,7 +330,8 @@ class RecoveryCommunityModel(mesa.Model):
 
         Returns:
             A DataFrame with `day`, `person` (cohort row), `status` (a name from
-            `STATUS_NAMES`), `lapse_started`, `relapse_started`, `enrolled`, `mentor` (row of
+            `STATUS_NAMES`), `lapse_started`, `relapse_started`, `used` (a day with use:
+            every lapse day, a share of the days of regular use), `enrolled`, `mentor` (row of
             the person's mentor, -1 if none) and `ties` (number of ties that day).
 
         Raises:

@@ -90,6 +90,7 @@ class PopulationState:
     last_use_day: np.ndarray  # last day with any use (NEVER if none in the run)
     caught_lapse_day: np.ndarray  # day the attempt's last caught lapse ended (NEVER if none)
     use_days: np.ndarray  # days with any use during the run
+    use_days_before_window: np.ndarray  # use_days when the run's last 90 days began
     # Quarterly state (abstinent the whole quarter or not), for Scott et al.'s turnover.
     quarter_abstinent: np.ndarray  # -1 before the first quarter ends, else 0 / 1
     quarter_changes: np.ndarray  # quarters whose state differed from the one before
@@ -262,6 +263,7 @@ def build_population(
         use_days_left=np.zeros(n),
         last_use_day=np.full(n, NEVER, dtype=np.int32),
         use_days=np.zeros(n, dtype=np.int32),
+        use_days_before_window=np.zeros(n, dtype=np.int32),
         caught_lapse_day=np.full(n, NEVER, dtype=np.int32),
         quarter_abstinent=np.full(n, -1, dtype=np.int8),
         quarter_changes=np.zeros(n, dtype=np.int32),

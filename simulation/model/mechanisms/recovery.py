@@ -82,10 +82,41 @@ class EpisodeMedians(Section):
     cannabis: float = _episode(900.0, "median length of an episode of regular cannabis use")
 
 
+def _share_of_days(default: float, source: str, what: str) -> float:
+    return parameter(default, unit="share of days", source=source, description=what, ge=0.0, le=1.0)
+
+
+class UseDayShares(Section):
+    """Share of days with use during an episode of regular use, by substance."""
+
+    alcohol: float = _share_of_days(
+        0.5,
+        "Project MATCH Research Group 1998 (drinkers at 3 years abstinent on ~2/3 of days, "
+        "lapsers included); assumption for regular drinking (plausible range 0.3-0.9)",
+        "share of days with drinking during regular drinking",
+    )
+    opioids: float = _share_of_days(
+        0.9,
+        "assumption (dependent opioid use is mostly daily; plausible range 0.6-1)",
+        "share of days with opioid use during regular use",
+    )
+    stimulants: float = _share_of_days(
+        0.4,
+        "assumption (stimulant use often comes in binges; plausible range 0.2-0.8)",
+        "share of days with stimulant use during regular use",
+    )
+    cannabis: float = _share_of_days(
+        0.7,
+        "assumption (regular cannabis use is often near-daily; plausible range 0.4-1)",
+        "share of days with cannabis use during regular use",
+    )
+
+
 class RecoveryCycleParams(Section):
     """Relapse episodes and new recovery attempts, and mortality."""
 
     episode_median_days: EpisodeMedians = EpisodeMedians()
+    use_days_share: UseDayShares = UseDayShares()
     episode_spread: float = parameter(
         1.0,
         unit="log-normal sigma",
@@ -151,6 +182,12 @@ def start_new_attempts(
     people.use_days_left[attempting] = 0.0
     people.recovery_attempts[attempting] += 1
     return attempting
+
+
+def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
+    """Each person's share of days with use while in an episode of regular use."""
+    shares = np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
+    return shares[people.substance]
 
 
 #: Days in a follow-up quarter: Scott, Dennis & Foss interviewed every three months.

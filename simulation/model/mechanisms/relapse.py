@@ -194,17 +194,21 @@ class RelapseParams(Section):
         le=1.0,
     )
 
-    post_lapse_hazard_ratio: float = parameter(
-        8.0,
-        unit="hazard ratio",
+    post_lapse_rate_per_day: float = parameter(
+        0.02,
+        unit="per day",
         source=(
             "Shiffman et al. 1996, J Consult Clin Psychol 64:993 and Kirshenbaum et al. 2009 "
             "(after a first lapse, further use comes much sooner); Witkiewitz & Marlatt 2004; "
-            "size calibrated to Project MATCH's 3-year point prevalence (plausible range 1-6)"
+            "size calibrated to Project MATCH's 3-year point prevalence (targets-more.yaml; "
+            "plausible range 0.005-0.1)"
         ),
-        description="lapse hazard ratio just after a caught lapse, beyond the clock's own restart",
-        ge=1.0,
-        le=20.0,
+        description=(
+            "lapse hazard added the day a lapse is caught (before age, frailty and state of "
+            "mind), fading with post_lapse_half_life_days"
+        ),
+        ge=0.0,
+        le=5.0,
     )
     post_lapse_half_life_days: float = parameter(
         365.0,
@@ -254,15 +258,15 @@ def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.nd
     )
 
 
-def post_lapse_ratio(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
-    """Raised risk after a caught lapse: `post_lapse_hazard_ratio` the day it ends, fading by
-    half every `post_lapse_half_life_days` (1 for people with no caught lapse in this attempt;
-    after a relapse the new attempt's restarted clock carries the raised risk)."""
+def post_lapse_hazard(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
+    """Raised risk after a caught lapse: `post_lapse_rate_per_day` added the day it ends,
+    fading by half every `post_lapse_half_life_days` (0 for people with no caught lapse in this
+    attempt; after a relapse the new attempt's restarted clock carries the raised risk)."""
     since = day - people.caught_lapse_day
-    excess = (params.post_lapse_hazard_ratio - 1.0) * 0.5 ** (
+    excess = params.post_lapse_rate_per_day * 0.5 ** (
         np.maximum(since, 0) / params.post_lapse_half_life_days
     )
-    return np.where(people.caught_lapse_day == NEVER, 1.0, 1.0 + excess)
+    return np.where(people.caught_lapse_day == NEVER, 0.0, excess)
 
 
 def lapse_hazard(
@@ -277,7 +281,8 @@ def lapse_hazard(
         people: the population.
         params: the relapse section.
         table: an optional `duration_hazard_table` (days past its end use its last column).
-        day: today, for the raised risk after a use (`post_lapse_ratio`); None leaves it out.
+        day: today, for the raised risk after a caught lapse (`post_lapse_hazard`); None
+            leaves it out.
 
     Returns:
         The daily hazard per person.
@@ -286,13 +291,14 @@ def lapse_hazard(
         by_duration = duration_hazard(people.days_abstinent, people.substance, params)
     else:
         by_duration = table[people.substance, np.minimum(people.days_abstinent, table.shape[1] - 1)]
-    hazard = (
+    if day is not None:
+        by_duration = by_duration + post_lapse_hazard(people, params, day)
+    return (
         by_duration
         * params.age_ratios()[people.age_group]
         * people.frailty
         * state_of_mind_ratio(people, params)
     )
-    return hazard if day is None else hazard * post_lapse_ratio(people, params, day)
 
 
 def lapse_durations(
@@ -388,9 +394,22 @@ def resolve_lapses(
     return relapsed
 
 
-def record_use(people: PopulationState, day: int) -> None:
-    """End of the day: count a day of use for everyone lapsed or using (participants and
-    mentors; community members' use is background)."""
-    used = ((people.status == LAPSED) | (people.status == USING)) & (people.kind != COMMUNITY)
+def record_use(
+    people: PopulationState, day: int, use_share: np.ndarray | float = 1.0, draws=None
+) -> None:
+    """End of the day: count a day of use for everyone lapsed, and for people in an episode of
+    regular use on a share of days (participants and mentors; community members' use is
+    background).
+
+    Args:
+        people: the population (`use_days`, `last_use_day` are updated).
+        day: today.
+        use_share: each person's share of days with use during regular use.
+        draws: one uniform per person (needed when `use_share` is below 1).
+    """
+    regular = people.status == USING
+    if draws is not None:
+        regular &= draws < np.broadcast_to(use_share, people.size)
+    used = ((people.status == LAPSED) | regular) & (people.kind != COMMUNITY)
     people.use_days[used] += 1
     people.last_use_day[used] = day
