@@ -29,7 +29,7 @@ def _groups(n: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_build_graph_mean_degree_near_target(kind):
+def test_build_edges_mean_degree_near_target(kind):
     n = 3000
     params = network.NetworkParams(kind=kind, mean_degree=6.0)
     edges = _edges(params, _groups(n), seed=5)
@@ -40,7 +40,7 @@ def test_build_graph_mean_degree_near_target(kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_build_graph_is_seeded(kind):
+def test_build_edges_is_seeded(kind):
     params = network.NetworkParams(kind=kind)
     groups = _groups(500)
     a = _edges(params, groups, seed=9)
@@ -89,7 +89,7 @@ def test_adjacency_from_edges_is_symmetric_with_weights():
     assert dense[3].sum() == 0
 
 
-def test_social_exposure_counts_on_a_hand_built_graph():
+def test_contact_counts_on_on_a_hand_built_graph():
     # 0 is tied to 1 (using community member), 2 (lapsed participant), 3 (participant in
     # recovery), 4 (mentor in recovery), 5 (dead participant); 6 (community, not affected) to 3.
     status = [RECOVERING, USING, LAPSED, RECOVERING, RECOVERING, DECEASED, 4]
@@ -124,7 +124,7 @@ def test_hazard_ratio_caps_using_contacts_and_rewards_recovery_ties():
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 18])
-def test_build_graph_small_populations_with_many_ties(kind, n):
+def test_build_edges_small_populations_with_many_ties(kind, n):
     # mean_degree up to 100 is allowed, population.size down to 1: the graph must still build.
     params = network.NetworkParams(kind=kind, mean_degree=100)
     edges = _edges(params, _groups(n), seed=1)

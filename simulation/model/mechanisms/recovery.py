@@ -90,7 +90,7 @@ class UseDayShares(Section):
     """Share of days with use during an episode of regular use, by substance."""
 
     alcohol: float = _share_of_days(
-        0.5,
+        0.45,
         "Project MATCH Research Group 1998 (drinkers at 3 years abstinent on ~2/3 of days, "
         "lapsers included); assumption for regular drinking (plausible range 0.3-0.9)",
         "share of days with drinking during regular drinking",

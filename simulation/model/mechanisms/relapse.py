@@ -78,7 +78,7 @@ class SubstanceHazard(Section):
         le=10.0,
     )
     escalation_probability: float = parameter(
-        0.12,
+        0.11,
         unit="probability",
         source=_CALIBRATED,
         description="chance that a lapse becomes a relapse to regular use, without support",
@@ -99,7 +99,7 @@ class AgeHazardRatios(Section):
     """Lapse hazard ratio by age group (adults = 1)."""
 
     youth: float = parameter(
-        1.8,
+        2.5,
         unit="hazard ratio",
         source="Cornelius et al. 2003 (median 54 days to relapse in adolescents); calibrated",
         description="hazard ratio for people under 25",
