@@ -98,3 +98,31 @@ def test_run_person_history_replays_the_replicate():
     assert history["lapse_started"].sum() == daily["lapses"].sum()
     with pytest.raises(ScenarioError, match="from 0 to 1"):
         run.person_history(2)
+
+
+def test_recording_history_changes_no_number_and_outcomes_have_breakdowns():
+    from simulation.analysis.metrics import METRICS, run_metrics
+
+    results = []
+    for record in (False, True):
+        model = RecoveryCommunityModel(
+            seed=9, population={"size": 150}, days=100, record_history=record
+        )
+        model.run()
+        results.append(run_metrics(model.people, model.day))
+    (plain, by_plain, _), (recorded, by_recorded, _) = results
+    assert repr(plain) == repr(recorded) and repr(by_plain) == repr(by_recorded)  # nan-safe
+    trial = [
+        "abstinent_past_30_days",
+        "abstinent_past_90_days",
+        "percent_days_abstinent",
+        "continuous_abstinence",
+        "median_days_to_first_lapse",
+        "median_days_to_first_relapse",
+        "restricted_mean_days_to_relapse",
+    ]
+    assert set(trial) <= set(METRICS) and set(trial) <= set(plain)
+    for group in by_plain["by_substance"].values():
+        assert set(trial) <= set(group)
+    assert 0 <= plain["continuous_abstinence"] <= plain["abstinent_past_90_days"] <= 1
+    assert plain["abstinent_past_90_days"] <= plain["abstinent_past_30_days"]

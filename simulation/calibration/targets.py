@@ -140,6 +140,20 @@ def _days_abstinent_among_users(runs: Sequence[RunResult], substance: str | None
     return float(np.mean(values)) if values else float("nan")
 
 
+#: Baseline figures the model cannot measure in a treatment-as-usual cohort, with what it lacks.
+BASELINE_NOT_MEASURED: dict[str, str] = {
+    "moos_three_year_remission_helped_vs_not": (
+        "not measured: compares people who sought help in year 1 with those who did not; the "
+        "baseline cohort has no help-seeking outside the program (a self-selected comparison, "
+        "not a design the model can run)"
+    ),
+    "moos_sixteen_year_relapse_among_remitters": (
+        "not measured: needs 16-year runs and the helped / not-helped split of the 3-year "
+        "remitters (see moos_three_year_remission_helped_vs_not)"
+    ),
+}
+
+
 def _baseline_measure(
     entry_id: str, key: str, substance: str | None
 ) -> tuple[Callable | None, int]:
@@ -266,7 +280,13 @@ def baseline_targets(data: dict[str, list[dict]]) -> list[Target]:
             substance = entry.get("substance")
             substance = substance if substance in SUBSTANCES else None
             measure, days = _baseline_measure(entry["id"], str(key), substance)
-            why = "" if measure else "not measured: no statistic for it in a cohort run yet"
+            why = (
+                ""
+                if measure
+                else BASELINE_NOT_MEASURED.get(
+                    entry["id"], "not measured: no statistic for it in a cohort run yet"
+                )
+            )
             targets.append(
                 Target(
                     name,

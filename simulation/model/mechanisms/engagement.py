@@ -161,7 +161,18 @@ def update(
     attended: np.ndarray,
     engagement_ratio: np.ndarray,
 ) -> np.ndarray:
-    """Engagement moves; returns who drops out today."""
+    """Engagement moves; returns who drops out today.
+
+    Args:
+        people: the population (engagement and enrolment are updated).
+        params: the engagement section.
+        decay_ratio: per-person ratio on the decay rate (stigma, scepticism).
+        attended: who attended a meeting today.
+        engagement_ratio: per-person ratio from the setting (slows decay, speeds gains).
+
+    Returns:
+        Who dropped out today (engagement fell below the threshold; days of use speed it).
+    """
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
     # Only participants enrol, and they are the first rows: work on that slice.

@@ -202,7 +202,15 @@ def update_stigma(people: PopulationState, params: StigmaParams, day: int) -> No
 
 
 def engagement_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray:
-    """Stigma and scepticism speed disengagement (ratio on the decay rate, at least 0.1)."""
+    """Stigma and scepticism speed disengagement.
+
+    Args:
+        people: the population.
+        params: the stigma section.
+
+    Returns:
+        A ratio on each person's engagement decay rate (the stigma part at least 0.1).
+    """
     stigma = (
         np.maximum(1.0 + params.engagement_effect * (people.stigma - 0.5), MIN_DECAY_RATIO)
         if params.enabled
