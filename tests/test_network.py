@@ -170,3 +170,13 @@ def test_contact_counts_kept_by_changes_equal_a_full_recount():
         full = _exposure(model.adjacency, model.people)
         np.testing.assert_array_equal(kept.using_contacts, full.using_contacts)
         np.testing.assert_array_equal(kept.recovery_contacts, full.recovery_contacts)
+
+
+def test_recovery_contagion_ratio_grows_with_friends_in_recovery():
+    from simulation.model.mechanisms import tie_dynamics
+
+    params = tie_dynamics.TieDynamicsParams(recovery_contagion=0.2)
+    ratio = tie_dynamics.recovery_contagion_ratio(np.array([0.0, 1.0, 3.0]), params)
+    assert ratio.tolist() == pytest.approx([1.0, 1.2, 1.6])
+    off = tie_dynamics.TieDynamicsParams(enabled=False)
+    assert tie_dynamics.recovery_contagion_ratio(np.array([3.0]), off) == 1.0

@@ -38,9 +38,9 @@ class EngagementParams(Section):
         le=1.0,
     )
     decay_per_year: float = parameter(
-        3.0,
+        2.5,
         unit="per year",
-        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~84% / ~72% still enrolled at 180 / 365 days)",
+        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~86% / ~70% still enrolled at 180 / 365 days, with use speeding disengagement)",
         description="rate at which engagement fades without support",
         ge=0.0,
         le=52.0,
@@ -86,11 +86,12 @@ class EngagementParams(Section):
         le=52.0,
     )
     use_decay_ratio: float = parameter(
-        3.0,
+        1.5,
         unit="ratio",
         source=(
             "Brorson et al. 2013, Clin Psychol Rev 33:1010 (substance use during treatment "
-            "predicts dropout); size an assumption (plausible range 1.5-6)"
+            "predicts dropout); size an assumption kept small so that retention stays with Kelly et "
+            "al. 2013 and caseloads (hence mentor burnout) with RTI 2024 (plausible range 1-4)"
         ),
         description="how much faster engagement fades on a day of use (lapse or relapse)",
         ge=1.0,
