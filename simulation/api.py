@@ -165,6 +165,37 @@ class RunSummary:
             }
         )
 
+    def person_history(self, replicate: int = 0) -> pd.DataFrame:
+        """One replicate's per-person history: status by day, lapses, relapses, enrolment,
+        mentor and ties (see `RecoveryCommunityModel.person_history`).
+
+        The replicate is run again with recording on: a run is a pure function of scenario and
+        seed, so this is the run that produced `metrics` row `replicate`, day by day.
+
+        Args:
+            replicate: which replicate (0 .. replicates - 1).
+
+        Returns:
+            One row per participant and day.
+
+        Raises:
+            ScenarioError: `replicate` is not one of the run's replicates.
+        """
+        from simulation.model.model import RecoveryCommunityModel
+
+        if not 0 <= replicate < self.replicates:
+            raise ScenarioError(
+                "person_history()",
+                "replicate",
+                replicate,
+                f"a replicate number from 0 to {self.replicates - 1}",
+            )
+        model = RecoveryCommunityModel(
+            self.scenario, seed=self.seeds[replicate], record_history=True
+        )
+        model.run()
+        return model.person_history()
+
     def save(self, out: str | Path) -> Path:
         """Write `daily.parquet`, `summary.json` and the resolved `scenario.yaml` to `out`.
 

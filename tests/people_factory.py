@@ -8,10 +8,10 @@ from simulation.model.population import (
     NEVER,
     PARTICIPANT,
     RECOVERING,
-    PopulationParams,
     PopulationState,
     build_population,
 )
+from simulation.model.population_params import PopulationParams
 from simulation.model.random_streams import RandomStreams
 
 _DEFAULTS = {
@@ -68,7 +68,4 @@ def make_people(n: int, **arrays) -> PopulationState:
 
 def _set(people: PopulationState, name: str, value, dtype, n: int) -> None:
     array = np.array(np.broadcast_to(np.asarray(value, dtype=dtype), n))
-    if name in people.extra:
-        people.extra[name] = array
-    else:
-        setattr(people, name, array)
+    setattr(people, name, array)

@@ -64,7 +64,8 @@ def test_docs_api_reference_is_up_to_date():
 
 
 @pytest.mark.parametrize(
-    "module", ["simulation", "simulation.api", "simulation.interop", "simulation.docgen.api_reference"]
+    "module",
+    ["simulation", "simulation.api", "simulation.interop", "simulation.docgen.api_reference"],
 )
 def test_docstring_examples_run(module):
     __import__(module)

@@ -1,18 +1,27 @@
-"""Graph generators, mentor ties and neighbour counts (simulation.model.mechanisms.network)."""
+"""Graph generators, mentor ties and neighbour counts (mechanisms.network_generation, .network)."""
 
 from __future__ import annotations
 
 import math
 
-import networkx as nx
 import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.model.mechanisms import network
+from simulation.model.mechanisms import network, network_generation
 from simulation.model.population import COMMUNITY, DECEASED, LAPSED, MENTOR, RECOVERING, USING
 
 KINDS = ["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
+
+
+def _edges(params, groups, seed):
+    return network_generation.build_edges(params, groups, seed)
+
+
+def _exposure(adjacency, people) -> network.SocialExposure:
+    """A full recount of everyone's contacts: the oracle ContactCounts must agree with."""
+    counts = network.ContactCounts(adjacency, people)
+    return counts.exposure(people)
 
 
 def _groups(n: int, seed: int = 0) -> np.ndarray:
@@ -20,23 +29,23 @@ def _groups(n: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_build_graph_mean_degree_near_target(kind):
+def test_build_edges_mean_degree_near_target(kind):
     n = 3000
     params = network.NetworkParams(kind=kind, mean_degree=6.0)
-    graph = network.build_graph(params, _groups(n), seed=5)
-    assert sorted(graph.nodes) == list(range(n))
-    mean_degree = 2 * graph.number_of_edges() / n
+    edges = _edges(params, _groups(n), seed=5)
+    assert edges.min() >= 0 and edges.max() < n
+    mean_degree = 2 * len(edges) / n
     assert mean_degree == pytest.approx(6.0, rel=0.08)
-    assert nx.number_of_selfloops(graph) == 0
+    assert np.all(edges[:, 0] < edges[:, 1])  # canonical: no self-ties, each tie once
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_build_graph_is_seeded(kind):
+def test_build_edges_is_seeded(kind):
     params = network.NetworkParams(kind=kind)
     groups = _groups(500)
-    a = network.edge_array(network.build_graph(params, groups, seed=9))
-    b = network.edge_array(network.build_graph(params, groups, seed=9))
-    c = network.edge_array(network.build_graph(params, groups, seed=10))
+    a = _edges(params, groups, seed=9)
+    b = _edges(params, groups, seed=9)
+    c = _edges(params, groups, seed=10)
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -46,7 +55,7 @@ def test_community_blocks_homophily_share(homophily):
     n = 4000
     groups = _groups(n, seed=1)
     params = network.NetworkParams(kind="community_blocks", homophily=homophily, mean_degree=8)
-    edges = network.edge_array(network.build_graph(params, groups, seed=3))
+    edges = _edges(params, groups, seed=3)
     within = (groups[edges[:, 0]] == groups[edges[:, 1]]).mean()
     assert within == pytest.approx(homophily, abs=0.03)
 
@@ -54,20 +63,21 @@ def test_community_blocks_homophily_share(homophily):
 def test_ring_generators_are_shuffled_across_rows():
     # Without the shuffle, Watts-Strogatz ties would join neighbouring rows (and so one kind).
     params = network.NetworkParams(kind="watts_strogatz", rewire_probability=0.0)
-    edges = network.edge_array(network.build_graph(params, _groups(1000), seed=2))
+    edges = _edges(params, _groups(1000), seed=2)
     gaps = np.abs(edges[:, 0] - edges[:, 1])
     assert np.median(gaps) > 100
 
 
-def test_attach_mentors_ties_only_to_the_community():
-    graph = nx.empty_graph(50)
+def test_mentor_edges_tie_only_to_the_community():
     mentors = np.arange(50, 55)
     params = network.NetworkParams(mean_degree=4)
-    network.attach_mentors(graph, mentors, 50, params, seed=1)
+    edges = network_generation.canonical_edges(
+        network_generation.mentor_edges(mentors, 50, params, seed=1)
+    )
     for m in mentors:
-        neighbours = list(graph.neighbors(int(m)))
+        neighbours = edges[edges[:, 1] == m, 0]
         assert 1 <= len(neighbours) <= 4
-        assert all(v < 50 for v in neighbours)
+        assert np.all(neighbours < 50)
 
 
 def test_adjacency_from_edges_is_symmetric_with_weights():
@@ -79,14 +89,14 @@ def test_adjacency_from_edges_is_symmetric_with_weights():
     assert dense[3].sum() == 0
 
 
-def test_social_exposure_counts_on_a_hand_built_graph():
+def test_contact_counts_on_on_a_hand_built_graph():
     # 0 is tied to 1 (using community member), 2 (lapsed participant), 3 (participant in
     # recovery), 4 (mentor in recovery), 5 (dead participant); 6 (community, not affected) to 3.
     status = [RECOVERING, USING, LAPSED, RECOVERING, RECOVERING, DECEASED, 4]
     kind = [0, COMMUNITY, 0, 0, MENTOR, 0, COMMUNITY]
     people = make_people(7, status=status, kind=kind)
     edges = np.array([[0, 1], [0, 2], [0, 3], [0, 4], [0, 5], [6, 3]])
-    exposure = network.social_exposure(network.adjacency_from_edges(edges, 7), people)
+    exposure = _exposure(network.adjacency_from_edges(edges, 7), people)
     assert exposure.using_contacts.tolist() == [2, 0, 0, 0, 0, 0, 0]
     assert exposure.recovery_contacts.tolist() == [2, 1, 1, 1, 1, 1, 1]
     assert exposure.degree.tolist() == [5, 1, 1, 2, 1, 1, 1]
@@ -95,9 +105,7 @@ def test_social_exposure_counts_on_a_hand_built_graph():
 
 def test_recovery_share_is_zero_without_ties():
     people = make_people(2)
-    exposure = network.social_exposure(
-        network.adjacency_from_edges(np.empty((0, 2), dtype=np.int64), 2), people
-    )
+    exposure = _exposure(network.adjacency_from_edges(np.empty((0, 2), dtype=np.int64), 2), people)
     assert exposure.recovery_share.tolist() == [0.0, 0.0]
 
 
@@ -116,12 +124,11 @@ def test_hazard_ratio_caps_using_contacts_and_rewards_recovery_ties():
 
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 18])
-def test_build_graph_small_populations_with_many_ties(kind, n):
+def test_build_edges_small_populations_with_many_ties(kind, n):
     # mean_degree up to 100 is allowed, population.size down to 1: the graph must still build.
     params = network.NetworkParams(kind=kind, mean_degree=100)
-    graph = network.build_graph(params, _groups(n), seed=1)
-    assert sorted(graph.nodes) == list(range(n))
-    assert nx.number_of_selfloops(graph) == 0
+    edges = _edges(params, _groups(n), seed=1)
+    assert len(edges) == 0 or (edges.max() < n and np.all(edges[:, 0] < edges[:, 1]))
 
 
 def _add_ties_by_unique(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
@@ -160,6 +167,16 @@ def test_contact_counts_kept_by_changes_equal_a_full_recount():
         flip = rng.choice(model.people.size, size=40, replace=False)
         model.people.status[flip] = rng.choice([0, 1, 2], size=40).astype(np.int8)
         kept = counts.exposure(model.people)
-        full = network.social_exposure(model.adjacency, model.people)
+        full = _exposure(model.adjacency, model.people)
         np.testing.assert_array_equal(kept.using_contacts, full.using_contacts)
         np.testing.assert_array_equal(kept.recovery_contacts, full.recovery_contacts)
+
+
+def test_recovery_contagion_ratio_grows_with_friends_in_recovery():
+    from simulation.model.mechanisms import tie_dynamics
+
+    params = tie_dynamics.TieDynamicsParams(recovery_contagion=0.2)
+    ratio = tie_dynamics.recovery_contagion_ratio(np.array([0.0, 1.0, 3.0]), params)
+    assert ratio.tolist() == pytest.approx([1.0, 1.2, 1.6])
+    off = tie_dynamics.TieDynamicsParams(enabled=False)
+    assert tie_dynamics.recovery_contagion_ratio(np.array([3.0]), off) == 1.0

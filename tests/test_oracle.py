@@ -60,24 +60,36 @@ def oracle_person(s: Scenario, substance: str, age_group: str, rng: random.Rando
     frailty = rng.gammavariate(1 / variance, variance) if variance > 0 else 1.0
     age_ratio = getattr(s.relapse.age_hazard_ratio, age_group)
     floor = curve.long_term_lapse_rate_per_year / 365.25
-    attempt_p = 1 - math.exp(-s.recovery.new_attempt_rate_per_year / 365.25)
+    stay_lapsed = 1 - 1 / curve.lapse_mean_days  # a lapse goes on another day
+    median = getattr(s.recovery.episode_median_days, substance)
+    r = s.relapse
     death_using = getattr(s.recovery.death_rate_using, substance) / 1000 / 365.25
     death_recovering = s.recovery.death_rate_in_recovery_per_1000_py / 1000 / 365.25
 
     status, days_abstinent = "recovering", 0
-    first_lapse = first_relapse = None
-    lapses = 0
+    first_lapse = first_relapse = caught_day = None
+    lapses = lapse_left = 0
+    episode_left = 0.0
     for day in range(1, s.days + 1):
-        # yesterday's lapse is caught or escalates
+        # a lapse that has run its length is caught or escalates
+        relapsed_today = False
         if status == LAPSED_:
-            if rng.random() < curve.escalation_probability:
-                status = USING_
-                first_relapse = first_relapse or day
-            else:
-                status = "recovering"
-        # people using may start again (the clock restarts)
-        if status == USING_ and rng.random() < attempt_p:
-            status, days_abstinent = "recovering", 0
+            lapse_left -= 1
+            if lapse_left <= 0:
+                if rng.random() < curve.escalation_probability:
+                    status, caught_day, relapsed_today = USING_, None, True
+                    first_relapse = first_relapse or day
+                    episode_left = max(
+                        median * math.exp(s.recovery.episode_spread * rng.gauss(0, 1)), 1
+                    )
+                else:
+                    status, caught_day = "recovering", day
+                    days_abstinent = round(days_abstinent * (1 - r.lapse_clock_setback))
+        # an episode of use runs on and ends in a new attempt (the clock restarts)
+        if status == USING_ and not relapsed_today:
+            episode_left -= 1
+            if episode_left <= 0:
+                status, days_abstinent = "recovering", 0
         # deaths
         rate = death_using if status == USING_ else death_recovering
         if rng.random() < 1 - math.exp(-rate):
@@ -94,10 +106,18 @@ def oracle_person(s: Scenario, substance: str, age_group: str, rng: random.Rando
                 * age_ratio
                 * frailty
             )
+            if caught_day is not None:  # raised risk after a caught lapse, fading
+                excess = r.post_lapse_rate_per_day * 0.5 ** (
+                    (day - caught_day) / r.post_lapse_half_life_days
+                )
+                hazard += excess * age_ratio * frailty
             if rng.random() < 1 - math.exp(-hazard):
                 status = LAPSED_
                 lapses += 1
                 first_lapse = first_lapse or day
+                lapse_left = 1
+                while stay_lapsed > 0 and rng.random() < stay_lapsed:
+                    lapse_left += 1
             else:
                 days_abstinent += 1
     return {

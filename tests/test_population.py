@@ -15,11 +15,9 @@ from simulation.model.population import (
     PARTICIPANT,
     RECOVERING,
     USING,
-    AgeMix,
-    PopulationParams,
-    SubstanceMix,
     build_population,
 )
+from simulation.model.population_params import AgeMix, PopulationParams, SubstanceMix
 from simulation.model.random_streams import RandomStreams
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
@@ -49,7 +47,7 @@ def test_kinds_counts_and_row_order():
 def test_every_array_has_one_row_per_person():
     people = _build(size=300, mentors=10)
     for name in people.array_names():
-        array = people.extra[name] if name in people.extra else getattr(people, name)
+        array = getattr(people, name)
         assert len(array) == people.size, name
 
 
@@ -115,3 +113,29 @@ def test_participants_do_not_change_when_mentor_pool_changes():
 def test_invalid_population_parameters_are_rejected(bad):
     with pytest.raises(ValidationError):
         PopulationParams(**bad)
+
+
+def test_schema_categories_follow_the_declared_names():
+    # Substances and age groups are declared once (simulation.scenario.parameters); every
+    # section keyed by them must list exactly those names, in that order.
+    from simulation.model.mechanisms.recovery import DeathRates
+    from simulation.model.mechanisms.relapse import AgeHazardRatios, RelapseParams
+
+    assert tuple(SubstanceMix.model_fields) == SUBSTANCES
+    assert tuple(DeathRates.model_fields) == SUBSTANCES
+    assert tuple(RelapseParams.model_fields)[: len(SUBSTANCES)] == SUBSTANCES
+    assert tuple(AgeMix.model_fields) == AGE_GROUPS
+    assert tuple(AgeHazardRatios.model_fields) == AGE_GROUPS
+
+
+def test_status_and_kind_codes_are_positions_of_their_names():
+    from simulation.model import population
+
+    for code, name in enumerate(population.STATUS_NAMES):
+        constant = {"in_recovery": "RECOVERING", "lapsed": "LAPSED", "relapsed": "USING"}.get(
+            name, name.upper()
+        )
+        assert getattr(population, constant) == code
+    for code, name in enumerate(population.KIND_NAMES):
+        constant = {"community_member": "COMMUNITY"}.get(name, name.upper())
+        assert getattr(population, constant) == code

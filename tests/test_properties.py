@@ -18,6 +18,7 @@ from simulation.errors import ScenarioError
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import DECEASED, NOT_AFFECTED, STATUS_NAMES
 from simulation.scenario.overrides import with_overrides
+from simulation.scenario.parameters import SUBSTANCES
 from simulation.scenario.schema import Scenario, iter_parameters
 
 #: Arrays that hold probabilities or 0-1 scores, wherever the model has them.
@@ -99,7 +100,7 @@ def _check_invariants(model: RecoveryCommunityModel, kind0: np.ndarray, dead0: n
     assert not np.any(people.status[people.cohort] == NOT_AFFECTED)
     assert np.all(people.status[dead0] == DECEASED), "the dead came back"
     for name in people.array_names():
-        array = people.extra[name] if name in people.extra else getattr(people, name)
+        array = getattr(people, name)
         assert len(array) == people.size, name
         if np.issubdtype(array.dtype, np.floating):
             assert not np.isnan(array).any(), f"NaN in {name}"
@@ -134,24 +135,25 @@ def test_people_conserved_scores_bounded_no_nan_under_extreme_parameters(overrid
 @given(
     lapse_rate=st.sampled_from([0.0, 5.0]),
     escalation=st.sampled_from([0.0, 1.0]),
-    attempts=st.sampled_from([0.0, 52.0]),
+    attempts=st.sampled_from([1.0, 36_500.0]),  # median episode: a day, or a century
 )
 def test_all_or_nothing_rates_keep_every_state_valid(lapse_rate, escalation, attempts):
     overrides = {
         "mentoring.enabled": False,  # a mentor's rapid response would lower escalation
-        "recovery.new_attempt_rate_per_year": attempts,
+        **{f"recovery.episode_median_days.{s}": attempts for s in SUBSTANCES},
         "relapse.frailty_variance": 0.0,
         "relapse.self_efficacy_effect": 0.0,
     }
     for s in ("alcohol", "opioids", "stimulants", "cannabis"):
         overrides[f"relapse.{s}.initial_lapse_rate_per_day"] = lapse_rate
         overrides[f"relapse.{s}.escalation_probability"] = escalation
+        overrides[f"relapse.{s}.lapse_mean_days"] = 1.0
     model = _build(overrides, size=40, days=15)
     kind0 = model.people.kind.copy()
     for _ in range(15):
         dead0 = model.people.status == DECEASED
         model.step()
         _check_invariants(model, kind0, dead0)
-    if lapse_rate == 5.0 and escalation == 1.0 and attempts == 0.0:
+    if lapse_rate == 5.0 and escalation == 1.0 and attempts == 36_500.0:
         # everyone lapses on day 1, relapses on day 2 and never tries again
         assert (model.people.first_relapse_day[model.people.cohort] == 2).mean() > 0.9

@@ -30,32 +30,68 @@ def _within(share: float, p: float, n: int, sigmas: float = 4.0) -> bool:
     return abs(share - p) < sigmas * math.sqrt(p * (1 - p) / n)
 
 
-def test_start_new_attempts_rate_over_many_draws():
-    n = 200_000
-    people = make_people(n, status=USING, days_abstinent=0, recovery_attempts=1)
-    draws = np.random.default_rng(11).random(n)
-    attempting = recovery.start_new_attempts(people, PARAMS, draws)
-    p = 1 - math.exp(-PARAMS.new_attempt_rate_per_year / 365.25)
-    assert _within(attempting.mean(), p, n)
-    assert np.all(people.status[attempting] == RECOVERING)
-    assert np.all(people.recovery_attempts[attempting] == 2)
-    assert np.all(people.status[~attempting] == USING)
-
-
-def test_start_new_attempts_resets_clock_and_skips_others():
-    p = rate_to_probability(PARAMS.new_attempt_rate_per_year / 365.25)
-    people = make_people(
-        5,
-        kind=[PARTICIPANT, MENTOR, COMMUNITY, PARTICIPANT, PARTICIPANT],
-        status=[USING, USING, USING, RECOVERING, USING],
-        days_abstinent=[9, 9, 9, 9, 9],
+def test_episode_lengths_are_lognormal_around_the_substance_median():
+    n = 100_000
+    params = recovery.RecoveryCycleParams(
+        episode_median_days={"alcohol": 300.0, "opioids": 60.0}, episode_spread=0.8
     )
-    draws = np.array([p / 2, p / 2, p / 2, p / 2, p * 1.0001])
-    attempting = recovery.start_new_attempts(people, PARAMS, draws)
-    # Community members are background; people already in recovery do not restart.
-    assert attempting.tolist() == [True, True, False, False, False]
-    assert people.days_abstinent.tolist() == [0, 0, 9, 9, 9]
-    assert people.status.tolist() == [RECOVERING, RECOVERING, USING, RECOVERING, USING]
+    people = make_people(n, substance=np.arange(n) % 2, status=USING)
+    draws = np.random.default_rng(3).random(n)
+    recovery.start_episodes(people, params, np.ones(n, dtype=bool), draws)
+    for code, median in ((0, 300.0), (1, 60.0)):
+        lengths = people.use_days_left[people.substance == code]
+        assert np.median(lengths) == pytest.approx(median, rel=0.03)
+        assert np.log(lengths).std() == pytest.approx(0.8, rel=0.03)
+    # The same draw gives the same length (common random numbers): the median draw -> median.
+    one = make_people(1, status=USING)
+    recovery.start_episodes(one, params, np.array([True]), np.array([0.5]))
+    assert one.use_days_left[0] == pytest.approx(300.0)
+
+
+def test_an_episode_ends_in_a_new_attempt_after_its_length():
+    people = make_people(3, status=USING, days_abstinent=9, recovery_attempts=1)
+    people.use_days_left[:] = [3.0, 1.0, 5.0]
+    relapsed_today = np.array([False, False, True])
+    ended = []
+    for _ in range(3):
+        ended.append(recovery.start_new_attempts(people, relapsed_today).tolist())
+        relapsed_today[:] = False
+    # Person 1 ends on the first day, person 0 on the third; person 2 relapsed on the first
+    # day, so its episode only starts counting the next day.
+    assert ended == [[False, True, False], [False, False, False], [True, False, False]]
+    assert people.status.tolist() == [RECOVERING, RECOVERING, USING]
+    assert people.days_abstinent.tolist() == [0, 0, 9]
+    assert people.recovery_attempts.tolist() == [2, 2, 1]
+
+
+def test_friends_in_recovery_run_an_episode_faster_and_others_never_attempt():
+    people = make_people(
+        4,
+        kind=[PARTICIPANT, PARTICIPANT, COMMUNITY, MENTOR],
+        status=[USING, USING, USING, USING],
+    )
+    people.use_days_left[:] = 2.0
+    ratio = np.array([1.0, 2.0, 5.0, 2.0])
+    attempting = recovery.start_new_attempts(people, np.zeros(4, dtype=bool), ratio)
+    # Community members are background; mentors cycle like participants.
+    assert attempting.tolist() == [False, True, False, True]
+    assert people.use_days_left.tolist() == [1.0, 0.0, 2.0, 0.0]
+
+
+def test_record_quarter_counts_changes_of_quarterly_state():
+    q = recovery.QUARTER_DAYS
+    people = make_people(3)
+    # Quarter 1: person 0 used, 1 and 2 did not.
+    people.last_use_day[:] = [q - 5, NEVER, NEVER]
+    recovery.record_quarter(people, q)
+    assert people.quarter_pairs.tolist() == [0, 0, 0]  # no quarter before the first
+    # Quarter 2: person 0 abstinent now (change), 1 used (change), 2 still abstinent.
+    people.last_use_day[:] = [q - 5, 2 * q - 1, NEVER]
+    recovery.record_quarter(people, 2 * q - 1)  # not a quarter's end: nothing recorded
+    recovery.record_quarter(people, 2 * q)
+    assert people.quarter_pairs.tolist() == [1, 1, 1]
+    assert people.quarter_changes.tolist() == [1, 1, 0]
+    assert people.quarter_abstinent.tolist() == [1, 0, 1]
 
 
 @pytest.mark.parametrize("substance", SUBSTANCES)

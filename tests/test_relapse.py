@@ -140,3 +140,75 @@ def test_escalation_share_over_many_draws():
     share = relapse.resolve_lapses(people, PARAMS, 1.0, draws, 1).mean()
     p = PARAMS.alcohol.escalation_probability
     assert abs(share - p) < 4 * math.sqrt(p * (1 - p) / n)
+
+
+def test_lapse_lengths_are_geometric_with_the_substance_mean():
+    n = 200_000
+    params = relapse.RelapseParams(
+        alcohol={"lapse_mean_days": 3.0}, opioids={"lapse_mean_days": 1.0}
+    )
+    people = make_people(n, substance=np.arange(n) % 2)
+    days = relapse.lapse_durations(people, params, np.random.default_rng(5).random(n))
+    alcohol, opioids = days[people.substance == 0], days[people.substance == 1]
+    assert alcohol.min() == 1 and alcohol.mean() == pytest.approx(3.0, rel=0.02)
+    # Geometric: P(length > 1) = 1 - 1/mean.
+    assert (alcohol > 1).mean() == pytest.approx(2 / 3, abs=0.01)
+    assert np.all(opioids == 1)
+
+
+def test_a_lapse_lasts_its_length_then_resolves():
+    params = relapse.RelapseParams(alcohol={"escalation_probability": 0.0})
+    people = make_people(2, days_abstinent=40)
+    relapse.apply_lapses(
+        people, np.array([100.0, 100.0]), np.zeros(2), day=5, durations=np.array([3, 1])
+    )
+    statuses = []
+    for day in (6, 7, 8):
+        relapse.resolve_lapses(people, params, 1.0, np.ones(2), day)
+        statuses.append(people.status.tolist())
+    # A 3-day lapse covers days 5-7 and is caught on day 8; a 1-day lapse is caught on day 6.
+    assert statuses == [[LAPSED, RECOVERING], [LAPSED, RECOVERING], [RECOVERING, RECOVERING]]
+    assert people.caught_lapse_day.tolist() == [8, 6]
+
+
+@pytest.mark.parametrize(("setback", "kept"), [(0.0, 40), (0.5, 20), (1.0, 0)])
+def test_a_caught_lapse_sets_the_clock_back(setback, kept):
+    params = relapse.RelapseParams(lapse_clock_setback=setback)
+    people = make_people(1, status=LAPSED, days_abstinent=40)
+    relapse.resolve_lapses(people, params, 0.0, np.ones(1), day=3)
+    assert people.status[0] == RECOVERING and people.days_abstinent[0] == kept
+
+
+def test_risk_after_a_caught_lapse_is_raised_and_fades_by_half_lives():
+    params = relapse.RelapseParams(post_lapse_rate_per_day=0.04, post_lapse_half_life_days=30.0)
+    people = make_people(3, days_abstinent=400)
+    people.caught_lapse_day[:] = [100, 70, NEVER]
+    extra = relapse.post_lapse_hazard(people, params, day=100)
+    assert extra.tolist() == pytest.approx([0.04, 0.02, 0.0])
+    base = relapse.lapse_hazard(people, params)
+    person = relapse.lapse_hazard(people, params) / relapse.duration_hazard(
+        people.days_abstinent, people.substance, params
+    )  # age, frailty and state of mind scale the added hazard too
+    assert relapse.lapse_hazard(people, params, day=100) == pytest.approx(base + extra * person)
+    # A relapse ends the attempt's raised risk (the new attempt's clock restarts instead).
+    people.status[:] = LAPSED
+    relapse.resolve_lapses(people, params, 1.0, np.zeros(3), day=101)  # all escalate
+    assert people.caught_lapse_day.tolist() == [NEVER] * 3
+
+
+def test_record_use_counts_use_days_of_participants_and_mentors():
+    from simulation.model.population import COMMUNITY, MENTOR
+
+    people = make_people(
+        4, status=[LAPSED, USING, RECOVERING, USING], kind=[0, MENTOR, 0, COMMUNITY]
+    )
+    relapse.record_use(people, day=7)
+    relapse.record_use(people, day=8)
+    assert people.use_days.tolist() == [2, 2, 0, 0]
+    assert people.last_use_day.tolist() == [8, 8, NEVER, NEVER]
+    # In regular use, a day counts when the draw falls below the share of days with use;
+    # a lapse is use every day.
+    relapse.record_use(people, 9, use_share=0.5, draws=np.array([0.9, 0.9, 0.0, 0.0]))
+    relapse.record_use(people, 10, use_share=0.5, draws=np.array([0.9, 0.1, 0.0, 0.0]))
+    assert people.use_days.tolist() == [4, 3, 0, 0]
+    assert people.last_use_day.tolist() == [10, 10, NEVER, NEVER]

@@ -39,6 +39,15 @@ METRICS: dict[str, str] = {
     "mental_health_mean": "mean mental health of the living cohort, on the last day",
     "cost_total": "program cost over the run (US dollars)",
     "cost_per_participant": "program cost per cohort member (US dollars)",
+    # Trial-style outcomes, at the run's last day (the follow-up day), per person.
+    "abstinent_past_30_days": "share of the living cohort with no use in the run's last 30 days",
+    "abstinent_past_90_days": "share of the living cohort with no use in the run's last 90 days",
+    "percent_days_abstinent": "share of the cohort's living days without use (per person, averaged)",
+    "continuous_abstinence": "share of the living cohort with no use at all during the run",
+    "median_days_to_first_lapse": "Kaplan-Meier median days to the first lapse (run length if not reached)",
+    "median_days_to_first_relapse": "Kaplan-Meier median days to the first relapse (run length if not reached)",
+    "restricted_mean_days_to_relapse": "restricted mean days to first relapse, up to the run's last day (area under the Kaplan-Meier curve)",
+    "quarterly_state_change": "share of living participants whose quarter (abstinent all 91 days or not) differs from the one before",
     "failed_matches_per_100": "mentor-mentee pairs that broke down per 100 participants",
     "rematches_per_100": "pairs ended at a supervision review and rematched, per 100 participants",
     # Health economics (issue 14), from the run's health accounts.
@@ -51,6 +60,9 @@ UNBOUNDED_ABOVE = {
     "overdose_deaths",
     "cost_total",
     "cost_per_participant",
+    "median_days_to_first_lapse",
+    "median_days_to_first_relapse",
+    "restricted_mean_days_to_relapse",
     "failed_matches_per_100",
     "rematches_per_100",
     *HEALTH_METRICS,
@@ -91,6 +103,13 @@ class CohortOutcomes:
     isolation: np.ndarray | None = None
     stigma: np.ndarray | None = None
     mental_health: np.ndarray | None = None
+    # Use during the run, for the trial-style outcomes.
+    last_use_day: np.ndarray | None = None  # NEVER if no use
+    use_days: np.ndarray | None = None
+    days_alive: np.ndarray | None = None
+    quarter_changes: np.ndarray | None = None
+    quarter_pairs: np.ndarray | None = None
+    window_use_days: np.ndarray | None = None  # days of use in the run's last 90 days
 
     def subset(self, mask: np.ndarray) -> CohortOutcomes:
         return CohortOutcomes(
@@ -125,6 +144,12 @@ def cohort_outcomes(people: PopulationState, days: int) -> CohortOutcomes:
         isolation=people.isolation[cohort].copy(),
         stigma=people.stigma[cohort].copy(),
         mental_health=people.mental_health[cohort].copy(),
+        last_use_day=people.last_use_day[cohort].copy(),
+        use_days=people.use_days[cohort].copy(),
+        days_alive=death,
+        quarter_changes=people.quarter_changes[cohort].copy(),
+        quarter_pairs=people.quarter_pairs[cohort].copy(),
+        window_use_days=people.use_days[cohort] - people.use_days_before_window[cohort],
     )
 
 
@@ -136,6 +161,67 @@ def survival_curve(times: np.ndarray, observed: np.ndarray, days: np.ndarray) ->
         return np.ones(len(days))
     data = stats.CensoredData(uncensored=times[observed], right=times[~observed])
     return stats.ecdf(data).sf.evaluate(days)
+
+
+def median_time(times: np.ndarray, observed: np.ndarray, days: int) -> float:
+    """Kaplan-Meier median time to an event (`days` when the curve never reaches one half).
+
+    Example:
+        >>> median_time(np.array([2, 4, 6, 8]), np.array([True] * 4), 10)
+        4.0
+    """
+    if len(times) == 0:
+        return float("nan")
+    grid = np.arange(days + 1)
+    below = np.flatnonzero(survival_curve(times, observed, grid) <= 0.5)
+    return float(grid[below[0]]) if len(below) else float(days)
+
+
+def restricted_mean_time(times: np.ndarray, observed: np.ndarray, days: int) -> float:
+    """Restricted mean time to an event up to `days`: the area under the Kaplan-Meier curve.
+
+    The curve is a step function of whole days, so the area is the sum of its values on days
+    0 .. days-1 (one day each).
+
+    Example:
+        >>> restricted_mean_time(np.array([2, 4]), np.array([True, False]), 10)
+        6.0
+    """
+    if len(times) == 0:
+        return float("nan")
+    return float(survival_curve(times, observed, np.arange(days)).sum())
+
+
+def trial_outcomes(
+    last_use_day: np.ndarray,
+    use_days: np.ndarray,
+    days_alive: np.ndarray,
+    alive: np.ndarray,
+    day: int,
+) -> dict[str, float]:
+    """Point-prevalence and days-abstinent outcomes at follow-up `day`, per person.
+
+    Args:
+        last_use_day: each person's last day of use (NEVER if none).
+        use_days: each person's days of use.
+        days_alive: each person's days observed (the follow-up day, or the day they died).
+        alive: who is alive on the follow-up day (point prevalence is among the living).
+        day: the follow-up day.
+
+    Returns:
+        `abstinent_past_30_days`, `abstinent_past_90_days` (when the run is that long),
+        `percent_days_abstinent` and `continuous_abstinence`.
+    """
+    metrics = {}
+    for window in (30, 90):
+        if day >= window:
+            clean = last_use_day[alive] <= day - window
+            metrics[f"abstinent_past_{window}_days"] = _share(clean)
+    observed = days_alive > 0
+    pda = 1.0 - use_days[observed] / days_alive[observed]
+    metrics["percent_days_abstinent"] = float(pda.mean()) if len(pda) else float("nan")
+    metrics["continuous_abstinence"] = _share(last_use_day[alive] == NEVER)
+    return metrics
 
 
 def outcome_metrics(outcomes: CohortOutcomes) -> dict[str, float]:
@@ -158,6 +244,30 @@ def outcome_metrics(outcomes: CohortOutcomes) -> dict[str, float]:
         for name in ("self_efficacy", "isolation", "stigma", "mental_health"):
             values = getattr(outcomes, name)[alive]
             metrics[f"{name}_mean"] = float(values.mean()) if len(values) else float("nan")
+    if outcomes.last_use_day is not None:
+        metrics.update(
+            trial_outcomes(
+                outcomes.last_use_day,
+                outcomes.use_days,
+                outcomes.days_alive,
+                outcomes.alive_end,
+                outcomes.days,
+            )
+        )
+        days = outcomes.days
+        metrics["median_days_to_first_lapse"] = median_time(
+            outcomes.lapse_day, outcomes.lapse_observed, days
+        )
+        metrics["median_days_to_first_relapse"] = median_time(
+            outcomes.relapse_day, outcomes.relapse_observed, days
+        )
+        metrics["restricted_mean_days_to_relapse"] = restricted_mean_time(
+            outcomes.relapse_day, outcomes.relapse_observed, days
+        )
+        pairs = int(outcomes.quarter_pairs.sum())
+        metrics["quarterly_state_change"] = (
+            float(outcomes.quarter_changes.sum() / pairs) if pairs else float("nan")
+        )
     return metrics
 
 

@@ -36,11 +36,13 @@ from simulation.calibration.targets import (  # noqa: F401 - re-exported: calibr
     _km,
     _median_days,
     baseline_targets,
+    read_default_targets,
     read_targets,
     schema_keys,
 )
 from simulation.running.runner import RunResult
 from simulation.scenario.files import apply_overrides, scenario_from_dict
+from simulation.scenario.parameters import SUBSTANCES
 from simulation.scenario.schema import Scenario, iter_parameters
 
 PASSES = 2  # rounds of block-by-block fitting
@@ -100,6 +102,23 @@ BASELINE_BLOCKS: dict[str, list[FitParameter]] = {
         FitParameter(
             "escalation scale (alcohol, stimulants, cannabis)", _ESCALATION, 0.3, 3.0, scale=True
         )
+    ],
+    # After a caught lapse and in episodes of regular use: the long run (Project MATCH at 3
+    # years) with the first year (the relapse curves) held by the other blocks' targets.
+    "long run": [
+        FitParameter(
+            "relapse.post_lapse_rate_per_day", ("relapse.post_lapse_rate_per_day",), 0.0, 0.1
+        ),
+        FitParameter(
+            "relapse.post_lapse_half_life_days", ("relapse.post_lapse_half_life_days",), 14, 365
+        ),
+        FitParameter(
+            "episode length scale (all substances)",
+            tuple(f"recovery.episode_median_days.{s}" for s in SUBSTANCES),
+            0.25,
+            3.0,
+            scale=True,
+        ),
     ],
     "youth": [
         FitParameter(
@@ -333,7 +352,7 @@ def calibrate(
     """
     from simulation.running.runner import replicate_seeds
 
-    data = read_targets(targets_file)
+    data = read_default_targets(targets_file)
     targets = baseline_targets(data)
     measurable = [t for t in targets if t.measure is not None]
     if not measurable:

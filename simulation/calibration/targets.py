@@ -26,6 +26,13 @@ from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 from simulation.scenario.schema import iter_parameters
 
 DEFAULT_TARGETS = Path(__file__).resolve().parent / "data" / "targets.yaml"
+#: Long-run levels of use measured as trials measure them (Project MATCH, Moos & Moos): read
+#: beside the default targets file.
+MORE_TARGETS = Path(__file__).resolve().parent / "data" / "targets-more.yaml"
+#: Sections of a targets file that hold baseline (treatment-as-usual) figures.
+BASELINE_SECTIONS = ("baseline_relapse_curves", "long_run_use")
+#: Sections of free-text notes, not entries.
+NOTE_SECTIONS = ("notes",)
 
 
 class CalibrationError(RecoverySimError, ValueError):
@@ -105,6 +112,48 @@ def _next_year_abstinent(runs: Sequence[RunResult], durations: Sequence[int]) ->
     return float(np.mean(values)) if values else float("nan")
 
 
+def _point_prevalence(runs: Sequence[RunResult], substance: str | None) -> float:
+    """Mean over runs of the share of the living subgroup with no use in the last 90 days."""
+    values = []
+    for run in runs:
+        out = run.outcomes
+        mask = out.alive_end.copy()
+        if substance is not None:
+            mask &= out.substance == SUBSTANCES.index(substance)
+        if mask.any():
+            values.append(float(np.mean(out.last_use_day[mask] <= run.days - 90)))
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _days_abstinent_among_users(runs: Sequence[RunResult], substance: str | None) -> float:
+    """Mean over runs of percent days abstinent in the last 90 days, among the living subgroup
+    who used at all in them (Project MATCH's drinkers)."""
+    values = []
+    for run in runs:
+        out = run.outcomes
+        used = out.window_use_days
+        mask = out.alive_end & (used > 0)
+        if substance is not None:
+            mask &= out.substance == SUBSTANCES.index(substance)
+        if mask.any():
+            values.append(float(np.mean(1.0 - used[mask] / 90.0)))
+    return float(np.mean(values)) if values else float("nan")
+
+
+#: Baseline figures the model cannot measure in a treatment-as-usual cohort, with what it lacks.
+BASELINE_NOT_MEASURED: dict[str, str] = {
+    "moos_three_year_remission_helped_vs_not": (
+        "not measured: compares people who sought help in year 1 with those who did not; the "
+        "baseline cohort has no help-seeking outside the program (a self-selected comparison, "
+        "not a design the model can run)"
+    ),
+    "moos_sixteen_year_relapse_among_remitters": (
+        "not measured: needs 16-year runs and the helped / not-helped split of the 3-year "
+        "remitters (see moos_three_year_remission_helped_vs_not)"
+    ),
+}
+
+
 def _baseline_measure(
     entry_id: str, key: str, substance: str | None
 ) -> tuple[Callable | None, int]:
@@ -126,6 +175,10 @@ def _baseline_measure(
         return (lambda runs: 1.0 - _km(runs, "relapse", 180, age="youth")), 180
     if entry_id == "adolescent_relapse" and key == "median_days":
         return (lambda runs: _median_days(runs, "relapse", "youth")), 180
+    if entry_id == "match_three_year_point_prevalence" and str(key).isdigit():
+        return (lambda runs: _point_prevalence(runs, substance)), int(key)
+    if entry_id == "match_three_year_days_abstinent_among_drinkers" and str(key).isdigit():
+        return (lambda runs: _days_abstinent_among_users(runs, substance)), int(key)
     return None, 0
 
 
@@ -166,6 +219,8 @@ def read_targets(path: str | Path = DEFAULT_TARGETS) -> dict[str, list[dict]]:
         )
     seen: set[str] = set()
     for section, entries in data.items():
+        if section in NOTE_SECTIONS:
+            continue
         if not isinstance(entries, list):
             raise CalibrationError(f"{path}: section {section} must be a list of entries.")
         for i, entry in enumerate(entries):
@@ -187,10 +242,33 @@ def read_targets(path: str | Path = DEFAULT_TARGETS) -> dict[str, list[dict]]:
     return data
 
 
+def read_default_targets(path: str | Path = DEFAULT_TARGETS) -> dict[str, list[dict]]:
+    """A targets file, with the long-run figures (`MORE_TARGETS`) added when it is the default.
+
+    Args:
+        path: the targets file.
+
+    Returns:
+        Its sections (and, for the bundled file, `long_run_use`).
+
+    Raises:
+        CalibrationError: a file is missing or malformed, or an id appears in both.
+    """
+    data = read_targets(path)
+    if Path(path).resolve() == DEFAULT_TARGETS and MORE_TARGETS.exists():
+        more = read_targets(MORE_TARGETS)
+        ids = {e["id"] for k, v in data.items() if k not in NOTE_SECTIONS for e in v}
+        clash = ids & {e["id"] for k, v in more.items() if k not in NOTE_SECTIONS for e in v}
+        if clash:
+            raise CalibrationError(f"{MORE_TARGETS}: ids {sorted(clash)} also in {path}.")
+        data = {**data, **{k: v for k, v in more.items() if k not in data}}
+    return data
+
+
 def baseline_targets(data: dict[str, list[dict]]) -> list[Target]:
-    """One Target per band of each baseline_relapse_curves entry (unmeasurable ones say why)."""
+    """One Target per band of each baseline entry (unmeasurable ones say why)."""
     targets = []
-    for entry in data.get("baseline_relapse_curves", []):
+    for entry in (e for section in BASELINE_SECTIONS for e in data.get(section, [])):
         band = entry.get("band")
         if band is None:
             continue  # a qualitative fact (e.g. the hazard's shape), not a fit target
@@ -202,7 +280,13 @@ def baseline_targets(data: dict[str, list[dict]]) -> list[Target]:
             substance = entry.get("substance")
             substance = substance if substance in SUBSTANCES else None
             measure, days = _baseline_measure(entry["id"], str(key), substance)
-            why = "" if measure else "not measured: no statistic for it in a cohort run yet"
+            why = (
+                ""
+                if measure
+                else BASELINE_NOT_MEASURED.get(
+                    entry["id"], "not measured: no statistic for it in a cohort run yet"
+                )
+            )
             targets.append(
                 Target(
                     name,

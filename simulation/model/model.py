@@ -13,10 +13,13 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
+from simulation.errors import RecoverySimError
 from simulation.model import daily, network_upkeep, program
 from simulation.model.daily import DAILY_SERIES
+from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
     costs,
     engagement,
@@ -24,16 +27,19 @@ from simulation.model.mechanisms import (
     meetings,
     mentor_wellbeing,
     network,
+    network_generation,
     overdose,
     psychology,
     recovery,
     relapse,
     setting,
     stigma,
+    tie_dynamics,
 )
 from simulation.model.population import (
     COMMUNITY,
     MENTOR,
+    MENTOR_ABSTINENCE_SPAN_DAYS,
     PARTICIPANT,
     RECOVERING,
     USING,
@@ -42,6 +48,10 @@ from simulation.model.population import (
 from simulation.model.random_streams import RandomStreams
 from simulation.scenario.arguments import check_model_arguments
 from simulation.scenario.schema import Scenario
+
+#: Trials report use in the last 90 days of follow-up (point prevalence, percent days abstinent
+#: among users: Project MATCH's months 37-39); the model notes each person's use count then.
+FOLLOW_UP_WINDOW_DAYS = 90
 
 
 class RecoveryCommunityModel(mesa.Model):
@@ -63,8 +73,22 @@ class RecoveryCommunityModel(mesa.Model):
     """
 
     def __init__(
-        self, scenario: Scenario | None = None, *, seed: int | None = None, **overrides: Any
+        self,
+        scenario: Scenario | None = None,
+        *,
+        seed: int | None = None,
+        record_history: bool = False,
+        **overrides: Any,
     ):
+        """Build the population, its network and the program's day 0.
+
+        Args:
+            scenario: the design and population (schema defaults if None).
+            seed: the run's seed (a fresh one if None).
+            record_history: keep every participant's day for `person_history()` (memory: about
+                8 bytes per participant-day).
+            **overrides: scenario keys to set (dotted, double-underscore or whole sections).
+        """
         scenario, seed = check_model_arguments(scenario, seed, overrides)
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0])
@@ -81,19 +105,20 @@ class RecoveryCommunityModel(mesa.Model):
             mentor_count=p.mentoring.mentor_count(p.population.size),
             mentor_days_abstinent=(
                 p.mentoring.eligibility_days_abstinent,
-                p.mentoring.eligibility_days_abstinent + 5 * 365,
+                p.mentoring.eligibility_days_abstinent + MENTOR_ABSTINENCE_SPAN_DAYS,
             ),
             frailty_variance=p.relapse.frailty_variance,
             streams=self.streams,
             strain_variance=p.mentor_wellbeing.strain_variance,
             mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
         )
-        self.edges = network.population_edges(
+        self.edges = network_generation.population_edges(
             p.network, self.people.cultural_group, self.people.kind == MENTOR, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
         self.contacts = network.ContactCounts(self.adjacency, self.people)
         self._participants = int(self.people.cohort.sum())
+        self.history = PersonHistory(self._participants, p.days) if record_history else None
         self._create_agents()
         self.network_version = 0
         self._graph_version = -1
@@ -177,18 +202,23 @@ class RecoveryCommunityModel(mesa.Model):
         """One day. Everyone reacts to the state at the start of the day.
 
         1. Each person sees their ties: how many use, how many are in recovery.
-        2. Yesterday's lapses end: caught, or escalated to relapse (less often when a mentor or
-           supervisor answers quickly); an opioid relapse after abstinence can be a fatal overdose.
-        3. People who relapsed may start a new recovery attempt (sooner with friends in
-           recovery); some people die.
-        4. The program runs: enrolment, residential places, mentors leaving and joining, pairs
-           failing and being rematched, contact, meetings, engagement and dropout.
+        2. Lapses that have run their length end: caught (the attempt's clock set back) or
+           escalated to relapse (less often when a mentor or supervisor answers quickly); a
+           relapse is an episode of regular use with a drawn length; an opioid relapse after
+           abstinence can be a fatal overdose.
+        3. Relapse episodes run on (faster with friends in recovery); those that end become new
+           recovery attempts; some people die.
+        4. The program runs (until its end day, if it has one): enrolment, residential places,
+           mentors leaving and joining, pairs failing and being rematched, contact, meetings,
+           engagement and dropout.
         5. The lapse hazard — days abstinent, age, frailty, state of mind, friends, mentor
-           support, setting, meetings, a mentor's own helping and burnout — becomes lapses.
-        6. Self-efficacy, isolation, mental health, stigma and burnout move.
+           support, setting, meetings, a mentor's own helping and burnout, mental health, having
+           dropped out of the program, and the shame of stigma — becomes lapses of drawn lengths.
+        6. Self-efficacy, isolation (raised by stigma), mental health, stigma and burnout move.
         7. Once a week the network reconstructs itself: ties to people using fade, recovery
            ties form through meetings and mentors' introductions.
-        8. The day's costs are counted; days abstinent grow for everyone still abstinent.
+        8. Days abstinent grow for everyone still abstinent; the day's use is counted (and each
+           quarter's state, and the person history when it is recorded).
         """
         people, p = self.people, self.scenario
         today = self.day + 1
@@ -199,32 +229,40 @@ class RecoveryCommunityModel(mesa.Model):
         relapsed = relapse.resolve_lapses(
             people, p.relapse, program.escalation_ratio(self), self.draws("escalation"), today
         )
+        recovery.start_episodes(people, p.recovery, relapsed, self.draws("episode_length"))
         overdoses = overdose.overdose_deaths(
             people, p.overdose, relapsed, days_before, self.draws("overdose"), today
         )
-        contagion = 1.0 + (
-            p.tie_dynamics.recovery_contagion * exposure.recovery_contacts
-            if p.tie_dynamics.enabled
-            else 0.0
-        )
         attempts = recovery.start_new_attempts(
-            people, p.recovery, self.draws("attempts"), contagion
+            people,
+            relapsed,
+            tie_dynamics.recovery_contagion_ratio(exposure.recovery_contacts, p.tie_dynamics),
         )
         deaths = recovery.apply_deaths(people, p.recovery, self.draws("deaths"), today) | overdoses
 
         mentor_relapses = people.is_mentor & relapsed
+        if self.program_offered and engagement.program_has_ended(p.engagement, today):
+            program.end(self)
         attended = program.run_program_day(self, today)
 
         hazard = (
-            relapse.lapse_hazard(people, p.relapse, self.hazard_table)
+            relapse.lapse_hazard(people, p.relapse, self.hazard_table, today)
             * network.hazard_ratio(exposure, p.network)
             * program.hazard_ratio(self)
             * setting.hazard_ratio(people, p.setting)
             * mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing)
             * psychology.mental_health_ratio(people, p.mental_health)
+            * engagement.hazard_ratio(people, p.engagement)
+            * stigma.hazard_ratio(people, p.stigma)
         )
         self.last_hazard = hazard
-        lapsed = relapse.apply_lapses(people, hazard, self.draws("hazard"), today)
+        lapsed = relapse.apply_lapses(
+            people,
+            hazard,
+            self.draws("hazard"),
+            today,
+            relapse.lapse_durations(people, p.relapse, self.draws("lapse_length")),
+        )
 
         answered = program.answered(self)
         psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
@@ -233,6 +271,7 @@ class RecoveryCommunityModel(mesa.Model):
             p.psychology,
             exposure.recovery_share,
             meetings.belonging(people, p.meetings, attended),
+            stigma.withdrawal(people, p.stigma),
         )
         psychology.update_mental_health(people, p.mental_health)
         stigma.update_stigma(people, p.stigma, today)
@@ -244,6 +283,14 @@ class RecoveryCommunityModel(mesa.Model):
         if today % 7 == 0:
             network_upkeep.reconstruct_network(self)
         people.days_abstinent[people.status == RECOVERING] += 1
+        if today == p.days - FOLLOW_UP_WINDOW_DAYS:
+            people.use_days_before_window[:] = people.use_days
+        relapse.record_use(
+            people, today, recovery.use_share(people, p.recovery), self.draws("use_day")
+        )
+        recovery.record_quarter(people, today)
+        if self.history is not None:
+            self.history.record(today, people, self.contacts.degree, lapsed, relapsed)
 
         self.day = today
         n = self._participants  # the cohort is the first rows
@@ -270,6 +317,25 @@ class RecoveryCommunityModel(mesa.Model):
         if self.day >= p.days:
             # Whoever ran the model lets Mesa's id counter go of it (simulation.running.pool).
             self.running = False
+
+    def person_history(self) -> pd.DataFrame:
+        """The cohort's history, one row per participant and day (`record_history=True` only).
+
+        Returns:
+            A DataFrame with `day`, `person` (cohort row), `status` (a name from
+            `STATUS_NAMES`), `lapse_started`, `relapse_started`, `used` (a day with use:
+            every lapse day, a share of the days of regular use), `enrolled`, `mentor` (row of
+            the person's mentor, -1 if none) and `ties` (number of ties that day).
+
+        Raises:
+            RecoverySimError: the model was built without `record_history=True`.
+        """
+        if self.history is None:
+            raise RecoverySimError(
+                "person_history() needs the model built with record_history=True (recording "
+                "every participant's day costs memory, so it is off by default)."
+            )
+        return self.history.frame()
 
     def run(self, days: int | None = None) -> None:
         """Step the model for `days` days (default: the scenario's `days`)."""

@@ -8,159 +8,41 @@ whom use). Mesa agents are thin handles on these rows (`simulation.agents`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
-from pydantic import model_validator
 
+from simulation.model.population_params import PopulationParams
 from simulation.model.random_streams import RandomStreams
-from simulation.scenario.parameters import Section, parameter
+from simulation.scenario.parameters import AGE_GROUPS
 
-# Status codes. A lapse is a short state: the next day it is caught or becomes a relapse.
-RECOVERING, LAPSED, USING, DECEASED, NOT_AFFECTED = 0, 1, 2, 3, 4
-STATUS_NAMES = ("in_recovery", "lapsed", "relapsed", "deceased", "not_affected")
+#: Status names, declared once; a status code is its position here. A lapse (any use) lasts a
+#: few days, then is caught or becomes a relapse (an episode of regular use).
+STATUS_NAMES: tuple[str, ...] = ("in_recovery", "lapsed", "relapsed", "deceased", "not_affected")
+RECOVERING, LAPSED, USING, DECEASED, NOT_AFFECTED = (
+    STATUS_NAMES.index(name)
+    for name in ("in_recovery", "lapsed", "relapsed", "deceased", "not_affected")
+)
 
-# Kinds of person.
-PARTICIPANT, MENTOR, COMMUNITY = 0, 1, 2
-KIND_NAMES = ("participant", "mentor", "community_member")
+#: Kinds of person, declared once; a kind code is its position here.
+KIND_NAMES: tuple[str, ...] = ("participant", "mentor", "community_member")
+PARTICIPANT, MENTOR, COMMUNITY = (
+    KIND_NAMES.index(name) for name in ("participant", "mentor", "community_member")
+)
 
 NEVER = -1  # day of an event that has not happened
 
-
-class _Shares(Section):
-    """A mix of categories whose shares must sum to 1."""
-
-    @model_validator(mode="after")
-    def _sums_to_one(self):
-        total = sum(self.model_dump().values())
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"the shares must sum to 1 (they sum to {total:g})")
-        return self
-
-    def shares(self) -> list[float]:
-        return list(self.model_dump().values())
-
-
-_TEDS = "assumption, close to the primary-substance mix of US treatment admissions (TEDS 2021)"
-_AGE = "assumption (youth = under 25, older adult = 55 and over)"
-
-
-def _share(default: float, source: str, what: str) -> float:
-    return parameter(default, unit="share", source=source, description=what, ge=0.0, le=1.0)
-
-
-class SubstanceMix(_Shares):
-    """Shares of participants by primary substance."""
-
-    alcohol: float = _share(0.45, _TEDS, "share whose primary substance is alcohol")
-    opioids: float = _share(0.25, _TEDS, "share whose primary substance is opioids")
-    stimulants: float = _share(0.15, _TEDS, "share whose primary substance is stimulants")
-    cannabis: float = _share(0.15, _TEDS, "share whose primary substance is cannabis")
-
-
-class AgeMix(_Shares):
-    """Shares of participants by age group."""
-
-    youth: float = _share(0.15, _AGE, "share aged under 25")
-    adult: float = _share(0.65, _AGE, "share aged 25-54")
-    older_adult: float = _share(0.20, _AGE, "share aged 55 and over")
-
-
-class PopulationParams(Section):
-    """Who is simulated."""
-
-    size: int = parameter(
-        1000,
-        unit="people",
-        source="assumption",
-        description="participants in recovery (the cohort); mentors and community members are added",
-        ge=1,
-        le=2_000_000,
-    )
-    substance_mix: SubstanceMix = SubstanceMix()
-    age_mix: AgeMix = AgeMix()
-    veteran_share: float = parameter(
-        0.08,
-        unit="share",
-        source="assumption (about 1 in 12 US treatment admissions)",
-        description="share of participants and mentors who are military veterans",
-        ge=0.0,
-        le=1.0,
-    )
-    cultural_group_shares: list[float] = parameter(
-        [0.6, 0.25, 0.15],
-        unit="shares",
-        source="assumption",
-        description="shares of participants in each cultural group (group 0, 1, ...)",
-        min_length=1,
-        max_length=8,
-    )
-    community_members_per_participant: float = parameter(
-        0.5,
-        unit="people per participant",
-        source="assumption",
-        description="friends and family outside the program who are in the network",
-        ge=0.0,
-        le=10.0,
-    )
-    community_using_share: float = parameter(
-        0.35,
-        unit="share",
-        source="assumption; Litt (NIH R01-AA012827): ~30% of patients keep 2 or fewer abstinent friends",
-        description="share of community members who use regularly",
-        ge=0.0,
-        le=1.0,
-    )
-    initial_self_efficacy: float = parameter(
-        0.45,
-        unit="0-1 score",
-        source="assumption",
-        description="mean abstinence self-efficacy at the start of a recovery attempt",
-        ge=0.0,
-        le=1.0,
-    )
-    initial_isolation: float = parameter(
-        0.5,
-        unit="0-1 score",
-        source="assumption",
-        description="mean isolation (lack of belonging) at the start",
-        ge=0.0,
-        le=1.0,
-    )
-
-    initial_stigma: float = parameter(
-        0.5,
-        unit="0-1 score",
-        source="assumption (mid-scale perceived stigma; Keyes et al. 2010)",
-        description="mean perceived stigma at the start",
-        ge=0.0,
-        le=1.0,
-    )
-    initial_mental_health: float = parameter(
-        0.5,
-        unit="0-1 score",
-        source="assumption (high co-occurring distress in early recovery)",
-        description="mean mental health at the start (1 = good)",
-        ge=0.0,
-        le=1.0,
-    )
-    sceptical_share: float = parameter(
-        0.2,
-        unit="share",
-        source="assumption (scepticism of non-professional help)",
-        description="share of people sceptical of peer (non-professional) support",
-        ge=0.0,
-        le=1.0,
-    )
-
-    @model_validator(mode="after")
-    def _shares_sum_to_one(self):
-        total = sum(self.cultural_group_shares)
-        if abs(total - 1.0) > 1e-6 or min(self.cultural_group_shares) < 0:
-            raise ValueError(
-                f"cultural_group_shares must be non-negative and sum to 1 (sum {total:g})"
-            )
-        return self
+#: Spread (standard deviation) of each starting score around its mean. Not parameters: the
+#: means are already assumptions, and no study gives a spread on these 0-1 scales; a spread
+#: this size keeps nearly everyone inside the scale (clipped at 0 and 1).
+SCORE_SPREAD = {"self_efficacy": 0.12, "isolation": 0.12, "stigma": 0.15, "mental_health": 0.15}
+#: Mentors have had time to rebuild confidence: their starting self-efficacy is this much higher
+#: (a fixed offset, not a parameter: mentors' self-efficacy is not a lever and has no source).
+MENTOR_SELF_EFFICACY_BOOST = 0.3
+#: Mentors' days abstinent at the start spread evenly over this many days above the eligibility
+#: minimum (five years: peer-worker programs recruit people from early to long recovery; the
+#: hazard is nearly flat beyond it, so the exact span matters little).
+MENTOR_ABSTINENCE_SPAN_DAYS = 5 * 365
 
 
 @dataclass
@@ -202,15 +84,22 @@ class PopulationState:
     meetings_attended: np.ndarray
     trainee_until: np.ndarray  # day a participant finishes mentor training (NEVER if not a trainee)
     overdose_deaths: np.ndarray  # 1 where a death was an overdose
-    extra: dict[str, np.ndarray] = field(default_factory=dict)
+    # Use episodes (simulation.model.mechanisms.relapse, recovery).
+    lapse_days_left: np.ndarray  # days left in the current lapse (0 when not lapsed)
+    use_days_left: np.ndarray  # time left in the current relapse episode (days at rate 1)
+    last_use_day: np.ndarray  # last day with any use (NEVER if none in the run)
+    caught_lapse_day: np.ndarray  # day the attempt's last caught lapse ended (NEVER if none)
+    use_days: np.ndarray  # days with any use during the run
+    use_days_before_window: np.ndarray  # use_days when the run's last 90 days began
+    # Quarterly state (abstinent the whole quarter or not), for Scott et al.'s turnover.
+    quarter_abstinent: np.ndarray  # -1 before the first quarter ends, else 0 / 1
+    quarter_changes: np.ndarray  # quarters whose state differed from the one before
+    quarter_pairs: np.ndarray  # consecutive quarter pairs observed alive
 
     @property
     def size(self) -> int:
+        """Number of people (rows)."""
         return len(self.kind)
-
-    @property
-    def alive(self) -> np.ndarray:
-        return self.status != DECEASED
 
     @property
     def cohort(self) -> np.ndarray:
@@ -224,7 +113,8 @@ class PopulationState:
         return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))
 
     def array_names(self) -> list[str]:
-        return [f.name for f in fields(self) if f.name != "extra"] + list(self.extra)
+        """Names of every per-person array."""
+        return [f.name for f in fields(self)]
 
 
 def _categories(rng: np.random.Generator, shares: list[float], n: int) -> np.ndarray:
@@ -251,15 +141,20 @@ def _draw_people(
         "veteran": rng.random(n) < params.veteran_share,
         "cultural_group": _categories(rng, params.cultural_group_shares, n),
         "frailty": frailty,
-        "self_efficacy": np.clip(rng.normal(params.initial_self_efficacy, 0.12, n), 0.0, 1.0),
-        "isolation": np.clip(rng.normal(params.initial_isolation, 0.12, n), 0.0, 1.0),
+        "self_efficacy": _score(rng, params.initial_self_efficacy, "self_efficacy", n),
+        "isolation": _score(rng, params.initial_isolation, "isolation", n),
         "uniform": rng.random(n),
-        "stigma": np.clip(rng.normal(params.initial_stigma, 0.15, n), 0.0, 1.0),
-        "mental_health": np.clip(rng.normal(params.initial_mental_health, 0.15, n), 0.0, 1.0),
+        "stigma": _score(rng, params.initial_stigma, "stigma", n),
+        "mental_health": _score(rng, params.initial_mental_health, "mental_health", n),
         "sceptical": rng.random(n) < params.sceptical_share,
         # Drawn last so that earlier draws do not depend on it.
         "strain_susceptibility": _unit_gamma(rng, strain_variance, n),
     }
+
+
+def _score(rng: np.random.Generator, mean: float, name: str, n: int) -> np.ndarray:
+    """Starting 0-1 scores: normal around `mean` with the score's spread, clipped to the scale."""
+    return np.clip(rng.normal(mean, SCORE_SPREAD[name], n), 0.0, 1.0)
 
 
 def _unit_gamma(rng: np.random.Generator, variance: float, n: int) -> np.ndarray:
@@ -314,9 +209,11 @@ def build_population(
     mentors = kind == MENTOR
     community = kind == COMMUNITY
     # Mentors are adults or older adults: peer-worker roles require adulthood.
-    columns["age_group"][mentors & (columns["age_group"] == 0)] = 1
-    # Mentors have had time to rebuild confidence.
-    columns["self_efficacy"][mentors] = np.clip(columns["self_efficacy"][mentors] + 0.3, 0, 1)
+    youth = mentors & (columns["age_group"] == AGE_GROUPS.index("youth"))
+    columns["age_group"][youth] = AGE_GROUPS.index("adult")
+    columns["self_efficacy"][mentors] = np.clip(
+        columns["self_efficacy"][mentors] + MENTOR_SELF_EFFICACY_BOOST, 0, 1
+    )
 
     status = np.full(n, RECOVERING, dtype=np.int8)
     status[community] = np.where(
@@ -362,4 +259,13 @@ def build_population(
         meetings_attended=np.zeros(n, dtype=np.int32),
         trainee_until=np.full(n, NEVER, dtype=np.int32),
         overdose_deaths=np.zeros(n, dtype=bool),
+        lapse_days_left=np.zeros(n, dtype=np.int32),
+        use_days_left=np.zeros(n),
+        last_use_day=np.full(n, NEVER, dtype=np.int32),
+        use_days=np.zeros(n, dtype=np.int32),
+        use_days_before_window=np.zeros(n, dtype=np.int32),
+        caught_lapse_day=np.full(n, NEVER, dtype=np.int32),
+        quarter_abstinent=np.full(n, -1, dtype=np.int8),
+        quarter_changes=np.zeros(n, dtype=np.int32),
+        quarter_pairs=np.zeros(n, dtype=np.int32),
     )

@@ -72,6 +72,14 @@ def offered(scenario) -> bool:
     )
 
 
+def end(model: RecoveryCommunityModel) -> None:
+    """The program's last day has passed: nobody is enrolled, pairs end, groups stop."""
+    model.program_offered = False
+    engagement.end_program(model.people)
+    mentoring.end_pairs(model.people, np.flatnonzero(model.people.mentor != NEVER))
+    model.group_support[:] = 0.0
+
+
 def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     """Enrolment, residence, mentors, contact, meetings and engagement; returns attendees."""
     people, p = model.people, model.scenario

@@ -30,7 +30,7 @@ from simulation.model.mechanisms.stigma import StigmaParams
 from simulation.model.mechanisms.supervision import SupervisionParams
 from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
 from simulation.model.mechanisms.training import TrainingParams
-from simulation.model.population import PopulationParams
+from simulation.model.population_params import PopulationParams
 from simulation.scenario.parameters import Section, parameter
 
 

@@ -1,17 +1,19 @@
-"""Engagement and dropout.
+"""Engagement and dropout, and how they and use feed each other.
 
 Engagement (0-1) starts high at enrolment and decays; a good alliance with a mentor and meetings
-hold it up, stigma and scepticism wear it down. Below a threshold a person drops out of the
-program (losing their mentor); outreach brings some back. Defaults follow Kelly, Stout &
-Slaymaker 2013 (0.89/0.82/0.76 still attending at 90/180/365 days) and Kelly & Moos 2003 (40%
-dropped out of groups within a year).
+hold it up, stigma and scepticism wear it down, and days of use wear it down faster (use during
+treatment predicts dropout). Below a threshold a person drops out of the program (losing their
+mentor), and having dropped out raises the lapse hazard; outreach brings some back. A program
+can end on a chosen day (`program_end_day`): enrolment stops and everyone leaves. Defaults
+follow Kelly, Stout & Slaymaker 2013 (0.89/0.82/0.76 still attending at 90/180/365 days) and
+Kelly & Moos 2003 (40% dropped out of groups within a year).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation.model.population import DECEASED, PopulationState
+from simulation.model.population import DECEASED, LAPSED, USING, PopulationState
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
@@ -36,9 +38,9 @@ class EngagementParams(Section):
         le=1.0,
     )
     decay_per_year: float = parameter(
-        3.0,
+        2.5,
         unit="per year",
-        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~84% / ~72% still enrolled at 180 / 365 days)",
+        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~86% / ~70% still enrolled at 180 / 365 days, with use speeding disengagement)",
         description="rate at which engagement fades without support",
         ge=0.0,
         le=52.0,
@@ -83,10 +85,74 @@ class EngagementParams(Section):
         ge=0.0,
         le=52.0,
     )
+    use_decay_ratio: float = parameter(
+        1.5,
+        unit="ratio",
+        source=(
+            "Brorson et al. 2013, Clin Psychol Rev 33:1010 (substance use during treatment "
+            "predicts dropout); size an assumption kept small so that retention stays with Kelly et "
+            "al. 2013 and caseloads (hence mentor burnout) with RTI 2024 (plausible range 1-4)"
+        ),
+        description="how much faster engagement fades on a day of use (lapse or relapse)",
+        ge=1.0,
+        le=50.0,
+    )
+    disengaged_hazard_ratio: float = parameter(
+        1.25,
+        unit="hazard ratio",
+        source=(
+            "Moos & Moos 2006, Addiction 101:212 (continued help predicts remission); Kelly et "
+            "al. 2013 (ongoing participation); size an assumption (plausible range 1.0-1.6)"
+        ),
+        description="lapse hazard of someone who dropped out of the program, vs staying in",
+        ge=1.0,
+        le=10.0,
+    )
+    program_end_day: int = parameter(
+        0,
+        unit="day",
+        source="scenario design",
+        description=(
+            "last day of the program: after it nobody enrols, mentoring and meetings stop "
+            "(0 = the program runs for the whole simulation)"
+        ),
+        ge=0,
+        le=36_500,
+    )
 
 
 def start(people: PopulationState, params: EngagementParams, joined: np.ndarray) -> None:
+    """People who joined today start at the initial engagement."""
     people.engagement[joined] = params.initial_engagement
+
+
+def program_has_ended(params: EngagementParams, day: int) -> bool:
+    """Whether `day` comes after the program's last day (never, if it has none)."""
+    return 0 < params.program_end_day < day
+
+
+def end_program(people: PopulationState) -> np.ndarray:
+    """The program closes: everyone enrolled leaves it; returns who left."""
+    leaving = people.enrolled.copy()
+    people.enrolled[:] = False
+    people.engagement[:] = 0.0
+    return leaving
+
+
+def hazard_ratio(people: PopulationState, params: EngagementParams) -> np.ndarray | float:
+    """Lapse hazard ratio for people who enrolled and dropped out (1 for everyone else).
+
+    Args:
+        people: the population.
+        params: the engagement section.
+
+    Returns:
+        A ratio per person, or 1.0 when engagement is switched off.
+    """
+    if not params.enabled:
+        return 1.0
+    dropped = people.ever_enrolled & ~people.enrolled
+    return np.where(dropped, params.disengaged_hazard_ratio, 1.0)
 
 
 def update(
@@ -96,7 +162,18 @@ def update(
     attended: np.ndarray,
     engagement_ratio: np.ndarray,
 ) -> np.ndarray:
-    """Engagement moves; returns who drops out today."""
+    """Engagement moves; returns who drops out today.
+
+    Args:
+        people: the population (engagement and enrolment are updated).
+        params: the engagement section.
+        decay_ratio: per-person ratio on the decay rate (stigma, scepticism).
+        attended: who attended a meeting today.
+        engagement_ratio: per-person ratio from the setting (slows decay, speeds gains).
+
+    Returns:
+        Who dropped out today (engagement fell below the threshold; days of use speed it).
+    """
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
     # Only participants enrol, and they are the first rows: work on that slice.
@@ -108,6 +185,8 @@ def update(
     decay = np.where(
         people.substance[rows] == STIMULANTS, decay * params.stimulant_decay_ratio, decay
     )
+    status = people.status[rows]
+    decay = np.where((status == LAPSED) | (status == USING), decay * params.use_decay_ratio, decay)
     gain = (
         params.alliance_gain_per_day * people.alliance[rows] * ratio
         + params.meeting_gain * attended[rows]

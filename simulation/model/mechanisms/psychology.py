@@ -75,6 +75,17 @@ class PsychologyParams(Section):
     )
 
 
+def _weight(default: float, what: str) -> float:
+    return parameter(
+        default,
+        unit="0-1 level",
+        source="assumption (a level on the 0-1 mental-health scale; plausible range +-50%)",
+        description=what,
+        ge=0.0,
+        le=1.0,
+    )
+
+
 class MentalHealthParams(Section):
     """Mental health (0-1, 1 = good): moved by support, isolation and use; feeds the hazard."""
 
@@ -94,16 +105,36 @@ class MentalHealthParams(Section):
         ge=0.0,
         le=10.0,
     )
+    base_level: float = _weight(0.35, "mental health a person using, with no support, would reach")
+    abstinence_weight: float = _weight(
+        0.3, "how much being in recovery raises the mental-health level"
+    )
+    support_weight: float = _weight(0.25, "how much full mentor support raises the level")
+    isolation_weight: float = _weight(
+        0.3, "how much isolation above mid-scale lowers the level (per unit)"
+    )
+    stigma_weight: float = parameter(
+        0.15,
+        unit="level per unit stigma",
+        source=(
+            "assumption; direction from Birtel, Wood & Kempa 2017, Psychiatry Res 252:1 "
+            "(internalised stigma -> depression and anxiety, through shame and less support); "
+            "plausible range 0-0.3"
+        ),
+        description="how much stigma above mid-scale lowers the mental-health level (per unit)",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 def update_mental_health(people: PopulationState, params: MentalHealthParams) -> None:
     """Mental health moves toward a level: better with support and abstinence, worse when isolated."""
     target = np.clip(
-        0.35
-        + 0.3 * (people.status == RECOVERING)
-        + 0.25 * people.support
-        - 0.3 * (people.isolation - 0.5)
-        - 0.15 * (people.stigma - 0.5),
+        params.base_level
+        + params.abstinence_weight * (people.status == RECOVERING)
+        + params.support_weight * people.support
+        - params.isolation_weight * (people.isolation - 0.5)
+        - params.stigma_weight * (people.stigma - 0.5),
         0.0,
         1.0,
     )
@@ -141,13 +172,25 @@ def update_isolation(
     params: PsychologyParams,
     recovery_share: np.ndarray,
     extra_belonging: np.ndarray | float = 0.0,
+    withdrawal: np.ndarray | float = 0.0,
 ) -> None:
-    """Move isolation toward the level set by recovery ties, support and other belonging."""
-    target = (
+    """Move isolation toward the level set by recovery ties, support and other belonging.
+
+    Args:
+        people: the population (isolation is updated).
+        params: the psychology section.
+        recovery_share: share of each person's ties who are in recovery.
+        extra_belonging: belonging from elsewhere (meetings), 0-1.
+        withdrawal: relative rise of the level from stigma (negative: a fall).
+    """
+    target = np.clip(
         params.isolation_without_ties
         * (1.0 - params.belonging_from_recovery_ties * recovery_share)
         * (1.0 - params.belonging_from_support * people.support)
         * (1.0 - np.clip(extra_belonging, 0.0, 1.0))
+        * (1.0 + np.asarray(withdrawal)),
+        0.0,
+        1.0,
     )
     people.isolation += params.isolation_adjustment_per_day * (target - people.isolation)
     np.clip(people.isolation, 0.0, 1.0, out=people.isolation)

@@ -10,20 +10,37 @@ person's age-group ratio, a gamma frailty (unmeasured differences between people
 the state of mind that every study of relapse names: self-efficacy lowers it, isolation raises
 it. Other mechanisms (friends, mentors, program) contribute their own hazard ratios.
 
-A lapse (any use) lasts a day; then it is either caught — the person is back in recovery, in
-the same recovery attempt, so the attempt's clock (`days_abstinent`) keeps running — or it
-escalates into a relapse (return to regular use); the clock restarts with the next attempt. A mentor's rapid response and high self-efficacy make escalation less likely.
+A lapse (any use) is an episode of a few days (a geometric duration with a mean by substance).
+When it ends it is either caught — the person is back in recovery, in the same recovery attempt —
+or it escalates into a relapse, an episode of regular use that lasts until a new recovery attempt
+(`recovery.start_episodes`). A mentor's rapid response and high self-efficacy make escalation
+less likely. A caught lapse sets the attempt's clock back (`lapse_clock_setback`; 1 = the clock
+counts days since the last use, as Dennis, Foss & Scott 2007 count abstinence), so the high
+early hazard returns after a lapse and fades again as abstinence lengthens: the literature's
+"a lapse predicts relapse" (Shiffman et al. 1996; Witkiewitz & Marlatt 2004), which the
+self-efficacy loss at a lapse (the abstinence-violation effect, `psychology`) adds to.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from simulation.model.population import LAPSED, NEVER, RECOVERING, USING, PopulationState
+from simulation.model.population import (
+    COMMUNITY,
+    LAPSED,
+    NEVER,
+    RECOVERING,
+    USING,
+    PopulationState,
+)
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES, Section, parameter
 
 _CALIBRATED = "calibrated to targets.yaml baseline_relapse_curves (see docs/validation.md)"
+_LAPSE_DAYS = (
+    "assumption (a lapse is one to a few days of use before it is stopped or becomes regular "
+    "use; no study gives its length by substance; plausible range 1-7 days)"
+)
 
 
 class SubstanceHazard(Section):
@@ -61,12 +78,20 @@ class SubstanceHazard(Section):
         le=10.0,
     )
     escalation_probability: float = parameter(
-        0.25,
+        0.11,
         unit="probability",
         source=_CALIBRATED,
         description="chance that a lapse becomes a relapse to regular use, without support",
         ge=0.0,
         le=1.0,
+    )
+    lapse_mean_days: float = parameter(
+        2.0,
+        unit="days",
+        source=_LAPSE_DAYS,
+        description="mean length of a lapse (geometric; 1 = every lapse lasts one day)",
+        ge=1.0,
+        le=30.0,
     )
 
 
@@ -74,7 +99,7 @@ class AgeHazardRatios(Section):
     """Lapse hazard ratio by age group (adults = 1)."""
 
     youth: float = parameter(
-        1.8,
+        2.5,
         unit="hazard ratio",
         source="Cornelius et al. 2003 (median 54 days to relapse in adolescents); calibrated",
         description="hazard ratio for people under 25",
@@ -109,20 +134,22 @@ class RelapseParams(Section):
         hazard_shape=1.2,
         long_term_lapse_rate_per_year=0.3,
         escalation_probability=0.7,
+        lapse_mean_days=1.5,
     )
     stimulants: SubstanceHazard = SubstanceHazard(
         initial_lapse_rate_per_day=0.03,
         hazard_halving_days=45.0,
         hazard_shape=1.2,
         long_term_lapse_rate_per_year=0.3,
-        escalation_probability=0.3,
+        escalation_probability=0.03,
     )
     cannabis: SubstanceHazard = SubstanceHazard(
         initial_lapse_rate_per_day=0.025,
         hazard_halving_days=50.0,
         hazard_shape=1.2,
         long_term_lapse_rate_per_year=0.3,
-        escalation_probability=0.23,
+        escalation_probability=0.04,
+        lapse_mean_days=3.0,
     )
     age_hazard_ratio: AgeHazardRatios = AgeHazardRatios()
     frailty_variance: float = parameter(
@@ -148,6 +175,48 @@ class RelapseParams(Section):
         description="how much isolation raises the lapse hazard",
         ge=0.0,
         le=10.0,
+    )
+    lapse_clock_setback: float = parameter(
+        0.0,
+        unit="share",
+        source=(
+            "Dennis, Foss & Scott 2007 (abstinence counted from the last use; risk falls with "
+            "that duration); Shiffman et al. 1996 and Witkiewitz & Marlatt 2004 (a lapse "
+            "predicts relapse); 0 by default: with the clock restarting, slowly falling curves "
+            "(stimulants, cannabis) gave about 19 lapses a person-year; the raised risk after a "
+            "lapse is carried by post_lapse_hazard_ratio instead (plausible range 0-1)"
+        ),
+        description=(
+            "share of the attempt's days abstinent lost at a caught lapse (0 = the clock runs "
+            "on, 1 = it restarts the day after the lapse)"
+        ),
+        ge=0.0,
+        le=1.0,
+    )
+
+    post_lapse_rate_per_day: float = parameter(
+        0.02,
+        unit="per day",
+        source=(
+            "Shiffman et al. 1996, J Consult Clin Psychol 64:993 and Kirshenbaum et al. 2009 "
+            "(after a first lapse, further use comes much sooner); Witkiewitz & Marlatt 2004; "
+            "size calibrated to Project MATCH's 3-year point prevalence (targets-more.yaml; "
+            "plausible range 0.005-0.1)"
+        ),
+        description=(
+            "lapse hazard added the day a lapse is caught (before age, frailty and state of "
+            "mind), fading with post_lapse_half_life_days"
+        ),
+        ge=0.0,
+        le=5.0,
+    )
+    post_lapse_half_life_days: float = parameter(
+        365.0,
+        unit="days",
+        source="assumption (the raised risk fades over months; plausible range 30-365)",
+        description="days after a caught lapse at which the post-lapse excess has halved",
+        gt=0.0,
+        le=3650.0,
     )
 
     def by_substance(self, field: str) -> np.ndarray:
@@ -189,17 +258,41 @@ def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.nd
     )
 
 
+def post_lapse_hazard(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
+    """Raised risk after a caught lapse: `post_lapse_rate_per_day` added the day it ends,
+    fading by half every `post_lapse_half_life_days` (0 for people with no caught lapse in this
+    attempt; after a relapse the new attempt's restarted clock carries the raised risk)."""
+    since = day - people.caught_lapse_day
+    excess = params.post_lapse_rate_per_day * 0.5 ** (
+        np.maximum(since, 0) / params.post_lapse_half_life_days
+    )
+    return np.where(people.caught_lapse_day == NEVER, 0.0, excess)
+
+
 def lapse_hazard(
-    people: PopulationState, params: RelapseParams, table: np.ndarray | None = None
+    people: PopulationState,
+    params: RelapseParams,
+    table: np.ndarray | None = None,
+    day: int | None = None,
 ) -> np.ndarray:
     """Each person's daily lapse hazard before social and program modifiers.
 
-    `table` is an optional `duration_hazard_table` (days past its end use its last column).
+    Args:
+        people: the population.
+        params: the relapse section.
+        table: an optional `duration_hazard_table` (days past its end use its last column).
+        day: today, for the raised risk after a caught lapse (`post_lapse_hazard`); None
+            leaves it out.
+
+    Returns:
+        The daily hazard per person.
     """
     if table is None:
         by_duration = duration_hazard(people.days_abstinent, people.substance, params)
     else:
         by_duration = table[people.substance, np.minimum(people.days_abstinent, table.shape[1] - 1)]
+    if day is not None:
+        by_duration = by_duration + post_lapse_hazard(people, params, day)
     return (
         by_duration
         * params.age_ratios()[people.age_group]
@@ -208,13 +301,47 @@ def lapse_hazard(
     )
 
 
-def apply_lapses(
-    people: PopulationState, hazard: np.ndarray, draws: np.ndarray, day: int
+def lapse_durations(
+    people: PopulationState, params: RelapseParams, draws: np.ndarray
 ) -> np.ndarray:
-    """Turn today's hazards into lapses among people in recovery; returns who lapsed."""
+    """Each person's lapse length in days if a lapse starts today: geometric with the
+    substance's mean, from one uniform draw each (inverse CDF; at least one day)."""
+    mean = params.by_substance("lapse_mean_days")[people.substance]
+    stay = 1.0 - 1.0 / mean  # chance a lapse goes on for another day
+    with np.errstate(divide="ignore"):
+        extra = np.floor(np.log(np.maximum(draws, 1e-12)) / np.log(stay))
+    extra = np.where(stay > 0, extra, 0.0)
+    return 1 + np.minimum(extra, MAX_LAPSE_DAYS - 1).astype(np.int32)
+
+
+#: Longest lapse: a lapse still going after this many days is resolved anyway (a far tail of
+#: the geometric length; at a 30-day mean, fewer than 1 in 20,000 lapses reach it).
+MAX_LAPSE_DAYS = 365
+
+
+def apply_lapses(
+    people: PopulationState,
+    hazard: np.ndarray,
+    draws: np.ndarray,
+    day: int,
+    durations: np.ndarray | int = 1,
+) -> np.ndarray:
+    """Turn today's hazards into lapses among people in recovery; returns who lapsed.
+
+    Args:
+        people: the population (status, counters and lapse lengths are updated).
+        hazard: each person's daily lapse hazard.
+        draws: one uniform per person.
+        day: today.
+        durations: each person's lapse length if they lapse today (`lapse_durations`).
+
+    Returns:
+        Who lapsed today.
+    """
     lapsed = (people.status == RECOVERING) & (draws < rate_to_probability(hazard))
     people.status[lapsed] = LAPSED
     people.lapses[lapsed] += 1
+    people.lapse_days_left[lapsed] = np.broadcast_to(durations, people.size)[lapsed]
     first = lapsed & (people.first_lapse_day == NEVER)
     people.first_lapse_day[first] = day
     return lapsed
@@ -227,12 +354,24 @@ def resolve_lapses(
     draws: np.ndarray,
     day: int,
 ) -> np.ndarray:
-    """Yesterday's lapses end today: caught (back in recovery) or escalated (relapse).
+    """Lapses that have run their length end today: caught (back in recovery) or escalated.
 
-    Returns who relapsed. `escalation_ratio` carries the protective effect of a mentor's or
-    program's rapid response.
+    A caught lapse sets the attempt's clock back by `lapse_clock_setback`; an escalated one
+    becomes a relapse (regular use; `recovery.start_episodes` gives it its length).
+
+    Args:
+        people: the population (status, clocks and counters are updated).
+        params: the relapse section.
+        escalation_ratio: the protective effect of a mentor's or program's rapid response.
+        draws: one uniform per person.
+        day: today.
+
+    Returns:
+        Who relapsed today.
     """
     lapsed = people.status == LAPSED
+    people.lapse_days_left[lapsed] -= 1
+    ending = lapsed & (people.lapse_days_left <= 0)
     p_escalate = np.clip(
         params.by_substance("escalation_probability")[people.substance]
         * escalation_ratio
@@ -240,12 +379,37 @@ def resolve_lapses(
         0.0,
         1.0,
     )
-    relapsed = lapsed & (draws < p_escalate)
-    caught = lapsed & ~relapsed
+    relapsed = ending & (draws < p_escalate)
+    caught = ending & ~relapsed
     people.status[relapsed] = USING
     people.relapses[relapsed] += 1
     first = relapsed & (people.first_relapse_day == NEVER)
     people.first_relapse_day[first] = day
-    # A caught lapse does not end the recovery attempt: the attempt's clock keeps running.
     people.status[caught] = RECOVERING
+    people.caught_lapse_day[caught] = day
+    people.caught_lapse_day[relapsed] = NEVER
+    kept = np.rint(people.days_abstinent[caught] * (1.0 - params.lapse_clock_setback))
+    people.days_abstinent[caught] = kept.astype(people.days_abstinent.dtype)
+    people.lapse_days_left[ending] = 0
     return relapsed
+
+
+def record_use(
+    people: PopulationState, day: int, use_share: np.ndarray | float = 1.0, draws=None
+) -> None:
+    """End of the day: count a day of use for everyone lapsed, and for people in an episode of
+    regular use on a share of days (participants and mentors; community members' use is
+    background).
+
+    Args:
+        people: the population (`use_days`, `last_use_day` are updated).
+        day: today.
+        use_share: each person's share of days with use during regular use.
+        draws: one uniform per person (needed when `use_share` is below 1).
+    """
+    regular = people.status == USING
+    if draws is not None:
+        regular &= draws < np.broadcast_to(use_share, people.size)
+    used = ((people.status == LAPSED) | regular) & (people.kind != COMMUNITY)
+    people.use_days[used] += 1
+    people.last_use_day[used] = day

@@ -1,9 +1,13 @@
-"""Stigma and scepticism: who enrols, and who stays.
+"""Stigma and scepticism: who enrols, who stays, and how shame and withdrawal raise risk.
 
-Perceived stigma lowers the chance of seeking help (Keyes et al. 2010: high vs low perceived
-stigma, OR 0.37 for any alcohol service use) and engagement. An advocacy campaign (from a start
-day, with a strength) and inclusive programs lower stigma over time. A share of people are
-sceptical of non-professional help: they enrol less and disengage faster.
+Perceived stigma acts through three channels: it lowers the chance of seeking help (Keyes et al.
+2010: high vs low perceived stigma, OR 0.37 for any alcohol service use), it speeds
+disengagement, and it raises the lapse hazard — directly through shame (Randles & Tracy 2013:
+shame predicted relapse) and through withdrawal from others, which raises isolation (Link &
+Phelan's modified labelling theory; Birtel, Wood & Kempa 2017: stigma, less support, worse
+mental health). An advocacy campaign (from a start day, with a strength) and inclusive programs
+lower stigma over time. A share of people are sceptical of non-professional help: they enrol
+less and disengage faster. Every effect is centred at mid-scale stigma (0.5).
 """
 
 from __future__ import annotations
@@ -102,6 +106,47 @@ class StigmaParams(Section):
         ge=0.0,
         le=1.0,
     )
+    engagement_effect: float = parameter(
+        1.0,
+        unit="decay-rate increase per unit stigma",
+        source=(
+            "assumption; direction from Lappan, Brown & Hendricks 2020 and Keyes et al. 2010 "
+            "(stigma keeps people from services); plausible range 0-2"
+        ),
+        description="how much faster engagement fades per unit of stigma above mid-scale",
+        ge=0.0,
+        le=10.0,
+    )
+    sceptic_engagement_ratio: float = parameter(
+        1.5,
+        unit="ratio",
+        source="assumption (scepticism of peer help; plausible range 1-3)",
+        description="how much faster a sceptic's engagement fades",
+        ge=1.0,
+        le=10.0,
+    )
+    shame_hazard_effect: float = parameter(
+        0.5,
+        unit="log hazard ratio per unit",
+        source=(
+            "Randles & Tracy 2013, Clin Psychol Sci 1:149 (shame displays predicted relapse "
+            "and drinks in newly sober adults); size an assumption (plausible range 0-1.2)"
+        ),
+        description="how much stigma (through shame) raises the lapse hazard",
+        ge=0.0,
+        le=10.0,
+    )
+    isolation_effect: float = parameter(
+        0.3,
+        unit="share per unit",
+        source=(
+            "Link & Phelan 2001 (secrecy and withdrawal); Birtel, Wood & Kempa 2017, Psychiatry "
+            "Res 252:1 (stigma lowers social support); size an assumption (range 0-0.6)"
+        ),
+        description="how far stigma raises the isolation a person's ties would leave them with",
+        ge=0.0,
+        le=1.0,
+    )
 
 
 def _logit(p: np.ndarray | float) -> np.ndarray:
@@ -157,6 +202,52 @@ def update_stigma(people: PopulationState, params: StigmaParams, day: int) -> No
 
 
 def engagement_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray:
-    """Stigma and scepticism speed disengagement (ratio on the decay rate)."""
-    stigma = 1.0 + (people.stigma - 0.5) if params.enabled else 1.0
-    return stigma * np.where(people.sceptical, 1.5, 1.0)
+    """Stigma and scepticism speed disengagement.
+
+    Args:
+        people: the population.
+        params: the stigma section.
+
+    Returns:
+        A ratio on each person's engagement decay rate (the stigma part at least 0.1).
+    """
+    stigma = (
+        np.maximum(1.0 + params.engagement_effect * (people.stigma - 0.5), MIN_DECAY_RATIO)
+        if params.enabled
+        else 1.0
+    )
+    return stigma * np.where(people.sceptical, params.sceptic_engagement_ratio, 1.0)
+
+
+#: Low stigma slows disengagement but never stops it: the ratio is kept at or above this.
+MIN_DECAY_RATIO = 0.1
+
+
+def hazard_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
+    """Lapse hazard ratio from shame: above 1 for stigma above mid-scale, below it under.
+
+    Args:
+        people: the population.
+        params: the stigma section.
+
+    Returns:
+        A ratio per person, or 1.0 when stigma is switched off.
+    """
+    if not params.enabled:
+        return 1.0
+    return np.exp(params.shame_hazard_effect * (people.stigma - 0.5))
+
+
+def withdrawal(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
+    """How far stigma raises (or, below mid-scale, lowers) the isolation ties would leave.
+
+    Args:
+        people: the population.
+        params: the stigma section.
+
+    Returns:
+        A relative change of the isolation target per person (0 when stigma is off).
+    """
+    if not params.enabled:
+        return 0.0
+    return params.isolation_effect * (people.stigma - 0.5)

@@ -54,10 +54,32 @@ class TieDynamicsParams(Section):
         0.15,
         unit="rate increase per recovery contact",
         source="assumption; Rosenquist et al. 2010 (spread along ties)",
-        description="relative increase in the new-attempt rate per contact in recovery",
+        description="relative increase in the pace of a relapse episode per contact in recovery",
         ge=0.0,
         le=5.0,
     )
+
+
+def recovery_contagion_ratio(
+    recovery_contacts: np.ndarray, params: TieDynamicsParams
+) -> np.ndarray | float:
+    """How much faster a relapse episode runs its course with friends in recovery.
+
+    Args:
+        recovery_contacts: each person's contacts in recovery today.
+        params: the tie-dynamics section (no contagion when ties do not change).
+
+    Returns:
+        A rate ratio per person (1 = no friends in recovery).
+    """
+    if not params.enabled:
+        return 1.0
+    return 1.0 + params.recovery_contagion * recovery_contacts
+
+
+#: Bits a row number may use in a packed tie key: (a << 32) | b is unique for any pair of rows
+#: below 2**32 (populations are at most a few million people).
+ROW_BITS = 32
 
 
 def dissolve_using_ties(
@@ -76,7 +98,7 @@ def dissolve_using_ties(
     using = (status == USING) | (status == LAPSED)
     a, b = edges[:, 0], edges[:, 1]
     mixed = np.flatnonzero((in_recovery[a] & using[b]) | (in_recovery[b] & using[a]))
-    keys = (a[mixed] << 32) | b[mixed]  # the same row pair in every design
+    keys = (a[mixed] << ROW_BITS) | b[mixed]  # the same row pair in every design
     dropped = mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
     if len(dropped) == 0:
         return edges
