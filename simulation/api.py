@@ -317,6 +317,7 @@ def compare_scenarios(
     crn: bool = True,
     workers: int | None = 1,
     on_done: Callable[[RunResult], None] | None = None,
+    allow_different_populations: bool = False,
 ) -> ComparisonSummary:
     """Compare designs with a baseline, as `recovery-sim compare` does.
 
@@ -325,14 +326,18 @@ def compare_scenarios(
     averted per 100 participants and the cost per relapse averted.
 
     Args:
-        scenarios: two or more scenarios (Scenario, path, bundled name or dict); names differ.
-        baseline: the name (or file) of the baseline; default the first scenario.
+        scenarios: scenarios (Scenario, path, bundled name or dict) serving one population;
+            names differ. One design alone is compared with its counterfactual.
+        baseline: the name (or file) of the baseline; default the first scenario;
+            "counterfactual": the designs' population without any program.
         replicates: runs of every scenario.
         seed: the master seed.
         overrides: scenario keys set in every scenario, e.g. `{"population.size": 2000}`.
         crn: common random numbers (paired designs, narrower intervals).
         workers: processes; 1 runs in this process, None uses every core.
         on_done: called with each finished `RunResult`.
+        allow_different_populations: compare designs serving different populations anyway
+            (the document's `population_check` flags it).
 
     Returns:
         A `ComparisonSummary`: `.estimates`, `.differences`, `.metrics`, `.daily`, `.document`.
@@ -340,7 +345,8 @@ def compare_scenarios(
     Raises:
         ScenarioError: a scenario or an override is invalid, or an argument is out of range
             (replicates < 2, a negative seed, workers < 1...).
-        CompareError: fewer than two scenarios, shared names, unequal days or unknown baseline.
+        CompareError: no scenario, shared names, unequal days, unknown baseline, or designs
+            serving different populations (unless allowed).
 
     Example:
         >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
@@ -360,7 +366,7 @@ def compare_scenarios(
             where,
             "scenarios",
             scenarios,
-            allowed="a list of two or more scenarios (Scenario, path, bundled name or dict)",
+            allowed="a list of scenarios (Scenario, path, bundled name or dict)",
         )
     resolved = [
         resolve_scenario(s, overrides, where, f"scenarios[{i}]") for i, s in enumerate(scenarios)
@@ -385,6 +391,9 @@ def compare_scenarios(
         workers=workers,
         files=files if len(files) == len(resolved) else (),
         on_done=on_done,
+        allow_different_populations=check_flag(
+            allow_different_populations, where, "allow_different_populations"
+        ),
     )
     return ComparisonSummary(comparison)
 

@@ -31,8 +31,17 @@ from simulation.scenario.files import load_scenario, scenario_yaml
 
 
 @click.command("compare")
-@click.argument("files", nargs=-1, required=True, metavar="SCENARIO SCENARIO...")
-@click.option("--baseline", help="Scenario (name or file) the others are compared with [first].")
+@click.argument("files", nargs=-1, required=True, metavar="SCENARIO [SCENARIO...]")
+@click.option(
+    "--baseline",
+    help="Scenario (name or file) the others are compared with [first], or 'counterfactual': "
+    "the designs' population without any program [the default for one scenario].",
+)
+@click.option(
+    "--allow-different-populations",
+    is_flag=True,
+    help="Compare designs that serve different populations (the results are flagged).",
+)
 @click.option(
     "--replicates",
     type=click.IntRange(min=2),
@@ -73,6 +82,7 @@ from simulation.scenario.files import load_scenario, scenario_yaml
 def command(
     files: tuple[str, ...],
     baseline: str | None,
+    allow_different_populations: bool,
     replicates: int,
     seed: int,
     days: int | None,
@@ -89,7 +99,9 @@ def command(
 ) -> None:
     """Compare SCENARIO files: paired differences, ratios, log-rank tests and costs vs a baseline.
 
-    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn.
+    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn. The
+    designs must serve the same population (see `recovery-sim diff`); one design alone is
+    compared with its population without the program.
     """
     if report and not out:
         raise CompareError(
@@ -102,16 +114,11 @@ def command(
         if v is not None
     ]
     scenarios = [load_scenario(f, extra) for f in files]
-    if len(scenarios) < 2:
-        raise CompareError(
-            "compare needs at least two scenarios (a baseline and one or more designs); got 1 "
-            f"({files[0]}). To run one scenario on its own, use `recovery-sim run {files[0]}`."
-        )
     for name in metrics:
         check_metric(name, scenarios[0].days)
     if out:
         check_writable(out, "--out")  # before running, not after
-    total = replicates * len(scenarios)
+    total = replicates * (len(scenarios) + (len(scenarios) == 1 or baseline == "counterfactual"))
     with replicate_progress(total, "compare", enabled=not as_json) as advance:
         comparison = compare(
             scenarios,
@@ -122,6 +129,7 @@ def command(
             workers=workers,
             files=list(files),
             on_done=advance,
+            allow_different_populations=allow_different_populations,
         )
     if out:
         write_outputs(comparison, Path(out), report)

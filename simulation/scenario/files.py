@@ -79,8 +79,11 @@ def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, 
         data = read_yaml(path)
     except ScenarioError as exc:
         raise _in_parent(exc, _seen) from None
+    population = _population_layer(path, data, _seen)
     parent = data.get("extends")
     if parent is None:
+        if population:
+            return deep_merge(population[1], data), [(str(path), data), population]
         return data, [(str(path), data)]
     parent_path = _parent_path(path, parent, len(_seen))
     try:
@@ -89,26 +92,69 @@ def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, 
         raise ScenarioError(str(path), "extends", problem="starts too long a chain") from None
     base.pop("name", None)
     base.pop("description", None)
+    if population:
+        base = deep_merge(base, population[1])
+        return deep_merge(base, data), [(str(path), data), population, *layers]
     return deep_merge(base, data), [(str(path), data), *layers]
 
 
-def _parent_path(path: Path, parent: Any, depth: int) -> Path:
-    """The file `extends:` names, if it can be a scenario file; never opens it."""
+def _population_layer(path: Path, data: dict[str, Any], seen: tuple[Path, ...]) -> Layer | None:
+    """The population keys of the file `population_from:` names, as a layer (None: no such key).
+
+    The file says which population it serves by naming a population file (or a usual-care file
+    for that population); its own population keys would contradict that, so they are refused.
+    """
+    from simulation.scenario.population_keys import population_part  # it imports the schema
+
+    named = data.get("population_from")
+    if named is None:
+        return None
+    own = population_part({k: v for k, v in data.items() if k != "days"})
+    if own:
+        first = _first_key(own)
+        raise ScenarioError(
+            str(path),
+            first,
+            problem=f"is a population key, but this file takes its population from {named}",
+            allowed="program keys only (set the population in the population file), or leave "
+            "population_from out",
+        )
+    population_path = _parent_path(path, named, len(seen), key="population_from")
+    try:
+        population, _ = resolve_layers(population_path, (*seen, path.resolve()))
+    except RecursionError:
+        raise ScenarioError(
+            str(path), "population_from", problem="starts too long a chain"
+        ) from None
+    validate(
+        {k: v for k, v in population.items() if k not in ("extends", "population_from")},
+        str(population_path),
+    )
+    return str(population_path), population_part(population)
+
+
+def _first_key(nested: dict[str, Any]) -> str:
+    key, value = next(iter(nested.items()))
+    return f"{key}.{_first_key(value)}" if isinstance(value, dict) and value else str(key)
+
+
+def _parent_path(path: Path, parent: Any, depth: int, key: str = "extends") -> Path:
+    """The file `extends:` (or `key:`) names, if it can be a scenario file; never opens it."""
     allowed = "a scenario file (.yaml or .yml), relative to this file or absolute"
     if not isinstance(parent, str) or not parent.strip() or "\x00" in parent:
-        raise ScenarioError(str(path), "extends", parent, allowed=allowed)
+        raise ScenarioError(str(path), key, parent, allowed=allowed)
     parent_path = Path(parent)
     if parent_path.suffix.lower() not in SCENARIO_SUFFIXES:
         # /etc/shadow, /dev/zero, a FIFO: refused by name, so nothing of them is read or quoted.
         raise ScenarioError(
-            str(path), "extends", parent, problem="is not a scenario file", allowed=allowed
+            str(path), key, parent, problem="is not a scenario file", allowed=allowed
         )
     if not parent_path.is_absolute():
         parent_path = path.parent / parent_path
     if not os.path.lexists(parent_path):  # never raises; an unreadable file is read_text's
         raise ScenarioError(
             str(path),
-            "extends",
+            key,
             parent,
             problem=f"points to a missing file ({parent_path})",
             allowed=allowed,
@@ -116,7 +162,7 @@ def _parent_path(path: Path, parent: Any, depth: int) -> Path:
     if depth + 1 >= MAX_EXTENDS:
         raise ScenarioError(
             str(path),
-            "extends",
+            key,
             parent,
             problem=f"makes a chain of more than {MAX_EXTENDS} files",
             allowed=f"at most {MAX_EXTENDS} files from the scenario to its first ancestor",
@@ -223,6 +269,7 @@ def load_scenario(
     data, layers = resolve_layers(path)
     data.setdefault("name", path.stem)
     data.pop("extends", None)
+    data.pop("population_from", None)  # followed above; the scenario records its population
     try:
         return validate(apply_overrides(data, overrides, override_source), str(path))
     except ScenarioError as exc:
@@ -276,4 +323,6 @@ def scenario_from_dict(
 
 def scenario_yaml(scenario: Scenario) -> str:
     """The fully resolved scenario as YAML (what a report records and a user can rerun)."""
-    return yaml.safe_dump(scenario.model_dump(exclude={"extends"}), sort_keys=False)
+    return yaml.safe_dump(
+        scenario.model_dump(exclude={"extends", "population_from"}), sort_keys=False
+    )
