@@ -7,6 +7,7 @@ DataFrames. Import these names from `simulation` (see `docs/api.md`), not from t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -290,16 +291,39 @@ def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
 
 
 def comparison_runs(comparison: Comparison) -> pd.DataFrame:
-    """Every run of a comparison with its metrics (and compare's derived ones), one row each."""
-    from simulation.analysis.compare import run_metrics_with_derived
+    """Every run of a comparison with its metrics (and compare's derived ones), one row each.
 
+    The parameters on which the scenarios differ are columns too (dotted keys, such as
+    `mentoring.caseload_cap`), so the table can be analysed without the scenario files.
+    """
+    from simulation.analysis.compare import run_metrics_with_derived
+    from simulation.scenario.population_keys import key_kind, resolved_values
+
+    values = {s.name: resolved_values(s) for s in comparison.scenarios}
+    first = next(iter(values.values()))
+    differing = [
+        key
+        for key in first
+        if key_kind(key) != "about" and any(v[key] != first[key] for v in values.values())
+    ]
     return pd.DataFrame(
         [
-            {"scenario": name, "replicate": i, "seed": r.seed, **run_metrics_with_derived(r)}
+            {
+                "scenario": name,
+                "replicate": i,
+                "seed": r.seed,
+                **{key: _cell(values[name][key]) for key in differing},
+                **run_metrics_with_derived(r),
+            }
             for name, runs in comparison.results.items()
             for i, r in enumerate(runs)
         ]
     )
+
+
+def _cell(value: Any) -> Any:
+    """A parameter value as a Parquet cell: mappings and lists as JSON text."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
 
 
 def comparison_daily(comparison: Comparison) -> pd.DataFrame:

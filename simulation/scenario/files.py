@@ -7,6 +7,7 @@ file, the key path, the value and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -38,6 +39,45 @@ def bundled_scenarios() -> list[Path]:
         True
     """
     return sorted(BUNDLED_SCENARIOS.glob("*.yaml"))
+
+
+def bundled_names() -> dict[str, Path]:
+    """Bundled scenarios by the name commands accept: `community_peer_mentoring`, and the
+    population files as `populations/opioid`.
+
+    Example:
+        >>> sorted(bundled_names())[:2]
+        ['alcohol_social_reconstruction', 'community_peer_mentoring']
+    """
+    names = {path.stem: path for path in bundled_scenarios()}
+    names |= {
+        f"populations/{p.stem}": p for p in sorted(BUNDLED_SCENARIOS.glob("populations/*.yaml"))
+    }
+    return names
+
+
+def find_scenario(path: Path) -> Path:
+    """The file a scenario argument means: the path itself, or a bundled scenario's name.
+
+    Raises:
+        ScenarioError: neither a file nor a bundled name; names the closest bundled names.
+    """
+    if os.path.lexists(path):
+        return path
+    text = str(path).replace("\\", "/").removesuffix(".yaml").removesuffix(".yml")
+    names = bundled_names()
+    if text in names:
+        return names[text]
+    if path.suffix or (len(path.parts) > 1 and not text.startswith("populations/")):
+        return path  # a path that does not exist: read_text says so, naming it
+    close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise ScenarioError(
+        str(path),
+        "",
+        problem="does not exist, as a file or as a bundled scenario's name",
+        allowed=f"{hint}a path to a YAML scenario file, or one of: {', '.join(names)}",
+    )
 
 
 #: `extends:` chains longer than this are refused (the bundled ones are at most three long).
@@ -264,8 +304,7 @@ def load_scenario(
     """
     path = check_path(path, "load_scenario()", "path")
     overrides = check_overrides(overrides, "load_scenario()")
-    if not path.suffix and len(path.parts) == 1 and not os.path.exists(path):
-        path = {p.stem: p for p in bundled_scenarios()}.get(str(path), path)
+    path = find_scenario(path)
     data, layers = resolve_layers(path)
     data.setdefault("name", path.stem)
     data.pop("extends", None)
