@@ -105,3 +105,32 @@ def test_readme_command_table_names_every_command_and_option():
         for param in command.params:
             for option in (o for o in param.opts if o.startswith("--")):
                 assert option in rows[name], f"README's {name} row lacks {option}"
+
+
+def test_compare_tables_fit_80_columns_with_names_whole_and_units():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
+    designs += ["hybrid_peer_mentoring", "untrained_mentors"]
+    env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(root)}
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation", "compare", "treatment_as_usual", *designs]
+        + ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=root,
+    )
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout
+    assert "B = residential_peer_mentoring" in result.stdout
+    assert "residential_peer_mentoring minus treatment_as_usual" in result.stdout
+    cost = next(line for line in lines if line.startswith("│ program cost per participant"))
+    assert "$0" in cost and "$" in cost.split("│")[3]  # dollars with a sign, not 2471.7
+    assert any("overdose deaths (per 120 people)" in line for line in lines)
