@@ -117,9 +117,9 @@ def test_compare_tables_fit_80_columns_with_names_whole_and_units():
     designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
     designs += ["hybrid_peer_mentoring", "untrained_mentors"]
     env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(root)}
+    small = ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"]
     result = subprocess.run(
-        [sys.executable, "-m", "simulation", "compare", "treatment_as_usual", *designs]
-        + ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"],
+        [sys.executable, "-m", "simulation", "compare", "treatment_as_usual", *designs, *small],
         capture_output=True,
         text=True,
         env=env,
