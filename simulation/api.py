@@ -45,6 +45,7 @@ from simulation.scenario.files import (
 from simulation.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
     from simulation.analysis.compare import Comparison
 
 #: What `run_scenario`, `compare_scenarios` and `evaluate` accept as a scenario.
@@ -178,6 +179,12 @@ class RunSummary:
         write_text(out / "scenario.yaml", scenario_yaml(self.scenario))
         return out
 
+    def plot(self) -> Figure:
+        """No lapse yet and people in recovery each day, with 95% bands (a matplotlib Figure)."""
+        from simulation.report.figures import run_figure
+
+        return run_figure(self.scenario.name, self.results)
+
 
 def run_scenario(
     scenario: ScenarioLike,
@@ -273,6 +280,18 @@ class ComparisonSummary:
     def differences(self) -> pd.DataFrame:
         """One row per design and metric: design minus baseline, `mean`, `low`, `high`."""
         return _stat_frame(self.comparison.document["differences"])
+
+    def plot(self, kind: str = "survival") -> Figure:
+        """A report figure: "survival", "in_recovery", "key_metrics" or "cost_effectiveness"."""
+        from simulation.report.figures import comparison_figure
+
+        return comparison_figure(self.comparison, kind)
+
+    def report(self, path: str | Path) -> Path:
+        """Write the planners' report (a folder, or a .html file); returns the HTML's path."""
+        from simulation.report import report
+
+        return report(self, path)
 
 
 def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:

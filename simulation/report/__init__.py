@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import platform
 import sys
+import types
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from simulation.analysis.compare import Comparison
 from simulation.report.figures import (
@@ -85,4 +87,45 @@ def write_report(comparison: Comparison, out: str | Path, command: str | None = 
     return write_text(out / "report.html", html)
 
 
-__all__ = ["design_sentence", "provenance", "write_report"]
+def report(comparison: Any, path: str | Path) -> Path:
+    """Write the planners' report of a comparison: `rs.report(result, "results/my_report")`.
+
+    Args:
+        comparison: what `compare_scenarios` returned (or its `.comparison`).
+        path: a folder (report.html and figures/ go in it), or a file name ending in .html
+            (the figures go in a figures/ folder beside it).
+
+    Returns:
+        The path of the HTML file.
+
+    Raises:
+        RecoverySimError: `comparison` is not a comparison.
+    """
+    from simulation.errors import RecoverySimError
+
+    inner = getattr(comparison, "comparison", comparison)
+    if not isinstance(inner, Comparison):
+        raise RecoverySimError(
+            f"report(comparison=...): got {type(comparison).__name__}; pass what "
+            "compare_scenarios() returned."
+        )
+    target = Path(path)
+    folder = target.parent if target.suffix.lower() in (".html", ".htm") else target
+    written = write_report(inner, folder, command="Python: simulation.report(...)")
+    if folder != target and written != target:
+        written = written.replace(target)
+    return written
+
+
+class _CallableModule(types.ModuleType):
+    """`rs.report(comparison, path)`: once imported, this package is the `report` attribute of
+    `simulation`, so the package itself is made callable as the function."""
+
+    def __call__(self, comparison: Any, path: str | Path) -> Path:
+        return report(comparison, path)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+
+__all__ = ["design_sentence", "provenance", "report", "write_report"]
