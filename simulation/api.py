@@ -46,6 +46,7 @@ from simulation.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
     from simulation.analysis.compare import Comparison
 
 #: What `run_scenario`, `compare_scenarios` and `evaluate` accept as a scenario.
