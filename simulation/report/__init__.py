@@ -17,14 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from simulation.analysis.compare import Comparison
-from simulation.report.figures import (
-    cost_effectiveness_figure,
-    metrics_figure,
-    png_bytes,
-    recovery_figure,
-    survival_figure,
-)
-from simulation.report.html import render
 from simulation.report.text import design_sentence
 from simulation.running.result_files import write_atomic, write_text
 
@@ -54,6 +46,16 @@ def _command_line() -> str | None:
 
 def write_report(comparison: Comparison, out: str | Path, command: str | None = None) -> Path:
     """Write the figures and the HTML report into `out`; returns the path of report.html."""
+    # Here, not at the top: `import simulation` (and rs.report's look-up) stays free of matplotlib.
+    from simulation.report.figures import (
+        cost_effectiveness_figure,
+        metrics_figure,
+        png_bytes,
+        recovery_figure,
+        survival_figure,
+    )
+    from simulation.report.html import render
+
     out = Path(out)
     drawn = [
         (

@@ -15,6 +15,7 @@ from scipy import stats
 
 from simulation.analysis.compare import Comparison, run_metrics_with_derived
 from simulation.analysis.metrics import survival_curve
+from simulation.report.labels import label
 
 #: Key metrics drawn in the metrics figure, as percentages of participants.
 KEY_METRICS: dict[str, str] = {
@@ -26,12 +27,6 @@ KEY_METRICS: dict[str, str] = {
     "mentor_relapse_rate": "mentors who relapsed",
 }
 PER_100 = {"relapsed_per_100"}  # already per 100; the rest are fractions
-
-
-def label(name: str) -> str:
-    """A scenario name as words: `community_peer_mentoring` -> `Community peer mentoring`."""
-    words = name.replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
 
 
 def mean_band(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -53,6 +53,12 @@ MEASURES: dict[str, tuple[str, Unit]] = {
 }
 
 
+def label(name: str) -> str:
+    """A scenario name as words: `community_peer_mentoring` -> `Community peer mentoring`."""
+    words = name.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
 def measure(metric: str, population: int | None = None, difference: bool = False) -> str:
     """A metric's plain label with its unit, e.g. "overdose deaths (per 2,000 people)".
 
