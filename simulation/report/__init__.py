@@ -4,6 +4,15 @@
 embedded, so the HTML alone is enough), each under a temporary name and renamed when complete.
 The page opens with one plain sentence per design and ends with what is needed to reproduce it:
 the scenarios as run (after `extends:` and `--set`), the seeds, package versions and the date.
+
+From Python the package itself is callable, as `rs.report(comparison, path)`.
+
+Example:
+    >>> import simulation as rs
+    >>> result = rs.compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
+    ...                               replicates=2, overrides={"days": 30})   # doctest: +SKIP
+    >>> rs.report(result, "results/my_report")                              # doctest: +SKIP
+    PosixPath('results/my_report/report.html')
 """
 
 from __future__ import annotations
@@ -102,6 +111,10 @@ def report(comparison: Any, path: str | Path) -> Path:
 
     Raises:
         RecoverySimError: `comparison` is not a comparison.
+
+    Example:
+        >>> report(result, "results/opioid.html")                     # doctest: +SKIP
+        PosixPath('results/opioid.html')
     """
     from simulation.errors import RecoverySimError
 

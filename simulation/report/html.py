@@ -11,8 +11,7 @@ from html import escape
 
 from simulation.analysis.compare import DERIVED_METRICS, Comparison
 from simulation.analysis.metrics import METRICS
-from simulation.report.labels import label
-from simulation.report.labels import MEASURES, estimate, measure
+from simulation.report.labels import MEASURES, estimate, label, measure
 from simulation.report.text import design_sentence, money, period
 from simulation.scenario.files import scenario_yaml
 
