@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import inspect
 import platform
 import sys
 import types
@@ -140,7 +141,12 @@ class _CallableModule(types.ModuleType):
         return report(comparison, path)
 
 
-sys.modules[__name__].__class__ = _CallableModule
+# Whichever `rs.report` is (this package once imported, else the function), it reads the same:
+# the function's docstring and signature.
+_MODULE = sys.modules[__name__]
+_MODULE.__class__ = _CallableModule
+_PACKAGE_DOC, _MODULE.__doc__ = __doc__, report.__doc__
+_MODULE.__signature__ = inspect.signature(report)
 
 
 __all__ = ["design_sentence", "provenance", "report", "write_report"]
