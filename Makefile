@@ -27,6 +27,12 @@ demo: venv
 		--metric lapse_free_90 --metric relapse_rate_365 --metric in_recovery_end \
 		--metric overdose_deaths --metric cost_per_participant
 	@echo "Planners' report: $(CURDIR)/results/demo/report.html"
+	# Like for like: the opioid design against usual care for the same opioid cohort.
+	$(BIN)/recovery-sim compare scenarios/populations/opioid.yaml \
+		scenarios/opioid_withdrawal_support.yaml \
+		--replicates 8 --population 2000 --seed 1 --out results/demo-opioid --report \
+		--metric relapse_rate_365 --metric overdose_deaths --metric cost_per_participant
+	@echo "Opioid cohort report: $(CURDIR)/results/demo-opioid/report.html"
 
 test: venv
 	$(BIN)/ruff check .

@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "RunSummary": "simulation.api",
     "compare_scenarios": "simulation.api",
     "ComparisonSummary": "simulation.api",
+    "report": "simulation.report",  # rs.report(comparison, path)
     # experiments
     "run_experiment": "simulation.experiments",
     "load_results": "simulation.api",
@@ -64,6 +65,7 @@ __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
     "RunSummary",
     "compare_scenarios",
     "ComparisonSummary",
+    "report",
     "run_experiment",
     "load_results",
     "evaluate",
@@ -88,6 +90,7 @@ if TYPE_CHECKING:
     from simulation.experiments import run_experiment
     from simulation.interop import evaluate
     from simulation.model.model import DAILY_SERIES, RecoveryCommunityModel
+    from simulation.report import report
     from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_from_dict
     from simulation.scenario.schema import Scenario
 

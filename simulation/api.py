@@ -7,6 +7,7 @@ DataFrames. Import these names from `simulation` (see `docs/api.md`), not from t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,8 @@ from simulation.scenario.files import (
 from simulation.scenario.schema import Scenario
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
     from simulation.analysis.compare import Comparison
 
 #: What `run_scenario`, `compare_scenarios` and `evaluate` accept as a scenario.
@@ -208,6 +211,12 @@ class RunSummary:
         write_text(out / "scenario.yaml", scenario_yaml(self.scenario))
         return out
 
+    def plot(self) -> Figure:
+        """No lapse yet and people in recovery each day, with 95% bands (a matplotlib Figure)."""
+        from simulation.report.figures import run_figure
+
+        return run_figure(self.scenario.name, self.results)
+
 
 def run_scenario(
     scenario: ScenarioLike,
@@ -304,6 +313,18 @@ class ComparisonSummary:
         """One row per design and metric: design minus baseline, `mean`, `low`, `high`."""
         return _stat_frame(self.comparison.document["differences"])
 
+    def plot(self, kind: str = "survival") -> Figure:
+        """A report figure: "survival", "in_recovery", "key_metrics" or "cost_effectiveness"."""
+        from simulation.report.figures import comparison_figure
+
+        return comparison_figure(self.comparison, kind)
+
+    def report(self, path: str | Path) -> Path:
+        """Write the planners' report (a folder, or a .html file); returns the HTML's path."""
+        from simulation.report import report
+
+        return report(self, path)
+
 
 def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
     rows = []
@@ -321,16 +342,39 @@ def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
 
 
 def comparison_runs(comparison: Comparison) -> pd.DataFrame:
-    """Every run of a comparison with its metrics (and compare's derived ones), one row each."""
-    from simulation.analysis.compare import run_metrics_with_derived
+    """Every run of a comparison with its metrics (and compare's derived ones), one row each.
 
+    The parameters on which the scenarios differ are columns too (dotted keys, such as
+    `mentoring.caseload_cap`), so the table can be analysed without the scenario files.
+    """
+    from simulation.analysis.compare import run_metrics_with_derived
+    from simulation.scenario.population_keys import key_kind, resolved_values
+
+    values = {s.name: resolved_values(s) for s in comparison.scenarios}
+    first = next(iter(values.values()))
+    differing = [
+        key
+        for key in first
+        if key_kind(key) != "about" and any(v[key] != first[key] for v in values.values())
+    ]
     return pd.DataFrame(
         [
-            {"scenario": name, "replicate": i, "seed": r.seed, **run_metrics_with_derived(r)}
+            {
+                "scenario": name,
+                "replicate": i,
+                "seed": r.seed,
+                **{key: _cell(values[name][key]) for key in differing},
+                **run_metrics_with_derived(r),
+            }
             for name, runs in comparison.results.items()
             for i, r in enumerate(runs)
         ]
     )
+
+
+def _cell(value: Any) -> Any:
+    """A parameter value as a Parquet cell: mappings and lists as JSON text."""
+    return json.dumps(value) if isinstance(value, dict | list) else value
 
 
 def comparison_daily(comparison: Comparison) -> pd.DataFrame:
@@ -348,6 +392,7 @@ def compare_scenarios(
     crn: bool = True,
     workers: int | None = 1,
     on_done: Callable[[RunResult], None] | None = None,
+    allow_different_populations: bool = False,
 ) -> ComparisonSummary:
     """Compare designs with a baseline, as `recovery-sim compare` does.
 
@@ -356,14 +401,18 @@ def compare_scenarios(
     averted per 100 participants and the cost per relapse averted.
 
     Args:
-        scenarios: two or more scenarios (Scenario, path, bundled name or dict); names differ.
-        baseline: the name (or file) of the baseline; default the first scenario.
+        scenarios: scenarios (Scenario, path, bundled name or dict) serving one population;
+            names differ. One design alone is compared with its counterfactual.
+        baseline: the name (or file) of the baseline; default the first scenario;
+            "counterfactual": the designs' population without any program.
         replicates: runs of every scenario.
         seed: the master seed.
         overrides: scenario keys set in every scenario, e.g. `{"population.size": 2000}`.
         crn: common random numbers (paired designs, narrower intervals).
         workers: processes; 1 runs in this process, None uses every core.
         on_done: called with each finished `RunResult`.
+        allow_different_populations: compare designs serving different populations anyway
+            (the document's `population_check` flags it).
 
     Returns:
         A `ComparisonSummary`: `.estimates`, `.differences`, `.metrics`, `.daily`, `.document`.
@@ -371,7 +420,8 @@ def compare_scenarios(
     Raises:
         ScenarioError: a scenario or an override is invalid, or an argument is out of range
             (replicates < 2, a negative seed, workers < 1...).
-        CompareError: fewer than two scenarios, shared names, unequal days or unknown baseline.
+        CompareError: no scenario, shared names, unequal days, unknown baseline, or designs
+            serving different populations (unless allowed).
 
     Example:
         >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
@@ -391,7 +441,7 @@ def compare_scenarios(
             where,
             "scenarios",
             scenarios,
-            allowed="a list of two or more scenarios (Scenario, path, bundled name or dict)",
+            allowed="a list of scenarios (Scenario, path, bundled name or dict)",
         )
     resolved = [
         resolve_scenario(s, overrides, where, f"scenarios[{i}]") for i, s in enumerate(scenarios)
@@ -416,6 +466,9 @@ def compare_scenarios(
         workers=workers,
         files=files if len(files) == len(resolved) else (),
         on_done=on_done,
+        allow_different_populations=check_flag(
+            allow_different_populations, where, "allow_different_populations"
+        ),
     )
     return ComparisonSummary(comparison)
 

@@ -180,9 +180,7 @@ def test_compare_bad_input_is_one_paragraph_exit_2(capsys, tmp_path, args, words
         assert word in stderr
 
 
-def test_compare_refuses_one_scenario_and_mismatched_days(capsys, tmp_path):
-    code, _, stderr = run_cli(capsys, "compare", TAU, "--out", str(tmp_path / "o"))
-    assert code == 2 and "at least two scenarios" in stderr and "recovery-sim run" in stderr
+def test_compare_refuses_mismatched_days_and_missing_files(capsys, tmp_path):
     code, _, stderr = run_cli(capsys, "compare", TAU, bad_scenario(tmp_path))
     assert code == 2 and "different numbers of days" in stderr and "longer 200 days" in stderr
     code, _, stderr = run_cli(capsys, "compare", TAU, str(tmp_path / "missing.yaml"))

@@ -23,6 +23,7 @@ NOT_OUTCOME_RELEVANT = {
     "name": "a label in tables and reports",
     "description": "a label in tables and reports",
     "extends": "names a parent file; a loaded scenario already holds the parent's values",
+    "population_from": "names a population file; a loaded scenario already holds its values",
 }
 
 #: The run every key is tested in: short, small, with every program part switched on.

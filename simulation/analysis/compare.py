@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from simulation.analysis.compare_checks import (
     CompareError,
     check_metric,
+    check_same_population,
     check_scenarios,
+    population_differences,
     resolve_baseline,
 )
 from simulation.analysis.cost_effectiveness import COST, cost_effectiveness
@@ -49,11 +51,16 @@ from simulation.analysis.statistics import (
 from simulation.running.pool import process_pool, run_each
 from simulation.running.runner import RunResult, simulate, summarize_metrics
 from simulation.running.seeds import comparison_seeds
+from simulation.scenario.population_keys import counterfactual
 from simulation.scenario.schema import Scenario
+
+#: `baseline=` this compares the designs with their population without any program.
+COUNTERFACTUAL = "counterfactual"
 
 __all__ = [
     "BOOTSTRAP_RESAMPLES",
     "COST",
+    "COUNTERFACTUAL",
     "DERIVED_METRICS",
     "CompareError",
     "Comparison",
@@ -192,12 +199,16 @@ def compare(
     executor: Executor | None = None,
     files: Sequence[str] = (),
     on_done: Callable[[RunResult], None] | None = None,
+    allow_different_populations: bool = False,
 ) -> Comparison:
     """Run every scenario `replicates` times and compare each with the baseline.
 
     Args:
-        scenarios: two or more scenarios of the same length, with distinct names.
-        baseline: the baseline's name or file (default: the first scenario).
+        scenarios: two or more scenarios of the same length, with distinct names, serving the
+            same population; or one design, compared with its counterfactual.
+        baseline: the baseline's name or file (default: the first scenario), or
+            "counterfactual": the designs' population without any program (the default when
+            one scenario is given).
         replicates: runs per scenario.
         seed: the master seed.
         crn: common random numbers (paired replicates); False gives independent seeds.
@@ -205,12 +216,15 @@ def compare(
         executor: run on this executor instead.
         files: the scenarios' files, for `--baseline FILE` and the document.
         on_done: called with each run as it finishes (a progress bar).
+        allow_different_populations: compare designs serving different populations anyway
+            (the document's `population_check` then flags the comparison as confounded).
 
     Returns:
         The scenarios, seeds, runs and the analysis document.
 
     Raises:
-        CompareError: the scenarios or the baseline cannot be compared as asked.
+        CompareError: the scenarios or the baseline cannot be compared as asked, or the
+            designs serve different populations (unless allowed).
 
     Example:
         >>> tau = Scenario(name="tau", days=30, population={"size": 100})
@@ -220,9 +234,18 @@ def compare(
         >>> sorted(result.document["differences"])
         ['mentored']
     """
+    scenarios, files = list(scenarios), list(files)
+    if baseline == COUNTERFACTUAL or len(scenarios) == 1:
+        if not scenarios:
+            check_scenarios(scenarios)
+        scenarios, files = [counterfactual(scenarios[0]), *scenarios], ["", *files]
+        baseline = scenarios[0].name
     check_scenarios(scenarios)
     names = [s.name for s in scenarios]
     baseline_name = resolve_baseline(names, baseline, files)
+    confounded = population_differences(scenarios, baseline_name)
+    if not allow_different_populations:
+        check_same_population(confounded, baseline_name)
     seed_lists = comparison_seeds(seed, replicates, len(scenarios), crn)
     jobs = [(s, x) for s, seeds in zip(scenarios, seed_lists, strict=True) for x in seeds]
     flat = run_all(jobs, workers=workers, executor=executor, on_done=on_done)
@@ -231,4 +254,9 @@ def compare(
     seeds = dict(zip(names, seed_lists, strict=True))
     file_of = dict(zip(names, files, strict=False))  # files are optional from Python
     document["seeds"], document["files"] = seeds, file_of
+    document["population_check"] = {
+        "same_population": not confounded,
+        "confounded": bool(confounded),
+        "differences": confounded,
+    }
     return Comparison(list(scenarios), seeds, results, document, file_of)

@@ -95,3 +95,67 @@ def check_scenarios(scenarios: Sequence[Scenario]) -> None:
             f"the scenarios run for different numbers of days ({listed}); a comparison needs "
             "the same follow-up. Give --days N to run them all for N days."
         )
+
+
+#: At most this many differing keys are named in the refusal (the JSON has them all).
+MAX_KEYS_NAMED = 6
+
+
+def population_differences(
+    scenarios: Sequence[Scenario], baseline: str
+) -> dict[str, dict[str, list]]:
+    """Each design's population and context keys that differ from the baseline's.
+
+    Args:
+        scenarios: the scenarios compared.
+        baseline: the baseline's name.
+
+    Returns:
+        {design: {dotted key: [baseline's value, design's value]}}, only designs that differ.
+    """
+    from simulation.scenario.population_keys import differing_keys
+
+    base = next(s for s in scenarios if s.name == baseline)
+    found = {}
+    for scenario in scenarios:
+        if scenario.name != baseline:
+            keys = differing_keys(base, scenario, "population")
+            if keys:
+                found[scenario.name] = {key: list(pair) for key, pair in keys.items()}
+    return found
+
+
+def check_same_population(differences: dict[str, dict[str, list]], baseline: str) -> None:
+    """Raise a CompareError when a design serves another population than the baseline.
+
+    Args:
+        differences: what `population_differences` found.
+        baseline: the baseline's name.
+
+    Raises:
+        CompareError: naming the differing population keys with both values, and the ways out.
+    """
+    if not differences:
+        return
+    design, keys = next(iter(differences.items()))
+    named = "; ".join(
+        f"{key} is {_short(a)} in {baseline} and {_short(b)} in {design}"
+        for key, (a, b) in list(keys.items())[:MAX_KEYS_NAMED]
+    )
+    more = len(keys) - MAX_KEYS_NAMED
+    named += f"; and {more} more population keys" if more > 0 else ""
+    others = [n for n in differences if n != design]
+    also = f" (so do {', '.join(others)})" if others else ""
+    raise CompareError(
+        f"{design} serves a different population from {baseline}{also}: {named}. A comparison "
+        "holds the population fixed, or its differences are not the program's effect. Compare "
+        f"the design with its own population without the program (`recovery-sim compare "
+        f"{design}` alone, or --baseline counterfactual), or with usual care for that population "
+        "(scenarios/populations/), or add --allow-different-populations to compare anyway "
+        "(the results are then flagged as confounded)."
+    )
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

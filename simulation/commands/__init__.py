@@ -12,6 +12,7 @@ def register_commands(group: click.Group) -> None:
         calibrate,
         compare,
         dashboard,
+        diff,
         discover,
         experiment,
         optimize,
@@ -20,7 +21,7 @@ def register_commands(group: click.Group) -> None:
         validate,
     )
 
-    for module in (run, schema, validate, compare, calibrate, dashboard, experiment, analyze):
+    for module in (run, schema, validate, compare, diff, calibrate, dashboard, experiment, analyze):
         group.add_command(module.command)
     for module in (optimize, discover):  # design search (simulation/design)
         group.add_command(module.command)

@@ -19,6 +19,7 @@ from simulation.commands.options import (
     set_option,
     workers_option,
 )
+from simulation.report.labels import estimate, measure, number
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import (
     check_writable,
@@ -31,8 +32,17 @@ from simulation.scenario.files import load_scenario, scenario_yaml
 
 
 @click.command("compare")
-@click.argument("files", nargs=-1, required=True, metavar="SCENARIO SCENARIO...")
-@click.option("--baseline", help="Scenario (name or file) the others are compared with [first].")
+@click.argument("files", nargs=-1, required=True, metavar="SCENARIO [SCENARIO...]")
+@click.option(
+    "--baseline",
+    help="Scenario (name or file) the others are compared with [first], or 'counterfactual': "
+    "the designs' population without any program [the default for one scenario].",
+)
+@click.option(
+    "--allow-different-populations",
+    is_flag=True,
+    help="Compare designs that serve different populations (the results are flagged).",
+)
 @click.option(
     "--replicates",
     type=click.IntRange(min=2),
@@ -73,6 +83,7 @@ from simulation.scenario.files import load_scenario, scenario_yaml
 def command(
     files: tuple[str, ...],
     baseline: str | None,
+    allow_different_populations: bool,
     replicates: int,
     seed: int,
     days: int | None,
@@ -89,7 +100,9 @@ def command(
 ) -> None:
     """Compare SCENARIO files: paired differences, ratios, log-rank tests and costs vs a baseline.
 
-    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn.
+    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn. The
+    designs must serve the same population (see `recovery-sim diff`); one design alone is
+    compared with its population without the program.
     """
     if report and not out:
         raise CompareError(
@@ -102,16 +115,11 @@ def command(
         if v is not None
     ]
     scenarios = [load_scenario(f, extra) for f in files]
-    if len(scenarios) < 2:
-        raise CompareError(
-            "compare needs at least two scenarios (a baseline and one or more designs); got 1 "
-            f"({files[0]}). To run one scenario on its own, use `recovery-sim run {files[0]}`."
-        )
     for name in metrics:
         check_metric(name, scenarios[0].days)
     if out:
         check_writable(out, "--out")  # before running, not after
-    total = replicates * len(scenarios)
+    total = replicates * (len(scenarios) + (len(scenarios) == 1 or baseline == "counterfactual"))
     with replicate_progress(total, "compare", enabled=not as_json) as advance:
         comparison = compare(
             scenarios,
@@ -122,6 +130,7 @@ def command(
             workers=workers,
             files=list(files),
             on_done=advance,
+            allow_different_populations=allow_different_populations,
         )
     if out:
         write_outputs(comparison, Path(out), report)
@@ -148,50 +157,77 @@ def write_outputs(comparison: Comparison, out: Path, report: bool) -> None:
         write_report(comparison, out)
 
 
-def _fmt(stat: dict | None) -> str:
-    if not stat or stat.get("mean") is None:
-        return "-"
-    digits = 3 if abs(stat["mean"]) < 10 else 1  # fractions vs counts per 100 or dollars
-    text = f"{stat['mean']:.{digits}f}"
-    if stat.get("ci95"):
-        low, high = stat["ci95"]
-        text += f" ({low:.{digits}f} to {high:.{digits}f})"
-    return text
+#: Each design's column in the first table: a letter, explained above the table, so any number
+#: of designs of any name fits 80 columns.
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+#: Width of a value column in the first table, borders included.
+VALUE_WIDTH = 11
+#: Width of the measure column (labels longer than this fold onto a second line).
+MEASURE_WIDTH = 36
 
 
 def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, report: bool):
-    """Tables: each scenario's metrics, then each design minus the baseline."""
+    """Tables that fit the terminal (80 columns too) with nothing cut: each design's means with
+    metrics as rows under short headers, then one table per design of its differences.
+
+    Args:
+        document: the comparison document.
+        metrics: the metrics to show (empty: all).
+        out: the folder written, if any.
+        report: whether the report was written.
+    """
     console = Console()
     names = list(document["scenarios"])
     base = document["baseline"]
+    size = document["population"][base]
     crn = "common random numbers" if document["crn"] else "independent seeds (--no-crn)"
-    table = Table(
-        title=f"{document['replicates']} replicates, {document['days']} days, seed "
-        f"{document['seed']}, {crn}: mean (95% interval)"
+    console.print(
+        f"{document['replicates']} replicates, {document['days']} days, {size:,} people, "
+        f"seed {document['seed']}, {crn}."
     )
-    table.add_column("metric")
+    check = document.get("population_check") or {}
+    if check.get("confounded"):
+        console.print(
+            "[bold]Warning:[/] the designs serve different populations "
+            f"({', '.join(check['differences'])} differ from {base}), so the differences below "
+            "mix the program's effect with the population's.",
+            soft_wrap=False,
+        )
+    letters = dict(zip(names, LETTERS, strict=False))
     for name in names:
-        table.add_column(name + (" (baseline)" if name == base else ""), justify="right")
+        console.print(f"  {letters[name]} = {name}" + (" (baseline)" if name == base else ""))
     shown = list(metrics) or list(document["scenarios"][base])
-    for metric in shown:
-        table.add_row(metric, *[_fmt(document["scenarios"][n].get(metric)) for n in names])
-    console.print(table)
-    designs = [n for n in names if n != base]
-    diff = Table(title=f"difference from {base}: mean (95% interval)")
-    diff.add_column("metric")
-    for name in designs:
-        diff.add_column(name, justify="right")
+    per_table = max(1, (max(console.width, 60) - MEASURE_WIDTH - 4) // VALUE_WIDTH)
+    for first in range(0, len(names), per_table):
+        chunk = names[first : first + per_table]
+        table = Table(title="mean of the replicates", title_justify="left")
+        table.add_column("measure", overflow="fold", max_width=MEASURE_WIDTH)
+        for name in chunk:
+            table.add_column(letters[name], justify="right", overflow="fold")
+        for metric in shown:
+            row = [
+                number(metric, (document["scenarios"][n].get(metric) or {}).get("mean"))
+                for n in chunk
+            ]
+            if any(cell != "-" for cell in row):
+                table.add_row(measure(metric, size), *row)
+        console.print(table)
     rows = [*shown, "relapses_averted_per_100", "cost_per_relapse_averted"]
-    rows += ["deaths_averted", "cost_offsets", "icer_per_qaly", "net_monetary_benefit"]  # issue 14
-    for metric in dict.fromkeys(rows):
-        diff.add_row(metric, *[_fmt(document["differences"][n].get(metric)) for n in designs])
-    for key, label in (
-        ("logrank", "log-rank p, time to lapse"),
-        ("logrank_relapse", "... relapse"),
-    ):
-        diff.add_row(label, *[_p(document[key][n]) for n in designs])
-    console.print(diff)
-    for name in designs:
+    rows += ["deaths_averted", "cost_offsets", "icer_per_qaly", "net_monetary_benefit"]
+    for name in (n for n in names if n != base):
+        diff = Table(
+            title=f"{name} minus {base}: mean (95% interval)",
+            title_justify="left",
+        )
+        diff.add_column("measure", overflow="fold", max_width=MEASURE_WIDTH)
+        diff.add_column("difference", justify="right", overflow="fold")
+        for metric in dict.fromkeys(rows):
+            text = estimate(metric, document["differences"][name].get(metric))
+            if text != "-":
+                diff.add_row(measure(metric, size, difference=True), text)
+        for key, what in (("logrank", "time to lapse"), ("logrank_relapse", "time to relapse")):
+            diff.add_row(f"log-rank p, {what}", _p(document[key][name]))
+        console.print(diff)
         note = document["cost_effectiveness"][name]["note"]
         if note:
             console.print(f"{name}: {note}")

@@ -4,25 +4,29 @@
 embedded, so the HTML alone is enough), each under a temporary name and renamed when complete.
 The page opens with one plain sentence per design and ends with what is needed to reproduce it:
 the scenarios as run (after `extends:` and `--set`), the seeds, package versions and the date.
+
+From Python the package itself is callable, as `rs.report(comparison, path)`.
+
+Example:
+    >>> import simulation as rs
+    >>> result = rs.compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
+    ...                               replicates=2, overrides={"days": 30})   # doctest: +SKIP
+    >>> rs.report(result, "results/my_report")                              # doctest: +SKIP
+    PosixPath('results/my_report/report.html')
 """
 
 from __future__ import annotations
 
+import inspect
 import platform
 import sys
+import types
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from simulation.analysis.compare import Comparison
-from simulation.report.figures import (
-    cost_effectiveness_figure,
-    metrics_figure,
-    png_bytes,
-    recovery_figure,
-    survival_figure,
-)
-from simulation.report.html import render
 from simulation.report.text import design_sentence
 from simulation.running.result_files import write_atomic, write_text
 
@@ -52,6 +56,16 @@ def _command_line() -> str | None:
 
 def write_report(comparison: Comparison, out: str | Path, command: str | None = None) -> Path:
     """Write the figures and the HTML report into `out`; returns the path of report.html."""
+    # Here, not at the top: `import simulation` (and rs.report's look-up) stays free of matplotlib.
+    from simulation.report.figures import (
+        cost_effectiveness_figure,
+        metrics_figure,
+        png_bytes,
+        recovery_figure,
+        survival_figure,
+    )
+    from simulation.report.html import render
+
     out = Path(out)
     drawn = [
         (
@@ -85,4 +99,54 @@ def write_report(comparison: Comparison, out: str | Path, command: str | None = 
     return write_text(out / "report.html", html)
 
 
-__all__ = ["design_sentence", "provenance", "write_report"]
+def report(comparison: Any, path: str | Path) -> Path:
+    """Write the planners' report of a comparison: `rs.report(result, "results/my_report")`.
+
+    Args:
+        comparison: what `compare_scenarios` returned (or its `.comparison`).
+        path: a folder (report.html and figures/ go in it), or a file name ending in .html
+            (the figures go in a figures/ folder beside it).
+
+    Returns:
+        The path of the HTML file.
+
+    Raises:
+        RecoverySimError: `comparison` is not a comparison.
+
+    Example:
+        >>> report(result, "results/opioid.html")                     # doctest: +SKIP
+        PosixPath('results/opioid.html')
+    """
+    from simulation.errors import RecoverySimError
+
+    inner = getattr(comparison, "comparison", comparison)
+    if not isinstance(inner, Comparison):
+        raise RecoverySimError(
+            f"report(comparison=...): got {type(comparison).__name__}; pass what "
+            "compare_scenarios() returned."
+        )
+    target = Path(path)
+    folder = target.parent if target.suffix.lower() in (".html", ".htm") else target
+    written = write_report(inner, folder, command="Python: simulation.report(...)")
+    if folder != target and written != target:
+        written = written.replace(target)
+    return written
+
+
+class _CallableModule(types.ModuleType):
+    """`rs.report(comparison, path)`: once imported, this package is the `report` attribute of
+    `simulation`, so the package itself is made callable as the function."""
+
+    def __call__(self, comparison: Any, path: str | Path) -> Path:
+        return report(comparison, path)
+
+
+# Whichever `rs.report` is (this package once imported, else the function), it reads the same:
+# the function's docstring and signature.
+_MODULE = sys.modules[__name__]
+_MODULE.__class__ = _CallableModule
+_PACKAGE_DOC, _MODULE.__doc__ = __doc__, report.__doc__
+_MODULE.__signature__ = inspect.signature(report)
+
+
+__all__ = ["design_sentence", "provenance", "report", "write_report"]

@@ -15,6 +15,7 @@ from scipy import stats
 
 from simulation.analysis.compare import Comparison, run_metrics_with_derived
 from simulation.analysis.metrics import survival_curve
+from simulation.report.labels import label
 
 #: Key metrics drawn in the metrics figure, as percentages of participants.
 KEY_METRICS: dict[str, str] = {
@@ -28,12 +29,6 @@ KEY_METRICS: dict[str, str] = {
 PER_100 = {"relapsed_per_100"}  # already per 100; the rest are fractions
 
 
-def label(name: str) -> str:
-    """A scenario name as words: `community_peer_mentoring` -> `Community peer mentoring`."""
-    words = name.replace("_", " ").replace("-", " ").strip()
-    return words[:1].upper() + words[1:]
-
-
 def mean_band(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pointwise mean and 95% t-interval of the mean over the rows (replicates)."""
     mean = rows.mean(axis=0)
@@ -43,10 +38,25 @@ def mean_band(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, mean - half, mean + half
 
 
+#: The baseline in dark grey, then 14 colours that stay apart (matplotlib's tab20, strong shades
+#: first, then the light ones of the most distinct hues; tab20's greys are left out as the
+#: baseline's). Past 15 designs colours repeat, and the legend still tells them apart.
+PALETTE = [
+    "#444444",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#c5b0d5", "#f7b6d2",
+]  # fmt: skip
+
+
 def _colors(comparison: Comparison) -> dict[str, str]:
-    palette = ["#555555", "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02"]
     names = [comparison.baseline] + [n for n in comparison.names if n != comparison.baseline]
-    return {n: palette[i % len(palette)] for i, n in enumerate(names)}
+    return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+
+
+def _legend_outside(fig: Figure, ax, columns: int = 1) -> None:
+    """The legend to the right of the plot, off the data, however many designs there are."""
+    handles, labels = ax.get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside right upper", frameon=False, ncols=columns)
 
 
 def survival_figure(comparison: Comparison) -> Figure:
@@ -79,7 +89,7 @@ def survival_figure(comparison: Comparison) -> Figure:
         ax.set_ylim(0, 100)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("% of participants")
-    axes[1].legend(loc="upper right", frameon=False)
+    _legend_outside(fig, axes[1])
     return fig
 
 
@@ -100,7 +110,7 @@ def recovery_figure(comparison: Comparison) -> Figure:
     ax.set_ylabel("% of participants in recovery")
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
+    _legend_outside(fig, ax)
     return fig
 
 
@@ -141,7 +151,7 @@ def metrics_figure(comparison: Comparison) -> Figure:
     ax.set_xlabel("% of participants (mentors for the last row), mean and 95% interval")
     ax.set_title("Key metrics")
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="lower right", frameon=False, fontsize="small")
+    _legend_outside(fig, ax)
     return fig
 
 
@@ -183,7 +193,7 @@ def cost_effectiveness_figure(comparison: Comparison) -> Figure | None:
             capsize=4,
             label=label(name),
         )
-    ax.legend(frameon=False, loc="best")
+    _legend_outside(fig, ax)
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(f"relapses averted per 100 participants vs {label(comparison.baseline)}")
@@ -205,3 +215,81 @@ def png_bytes(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120)
     return buffer.getvalue()
+
+
+#: What `.plot(kind)` draws for a comparison.
+COMPARISON_FIGURES = ("survival", "in_recovery", "key_metrics", "cost_effectiveness")
+
+
+def comparison_figure(comparison: Comparison, kind: str = "survival") -> Figure:
+    """One of the report's figures of a comparison, by name (what `ComparisonSummary.plot` draws).
+
+    Args:
+        comparison: the comparison.
+        kind: one of COMPARISON_FIGURES.
+
+    Returns:
+        The figure.
+
+    Raises:
+        RecoverySimError: an unknown kind, or a cost-effectiveness plane for runs without costs.
+    """
+    from simulation.errors import RecoverySimError
+
+    draw = dict(
+        zip(
+            COMPARISON_FIGURES,
+            (survival_figure, recovery_figure, metrics_figure, cost_effectiveness_figure),
+            strict=True,
+        )
+    )
+    if kind not in draw:
+        raise RecoverySimError(
+            f"plot(kind={kind!r}): not a figure of a comparison; choose one of "
+            f"{', '.join(COMPARISON_FIGURES)}."
+        )
+    fig = draw[kind](comparison)
+    if fig is None:
+        raise RecoverySimError(
+            "plot(kind='cost_effectiveness'): these runs carry no costs (cost_total), and the "
+            "plane is not drawn with invented ones."
+        )
+    return fig
+
+
+def run_figure(name: str, results: list) -> Figure:
+    """One scenario's runs: no lapse yet (Kaplan-Meier) and people in recovery each day, with 95%
+    bands across replicates (what `RunSummary.plot` draws).
+
+    Args:
+        name: the scenario's name.
+        results: its replicate `RunResult`s.
+
+    Returns:
+        The figure.
+    """
+    days = int(results[0].daily["day"].max())
+    grid = np.arange(days + 1)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    curves = np.array(
+        [survival_curve(r.outcomes.lapse_day, r.outcomes.lapse_observed, grid) for r in results]
+    )
+    size = max(1, len(results[0].outcomes.lapse_day))
+    recovering = np.array([100 * r.daily["in_recovery"].to_numpy() / size for r in results])
+    day = results[0].daily["day"].to_numpy()
+    for ax, x, rows, title in (
+        (left, grid, 100 * curves, "No lapse yet (Kaplan-Meier)"),
+        (right, day, recovering, "In recovery each day"),
+    ):
+        mean, low, high = mean_band(rows)
+        ax.plot(x, mean, color=PALETTE[1], lw=2)
+        ax.fill_between(x, low, high, color=PALETTE[1], alpha=0.25, lw=0)
+        ax.set_title(title)
+        ax.set_xlabel("day")
+        ax.set_xlim(0, days)
+        ax.set_ylim(0, 100)
+        ax.grid(alpha=0.3)
+    left.set_ylabel("% of participants")
+    fig.suptitle(f"{label(name)}: mean and 95% band of {len(results)} replicate(s)")
+    return fig

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from simulation.report.figures import label
+from simulation.report.labels import label
 
 
 def period(days: int) -> str:

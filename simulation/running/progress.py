@@ -1,4 +1,8 @@
-"""A progress bar for work that takes long enough to wonder about (rich)."""
+"""Progress for work that takes long enough to wonder about, always on stderr.
+
+On a terminal it is a rich bar; otherwise (a log file, CI, a pipe) one line about every 10% of
+the work, so stdout stays the result alone.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -16,14 +21,29 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+#: Outside a terminal a line is printed each time this share of the work is newly done.
+LINE_EVERY = 0.10
+
 
 @contextmanager
 def replicate_progress(
     total: int, label: str, enabled: bool = True
 ) -> Iterator[Callable[[Any], None]]:
-    """Yield a callback that advances a bar on stderr; silent when disabled or for a single run."""
-    if not enabled or total < 2 or not sys.stderr.isatty():
+    """Yield a callback that advances the progress shown on stderr.
+
+    Args:
+        total: runs to do.
+        label: what is running ("compare", "run"...), the start of each line.
+        enabled: False shows nothing (as does a single run).
+
+    Yields:
+        A callback taking one finished run (its argument is ignored).
+    """
+    if not enabled or total < 2:
         yield lambda _result=None: None
+        return
+    if not sys.stderr.isatty():
+        yield _lines(total, label)
         return
     columns = (
         TextColumn("{task.description}"),
@@ -33,6 +53,22 @@ def replicate_progress(
         TextColumn("eta"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=True) as progress:
+    with Progress(*columns, transient=True, console=Console(stderr=True)) as progress:
         task = progress.add_task(label, total=total)
         yield lambda _result=None: progress.advance(task)
+
+
+def _lines(total: int, label: str) -> Callable[[Any], None]:
+    """A callback printing `label: done/total runs (pct%)` each time another ~10% is done."""
+    state = {"done": 0, "shown": 0}
+    step = max(1, round(total * LINE_EVERY))
+
+    def advance(_result: Any = None) -> None:
+        state["done"] += 1
+        done = state["done"]
+        if done - state["shown"] >= step or done == total:
+            state["shown"] = done
+            print(f"{label}: {done}/{total} runs ({100 * done // total}%)", file=sys.stderr)
+            sys.stderr.flush()
+
+    return advance

@@ -7,6 +7,7 @@ file, the key path, the value and what is allowed.
 
 from __future__ import annotations
 
+import difflib
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -38,6 +39,45 @@ def bundled_scenarios() -> list[Path]:
         True
     """
     return sorted(BUNDLED_SCENARIOS.glob("*.yaml"))
+
+
+def bundled_names() -> dict[str, Path]:
+    """Bundled scenarios by the name commands accept: `community_peer_mentoring`, and the
+    population files as `populations/opioid`.
+
+    Example:
+        >>> sorted(bundled_names())[:2]
+        ['alcohol_social_reconstruction', 'community_peer_mentoring']
+    """
+    names = {path.stem: path for path in bundled_scenarios()}
+    names |= {
+        f"populations/{p.stem}": p for p in sorted(BUNDLED_SCENARIOS.glob("populations/*.yaml"))
+    }
+    return names
+
+
+def find_scenario(path: Path) -> Path:
+    """The file a scenario argument means: the path itself, or a bundled scenario's name.
+
+    Raises:
+        ScenarioError: neither a file nor a bundled name; names the closest bundled names.
+    """
+    if os.path.lexists(path):
+        return path
+    text = str(path).replace("\\", "/").removesuffix(".yaml").removesuffix(".yml")
+    names = bundled_names()
+    if text in names:
+        return names[text]
+    if path.suffix or (len(path.parts) > 1 and not text.startswith("populations/")):
+        return path  # a path that does not exist: read_text says so, naming it
+    close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.6)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise ScenarioError(
+        str(path),
+        "",
+        problem="does not exist, as a file or as a bundled scenario's name",
+        allowed=f"{hint}a path to a YAML scenario file, or one of: {', '.join(names)}",
+    )
 
 
 #: `extends:` chains longer than this are refused (the bundled ones are at most three long).
@@ -79,8 +119,11 @@ def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, 
         data = read_yaml(path)
     except ScenarioError as exc:
         raise _in_parent(exc, _seen) from None
+    population = _population_layer(path, data, _seen)
     parent = data.get("extends")
     if parent is None:
+        if population:
+            return deep_merge(population[1], data), [(str(path), data), population]
         return data, [(str(path), data)]
     parent_path = _parent_path(path, parent, len(_seen))
     try:
@@ -89,26 +132,69 @@ def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, 
         raise ScenarioError(str(path), "extends", problem="starts too long a chain") from None
     base.pop("name", None)
     base.pop("description", None)
+    if population:
+        base = deep_merge(base, population[1])
+        return deep_merge(base, data), [(str(path), data), population, *layers]
     return deep_merge(base, data), [(str(path), data), *layers]
 
 
-def _parent_path(path: Path, parent: Any, depth: int) -> Path:
-    """The file `extends:` names, if it can be a scenario file; never opens it."""
+def _population_layer(path: Path, data: dict[str, Any], seen: tuple[Path, ...]) -> Layer | None:
+    """The population keys of the file `population_from:` names, as a layer (None: no such key).
+
+    The file says which population it serves by naming a population file (or a usual-care file
+    for that population); its own population keys would contradict that, so they are refused.
+    """
+    from simulation.scenario.population_keys import population_part  # it imports the schema
+
+    named = data.get("population_from")
+    if named is None:
+        return None
+    own = population_part({k: v for k, v in data.items() if k != "days"})
+    if own:
+        first = _first_key(own)
+        raise ScenarioError(
+            str(path),
+            first,
+            problem=f"is a population key, but this file takes its population from {named}",
+            allowed="program keys only (set the population in the population file), or leave "
+            "population_from out",
+        )
+    population_path = _parent_path(path, named, len(seen), key="population_from")
+    try:
+        population, _ = resolve_layers(population_path, (*seen, path.resolve()))
+    except RecursionError:
+        raise ScenarioError(
+            str(path), "population_from", problem="starts too long a chain"
+        ) from None
+    validate(
+        {k: v for k, v in population.items() if k not in ("extends", "population_from")},
+        str(population_path),
+    )
+    return str(population_path), population_part(population)
+
+
+def _first_key(nested: dict[str, Any]) -> str:
+    key, value = next(iter(nested.items()))
+    return f"{key}.{_first_key(value)}" if isinstance(value, dict) and value else str(key)
+
+
+def _parent_path(path: Path, parent: Any, depth: int, key: str = "extends") -> Path:
+    """The file `extends:` (or `key:`) names, if it can be a scenario file; never opens it."""
     allowed = "a scenario file (.yaml or .yml), relative to this file or absolute"
     if not isinstance(parent, str) or not parent.strip() or "\x00" in parent:
-        raise ScenarioError(str(path), "extends", parent, allowed=allowed)
+        raise ScenarioError(str(path), key, parent, allowed=allowed)
     parent_path = Path(parent)
     if parent_path.suffix.lower() not in SCENARIO_SUFFIXES:
         # /etc/shadow, /dev/zero, a FIFO: refused by name, so nothing of them is read or quoted.
         raise ScenarioError(
-            str(path), "extends", parent, problem="is not a scenario file", allowed=allowed
+            str(path), key, parent, problem="is not a scenario file", allowed=allowed
         )
     if not parent_path.is_absolute():
         parent_path = path.parent / parent_path
     if not os.path.lexists(parent_path):  # never raises; an unreadable file is read_text's
         raise ScenarioError(
             str(path),
-            "extends",
+            key,
             parent,
             problem=f"points to a missing file ({parent_path})",
             allowed=allowed,
@@ -116,7 +202,7 @@ def _parent_path(path: Path, parent: Any, depth: int) -> Path:
     if depth + 1 >= MAX_EXTENDS:
         raise ScenarioError(
             str(path),
-            "extends",
+            key,
             parent,
             problem=f"makes a chain of more than {MAX_EXTENDS} files",
             allowed=f"at most {MAX_EXTENDS} files from the scenario to its first ancestor",
@@ -218,11 +304,11 @@ def load_scenario(
     """
     path = check_path(path, "load_scenario()", "path")
     overrides = check_overrides(overrides, "load_scenario()")
-    if not path.suffix and len(path.parts) == 1 and not os.path.exists(path):
-        path = {p.stem: p for p in bundled_scenarios()}.get(str(path), path)
+    path = find_scenario(path)
     data, layers = resolve_layers(path)
     data.setdefault("name", path.stem)
     data.pop("extends", None)
+    data.pop("population_from", None)  # followed above; the scenario records its population
     try:
         return validate(apply_overrides(data, overrides, override_source), str(path))
     except ScenarioError as exc:
@@ -276,4 +362,6 @@ def scenario_from_dict(
 
 def scenario_yaml(scenario: Scenario) -> str:
     """The fully resolved scenario as YAML (what a report records and a user can rerun)."""
-    return yaml.safe_dump(scenario.model_dump(exclude={"extends"}), sort_keys=False)
+    return yaml.safe_dump(
+        scenario.model_dump(exclude={"extends", "population_from"}), sort_keys=False
+    )

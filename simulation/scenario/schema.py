@@ -91,6 +91,13 @@ class Scenario(Section, metaclass=_ScenarioErrors):
         source="scenario file",
         description="another scenario file this one starts from (relative to this file)",
     )
+    population_from: str | None = parameter(
+        None,
+        unit="path",
+        source="scenario file",
+        description="a population file (scenarios/populations/) whose population and context "
+        "keys this design serves (relative to this file)",
+    )
     days: int = parameter(
         365,
         unit="days",

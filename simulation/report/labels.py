@@ -1,0 +1,148 @@
+"""Measures in plain words with their units, and numbers rounded the way people read them.
+
+The terminal tables and the HTML report both label and format through here, so `2471.7` is shown
+as `$2,472` and `7.375` overdose deaths as `7.4` under a header saying "per 2,000 people".
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Unit = Literal["share", "per_100", "count", "dollars", "qalys", "score", "dollars_per_qaly"]
+
+#: metric -> (plain label, unit). Shares are fractions of people shown as percentages; counts are
+#: of the whole cohort, labelled with its size.
+MEASURES: dict[str, tuple[str, Unit]] = {
+    "lapse_free_30": ("no lapse by day 30", "share"),
+    "lapse_free_90": ("no lapse by day 90", "share"),
+    "lapse_free_180": ("no lapse by day 180", "share"),
+    "lapse_free_365": ("no lapse by day 365", "share"),
+    "relapse_rate_365": ("relapsed by day 365", "share"),
+    "in_recovery_end": ("in recovery on the last day", "share"),
+    "mentor_relapse_rate": ("mentors who relapsed", "share"),
+    "overdose_deaths": ("overdose deaths", "count"),
+    "enrolled_fraction": ("ever enrolled", "share"),
+    "engagement_mean": ("engagement (0-1)", "score"),
+    "mentor_burnout_mean": ("mentor burnout (0-1)", "score"),
+    "mentor_burnout_share": ("mentors showing burnout", "share"),
+    "mentor_attrition_rate": ("mentors who left the role", "share"),
+    "recovery_tie_share": ("ties between people in recovery", "share"),
+    "self_efficacy_mean": ("self-efficacy (0-1)", "score"),
+    "isolation_mean": ("isolation (0-1)", "score"),
+    "stigma_mean": ("perceived stigma (0-1)", "score"),
+    "mental_health_mean": ("mental health (0-1)", "score"),
+    "cost_total": ("program cost", "dollars"),
+    "cost_per_participant": ("program cost per participant", "dollars"),
+    "failed_matches_per_100": ("failed matches", "per_100"),
+    "rematches_per_100": ("rematches", "per_100"),
+    "qalys": ("QALYs, whole cohort", "qalys"),
+    "qalys_per_participant": ("QALYs per participant", "score"),
+    "deaths_all_cause": ("deaths, all causes", "count"),
+    "deaths": ("deaths, all causes", "count"),
+    "deaths_averted": ("deaths averted", "count"),
+    "overdose_deaths_averted": ("overdose deaths averted", "count"),
+    "downstream_cost": ("health, emergency, justice costs", "dollars"),
+    "cost_offsets": ("cost offsets (savings)", "dollars"),
+    "net_cost": ("net cost", "dollars"),
+    "icer_per_qaly": ("cost per QALY gained", "dollars_per_qaly"),
+    "net_monetary_benefit": ("net monetary benefit", "dollars"),
+    "relapse_events_per_100": ("relapse events", "per_100"),
+    "relapsed_per_100": ("relapsed by the last day", "per_100"),
+    "relapses_averted_per_100": ("relapses averted", "per_100"),
+    "cost_per_relapse_averted": ("cost per relapse averted", "dollars"),
+}
+
+
+def label(name: str) -> str:
+    """A scenario name as words: `community_peer_mentoring` -> `Community peer mentoring`."""
+    words = name.replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+def measure(metric: str, population: int | None = None, difference: bool = False) -> str:
+    """A metric's plain label with its unit, e.g. "overdose deaths (per 2,000 people)".
+
+    Args:
+        metric: the metric's name.
+        population: the cohort size, for counts of the whole cohort.
+        difference: the value is a difference (shares are then percentage points).
+
+    Returns:
+        The label ("pts": percentage points); unknown metrics keep their name with underscores as spaces.
+    """
+    if metric.startswith("cost_year_") or metric.startswith("budget_impact_year_"):
+        year = metric.rsplit("_", 1)[-1]
+        what = "budget impact" if metric.startswith("budget") else "cost"
+        return f"{what}, year {year}"
+    text, unit = MEASURES.get(metric, (metric.replace("_", " "), "score"))
+    suffix = {
+        "share": "pts" if difference else "%",
+        "per_100": "per 100",
+        "count": f"per {population:,} people" if population else "people",
+        "dollars": "",  # the values carry the $
+        "qalys": "",
+        "score": "",
+        "dollars_per_qaly": "",
+    }[unit]
+    return f"{text} ({suffix})" if suffix else text
+
+
+def unit_of(metric: str) -> Unit:
+    """The unit a metric is shown in ("dollars" for yearly budgets)."""
+    if metric.startswith("cost_year_") or metric.startswith("budget_impact_year_"):
+        return "dollars"
+    return MEASURES.get(metric, ("", "score"))[1]
+
+
+def number(metric: str, value: float | None) -> str:
+    """One value rounded for reading: $2,472, 41.2 (a share, in %), 7.4, 0.42; "-" if none.
+
+    Example:
+        >>> number("cost_per_participant", 2471.7), number("lapse_free_90", 0.4123)
+        ('$2,472', '41.2')
+        >>> number("overdose_deaths", 7.375), number("cost_total", 4943303.75)
+        ('7.4', '$4.94M')
+    """
+    if value is None or value != value:
+        return "-"
+    unit = unit_of(metric)
+    if unit == "share":
+        text = f"{100 * value:.1f}"
+    elif unit in ("dollars", "dollars_per_qaly"):
+        text = _money(value)
+    elif unit in ("per_100", "count", "qalys"):
+        text = f"{value:,.1f}"
+    else:
+        text = f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"
+    return _no_minus_zero(text)
+
+
+def _money(value: float) -> str:
+    sign = "-" if value < 0 else ""
+    size = abs(value)
+    if size >= 1e6:
+        return f"{sign}${size / 1e6:.2f}M"
+    return f"{sign}${size:,.0f}"
+
+
+def _no_minus_zero(text: str) -> str:
+    return text[1:] if text.startswith("-") and not text.strip("-$0.,M") else text
+
+
+def estimate(metric: str, stat: dict | None) -> str:
+    """A mean and its 95% interval: "41.2 (38.0 to 44.4)"; "-" when there is none.
+
+    Args:
+        metric: the metric's name (chooses the rounding).
+        stat: {"mean": ..., "ci95": [low, high] or None}.
+
+    Returns:
+        The text.
+    """
+    if not stat or stat.get("mean") is None:
+        return "-"
+    text = number(metric, stat["mean"])
+    if stat.get("ci95"):
+        low, high = stat["ci95"]
+        text += f" ({number(metric, low)} to {number(metric, high)})"
+    return text

@@ -1,0 +1,136 @@
+"""The planner's command line: bundled names (with "did you mean"), `diff`, progress lines on
+stderr, and parameter columns in compare's runs.parquet."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from simulation.cli import main
+from simulation.running.progress import replicate_progress
+
+SMALL = ("--population", "120", "--days", "30", "--workers", "1")
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_takes_a_bundled_name(capsys):
+    code, out, _ = run_cli(
+        capsys, "run", "community_peer_mentoring", *SMALL, "--replicates", "1", "--json"
+    )
+    assert code == 0 and json.loads(out)["scenario"] == "community_peer_mentoring"
+
+
+def test_unknown_name_suggests_the_closest(capsys):
+    code, out, err = run_cli(capsys, "run", "comunity_peer_mentoring", *SMALL)
+    assert code == 2 and out == ""
+    assert "did you mean community_peer_mentoring" in err and "Traceback" not in err
+
+
+def test_diff_lists_program_keys_with_both_values(capsys):
+    code, out, _ = run_cli(capsys, "diff", "treatment_as_usual", "overloaded_mentors")
+    assert code == 0
+    assert "mentoring.enabled: false -> true" in out
+    assert "mentoring.caseload_cap: 5 -> 20" in out and "population:" not in out
+    code, out, _ = run_cli(
+        capsys, "diff", "treatment_as_usual", "opioid_withdrawal_support", "--json"
+    )
+    rows = {row["key"]: row for row in json.loads(out)["differences"]}
+    assert rows["population.substance_mix.opioids"] == {
+        "key": "population.substance_mix.opioids",
+        "kind": "population",
+        "a": 0.25,
+        "b": 1.0,
+    }
+    assert rows["mentoring.matching"]["kind"] == "program"
+
+
+def test_progress_outside_a_terminal_is_a_line_every_tenth(capsys):
+    with replicate_progress(40, "compare") as advance:
+        for _ in range(40):
+            advance()
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 10
+    assert lines[0] == "compare: 4/40 runs (10%)" and lines[-1] == "compare: 40/40 runs (100%)"
+
+
+def test_compare_runs_carry_the_differing_parameters(capsys, tmp_path):
+    code, _, err = run_cli(
+        capsys,
+        "compare",
+        "treatment_as_usual",
+        "overloaded_mentors",
+        *SMALL,
+        "--replicates",
+        "2",
+        "--out",
+        str(tmp_path),
+    )
+    assert code == 0 and "compare: 4/4 runs (100%)" in err
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    by_design = runs.groupby("scenario")["mentoring.enabled"].first()
+    assert not by_design["treatment_as_usual"] and by_design["overloaded_mentors"]
+    assert (
+        runs.groupby("scenario")["mentoring.caseload_cap"].first().to_dict()
+        == {
+            "overloaded_mentors": 20,
+            "treatment_as_usual": 5,
+        }
+        and "population.size" not in runs
+    )
+
+
+def test_readme_command_table_names_every_command_and_option():
+    from pathlib import Path
+
+    from simulation.cli import cli
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    rows = {
+        line.split("`")[1].split()[1]: line
+        for line in readme.splitlines()
+        if line.startswith("| `recovery-sim ")
+    }
+    assert set(rows) == set(cli.commands)
+    for name, command in cli.commands.items():
+        for param in command.params:
+            for option in (o for o in param.opts if o.startswith("--")):
+                assert option in rows[name], f"README's {name} row lacks {option}"
+
+
+def test_compare_tables_fit_80_columns_with_names_whole_and_units():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
+    designs += ["hybrid_peer_mentoring", "untrained_mentors"]
+    env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(root)}
+    small = ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"]
+    result = subprocess.run(
+        [sys.executable, "-m", "simulation", "compare", "treatment_as_usual", *designs, *small],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=root,
+    )
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in result.stdout
+    assert "B = residential_peer_mentoring" in result.stdout
+    assert "residential_peer_mentoring minus treatment_as_usual" in result.stdout
+    cost = next(line for line in lines if line.startswith("│ program cost per participant"))
+    assert "$0" in cost and "$" in cost.split("│")[3]  # dollars with a sign, not 2471.7
+    assert any("overdose deaths (per 120 people)" in line for line in lines)
