@@ -65,14 +65,6 @@ def test_conflict_resolution_off_raises_failed_matches():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,  # passes once the channel is strong enough: then drop this mark
-    reason=(
-        "issue 12, open: with use episodes merged, rematching off changes 12-month relapse by "
-        "+0.08 points (95% CI -0.06 to +0.22; 4,000 x 8), though rematches fall by 12.8 and "
-        "failed matches rise by 2.3 per 100: a weak alliance does not yet cost retention"
-    ),
-)
 def test_rematching_off_raises_relapse():
     _, low, _ = _paired("relapse_rate_365", {"supervision.failing_alliance_threshold": 0.0}, **FULL)
     assert low > 0

@@ -112,7 +112,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         update_mentors(model, today)
         contacts, digital_contacts = deliver_contact(model, today)
     digital.fade_use(people, p.setting.self_guided_tool, model.digital.tool_use)
-    decay_ratio = stigma.engagement_ratio(people, p.stigma)
+    # Stigma and scepticism, and a weak alliance, make people drift away from the program.
+    decay_ratio = stigma.engagement_ratio(people, p.stigma) * alliance.engagement_decay_ratio(
+        people, p.mentoring.alliance
+    )
     dropped = engagement.update(
         people,
         p.engagement,

@@ -112,6 +112,21 @@ class AllianceParams(Section):
         gt=0.0,
         le=1.0,
     )
+    weak_alliance_decay_ratio: float = parameter(
+        3.0,
+        unit="ratio",
+        source=(
+            "assumption, range 1-6; direction from Sharf, Primavera & Diener 2010 (a weak "
+            "alliance predicts dropout, d = 0.55) and Meier, Barrowclough & Donmall 2005 "
+            "(alliance predicts retention in drug treatment)"
+        ),
+        description=(
+            "how much faster a mentee's engagement fades with no alliance at all than at "
+            "`full_contact_alliance` (linear in between)"
+        ),
+        ge=1.0,
+        le=20.0,
+    )
     awareness_window_days: int = parameter(
         7,
         unit="days",
@@ -188,6 +203,22 @@ def contact_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray
     """
     kept = np.minimum(1.0, people.alliance / params.full_contact_alliance)
     return np.where(people.mentor != NEVER, kept, 0.0)
+
+
+def engagement_decay_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray:
+    """Ratio on a mentee's engagement decay: a weak alliance makes people drift away.
+
+    Args:
+        people: population state.
+        params: alliance parameters (`weak_alliance_decay_ratio`, `full_contact_alliance`).
+
+    Returns:
+        1 at or above `full_contact_alliance`, rising linearly to `weak_alliance_decay_ratio`
+        at alliance 0, for matched mentees; 1 for everyone else.
+    """
+    weakness = np.clip(1.0 - people.alliance / params.full_contact_alliance, 0.0, 1.0)
+    ratio = 1.0 + (params.weak_alliance_decay_ratio - 1.0) * weakness
+    return np.where(people.mentor != NEVER, ratio, 1.0)
 
 
 def aware_of_lapse(

@@ -101,15 +101,19 @@ class MentoringParams(Section):
         le=365.0,
     )
     support_effect: float = parameter(
-        0.475,
+        1.22,
         unit="log hazard ratio",
-        source="fitted to Bernstein et al. 2005 (adjusted OR ~1.5): the three contact effects scaled together (x2.5) once contact gates the rapid response",
+        source=(
+            "fitted to Bernstein et al. 2005 (adjusted OR ~1.5; anchor single_peer_contact) with "
+            "the other two contact effects, scaled together, after use episodes, contact-gated "
+            "rapid response and alliance-driven dropout (python: calibration.fitting.fit_anchor)"
+        ),
         description="lapse hazard reduction at full support (a contact today)",
         ge=0.0,
         le=5.0,
     )
     rapid_response_effect: float = parameter(
-        0.33,
+        0.85,
         unit="share",
         source="fitted by recovery-sim calibrate with support_effect (assumed channel of the same anchor)",
         description="reduction in the chance that a lapse escalates, at full alliance, when the mentor knows of it",
@@ -117,7 +121,7 @@ class MentoringParams(Section):
         le=1.0,
     )
     self_efficacy_gain_per_contact: float = parameter(
-        0.021,
+        0.054,
         unit="0-1 score per contact",
         source="fitted by recovery-sim calibrate with support_effect (assumed channel of the same anchor)",
         description="self-efficacy gained from one full-quality contact at full alliance (toward 1)",
