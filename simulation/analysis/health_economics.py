@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -35,7 +34,6 @@ HEALTH_METRICS: dict[str, str] = {
     "downstream_cost": "health-care, emergency and criminal-justice costs, discounted ($)",
     "net_cost": "program cost incl. start-up plus downstream costs, discounted ($)",
 }
-BOOTSTRAP_RESAMPLES = 2000
 EMPTY: dict = {"mean": None, "ci95": None}
 
 
@@ -202,30 +200,11 @@ def icer(extra_cost: Sequence[float], qaly_gain: Sequence[float], seed: int) -> 
     if np.ptp(cost) == 0 and np.ptp(gain) == 0:
         out["ci95"] = [out["mean"], out["mean"]]
         return out
-    out["ci95"] = _ratio_interval(cost, gain, seed)
+    # Imported here: statistics imports the runner, which imports this module's run metrics.
+    from simulation.analysis.statistics import ratio_interval
+
+    out["ci95"] = ratio_interval(cost, gain, True, seed)
     return out
-
-
-def _ratio_interval(cost: np.ndarray, gain: np.ndarray, seed: int) -> list[float] | None:
-    def ratio(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-        return np.mean(x, axis=axis) / np.mean(y, axis=axis)
-
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        warnings.simplefilter("ignore")  # BCa warns on degenerate resamples; percentile then
-        for method in ("BCa", "percentile"):
-            result = stats.bootstrap(
-                (cost, gain),
-                ratio,
-                paired=True,
-                vectorized=True,
-                n_resamples=BOOTSTRAP_RESAMPLES,
-                method=method,
-                rng=np.random.default_rng(seed),
-            )
-            low, high = result.confidence_interval
-            if np.isfinite(low) and np.isfinite(high):
-                return [float(low), float(high)]
-    return None
 
 
 def economics_differences(

@@ -101,28 +101,7 @@ def ratio_of_means(
     if np.ptp(a) == 0 and np.ptp(b) == 0:
         return {"mean": mean, "ci95": [mean, mean]}
 
-    def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-        return np.mean(x, axis=axis) / np.mean(y, axis=axis)
-
-    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-        # BCa warns (and returns NaN) on degenerate resamples; fall back to percentiles then.
-        warnings.simplefilter("ignore")
-        for method in ("BCa", "percentile"):
-            result = stats.bootstrap(
-                (a, b),
-                statistic,
-                paired=paired,
-                vectorized=True,
-                n_resamples=BOOTSTRAP_RESAMPLES,
-                method=method,
-                rng=np.random.default_rng(seed),
-            )
-            low, high = result.confidence_interval
-            if np.isfinite(low) and np.isfinite(high):
-                break
-    if not (np.isfinite(low) and np.isfinite(high)):
-        return {"mean": mean, "ci95": None}
-    return {"mean": mean, "ci95": [float(low), float(high)]}
+    return {"mean": mean, "ci95": ratio_interval(a, b, paired, seed)}
 
 
 def logrank_p(results: Sequence[RunResult], baseline: Sequence[RunResult], event: str) -> float:
@@ -149,3 +128,38 @@ def logrank_p(results: Sequence[RunResult], baseline: Sequence[RunResult], event
     if x.num_censored() == len(x) and y.num_censored() == len(y):
         return float("nan")  # no events in either arm: nothing to test
     return float(stats.logrank(x, y).pvalue)
+
+
+def ratio_interval(a: np.ndarray, b: np.ndarray, paired: bool, seed: int) -> list[float] | None:
+    """Bootstrap 95% interval of mean(a) / mean(b): BCa, or percentiles where BCa fails.
+
+    Args:
+        a: numerator values (NaN-free).
+        b: denominator values (NaN-free; paired with `a` when `paired`).
+        paired: resample (a, b) pairs together.
+        seed: the bootstrap's seed.
+
+    Returns:
+        `[low, high]`, or None when neither method gives a finite interval.
+    """
+
+    def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.mean(x, axis=axis) / np.mean(y, axis=axis)
+
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        # BCa warns (and returns NaN) on degenerate resamples; fall back to percentiles then.
+        warnings.simplefilter("ignore")
+        for method in ("BCa", "percentile"):
+            result = stats.bootstrap(
+                (a, b),
+                statistic,
+                paired=paired,
+                vectorized=True,
+                n_resamples=BOOTSTRAP_RESAMPLES,
+                method=method,
+                rng=np.random.default_rng(seed),
+            )
+            low, high = result.confidence_interval
+            if np.isfinite(low) and np.isfinite(high):
+                return [float(low), float(high)]
+    return None
