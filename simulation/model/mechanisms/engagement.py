@@ -38,9 +38,9 @@ class EngagementParams(Section):
         le=1.0,
     )
     decay_per_year: float = parameter(
-        2.5,
+        2.0,
         unit="per year",
-        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~86% / ~70% still enrolled at 180 / 365 days, with use speeding disengagement)",
+        source="fitted to Kelly, Stout & Slaymaker 2013 and Kelly & Moos 2003 (community design: ~85% / ~69% still enrolled at 180 / 365 days, with use and weak alliances speeding disengagement)",
         description="rate at which engagement fades without support",
         ge=0.0,
         le=52.0,
