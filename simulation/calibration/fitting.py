@@ -166,6 +166,7 @@ class Calibrator:
     _cache: dict = field(default_factory=dict)
 
     def scenario(self, values: dict[str, float], extra: dict[str, Any] | None = None) -> Scenario:
+        """The baseline scenario with the fitted `values` and any `extra` overrides applied."""
         # apply_overrides shares nested sections with its input and writes into them: copy,
         # or one design's switches (mentoring.enabled) would leak into every later baseline run.
         data = apply_overrides(copy.deepcopy(self.base), {**values, **(extra or {})}, "calibration")
@@ -306,6 +307,7 @@ class FitRow:
 
     @property
     def inside(self) -> bool | None:
+        """Whether the model's value lies in the target's band (None without a value or band)."""
         if self.value is None or self.band is None:
             return None
         return self.band[0] <= self.value <= self.band[1]

@@ -126,8 +126,10 @@ def _point_prevalence(runs: Sequence[RunResult], substance: str | None) -> float
 
 
 def _days_abstinent_among_users(runs: Sequence[RunResult], substance: str | None) -> float:
-    """Mean over runs of percent days abstinent in the last 90 days, among the living subgroup
-    who used at all in them (Project MATCH's drinkers)."""
+    """Mean over runs of percent days abstinent in the last 90 days.
+
+    Among the living subgroup who used at all in them (Project MATCH's drinkers).
+    """
     values = []
     for run in runs:
         out = run.outcomes

@@ -1,5 +1,8 @@
-"""A scenario file for a design: `extends:` the scenario the search started from, stating only
-the lever values that differ from it, so a planner reads the design in a few lines."""
+"""A scenario file for a design, as the differences from the scenario the search started from.
+
+It `extends:` that scenario and states only the lever values that differ from it, so a planner
+reads the design in a few lines.
+"""
 
 from __future__ import annotations
 

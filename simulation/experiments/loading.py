@@ -71,6 +71,7 @@ class LoadedExperiment:
 
     @property
     def out_dir(self) -> Path:
+        """The results folder: the file's `out`, or results/<name>."""
         return Path(self.spec.out or f"results/{self.spec.name}")
 
 

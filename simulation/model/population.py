@@ -108,8 +108,11 @@ class PopulationState:
 
     @property
     def participants(self) -> slice:
-        """The participants' rows: they come first, so mechanisms that concern only them can
-        work on this slice instead of masking every row."""
+        """The participants' rows, as a slice.
+
+        They come first, so mechanisms that concern only them can work on this slice instead
+        of masking every row.
+        """
         return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))
 
     def array_names(self) -> list[str]:

@@ -224,6 +224,7 @@ class RelapseParams(Section):
         return np.array([getattr(getattr(self, s), field) for s in SUBSTANCES])
 
     def age_ratios(self) -> np.ndarray:
+        """The age hazard ratios in `AGE_GROUPS` order."""
         return np.array([getattr(self.age_hazard_ratio, a) for a in AGE_GROUPS])
 
 
@@ -259,9 +260,12 @@ def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.nd
 
 
 def post_lapse_hazard(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
-    """Raised risk after a caught lapse: `post_lapse_rate_per_day` added the day it ends,
-    fading by half every `post_lapse_half_life_days` (0 for people with no caught lapse in this
-    attempt; after a relapse the new attempt's restarted clock carries the raised risk)."""
+    """Raised risk after a caught lapse.
+
+    `post_lapse_rate_per_day` is added the day it ends, fading by half every
+    `post_lapse_half_life_days` (0 for people with no caught lapse in this attempt; after a
+    relapse the new attempt's restarted clock carries the raised risk).
+    """
     since = day - people.caught_lapse_day
     excess = params.post_lapse_rate_per_day * 0.5 ** (
         np.maximum(since, 0) / params.post_lapse_half_life_days
@@ -304,8 +308,11 @@ def lapse_hazard(
 def lapse_durations(
     people: PopulationState, params: RelapseParams, draws: np.ndarray
 ) -> np.ndarray:
-    """Each person's lapse length in days if a lapse starts today: geometric with the
-    substance's mean, from one uniform draw each (inverse CDF; at least one day)."""
+    """Each person's lapse length in days if a lapse starts today.
+
+    Geometric with the substance's mean, from one uniform draw each (inverse CDF; at least one
+    day).
+    """
     mean = params.by_substance("lapse_mean_days")[people.substance]
     stay = 1.0 - 1.0 / mean  # chance a lapse goes on for another day
     with np.errstate(divide="ignore"):
@@ -397,9 +404,10 @@ def resolve_lapses(
 def record_use(
     people: PopulationState, day: int, use_share: np.ndarray | float = 1.0, draws=None
 ) -> None:
-    """End of the day: count a day of use for everyone lapsed, and for people in an episode of
-    regular use on a share of days (participants and mentors; community members' use is
-    background).
+    """End of the day: count a day of use for everyone lapsed or in an episode of use.
+
+    People in an episode of regular use use on a share of days (participants and mentors;
+    community members' use is background).
 
     Args:
         people: the population (`use_days`, `last_use_day` are updated).
