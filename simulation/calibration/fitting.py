@@ -26,106 +26,23 @@ import numpy as np
 from scipy import optimize
 
 from simulation.analysis.compare import run_all
-from simulation.calibration.targets import (  # noqa: F401 - re-exported: calibration's public names
-    ANCHORS,
+from simulation.calibration.anchors import ANCHORS, NOT_REPRESENTED, Anchor, schema_keys
+from simulation.calibration.baseline_blocks import BASELINE_BLOCKS, FitParameter
+from simulation.calibration.targets import (
     DEFAULT_TARGETS,
-    NOT_REPRESENTED,
-    Anchor,
     CalibrationError,
     Target,
-    _km,
-    _median_days,
     baseline_targets,
     read_default_targets,
-    read_targets,
-    schema_keys,
 )
 from simulation.running.runner import RunResult
 from simulation.scenario.files import apply_overrides, scenario_from_dict
-from simulation.scenario.parameters import SUBSTANCES
 from simulation.scenario.schema import Scenario, iter_parameters
 
 PASSES = 2  # rounds of block-by-block fitting
 
 
 # --- fitting ------------------------------------------------------------------------------------
-
-
-@dataclass
-class FitParameter:
-    """A fitted quantity: one value set on `keys`, or (scale) a factor on their start values."""
-
-    name: str
-    keys: tuple[str, ...]
-    low: float
-    high: float
-    scale: bool = False
-
-
-_ESCALATION = tuple(
-    f"relapse.{s}.escalation_probability" for s in ("alcohol", "stimulants", "cannabis")
-)
-
-#: Blocks fitted in turn, each against all baseline targets.
-BASELINE_BLOCKS: dict[str, list[FitParameter]] = {
-    "alcohol curve": [
-        FitParameter(
-            "relapse.alcohol.initial_lapse_rate_per_day",
-            ("relapse.alcohol.initial_lapse_rate_per_day",),
-            0.005,
-            0.15,
-        ),
-        FitParameter(
-            "relapse.alcohol.hazard_halving_days",
-            ("relapse.alcohol.hazard_halving_days",),
-            2.0,
-            120.0,
-        ),
-        FitParameter("relapse.alcohol.hazard_shape", ("relapse.alcohol.hazard_shape",), 0.5, 3.0),
-        FitParameter("relapse.frailty_variance", ("relapse.frailty_variance",), 0.0, 2.0),
-    ],
-    "opioids": [
-        FitParameter(
-            "relapse.opioids.initial_lapse_rate_per_day",
-            ("relapse.opioids.initial_lapse_rate_per_day",),
-            0.05,
-            1.0,
-        ),
-        FitParameter(
-            "relapse.opioids.escalation_probability",
-            ("relapse.opioids.escalation_probability",),
-            0.3,
-            1.0,
-        ),
-    ],
-    "escalation": [
-        FitParameter(
-            "escalation scale (alcohol, stimulants, cannabis)", _ESCALATION, 0.3, 3.0, scale=True
-        )
-    ],
-    # After a caught lapse and in episodes of regular use: the long run (Project MATCH at 3
-    # years) with the first year (the relapse curves) held by the other blocks' targets.
-    "long run": [
-        FitParameter(
-            "relapse.post_lapse_rate_per_day", ("relapse.post_lapse_rate_per_day",), 0.0, 0.1
-        ),
-        FitParameter(
-            "relapse.post_lapse_half_life_days", ("relapse.post_lapse_half_life_days",), 14, 365
-        ),
-        FitParameter(
-            "episode length scale (all substances)",
-            tuple(f"recovery.episode_median_days.{s}" for s in SUBSTANCES),
-            0.25,
-            3.0,
-            scale=True,
-        ),
-    ],
-    "youth": [
-        FitParameter(
-            "relapse.age_hazard_ratio.youth", ("relapse.age_hazard_ratio.youth",), 0.8, 5.0
-        )
-    ],
-}
 
 
 def _get(scenario: Scenario, key: str) -> float:
