@@ -37,19 +37,12 @@ from simulation.calibration.targets import (
 )
 from simulation.running.runner import RunResult
 from simulation.scenario.files import apply_overrides, scenario_from_dict
-from simulation.scenario.schema import Scenario, iter_parameters
+from simulation.scenario.schema import Scenario, iter_parameters, value_at
 
 PASSES = 2  # rounds of block-by-block fitting
 
 
 # --- fitting ------------------------------------------------------------------------------------
-
-
-def _get(scenario: Scenario, key: str) -> float:
-    value: Any = scenario
-    for part in key.split("."):
-        value = getattr(value, part)
-    return float(value)
 
 
 def loss(values: Sequence[float], targets: Sequence[Target | Anchor]) -> float:
@@ -183,7 +176,7 @@ def fit_anchor(
     several channels — a mentor's contact lowers the hazard, answers lapses and builds
     self-efficacy — keeps their proportions and is fitted as a whole.
     """
-    start = {k: values.get(k, _get(cal.scenario({}), k)) for k in anchor.keys}
+    start = {k: values.get(k, float(value_at(cal.scenario({}), k))) for k in anchor.keys}
     comparison = cal.runs(values, anchor.comparison, days=anchor.days)
 
     def objective(x: float) -> float:
@@ -286,7 +279,10 @@ def calibrate(
     seeds = replicate_seeds(seed, fit_replicates + check_replicates)
     fit = Calibrator(base, seeds[:fit_replicates], workers, executor, on_eval=on_eval)
     start = {
-        k: _get(fit.scenario({}), k) for b in BASELINE_BLOCKS.values() for p in b for k in p.keys
+        k: float(value_at(fit.scenario({}), k))
+        for b in BASELINE_BLOCKS.values()
+        for p in b
+        for k in p.keys
     }
     values = dict(start)
     dims = sum(len(b) for b in BASELINE_BLOCKS.values())
@@ -305,7 +301,7 @@ def calibrate(
         if trials > 0:
             values |= fit_anchor(fit, anchor, values, max(6, trials // 4))
         else:
-            values |= {k: _get(fit.scenario({}), k) for k in anchor.keys}
+            values |= {k: float(value_at(fit.scenario({}), k)) for k in anchor.keys}
     check = Calibrator(base, seeds[fit_replicates:], workers, executor)
     runs = check.runs(values)
     longest = max(t.days for t in measurable)
