@@ -36,6 +36,7 @@ demo: venv
 
 test: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest
 
 # The dashboard on http://127.0.0.1:8765 (PORT=8799 make dashboard for another port).

@@ -169,8 +169,9 @@ class RunSummary:
         )
 
     def person_history(self, replicate: int = 0) -> pd.DataFrame:
-        """One replicate's per-person history: status by day, lapses, relapses, enrolment,
-        mentor and ties (see `RecoveryCommunityModel.person_history`).
+        """One replicate's per-person history (see `RecoveryCommunityModel.person_history`).
+
+        Status by day, lapses, relapses, enrolment, mentor and ties.
 
         The replicate is run again with recording on: a run is a pure function of scenario and
         seed, so this is the run that produced `metrics` row `replicate`, day by day.
@@ -265,8 +266,9 @@ def run_scenario(
 
 @dataclass
 class ComparisonSummary:
-    """Designs compared with a baseline: the document `recovery-sim compare --json` prints,
-    and the same numbers as tidy DataFrames.
+    """Designs compared with a baseline.
+
+    The document `recovery-sim compare --json` prints, and the same numbers as tidy DataFrames.
 
     Attributes:
         comparison: the underlying `simulation.analysis.compare.Comparison` (scenarios, runs, seeds).

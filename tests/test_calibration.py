@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from simulation.calibration.fitting import (
+from simulation.calibration.fitting import calibrate, loss
+from simulation.calibration.targets import (
     CalibrationError,
     Target,
     baseline_targets,
-    calibrate,
-    loss,
     read_targets,
 )
 from simulation.cli import main
@@ -159,11 +158,11 @@ def test_next_year_abstinence_is_the_conditional_kaplan_meier_ratio():
 
     import numpy as np
 
-    from simulation.calibration.targets import _next_year_abstinent
+    from simulation.calibration.measures import next_year_abstinent
 
     # 10 people: lapses on days 50, 100 (x2) and 500; the rest never lapse (censored at 800).
     lapse_day = np.array([50, 100, 100, 500, 800, 800, 800, 800, 800, 800])
     observed = lapse_day < 800
     run = SimpleNamespace(outcomes=SimpleNamespace(lapse_day=lapse_day, lapse_observed=observed))
     # S(0)=1, S(365)=0.7 -> 0.7; S(200)=0.7, S(565)=0.6 -> 6/7; mean of the two.
-    assert _next_year_abstinent([run], (0, 200)) == pytest.approx((0.7 + 0.6 / 0.7) / 2)
+    assert next_year_abstinent([run], (0, 200)) == pytest.approx((0.7 + 0.6 / 0.7) / 2)

@@ -1,5 +1,8 @@
-"""Acceptance checks of the causal core: the usual-care long run looks like life, and a stigma
-campaign moves enrolment and relapse (issue 12). Statistical, seeded, sized to ~1 minute each."""
+"""Acceptance checks of the causal core (issue 12).
+
+The usual-care long run looks like life, and a stigma campaign moves enrolment and relapse.
+Statistical, seeded, sized to ~1 minute each.
+"""
 
 from __future__ import annotations
 

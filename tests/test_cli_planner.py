@@ -1,5 +1,8 @@
-"""The planner's command line: bundled names (with "did you mean"), `diff`, progress lines on
-stderr, and parameter columns in compare's runs.parquet."""
+"""The planner's command line.
+
+Bundled names (with "did you mean"), `diff`, progress lines on stderr, and parameter columns in
+compare's runs.parquet.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""The dashboard's logic without a browser: controls from the schema, sampling, layout cache,
-sessions, stories, charts, downloads and the asset cache."""
+"""The dashboard's logic without a browser.
+
+Controls from the schema, sampling, layout cache, sessions, stories, charts, downloads and the
+asset cache.
+"""
 
 from __future__ import annotations
 

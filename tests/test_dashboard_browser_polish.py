@@ -1,5 +1,7 @@
-"""The dashboard reads well in a real browser: axes from day 0, Reset, readable text, nothing
-over the content, sliders, design B's levers, the baseline's words, picking a person by click.
+"""The dashboard reads well in a real browser.
+
+Axes from day 0, Reset, readable text, nothing over the content, sliders, design B's levers,
+the baseline's words, picking a person by click.
 
 Screenshots of the page at day 0 and after some steps go to /tmp/dash-shots/ (and to each
 test's temporary folder).

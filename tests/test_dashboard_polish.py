@@ -1,5 +1,8 @@
-"""The dashboard's polish without a browser: natural axes, Reset, fonts, story labels, sliders,
-design B's own edits and picking a person from a click's position."""
+"""The dashboard's polish without a browser.
+
+Natural axes, Reset, fonts, story labels, sliders, design B's own edits and picking a person
+from a click's position.
+"""
 
 from __future__ import annotations
 

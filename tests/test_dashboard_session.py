@@ -1,5 +1,8 @@
-"""The dashboard's answers to bad input: seeds, scenario names, unreadable files, and what a
-change does to a running simulation (restart at day 0, said in the page)."""
+"""The dashboard's answers to bad input.
+
+Seeds, scenario names, unreadable files, and what a change does to a running simulation
+(restart at day 0, said in the page).
+"""
 
 from __future__ import annotations
 

@@ -61,7 +61,7 @@ def search(levers_file, tmp_path_factory):
 
 
 def dominates(a, b):
-    """a is at least as good on both objectives and better on one (more averted, less cost)."""
+    """A is at least as good on both objectives and better on one (more averted, less cost)."""
     ea, eb = a[AVERTED]["mean"], b[AVERTED]["mean"]
     ca, cb = a[COST], b[COST]
     return ea >= eb and ca <= cb and (ea > eb or ca < cb)

@@ -1,5 +1,8 @@
-"""Health economics: a textbook frontier, discounting of known streams, QALYs and costs of a
-hand-built population, the comparison's rows, and the CLI's --wtp and --discount."""
+"""Health economics, checked against numbers worked out by hand.
+
+A textbook frontier, discounting of known streams, QALYs and costs of a hand-built population,
+the comparison's rows, and the CLI's --wtp and --discount.
+"""
 
 from __future__ import annotations
 

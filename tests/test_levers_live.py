@@ -16,7 +16,7 @@ import pytest
 
 from simulation.model.model import RecoveryCommunityModel
 from simulation.scenario.overrides import with_overrides
-from simulation.scenario.schema import Scenario, iter_parameters, parameter_default
+from simulation.scenario.schema import Scenario, iter_parameters, parameter_default, value_at
 
 #: Keys that provably cannot change outcomes, and why.
 NOT_OUTCOME_RELEVANT = {
@@ -106,19 +106,13 @@ def _shares_change(key: str) -> dict[str, Any] | None:
     section, _, name = key.rpartition(".")
     if not section.endswith("_mix"):
         return None
-    names = list(type(_get(Scenario(), section)).model_fields)
+    names = list(type(value_at(Scenario(), section)).model_fields)
     other = names[(names.index(name) + 1) % len(names)]
     this = parameter_default(key)
     return {
         key: round(this - 0.05, 6),
         f"{section}.{other}": round(parameter_default(f"{section}.{other}") + 0.05, 6),
     }
-
-
-def _get(obj: Any, dotted: str) -> Any:
-    for part in dotted.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def fingerprint(overrides: dict[str, Any]) -> bytes:
@@ -166,4 +160,4 @@ def test_changed_values_are_valid_and_different():
             continue
         change = _shares_change(key) or {key: changed_value(key, info)}
         scenario = with_overrides(Scenario(), change)
-        assert _get(scenario, key) != parameter_default(key), key
+        assert value_at(scenario, key) != parameter_default(key), key

@@ -25,7 +25,7 @@ def _program(n_mentees: int, n_mentors: int, **arrays):
 
 
 def _check_links(people) -> None:
-    """caseload equals the number of mentees pointing at each mentor."""
+    """Caseload equals the number of mentees pointing at each mentor."""
     counts = np.bincount(people.mentor[people.mentor != NEVER], minlength=people.size)
     assert np.array_equal(counts, people.caseload)
 

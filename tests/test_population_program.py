@@ -1,5 +1,8 @@
-"""Population and program apart: every key classified, population files, counterfactuals, and
-`compare` refusing designs that serve different populations."""
+"""Population and program apart.
+
+Every key classified, population files, counterfactuals, and `compare` refusing designs that
+serve different populations.
+"""
 
 from __future__ import annotations
 

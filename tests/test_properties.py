@@ -1,5 +1,6 @@
-"""Property-based tests: under any allowed parameter values, people are conserved, scores stay
-in [0, 1] and nothing becomes NaN.
+"""Property-based tests under any allowed parameter values.
+
+People are conserved, scores stay in [0, 1] and nothing becomes NaN.
 
 Values are drawn at and between the bounds each parameter declares in the schema
 (`simulation.scenario.schema.iter_parameters`), so a parameter added tomorrow is covered too.

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.model.mechanisms import relapse
+from simulation.model.mechanisms import lapse_course, relapse
 from simulation.model.population import DECEASED, LAPSED, NEVER, NOT_AFFECTED, RECOVERING, USING
 from simulation.model.units import rate_to_probability
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
@@ -83,7 +83,7 @@ def test_apply_lapses_only_people_in_recovery_and_threshold_is_the_probability()
     status = [RECOVERING, RECOVERING, USING, DECEASED, NOT_AFFECTED, LAPSED]
     people = make_people(6, status=status, first_lapse_day=[NEVER, 3, NEVER, NEVER, NEVER, 2])
     draws = np.array([p - 1e-9, p + 1e-9, 0.0, 0.0, 0.0, 0.0])
-    lapsed = relapse.apply_lapses(people, hazard, draws, day=10)
+    lapsed = lapse_course.apply_lapses(people, hazard, draws, day=10)
     assert lapsed.tolist() == [True, False, False, False, False, False]
     assert people.status.tolist() == [LAPSED, RECOVERING, USING, DECEASED, NOT_AFFECTED, LAPSED]
     assert people.lapses.tolist() == [1, 0, 0, 0, 0, 0]
@@ -92,7 +92,7 @@ def test_apply_lapses_only_people_in_recovery_and_threshold_is_the_probability()
 
 def test_apply_lapses_keeps_first_lapse_day():
     people = make_people(1, first_lapse_day=4, lapses=1)
-    relapse.apply_lapses(people, np.array([100.0]), np.array([0.5]), day=9)
+    lapse_course.apply_lapses(people, np.array([100.0]), np.array([0.5]), day=9)
     assert people.first_lapse_day[0] == 4
     assert people.lapses[0] == 2
 
@@ -106,7 +106,7 @@ def test_resolve_lapses_escalates_or_catches():
         first_relapse_day=[NEVER, NEVER, 7, NEVER, NEVER],
     )
     draws = np.array([esc - 1e-9, esc + 1e-9, 0.0, 0.0, 0.0])
-    relapsed = relapse.resolve_lapses(people, PARAMS, 1.0, draws, day=12)
+    relapsed = lapse_course.resolve_lapses(people, PARAMS, 1.0, draws, day=12)
     assert relapsed.tolist() == [True, False, True, False, False]
     assert people.status.tolist() == [USING, RECOVERING, USING, RECOVERING, USING]
     assert people.relapses.tolist() == [1, 0, 1, 0, 0]
@@ -121,7 +121,7 @@ def test_resolve_lapses_escalation_ratio_and_self_efficacy_scale_the_probability
     se = 0.9
     p = esc * ratio * math.exp(-PARAMS.self_efficacy_effect * (se - 0.5))
     people = make_people(2, status=LAPSED, substance=OPIOIDS, self_efficacy=se)
-    relapsed = relapse.resolve_lapses(
+    relapsed = lapse_course.resolve_lapses(
         people, PARAMS, np.array([ratio, ratio]), np.array([p - 1e-9, p + 1e-9]), day=1
     )
     assert relapsed.tolist() == [True, False]
@@ -129,7 +129,7 @@ def test_resolve_lapses_escalation_ratio_and_self_efficacy_scale_the_probability
 
 def test_resolve_lapses_probability_is_clipped_to_one():
     people = make_people(3, status=LAPSED, self_efficacy=0.0)
-    relapsed = relapse.resolve_lapses(people, PARAMS, 100.0, np.array([0.0, 0.5, 0.999999]), 1)
+    relapsed = lapse_course.resolve_lapses(people, PARAMS, 100.0, np.array([0.0, 0.5, 0.999999]), 1)
     assert relapsed.all()
 
 
@@ -137,7 +137,7 @@ def test_escalation_share_over_many_draws():
     n = 40_000
     people = make_people(n, status=LAPSED)
     draws = np.random.default_rng(3).random(n)
-    share = relapse.resolve_lapses(people, PARAMS, 1.0, draws, 1).mean()
+    share = lapse_course.resolve_lapses(people, PARAMS, 1.0, draws, 1).mean()
     p = PARAMS.alcohol.escalation_probability
     assert abs(share - p) < 4 * math.sqrt(p * (1 - p) / n)
 
@@ -148,7 +148,7 @@ def test_lapse_lengths_are_geometric_with_the_substance_mean():
         alcohol={"lapse_mean_days": 3.0}, opioids={"lapse_mean_days": 1.0}
     )
     people = make_people(n, substance=np.arange(n) % 2)
-    days = relapse.lapse_durations(people, params, np.random.default_rng(5).random(n))
+    days = lapse_course.lapse_durations(people, params, np.random.default_rng(5).random(n))
     alcohol, opioids = days[people.substance == 0], days[people.substance == 1]
     assert alcohol.min() == 1 and alcohol.mean() == pytest.approx(3.0, rel=0.02)
     # Geometric: P(length > 1) = 1 - 1/mean.
@@ -159,12 +159,12 @@ def test_lapse_lengths_are_geometric_with_the_substance_mean():
 def test_a_lapse_lasts_its_length_then_resolves():
     params = relapse.RelapseParams(alcohol={"escalation_probability": 0.0})
     people = make_people(2, days_abstinent=40)
-    relapse.apply_lapses(
+    lapse_course.apply_lapses(
         people, np.array([100.0, 100.0]), np.zeros(2), day=5, durations=np.array([3, 1])
     )
     statuses = []
     for day in (6, 7, 8):
-        relapse.resolve_lapses(people, params, 1.0, np.ones(2), day)
+        lapse_course.resolve_lapses(people, params, 1.0, np.ones(2), day)
         statuses.append(people.status.tolist())
     # A 3-day lapse covers days 5-7 and is caught on day 8; a 1-day lapse is caught on day 6.
     assert statuses == [[LAPSED, RECOVERING], [LAPSED, RECOVERING], [RECOVERING, RECOVERING]]
@@ -175,7 +175,7 @@ def test_a_lapse_lasts_its_length_then_resolves():
 def test_a_caught_lapse_sets_the_clock_back(setback, kept):
     params = relapse.RelapseParams(lapse_clock_setback=setback)
     people = make_people(1, status=LAPSED, days_abstinent=40)
-    relapse.resolve_lapses(people, params, 0.0, np.ones(1), day=3)
+    lapse_course.resolve_lapses(people, params, 0.0, np.ones(1), day=3)
     assert people.status[0] == RECOVERING and people.days_abstinent[0] == kept
 
 
@@ -192,7 +192,7 @@ def test_risk_after_a_caught_lapse_is_raised_and_fades_by_half_lives():
     assert relapse.lapse_hazard(people, params, day=100) == pytest.approx(base + extra * person)
     # A relapse ends the attempt's raised risk (the new attempt's clock restarts instead).
     people.status[:] = LAPSED
-    relapse.resolve_lapses(people, params, 1.0, np.zeros(3), day=101)  # all escalate
+    lapse_course.resolve_lapses(people, params, 1.0, np.zeros(3), day=101)  # all escalate
     assert people.caught_lapse_day.tolist() == [NEVER] * 3
 
 
@@ -202,13 +202,13 @@ def test_record_use_counts_use_days_of_participants_and_mentors():
     people = make_people(
         4, status=[LAPSED, USING, RECOVERING, USING], kind=[0, MENTOR, 0, COMMUNITY]
     )
-    relapse.record_use(people, day=7)
-    relapse.record_use(people, day=8)
+    lapse_course.record_use(people, day=7)
+    lapse_course.record_use(people, day=8)
     assert people.use_days.tolist() == [2, 2, 0, 0]
     assert people.last_use_day.tolist() == [8, 8, NEVER, NEVER]
     # In regular use, a day counts when the draw falls below the share of days with use;
     # a lapse is use every day.
-    relapse.record_use(people, 9, use_share=0.5, draws=np.array([0.9, 0.9, 0.0, 0.0]))
-    relapse.record_use(people, 10, use_share=0.5, draws=np.array([0.9, 0.1, 0.0, 0.0]))
+    lapse_course.record_use(people, 9, use_share=0.5, draws=np.array([0.9, 0.9, 0.0, 0.0]))
+    lapse_course.record_use(people, 10, use_share=0.5, draws=np.array([0.9, 0.1, 0.0, 0.0]))
     assert people.use_days.tolist() == [4, 3, 0, 0]
     assert people.last_use_day.tolist() == [10, 10, NEVER, NEVER]

@@ -1,5 +1,8 @@
-"""The report as a planner reads it: plain labels and units, rounded numbers, no empty rows, a
-viewport tag, 14 distinct colours, legends off the data; `rs.report` and `.plot()`."""
+"""The report as a planner reads it.
+
+Plain labels and units, rounded numbers, no empty rows, a viewport tag, 14 distinct colours,
+legends off the data; `rs.report` and `.plot()`.
+"""
 
 from __future__ import annotations
 

@@ -1,6 +1,8 @@
-"""Results folders under stress: concurrent resumes, failed starts, damaged parts, unwritable
-places and a full disk. Each refusal is exit 2 with one paragraph; nothing written is lost or
-doubled."""
+"""Results folders under stress.
+
+Concurrent resumes, failed starts, damaged parts, unwritable places and a full disk. Each
+refusal is exit 2 with one paragraph; nothing written is lost or doubled.
+"""
 
 from __future__ import annotations
 

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 import yaml
 
+from simulation.calibration.anchors import ANCHORS, NOT_REPRESENTED, schema_keys
 from simulation.calibration.fitting import (
-    ANCHORS,
     Calibrator,
     baseline_mapping,
     calibrate,
     fit_anchor,
     measure_anchor,
 )
-from simulation.calibration.targets import NOT_REPRESENTED, _mentor_relapse_rate_ratio, schema_keys
+from simulation.calibration.measures import mentor_relapse_rate_ratio
 from simulation.running.runner import RunResult
 from simulation.scenario.files import BUNDLED_SCENARIOS
 from simulation.scenario.schema import Scenario
@@ -40,9 +40,9 @@ def test_mentor_relapse_rate_ratio_pools_events_over_mentor_days():
     # Comparison: 5 in 100, then 5 in 150 -> 10 / 250 = 0.04.
     comparison = [daily_run([2, 3], [50, 50]), daily_run([5, 0], [75, 75])]
     # Pooled: 0.02 / 0.04 = 0.5 (the mean of per-run ratios would be (0.6 + 0.3) / 2 = 0.45).
-    assert _mentor_relapse_rate_ratio(design, comparison) == pytest.approx(0.5)
-    assert math.isnan(_mentor_relapse_rate_ratio(design, [daily_run([0, 0], [50, 50])]))
-    assert math.isnan(_mentor_relapse_rate_ratio(design, [daily_run([0], [0])]))
+    assert mentor_relapse_rate_ratio(design, comparison) == pytest.approx(0.5)
+    assert math.isnan(mentor_relapse_rate_ratio(design, [daily_run([0, 0], [50, 50])]))
+    assert math.isnan(mentor_relapse_rate_ratio(design, [daily_run([0], [0])]))
 
 
 def test_helper_therapy_compares_mentors_with_helping_on_and_off():

@@ -50,6 +50,7 @@ class PersonInRecovery(mesa.Agent):
 
     @property
     def in_recovery(self) -> bool:
+        """Whether this person is in recovery today."""
         return self.status == "in_recovery"
 
     def __repr__(self) -> str:

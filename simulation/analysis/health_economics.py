@@ -268,8 +268,10 @@ def economics_differences(
 def comparison_economics(
     per_run: dict[str, Sequence[dict[str, float]]], wtp: float, discount_rate: float
 ) -> dict:
-    """Every design together: the efficiency frontier on mean net cost and QALYs, and net
-    monetary benefit per design, with how often (over replicates) each design is the best buy.
+    """Every design together: the efficiency frontier and net monetary benefit per design.
+
+    The frontier is on mean net cost and QALYs; net monetary benefit comes with how often (over
+    replicates) each design is the best buy.
 
     Args:
         per_run: per design, its per-replicate metrics (same replicate order for all).

@@ -112,6 +112,7 @@ class CohortOutcomes:
     window_use_days: np.ndarray | None = None  # days of use in the run's last 90 days
 
     def subset(self, mask: np.ndarray) -> CohortOutcomes:
+        """These outcomes for the people where `mask` is true (scalars are kept as they are)."""
         return CohortOutcomes(
             **{k: (v[mask] if isinstance(v, np.ndarray) else v) for k, v in self.__dict__.items()}
         )

@@ -26,113 +26,23 @@ import numpy as np
 from scipy import optimize
 
 from simulation.analysis.compare import run_all
-from simulation.calibration.targets import (  # noqa: F401 - re-exported: calibration's public names
-    ANCHORS,
+from simulation.calibration.anchors import ANCHORS, NOT_REPRESENTED, Anchor, schema_keys
+from simulation.calibration.baseline_blocks import BASELINE_BLOCKS, FitParameter
+from simulation.calibration.targets import (
     DEFAULT_TARGETS,
-    NOT_REPRESENTED,
-    Anchor,
     CalibrationError,
     Target,
-    _km,
-    _median_days,
     baseline_targets,
     read_default_targets,
-    read_targets,
-    schema_keys,
 )
 from simulation.running.runner import RunResult
 from simulation.scenario.files import apply_overrides, scenario_from_dict
-from simulation.scenario.parameters import SUBSTANCES
-from simulation.scenario.schema import Scenario, iter_parameters
+from simulation.scenario.schema import Scenario, iter_parameters, value_at
 
 PASSES = 2  # rounds of block-by-block fitting
 
 
 # --- fitting ------------------------------------------------------------------------------------
-
-
-@dataclass
-class FitParameter:
-    """A fitted quantity: one value set on `keys`, or (scale) a factor on their start values."""
-
-    name: str
-    keys: tuple[str, ...]
-    low: float
-    high: float
-    scale: bool = False
-
-
-_ESCALATION = tuple(
-    f"relapse.{s}.escalation_probability" for s in ("alcohol", "stimulants", "cannabis")
-)
-
-#: Blocks fitted in turn, each against all baseline targets.
-BASELINE_BLOCKS: dict[str, list[FitParameter]] = {
-    "alcohol curve": [
-        FitParameter(
-            "relapse.alcohol.initial_lapse_rate_per_day",
-            ("relapse.alcohol.initial_lapse_rate_per_day",),
-            0.005,
-            0.15,
-        ),
-        FitParameter(
-            "relapse.alcohol.hazard_halving_days",
-            ("relapse.alcohol.hazard_halving_days",),
-            2.0,
-            120.0,
-        ),
-        FitParameter("relapse.alcohol.hazard_shape", ("relapse.alcohol.hazard_shape",), 0.5, 3.0),
-        FitParameter("relapse.frailty_variance", ("relapse.frailty_variance",), 0.0, 2.0),
-    ],
-    "opioids": [
-        FitParameter(
-            "relapse.opioids.initial_lapse_rate_per_day",
-            ("relapse.opioids.initial_lapse_rate_per_day",),
-            0.05,
-            1.0,
-        ),
-        FitParameter(
-            "relapse.opioids.escalation_probability",
-            ("relapse.opioids.escalation_probability",),
-            0.3,
-            1.0,
-        ),
-    ],
-    "escalation": [
-        FitParameter(
-            "escalation scale (alcohol, stimulants, cannabis)", _ESCALATION, 0.3, 3.0, scale=True
-        )
-    ],
-    # After a caught lapse and in episodes of regular use: the long run (Project MATCH at 3
-    # years) with the first year (the relapse curves) held by the other blocks' targets.
-    "long run": [
-        FitParameter(
-            "relapse.post_lapse_rate_per_day", ("relapse.post_lapse_rate_per_day",), 0.0, 0.1
-        ),
-        FitParameter(
-            "relapse.post_lapse_half_life_days", ("relapse.post_lapse_half_life_days",), 14, 365
-        ),
-        FitParameter(
-            "episode length scale (all substances)",
-            tuple(f"recovery.episode_median_days.{s}" for s in SUBSTANCES),
-            0.25,
-            3.0,
-            scale=True,
-        ),
-    ],
-    "youth": [
-        FitParameter(
-            "relapse.age_hazard_ratio.youth", ("relapse.age_hazard_ratio.youth",), 0.8, 5.0
-        )
-    ],
-}
-
-
-def _get(scenario: Scenario, key: str) -> float:
-    value: Any = scenario
-    for part in key.split("."):
-        value = getattr(value, part)
-    return float(value)
 
 
 def loss(values: Sequence[float], targets: Sequence[Target | Anchor]) -> float:
@@ -166,6 +76,7 @@ class Calibrator:
     _cache: dict = field(default_factory=dict)
 
     def scenario(self, values: dict[str, float], extra: dict[str, Any] | None = None) -> Scenario:
+        """The baseline scenario with the fitted `values` and any `extra` overrides applied."""
         # apply_overrides shares nested sections with its input and writes into them: copy,
         # or one design's switches (mentoring.enabled) would leak into every later baseline run.
         data = apply_overrides(copy.deepcopy(self.base), {**values, **(extra or {})}, "calibration")
@@ -265,7 +176,7 @@ def fit_anchor(
     several channels — a mentor's contact lowers the hazard, answers lapses and builds
     self-efficacy — keeps their proportions and is fitted as a whole.
     """
-    start = {k: values.get(k, _get(cal.scenario({}), k)) for k in anchor.keys}
+    start = {k: values.get(k, float(value_at(cal.scenario({}), k))) for k in anchor.keys}
     comparison = cal.runs(values, anchor.comparison, days=anchor.days)
 
     def objective(x: float) -> float:
@@ -306,6 +217,7 @@ class FitRow:
 
     @property
     def inside(self) -> bool | None:
+        """Whether the model's value lies in the target's band (None without a value or band)."""
         if self.value is None or self.band is None:
             return None
         return self.band[0] <= self.value <= self.band[1]
@@ -367,7 +279,10 @@ def calibrate(
     seeds = replicate_seeds(seed, fit_replicates + check_replicates)
     fit = Calibrator(base, seeds[:fit_replicates], workers, executor, on_eval=on_eval)
     start = {
-        k: _get(fit.scenario({}), k) for b in BASELINE_BLOCKS.values() for p in b for k in p.keys
+        k: float(value_at(fit.scenario({}), k))
+        for b in BASELINE_BLOCKS.values()
+        for p in b
+        for k in p.keys
     }
     values = dict(start)
     dims = sum(len(b) for b in BASELINE_BLOCKS.values())
@@ -386,7 +301,7 @@ def calibrate(
         if trials > 0:
             values |= fit_anchor(fit, anchor, values, max(6, trials // 4))
         else:
-            values |= {k: _get(fit.scenario({}), k) for k in anchor.keys}
+            values |= {k: float(value_at(fit.scenario({}), k)) for k in anchor.keys}
     check = Calibrator(base, seeds[fit_replicates:], workers, executor)
     runs = check.runs(values)
     longest = max(t.days for t in measurable)

@@ -48,8 +48,11 @@ def print_analysis(console: Console, analysis: Analysis) -> None:
     help="Where to write the analysis (default: DIR/analysis).",
 )
 def command(results_dir: str, out: str | None) -> None:
-    """Summarize the experiment results in DIR: per-point means and 95% intervals, main
-    effects, Sobol or Morris indices (for those designs) and PNG figures."""
+    """Summarize the experiment results in DIR.
+
+    Per-point means and 95% intervals, main effects, Sobol or Morris indices (for those
+    designs) and PNG figures.
+    """
     analysis = analyze(results_dir, out)
     errors = Console(stderr=True)
     for warning in analysis.results.warnings:

@@ -118,6 +118,7 @@ def command_line(targets, trials, out, docs, population, replicates, seed) -> st
 
 
 def row_dict(row) -> dict:
+    """One fit-table row as the JSON object `calibrate --json` prints."""
     return {
         "target": row.target,
         "band": list(row.band) if row.band else None,

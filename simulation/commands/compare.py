@@ -167,8 +167,10 @@ MEASURE_WIDTH = 36
 
 
 def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, report: bool):
-    """Tables that fit the terminal (80 columns too) with nothing cut: each design's means with
-    metrics as rows under short headers, then one table per design of its differences.
+    """Tables that fit the terminal (80 columns too) with nothing cut.
+
+    Each design's means with metrics as rows under short headers, then one table per design of
+    its differences.
 
     Args:
         document: the comparison document.

@@ -40,8 +40,10 @@ def command(
     as_json: bool,
     out: str | None,
 ) -> None:
-    """Scenario discovery over an experiment's RESULTS_DIR: the ranges of its factors in which
-    the mean of --metric per design point is --above (or --below) a threshold.
+    """Scenario discovery over an experiment's RESULTS_DIR.
+
+    Finds the ranges of its factors in which the mean of --metric per design point is --above
+    (or --below) a threshold.
 
     PRIM (the `prim` package) peels the factor space to boxes dense in such points; each box has
     its limits, its coverage (share of all such points inside) and density (share of the box

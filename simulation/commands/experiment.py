@@ -29,6 +29,7 @@ class RateColumn(ProgressColumn):
     """Runs per second, averaged by rich over the last half minute."""
 
     def render(self, task: Task) -> Text:
+        """The task's speed in runs per second, or a dash before the first run ends."""
         speed = task.finished_speed or task.speed
         return Text(f"{speed:.2f} runs/s" if speed else "- runs/s", style="progress.data.speed")
 
@@ -44,6 +45,7 @@ class Reporter:
         self.start = self.last_line = time.monotonic()
 
     def on_start(self, plan: Plan, already: int, backend: str) -> None:
+        """Say what will run (`already` runs are done) and start the bar or the line log."""
         spec = plan.experiment.spec
         todo = plan.total_runs - already
         self.total = todo if self.limit is None else min(todo, self.limit)
@@ -69,6 +71,7 @@ class Reporter:
         self.start = self.last_line = time.monotonic()
 
     def on_progress(self, runs: int, failed: int) -> None:
+        """Count `runs` more finished runs (`failed` of them failed) on the bar or the log."""
         self.done += runs
         self.failed += failed
         if self.progress is not None and self.task is not None:
@@ -86,6 +89,7 @@ class Reporter:
             self.last_line = now
 
     def stop(self) -> None:
+        """Stop the progress bar, if there is one."""
         if self.progress is not None:
             self.progress.stop()
 

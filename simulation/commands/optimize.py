@@ -74,8 +74,9 @@ def command(
     as_json: bool,
     out: str | None,
 ) -> None:
-    """Search the program levers of SCENARIO for the design that averts the most relapses
-    within --budget-per-participant.
+    """Search SCENARIO's program levers for the design that averts the most relapses.
+
+    The search keeps within --budget-per-participant.
 
     Every design runs the same replicate seeds as the same population without the program
     (common random numbers); the search (Optuna, multi-objective TPE) trades relapses averted

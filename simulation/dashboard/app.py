@@ -56,7 +56,9 @@ def Controls(  # noqa: N802 - Solara components are CamelCase
     names = list(session.catalogue)
     batch = use_batch()
 
-    def apply(ok: bool) -> None:
+    # The session's answer (False for a refused edit) is not needed here: the page re-reads the
+    # session either way, so a refusal's message shows as well as an accepted edit.
+    def apply(_accepted: bool) -> None:
         with batch:
             config.value += 1
             version.value += 1
@@ -192,6 +194,7 @@ def Runner(session: DashboardSession, config: solara.Reactive[int], version: sol
 @solara.component
 def Downloads(session: DashboardSession, version: solara.Reactive[int]):  # noqa: N802 - Solara components are CamelCase
     """The scenario as YAML (edits included) and the daily series as CSV."""
+    version.value  # noqa: B018 - subscribe: the file names follow a newly picked scenario
     with solara.Row():
         solara.FileDownload(
             session.scenario_yaml,

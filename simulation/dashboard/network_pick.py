@@ -36,8 +36,10 @@ def layout_limits(positions: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def picture_fractions(picture) -> np.ndarray:
-    """Where each drawn person is in the (untitled) picture: (x from the left, y from the top),
-    as fractions of its width and height."""
+    """Where each drawn person is in the (untitled) picture.
+
+    (x from the left, y from the top), as fractions of its width and height.
+    """
     x0, x1, y0, y1 = layout_limits(picture.positions)
     pos = picture.positions.reshape(-1, 2)
     return np.column_stack([(pos[:, 0] - x0) / (x1 - x0), (y1 - pos[:, 1]) / (y1 - y0)])

@@ -328,8 +328,10 @@ def NetworkView(  # noqa: N802 - Solara components are CamelCase
     version: solara.Reactive[int],
     person: solara.Reactive[int | None] | None = None,
 ):
-    """The network of design A, coloured by state, with its caption; click a person to pick
-    them (their story shows below)."""
+    """The network of design A, coloured by state, with its caption.
+
+    Click a person to pick them (their story shows below).
+    """
     tick = version.value
     run = session.generation
     live = solara.use_memo(LiveNetwork, [])

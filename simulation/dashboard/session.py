@@ -27,7 +27,7 @@ from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import MENTOR, PARTICIPANT
 from simulation.running.pool import release_model
 from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_yaml
-from simulation.scenario.schema import Scenario
+from simulation.scenario.schema import Scenario, value_at
 
 #: The environment variable `recovery-sim dashboard --scenarios DIR` sets for the app.
 SCENARIOS_DIR_ENV = "RECOVERY_SIM_SCENARIOS_DIR"
@@ -146,7 +146,7 @@ class DashboardSession:
 
     def value(self, key: str, design: int = 0) -> Any:
         """The current value of a dotted key in design A (0) or design B (1)."""
-        return _get(self.designs[design].scenario, key)
+        return value_at(self.designs[design].scenario, key)
 
     def set_value(self, key: str, value: Any, design: int = 0) -> bool:
         """Edit one value of design A (0) or B (1) and restart at day 0.
@@ -269,7 +269,7 @@ class DashboardSession:
         scenario_a = self.load(name, overrides)
         designs = [build_design(name, scenario_a, seed)]
         if compare is not None:
-            shared = {key: _get(scenario_a, key) for key in SHARED_KEYS}
+            shared = {key: value_at(scenario_a, key) for key in SHARED_KEYS}
             scenario_b = self.load(compare, {**overrides_b, **shared})
             designs.append(build_design(compare, scenario_b, seed))
         with self.lock:
@@ -367,13 +367,6 @@ class DashboardSession:
                     + [_csv_value(view.series.get(n), i) for n in names]
                 )
         return out.getvalue()
-
-
-def _get(scenario: Scenario, key: str) -> Any:
-    value: Any = scenario
-    for part in key.split("."):
-        value = getattr(value, part)
-    return value
 
 
 def _csv_value(values: np.ndarray | None, i: int) -> str:

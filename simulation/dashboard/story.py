@@ -76,10 +76,6 @@ class StoryRecorder:
         snap["relapses"].append(people.relapses[rows].copy())
         self.days.append(model.day)
 
-    def tracks(self, row: int) -> bool:
-        """True if the person's snapshots are recorded."""
-        return bool(np.any(self.rows == row))
-
     def timeline(self, row: int) -> Timeline:
         """One tracked person's series and events."""
         (index,) = np.flatnonzero(self.rows == row)

@@ -1,5 +1,8 @@
-"""PNG figures of a design search (the cost-effect frontier) and of scenario discovery (the
-PRIM peeling trajectory). Matplotlib, Agg backend: no display needed."""
+"""PNG figures of a design search and of scenario discovery.
+
+The cost-effect frontier of a search and the PRIM peeling trajectory of a discovery.
+Matplotlib, Agg backend: no display needed.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""A scenario file for a design: `extends:` the scenario the search started from, stating only
-the lever values that differ from it, so a planner reads the design in a few lines."""
+"""A scenario file for a design, as the differences from the scenario the search started from.
+
+It `extends:` that scenario and states only the lever values that differ from it, so a planner
+reads the design in a few lines.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +18,7 @@ from simulation.api import resolve_scenario
 from simulation.errors import RecoverySimError
 from simulation.running.result_files import write_text
 from simulation.scenario.files import load_scenario, scenario_yaml
-from simulation.scenario.schema import Scenario
-
-
-def value_at(scenario: Scenario, key: str) -> Any:
-    """The value of a dotted key in a scenario."""
-    value: Any = scenario
-    for part in key.split("."):
-        value = getattr(value, part)
-    return value
+from simulation.scenario.schema import Scenario, value_at
 
 
 def differing(base: Scenario, overrides: Mapping[str, Any]) -> dict[str, Any]:

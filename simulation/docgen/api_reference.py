@@ -77,11 +77,12 @@ def _signature(name: str, obj: Any) -> str:
 
 
 def docstring_markdown(doc: str) -> str:
-    """A Google-style docstring as markdown: sections in bold, arguments as a list, examples
-    as fenced code.
+    r"""A Google-style docstring as markdown.
+
+    Sections in bold, arguments as a list, examples as fenced code.
 
     Example:
-        >>> print(docstring_markdown("Add.\\n\\nArgs:\\n    x: a number."))
+        >>> print(docstring_markdown("Add.\n\nArgs:\n    x: a number."))
         Add.
         <BLANKLINE>
         **Args**
@@ -196,6 +197,7 @@ def documented_reference(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write (--write FILE) or verify (--check FILE) the API reference section; the exit code."""
     return GENERATED.main(
         argv,
         "python -m simulation.docgen.api_reference",

@@ -113,6 +113,7 @@ def documented_table(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Write (--write FILE) or verify (--check FILE) the parameter table; the exit code."""
     return GENERATED.main(
         argv,
         "python -m simulation.docgen.odd_table",

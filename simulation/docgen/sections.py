@@ -12,12 +12,12 @@ from pathlib import Path
 
 
 class GeneratedSection:
-    """A section of a Markdown file between `start` and `end` markers, made by `generate()`.
+    r"""A section of a Markdown file between `start` and `end` markers, made by `generate()`.
 
     Example:
         >>> section = GeneratedSection("<!-- a -->", "<!-- b -->", lambda: "new", "cmd")
         >>> section.replace("x <!-- a -->old<!-- b --> y")
-        'x <!-- a -->\\nnew\\n<!-- b --> y'
+        'x <!-- a -->\nnew\n<!-- b --> y'
     """
 
     def __init__(

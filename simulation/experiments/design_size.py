@@ -20,7 +20,8 @@ class HasLevels(Protocol):
     """A factor as the file gives it (`schema.Factor`) or as checked (`loading.FactorSpec`)."""
 
     @property
-    def levels(self) -> Sequence[Any] | None: ...
+    def levels(self) -> Sequence[Any] | None:
+        """The levels the factor lists, or None for a range."""
 
 
 #: The most design points (design rows x base scenarios) an experiment may have. 200,000 points

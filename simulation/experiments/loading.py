@@ -33,7 +33,7 @@ from simulation.scenario.files import (
     scenario_from_dict,
 )
 from simulation.scenario.overrides import looks_like_key
-from simulation.scenario.schema import Scenario, iter_parameters
+from simulation.scenario.schema import Scenario, iter_parameters, value_at
 from simulation.scenario.yaml_reading import parse_mapping, read_text
 
 
@@ -71,6 +71,7 @@ class LoadedExperiment:
 
     @property
     def out_dir(self) -> Path:
+        """The results folder: the file's `out`, or results/<name>."""
         return Path(self.spec.out or f"results/{self.spec.name}")
 
 
@@ -279,7 +280,4 @@ def _checked(key: str, value: Any, base: Scenario, where: str, source: str) -> A
         scenario = scenario_from_dict(base.model_dump(), {key: value}, source)
     except ScenarioError as exc:
         raise ExperimentError(source, where, value, exc.allowed, exc.problem) from None
-    result: Any = scenario
-    for part in key.split("."):
-        result = getattr(result, part)
-    return result
+    return value_at(scenario, key)

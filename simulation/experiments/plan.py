@@ -50,6 +50,7 @@ class Plan:
 
     @property
     def total_runs(self) -> int:
+        """Design points times replicates."""
         return self.points * self.replicates
 
     def point(self, point_id: int) -> tuple[int, int]:
@@ -74,6 +75,7 @@ class Plan:
         return pd.concat([frame, values, samples], axis=1)
 
     def run(self, run_id: int) -> Run:
+        """The run with this id: its point, replicate, seed and factor values."""
         replicate, point_id = divmod(run_id, self.points)
         scenario_index, row = self.point(point_id)
         seed = run_seed(

@@ -1,3 +1,4 @@
 """The model layer: the Mesa model, population state, daily series, random streams, units and mechanisms.
 
-Nothing here knows about files, screens or executors."""
+Nothing here knows about files, screens or executors.
+"""

@@ -69,8 +69,10 @@ def summarize_day(
     events: dict[str, int],
     costs: dict[str, float],
 ) -> dict[str, float]:
-    """Every daily series' value for today (`recovery_ties`: ties between two people in
-    recovery, out of `n_ties`)."""
+    """Every daily series' value for today.
+
+    `recovery_ties` counts ties between two people in recovery, out of `n_ties`.
+    """
     n = n_participants
     status = people.status[:n]
     counts = np.bincount(status, minlength=len(STATUS_NAMES))

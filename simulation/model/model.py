@@ -24,6 +24,7 @@ from simulation.model.mechanisms import (
     costs,
     engagement,
     health_economics,
+    lapse_course,
     meetings,
     mentor_wellbeing,
     network,
@@ -226,7 +227,7 @@ class RecoveryCommunityModel(mesa.Model):
 
         exposure = self.contacts.exposure(people)
         days_before = people.days_abstinent.copy()
-        relapsed = relapse.resolve_lapses(
+        relapsed = lapse_course.resolve_lapses(
             people, p.relapse, program.escalation_ratio(self), self.draws("escalation"), today
         )
         recovery.start_episodes(people, p.recovery, relapsed, self.draws("episode_length"))
@@ -256,12 +257,12 @@ class RecoveryCommunityModel(mesa.Model):
             * stigma.hazard_ratio(people, p.stigma)
         )
         self.last_hazard = hazard
-        lapsed = relapse.apply_lapses(
+        lapsed = lapse_course.apply_lapses(
             people,
             hazard,
             self.draws("hazard"),
             today,
-            relapse.lapse_durations(people, p.relapse, self.draws("lapse_length")),
+            lapse_course.lapse_durations(people, p.relapse, self.draws("lapse_length")),
         )
 
         answered = program.answered(self)
@@ -285,7 +286,7 @@ class RecoveryCommunityModel(mesa.Model):
         people.days_abstinent[people.status == RECOVERING] += 1
         if today == p.days - FOLLOW_UP_WINDOW_DAYS:
             people.use_days_before_window[:] = people.use_days
-        relapse.record_use(
+        lapse_course.record_use(
             people, today, recovery.use_share(people, p.recovery), self.draws("use_day")
         )
         recovery.record_quarter(people, today)

@@ -81,7 +81,6 @@ class PopulationState:
     burnout: np.ndarray  # mentors
     alliance: np.ndarray  # quality of the mentee's bond with their mentor
     residence_days_left: np.ndarray  # days left in a residential place (0 = not in residence)
-    meetings_attended: np.ndarray
     trainee_until: np.ndarray  # day a participant finishes mentor training (NEVER if not a trainee)
     overdose_deaths: np.ndarray  # 1 where a death was an overdose
     # Use episodes (simulation.model.mechanisms.relapse, recovery).
@@ -108,8 +107,11 @@ class PopulationState:
 
     @property
     def participants(self) -> slice:
-        """The participants' rows: they come first, so mechanisms that concern only them can
-        work on this slice instead of masking every row."""
+        """The participants' rows, as a slice.
+
+        They come first, so mechanisms that concern only them can work on this slice instead
+        of masking every row.
+        """
         return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))
 
     def array_names(self) -> list[str]:
@@ -256,7 +258,6 @@ def build_population(
         burnout=np.zeros(n),
         alliance=np.zeros(n),
         residence_days_left=np.zeros(n, dtype=np.int32),
-        meetings_attended=np.zeros(n, dtype=np.int32),
         trainee_until=np.full(n, NEVER, dtype=np.int32),
         overdose_deaths=np.zeros(n, dtype=bool),
         lapse_days_left=np.zeros(n, dtype=np.int32),

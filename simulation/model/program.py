@@ -304,7 +304,7 @@ def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:
     aware = aware_of_lapse(model, model.day + 1)
     return mentoring.rapid_response_ratio(
         model.people, p.mentoring, aware
-    ) * supervision.escalation_ratio(model.people, p.supervision, aware)
+    ) * supervision.escalation_ratio(p.supervision, aware)
 
 
 def answered(model: RecoveryCommunityModel) -> np.ndarray:
@@ -322,8 +322,10 @@ def answered(model: RecoveryCommunityModel) -> np.ndarray:
 
 
 def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
-    """The program's factors of the lapse hazard: mentor support, meetings, the digital tool,
-    and mentors' over-helping (less with boundary-setting training).
+    """The program's factors of the lapse hazard.
+
+    Mentor support, meetings, the digital tool, and mentors' over-helping (less with
+    boundary-setting training).
 
     Args:
         model: the model.

@@ -134,8 +134,11 @@ def report(comparison: Any, path: str | Path) -> Path:
 
 
 class _CallableModule(types.ModuleType):
-    """`rs.report(comparison, path)`: once imported, this package is the `report` attribute of
-    `simulation`, so the package itself is made callable as the function."""
+    """`rs.report(comparison, path)`, the package made callable.
+
+    Once imported, this package is the `report` attribute of `simulation`, so the package itself
+    is made callable as the function.
+    """
 
     def __call__(self, comparison: Any, path: str | Path) -> Path:
         return report(comparison, path)

@@ -258,8 +258,9 @@ def comparison_figure(comparison: Comparison, kind: str = "survival") -> Figure:
 
 
 def run_figure(name: str, results: list) -> Figure:
-    """One scenario's runs: no lapse yet (Kaplan-Meier) and people in recovery each day, with 95%
-    bands across replicates (what `RunSummary.plot` draws).
+    """One scenario's runs: no lapse yet (Kaplan-Meier) and people in recovery each day.
+
+    With 95% bands across replicates (what `RunSummary.plot` draws).
 
     Args:
         name: the scenario's name.

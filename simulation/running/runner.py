@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,6 @@ class RunResult:
     breakdowns: dict[str, dict[str, dict[str, float]]]
     daily: pd.DataFrame
     outcomes: CohortOutcomes
-    extras: dict[str, float] = field(default_factory=dict)
 
 
 def simulate(scenario: Scenario, seed: int) -> RunResult:

@@ -161,8 +161,9 @@ def check_scenario_data(value: Any, where: str, name: str = "data") -> Mapping[s
 def check_model_arguments(
     scenario: Any, seed: Any, overrides: Mapping[str, Any]
 ) -> tuple[Scenario, int | None]:
-    """`RecoveryCommunityModel`'s scenario (a Scenario or None), seed (None or a whole number)
-    and keyword overrides.
+    """Check `RecoveryCommunityModel`'s scenario, seed and keyword overrides.
+
+    The scenario is a Scenario or None, the seed None or a whole number.
 
     Returns:
         The scenario (the defaults for None) with the overrides applied, and the seed as an

@@ -42,8 +42,9 @@ def bundled_scenarios() -> list[Path]:
 
 
 def bundled_names() -> dict[str, Path]:
-    """Bundled scenarios by the name commands accept: `community_peer_mentoring`, and the
-    population files as `populations/opioid`.
+    """Bundled scenarios by the name commands accept.
+
+    Scenarios as `community_peer_mentoring`, and the population files as `populations/opioid`.
 
     Example:
         >>> sorted(bundled_names())[:2]

@@ -146,9 +146,29 @@ def iter_parameters(
             yield key, info
 
 
-def parameter_default(key: str) -> Any:
-    """The default value of a dotted key, from a default Scenario."""
-    value: Any = Scenario()
+def value_at(scenario: BaseModel, key: str) -> Any:
+    """The value of a dotted key (`"mentoring.caseload_cap"`) in a scenario or one of its sections.
+
+    The one place a dotted key is walked through a Scenario; the key must exist (check it with
+    the schema first when it comes from a user).
+
+    Args:
+        scenario: a Scenario, or a section of one.
+        key: dotted key, e.g. `"relapse.alcohol.hazard_shape"`; a section's key gives the section.
+
+    Returns:
+        The value stored at that key.
+
+    Example:
+        >>> value_at(Scenario(), "population.size") == Scenario().population.size
+        True
+    """
+    value: Any = scenario
     for part in key.split("."):
         value = getattr(value, part)
     return value
+
+
+def parameter_default(key: str) -> Any:
+    """The default value of a dotted key, from a default Scenario."""
+    return value_at(Scenario(), key)

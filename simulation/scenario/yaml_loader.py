@@ -45,13 +45,15 @@ def _read_as(value: Any) -> str:
 
 
 class StrictLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` that refuses duplicate keys, keys that are not text, nesting deeper
-    than `MAX_DEPTH` and aliases that expand to more than `MAX_VALUES` values.
+    r"""A `yaml.SafeLoader` that refuses what a scenario file should never hold.
+
+    It refuses duplicate keys, keys that are not text, nesting deeper than `MAX_DEPTH` and
+    aliases that expand to more than `MAX_VALUES` values.
 
     Example:
         >>> yaml.load("days: 90", Loader=StrictLoader)
         {'days': 90}
-        >>> yaml.load("days: 90\\ndays: 30", Loader=StrictLoader)
+        >>> yaml.load("days: 90\ndays: 30", Loader=StrictLoader)
         Traceback (most recent call last):
         ...
         yaml.constructor.ConstructorError: key 'days' appears twice (lines 1 and 2)
@@ -109,8 +111,11 @@ class StrictLoader(yaml.SafeLoader):
             )
 
     def construct_object(self, node: Node, deep: bool = False) -> Any:
-        """Construct a value; a value Python cannot hold (a 5,000-digit number, 31 February)
-        becomes a ConstructorError at its line instead of a bare ValueError."""
+        """Construct a value, or raise a ConstructorError at its line.
+
+        A value Python cannot hold (a 5,000-digit number, 31 February) becomes a
+        ConstructorError at its line instead of a bare ValueError.
+        """
         try:
             return super().construct_object(node, deep)
         except (ValueError, OverflowError) as exc:

@@ -127,7 +127,6 @@ def attend(people: PopulationState, params: MeetingParams, draws: np.ndarray) ->
     """Who attends a meeting today."""
     eligible = people.enrolled & (people.status != DECEASED)
     attending = eligible & (draws < attendance_probability(params) * people.engagement)
-    people.meetings_attended[attending] += 1
     return attending
 
 

@@ -262,6 +262,7 @@ def update_burnout(
 
 
 def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
+    """Each person's factor on mentor attrition from burnout (all 1 when the mechanism is off)."""
     if not params.enabled:
         return np.ones(people.size)
     return 1.0 + (params.burnout_attrition_ratio - 1.0) * people.burnout

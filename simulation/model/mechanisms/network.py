@@ -109,6 +109,7 @@ class SocialExposure:
 
     @property
     def recovery_share(self) -> np.ndarray:
+        """Each person's share of ties who are in recovery (0 for people with no ties)."""
         return np.divide(
             self.recovery_contacts,
             self.degree,
@@ -129,6 +130,7 @@ class ContactCounts:
         self.reset(adjacency, people)
 
     def reset(self, adjacency: sp.csr_array, people: PopulationState) -> None:
+        """Count everyone's contacts afresh on new ties."""
         self.adjacency = adjacency
         self.degree = node_degree(adjacency)
         self.using, self.recovering = _contact_flags(people)

@@ -20,8 +20,11 @@ def population_edges(
     is_mentor: np.ndarray,
     streams: RandomStreams,
 ) -> np.ndarray:
-    """Everyone's ties: the base network among participants and community members, then each
-    mentor's ties into it (mentors are the last rows), from separate streams."""
+    """Everyone's ties, from separate random streams.
+
+    The base network among participants and community members, then each mentor's ties into it
+    (mentors are the last rows).
+    """
     mentor_rows = np.flatnonzero(is_mentor)
     n_others = len(cultural_group) - len(mentor_rows)
     base = build_edges(params, cultural_group[:n_others], streams.seed_for("network"))

@@ -195,8 +195,11 @@ QUARTER_DAYS = 91
 
 
 def record_quarter(people: PopulationState, day: int) -> None:
-    """At the end of each quarter: each living participant's state (abstinent the whole
-    quarter, or not), and whether it changed since the last quarter (Scott et al.'s turnover)."""
+    """At the end of each quarter, record each living participant's state and its change.
+
+    The state is abstinent the whole quarter, or not; the change since the last quarter is
+    Scott et al.'s turnover.
+    """
     if day % QUARTER_DAYS != 0:
         return
     rows = people.participants

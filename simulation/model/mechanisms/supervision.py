@@ -94,13 +94,10 @@ def relieve_burnout(people: PopulationState, params: SupervisionParams) -> None:
     people.burnout[people.is_mentor] *= 1.0 - params.burnout_relief
 
 
-def escalation_ratio(
-    people: PopulationState, params: SupervisionParams, aware: np.ndarray
-) -> np.ndarray | float:
+def escalation_ratio(params: SupervisionParams, aware: np.ndarray) -> np.ndarray | float:
     """Chance-of-escalation ratio from a supervisor's help with a lapse the mentor knows of.
 
     Args:
-        people: population state.
         params: supervision parameters.
         aware: mask of mentees whose mentor knows of a lapse today.
 
