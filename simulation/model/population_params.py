@@ -2,7 +2,7 @@
 
 The state arrays these parameters fill live in `simulation.model.population`; category names
 (substances, age groups) are declared once in `simulation.scenario.parameters` and the mixes
-below follow them (checked by tests/test_population.py).
+below follow them (checked by tests/unit/model/test_population.py).
 """
 
 from __future__ import annotations

@@ -259,7 +259,7 @@ def test_a_killed_search_continues_where_it_stopped(levers_file, tmp_path):
         *("--population", "100", "--days", "30", "--replicates", "2", "--workers", "1"),
         *("--out", str(tmp_path)),
     ]
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PYTHONPATH": str(root)}
     process = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL)
     deadline = time.monotonic() + 180

@@ -12,7 +12,7 @@ import pytest
 
 from simulation.optional import EXTRAS, MissingDependencyError, require
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 #: Imported first in a child process: makes the optional packages unimportable.

@@ -24,7 +24,7 @@ from simulation.scenario.population_keys import (
 )
 from simulation.scenario.schema import Scenario, iter_parameters
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
 TAU = str(SCENARIOS / "treatment_as_usual.yaml")
 OPIOID = str(SCENARIOS / "opioid_withdrawal_support.yaml")

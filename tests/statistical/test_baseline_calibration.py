@@ -20,7 +20,7 @@ from simulation.running.runner import replicate_seeds, run_replicates, summarize
 from simulation.scenario.files import load_scenario
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TARGETS = yaml.safe_load(
     (ROOT / "simulation" / "calibration" / "data" / "targets.yaml").read_text()
 )

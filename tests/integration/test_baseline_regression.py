@@ -4,8 +4,8 @@ Each file in tests/baselines/ holds the metrics of one small fixed run of a bund
 A difference means the model's behaviour changed. If the change is intended, regenerate the
 files and commit them with the change:
 
-    .venv/bin/python tests/test_baseline_regression.py
-    # or: RECOVERY_SIM_REGENERATE_BASELINES=1 .venv/bin/pytest tests/test_baseline_regression.py
+    .venv/bin/python tests/integration/test_baseline_regression.py
+    # or: RECOVERY_SIM_REGENERATE_BASELINES=1 .venv/bin/pytest tests/integration/test_baseline_regression.py
 """
 
 from __future__ import annotations
@@ -21,15 +21,15 @@ from simulation.running.result_files import to_jsonable
 from simulation.running.runner import simulate
 from simulation.scenario.files import load_scenario
 
-ROOT = Path(__file__).resolve().parent.parent
-BASELINES = Path(__file__).resolve().parent / "baselines"
+ROOT = Path(__file__).resolve().parents[2]
+BASELINES = Path(__file__).resolve().parents[1] / "baselines"
 #: scenario file -> (population, days, seed) of the baseline run
 RUNS = {
     "treatment_as_usual": (1000, 365, 1),
     "community_peer_mentoring": (1000, 365, 1),
 }
 TOLERANCE = 1e-9
-REGENERATE = "python tests/test_baseline_regression.py"
+REGENERATE = "python tests/integration/test_baseline_regression.py"
 
 
 def baseline_run(name: str) -> dict:

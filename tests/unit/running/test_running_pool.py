@@ -18,7 +18,7 @@ from simulation.running.runner import run_replicates, simulate
 from simulation.running.seeds import comparison_seeds, replicate_seeds, run_seed
 from simulation.scenario.schema import Scenario
 
-PACKAGE = Path(__file__).resolve().parent.parent / "simulation"
+PACKAGE = Path(__file__).resolve().parents[3] / "simulation"
 SMALL = Scenario(name="small", days=40, population={"size": 150}, mentoring={"enabled": True})
 
 

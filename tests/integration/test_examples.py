@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 #: Something each script prints when it has worked.
 EXPECTED = {

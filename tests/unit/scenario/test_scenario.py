@@ -16,7 +16,7 @@ from simulation.scenario.files import (
 from simulation.scenario.overrides import with_overrides
 from simulation.scenario.schema import Scenario, iter_parameters
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_bundled_scenarios_validate_and_open_with_a_comment():

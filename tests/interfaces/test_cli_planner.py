@@ -97,7 +97,7 @@ def test_readme_command_table_names_every_command_and_option():
 
     from simulation.cli import cli
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     rows = {
         line.split("`")[1].split()[1]: line
         for line in readme.splitlines()
@@ -116,7 +116,7 @@ def test_compare_tables_fit_80_columns_with_names_whole_and_units():
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
     designs += ["hybrid_peer_mentoring", "untrained_mentors"]
     env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(root)}

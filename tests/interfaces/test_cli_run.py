@@ -14,7 +14,7 @@ import pytest
 from simulation.analysis.metrics import METRICS
 from simulation.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TAU = str(ROOT / "scenarios" / "treatment_as_usual.yaml")
 CPM = str(ROOT / "scenarios" / "community_peer_mentoring.yaml")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from simulation.docgen.odd_table import COMMAND, documented_table, parameter_rows, parameter_table
 from simulation.scenario.schema import Scenario, iter_parameters
 
-ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD = Path(__file__).resolve().parents[2] / "docs" / "ODD.md"
 
 
 def test_odd_parameter_table_is_up_to_date():

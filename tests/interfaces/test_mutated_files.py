@@ -25,7 +25,7 @@ from simulation.errors import RecoverySimError
 from simulation.experiments.designs import make_design
 from simulation.experiments.loading import load_experiment
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))
 MAX_EXAMPLES = 60

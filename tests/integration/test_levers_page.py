@@ -9,7 +9,7 @@ from simulation.docgen import levers
 from simulation.scenario.overrides import with_overrides
 from simulation.scenario.schema import Scenario, iter_parameters, parameter_default
 
-PAGE = Path(__file__).resolve().parents[1] / "docs" / "levers.md"
+PAGE = Path(__file__).resolve().parents[2] / "docs" / "levers.md"
 
 
 def test_page_lists_every_lever_with_its_channel_and_evidence():

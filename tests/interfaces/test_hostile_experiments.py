@@ -1,7 +1,7 @@
 """Hostile experiment files: exit 2, one short paragraph, no folder created, quickly (issue 11).
 
 Huge designs are refused from their arithmetic before anything is drawn; the file itself is read
-by the same strict reader as scenario files (tests/test_hostile_files.py).
+by the same strict reader as scenario files (tests/interfaces/test_hostile_files.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from simulation.experiments.designs import make_design
 from simulation.experiments.loading import load_experiment
 from simulation.scenario.files import BUNDLED_SCENARIOS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")
 RANGES = {
     "mentoring.caseload_cap": {"range": [2, 15]},

@@ -18,7 +18,7 @@ import simulation as rs
 from simulation.cli import main
 from simulation.docgen.api_reference import COMMAND, documented_reference, reference
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 API_DOC = ROOT / "docs" / "api.md"
 SMALL = {"population.size": 100, "days": 30}
 

@@ -2,7 +2,7 @@
 
 Binary and non-UTF-8 files, deep nesting, keys YAML reads as true/false or numbers, duplicate
 keys, `extends:` to system files, devices and FIFOs, alias bombs, huge values, errors in a
-parent file, and `--set` mistakes. Experiment files: tests/test_hostile_experiments.py.
+parent file, and `--set` mistakes. Experiment files: tests/interfaces/test_hostile_experiments.py.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from simulation.errors import ScenarioError
 from simulation.scenario.files import load_scenario
 from simulation.scenario.yaml_reading import MAX_FILE_BYTES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TAU = ROOT / "scenarios" / "treatment_as_usual.yaml"
 SECRET = "SECRET-HASH-0xDEADBEEF"
 #: The issue's bound on every refusal.

@@ -11,7 +11,7 @@ import pandas as pd
 from simulation.cli import main
 from simulation.running.runner import replicate_seeds
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CPM = str(ROOT / "scenarios" / "community_peer_mentoring.yaml")
 ARGS = ["run", CPM, "--population", "250", "--days", "120", "--replicates", "2", "--seed", "11"]
 

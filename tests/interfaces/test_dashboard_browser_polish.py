@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from tests.test_dashboard_browser import (
+from test_dashboard_browser import (
     LOAD_TIMEOUT,
     STEP_TIMEOUT,
     chart_source,
