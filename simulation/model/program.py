@@ -85,6 +85,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     people, p = model.people, model.scenario
     if not model.program_offered:
         return np.zeros(people.size, dtype=bool)
+    engagement.leave_at_death(people)
     joined = stigma.later_enrolment(
         people, p.stigma, model.draws("enrolment", participants_only=True)
     )

@@ -200,6 +200,20 @@ def update(
     return dropping
 
 
+def leave_at_death(people: PopulationState) -> np.ndarray:
+    """The dead leave the program the day they die (not counted as dropping out).
+
+    Args:
+        people: the population (`enrolled` changes).
+
+    Returns:
+        Who left the program today because they died.
+    """
+    left = people.enrolled & (people.status == DECEASED)
+    people.enrolled[left] = False
+    return left
+
+
 def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarray) -> np.ndarray:
     """Some who dropped out are brought back by outreach."""
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))

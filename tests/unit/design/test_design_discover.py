@@ -23,9 +23,9 @@ def results_folder(path, points: pd.DataFrame, metric_values, factors, replicate
     """A results folder as `recovery-sim experiment` leaves it: manifest.json and runs/."""
     rng = np.random.default_rng(seed)
     rows = []
-    for point_id, (point, value) in enumerate(
-        zip(points.to_dict("records"), metric_values, strict=True)
-    ):
+    # A frame without columns has no records: one empty design point per row instead.
+    records = points.to_dict("records") if len(points.columns) else [{}] * len(points)
+    for point_id, (point, value) in enumerate(zip(records, metric_values, strict=True)):
         for replicate in range(replicates):
             rows.append(
                 {

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.model.mechanisms import costs
+from simulation.model.mechanisms import costs, engagement
 from simulation.model.mechanisms.meetings import MEETING_GROUP_SIZE
 from simulation.model.population import COMMUNITY, DECEASED, PARTICIPANT, RECOVERING
 from simulation.scenario.schema import Scenario
@@ -126,17 +126,13 @@ def test_training_costs_hours_times_the_hourly_cost_per_mentor_trained():
     assert costs.training_cost(no_mentoring, 5) == 0.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: the dead stay enrolled until their engagement decays below the dropout "
-    "threshold (recovery.apply_deaths and overdose.overdose_deaths do not end enrolment), so "
-    "daily_costs bills them as platform users and counts them in meeting groups",
-)
 def test_the_dead_are_not_billed_as_enrolled_users():
     people = make_people(
         4, enrolled=True, status=[DECEASED, DECEASED, RECOVERING, RECOVERING], kind=PARTICIPANT
     )
     scenario = _scenario(setting={"kind": "digital"})
+    # The day the dead leave the program (engagement.leave_at_death runs first in the day).
+    assert engagement.leave_at_death(people).tolist() == [True, True, False, False]
     c = scenario.costs
     expected = c.per_day(c.platform_cost_per_year) + 2 * c.platform_cost_per_user_month * 12 / YEAR
     assert _spend(scenario, people)["platform"] == pytest.approx(expected)
