@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+import sqlalchemy
 
 from simulation.api import ScenarioLike, resolve_scenario
 from simulation.design.evaluation import measure, program_free, run_arm
@@ -311,9 +312,14 @@ def stored_trials(out: str | Path) -> int:
     path = Path(out) / STUDY_FILE
     if not path.exists():
         return 0
+    # A reader must never create tables: the search that writes the file may be creating them
+    # this very moment ("table trials already exists" in the writer otherwise).
+    storage = optuna.storages.RDBStorage(
+        f"sqlite:///{path.resolve()}", skip_compatibility_check=True, skip_table_creation=True
+    )
     try:
-        study = optuna.load_study(study_name=STUDY_NAME, storage=f"sqlite:///{path.resolve()}")
-    except KeyError:  # the file exists, the study is not created in it yet
+        study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
+    except (KeyError, sqlalchemy.exc.OperationalError):  # no study (or no tables) in it yet
         return 0
     return len(completed(study))
 
