@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from simulation.model.mechanisms.costs import CostParams
 from simulation.model.mechanisms.engagement import EngagementParams
 from simulation.model.mechanisms.health_economics import EconomicsParams  # issue 14
+from simulation.model.mechanisms.intake import IntakeParams  # issue 15
 from simulation.model.mechanisms.meetings import MeetingParams
 from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
 from simulation.model.mechanisms.mentoring import MentoringParams
@@ -107,6 +108,7 @@ class Scenario(Section, metaclass=_ScenarioErrors):
         le=36_500,
     )
     population: PopulationParams = PopulationParams()
+    intake: IntakeParams = IntakeParams()  # referrals over the run, waiting list (issue 15)
     network: NetworkParams = NetworkParams()
     relapse: RelapseParams = RelapseParams()
     recovery: RecoveryCycleParams = RecoveryCycleParams()
