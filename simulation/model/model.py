@@ -17,7 +17,7 @@ import pandas as pd
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
 from simulation.errors import RecoverySimError
-from simulation.model import arrivals, daily, network_upkeep, program
+from simulation.model import arrivals, daily, network_upkeep, program, program_intake
 from simulation.model.daily import DAILY_SERIES, INTAKE_SERIES
 from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
@@ -379,7 +379,7 @@ class RecoveryCommunityModel(mesa.Model):
             self.costs,
         )
         if self.intake is not None:
-            values |= program.capacity_use(self)
+            values |= program_intake.capacity_use(self)
         return values
 
 

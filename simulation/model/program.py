@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.model import program_intake
 from simulation.model.mechanisms import (
     alliance,
     appeal,
@@ -26,7 +27,6 @@ from simulation.model.mechanisms import (
     setting,
     stigma,
     supervision,
-    waiting_list,
 )
 from simulation.model.population import NEVER
 
@@ -99,9 +99,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     if p.setting.kind == "residential":
         priority = model.draws("residence", participants_only=True)
         if model.intake is not None:
-            priority = waiting_list.queue_priority(
-                people, p.intake.waiting_list, priority, model.last_hazard
-            )
+            priority = program_intake.queue_priority(model, priority)
         setting.update_residence(people, p.setting, priority, p.population.size)
     attended = np.zeros(people.size, dtype=bool)
     meetings.fade_protection(model.group_support, p.meetings)
@@ -116,7 +114,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         update_mentors(model, today)
         contacts, digital_contacts = deliver_contact(model, today)
     if model.intake is not None:
-        serve_and_wait(model, contacts, today)
+        program_intake.serve_and_wait(model, contacts, attended, today)
     digital.fade_use(people, p.setting.self_guided_tool, model.digital.tool_use)
     # Stigma and scepticism, and a weak alliance, make people drift away from the program.
     decay_ratio = stigma.engagement_ratio(people, p.stigma) * alliance.engagement_decay_ratio(
@@ -186,7 +184,7 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
     probability, in_person = probability * kept, in_person * kept
     extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
-        extra = extra | waiting_list.first_meeting_due(people)
+        extra = extra | program_intake.first_meeting_due(people)
     probability = np.where(extra, 1.0, probability)
     draws = model.draws("contact", participants_only=True)
     quality = support_quality(model)
@@ -261,51 +259,9 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)
     priority = model.draws("matching")
     if model.intake is not None:
-        # A finished course of mentoring frees the slot; the queue rule orders who waits.
-        finished = waiting_list.course_finished(people, p.intake.mentoring_episode_days, today)
-        mentoring.end_pairs(people, np.flatnonzero(finished))
-        seeking &= ~finished
-        priority = waiting_list.queue_priority(
-            people, p.intake.waiting_list, priority, model.last_hazard
-        )
+        seeking = program_intake.end_finished_courses(model, seeking, today)
+        priority = program_intake.queue_priority(model, priority)
     matching.assign_mentors(people, p.mentoring, seeking, priority)
-
-
-def serve_and_wait(model: RecoveryCommunityModel, contacts: np.ndarray, today: int) -> None:
-    """Note who was served today (mentor contact, place); people still waiting may give up.
-
-    Programs with neither mentors nor residential places serve people on enrolment.
-
-    Args:
-        model: the model (with intake).
-        contacts: who had a mentor contact today.
-        today: today.
-    """
-    people, p = model.people, model.scenario
-    served = contacts | (people.residence_days_left > 0)
-    if not p.mentoring.enabled and p.setting.kind != "residential":
-        served = served | people.enrolled
-    waiting_list.record_served(people, served, today)
-    gave_up = waiting_list.give_up(
-        people, p.intake.waiting_list, model.draws("give_up", participants_only=True), today
-    )
-    mentoring.end_pairs(people, np.flatnonzero(gave_up))  # matched, but never contacted
-
-
-def capacity_use(model: RecoveryCommunityModel) -> dict[str, float | int]:
-    """Today's queue length, people served and referred so far, and capacity in use.
-
-    Args:
-        model: the model (with intake).
-
-    Returns:
-        The values of the intake runs' daily series (`daily.INTAKE_SERIES`).
-    """
-    p = model.scenario
-    places = 0
-    if p.setting.kind == "residential":
-        places = round(p.setting.residential_places_per_100 * p.population.size / 100)
-    return waiting_list.capacity_use(model.people, p.mentoring.caseload_cap, places)
 
 
 def support_quality(model: RecoveryCommunityModel) -> np.ndarray:

@@ -25,6 +25,7 @@ from simulation.scenario.overrides import (  # noqa: F401 - re-exported: the loa
     parse_override,
     validate,
 )
+from simulation.scenario.referrals_csv import inline_referrals_csv  # issue 15
 from simulation.scenario.schema import Scenario
 from simulation.scenario.yaml_reading import parse_mapping, read_text
 
@@ -117,7 +118,7 @@ def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, 
             str(path), "extends", problem=f"forms a cycle ({chain})", allowed="a chain that ends"
         )
     try:
-        data = read_yaml(path)
+        data = inline_referrals_csv(read_yaml(path), path)
     except ScenarioError as exc:
         raise _in_parent(exc, _seen) from None
     population = _population_layer(path, data, _seen)

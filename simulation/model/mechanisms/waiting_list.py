@@ -1,9 +1,10 @@
 """The waiting list: enrolled people not yet served wait for a mentor slot or a place.
 
 A person is served on their first mentor contact or their first day in a residential place
-(programs with neither serve people on enrolment). Until then an enrolled person is on the
-waiting list. Mentor slots (`mentoring.caseload_cap` per mentor) and residential places
-(`setting.residential_places_per_100` of the day-0 cohort) are the capacity; when people wait
+(programs with neither serve people at their first meeting, or without meetings on enrolment).
+Until then an enrolled person is on the waiting list. Mentor slots (`mentoring.caseload_cap` per
+mentor), residential places (`setting.residential_places_per_100` of the day-0 cohort) and
+meeting seats (`meetings.seats_per_meeting_day`) are the capacity; when people wait
 for more than one slot, the queue rule sets who goes first:
 
 - `first_come`: the earliest referral first (people already in the program who need a new
@@ -140,7 +141,7 @@ def first_meeting_due(people: PopulationState) -> np.ndarray:
 
 
 def record_served(people: PopulationState, served: np.ndarray, today: int) -> np.ndarray:
-    """Note the first day each person was served (a mentor contact, a place, or enrolment).
+    """Note the first day each person was served (a mentor contact, a place, a meeting...).
 
     Args:
         people: the population (`first_served_day` changes).

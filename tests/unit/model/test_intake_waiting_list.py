@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from simulation.errors import ScenarioError
-from simulation.model.mechanisms import intake, waiting_list
+from simulation.model.mechanisms import intake, meetings, waiting_list
 from simulation.model.mechanisms.intake import DAYS_PER_MONTH, IntakeParams, draw_referrals
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import (
@@ -19,6 +19,7 @@ from simulation.model.population import (
 )
 from simulation.model.population_params import PopulationParams
 from simulation.model.random_streams import RandomStreams
+from simulation.running.runner import simulate
 from simulation.scenario.schema import Scenario
 
 
@@ -198,3 +199,50 @@ def test_referral_stream_is_the_same_whatever_the_design():
     many = _model(days=30, mentoring={"mentors_per_100_participants": 40})
     assert np.array_equal(few.intake.stream.days, many.intake.stream.days)
     assert np.array_equal(few.intake.stream.sources, many.intake.stream.sources)
+
+
+def test_meeting_seats_turn_away_the_least_keen():
+    model = _model(days=1, size=500, intake={"referrals_per_month": 0})
+    people = model.people
+    people.enrolled[:500] = True
+    people.engagement[:500] = 1.0
+    draws = np.random.default_rng(5).random(people.size)
+    params = meetings.MeetingParams(enabled=True, meetings_per_week=7, seats_per_meeting_day=50)
+    attending = meetings.attend(people, params, draws)
+    assert attending.sum() == 50
+    unlimited = meetings.attend(
+        people, params.model_copy(update={"seats_per_meeting_day": 0}), draws
+    )
+    assert unlimited.sum() > 50
+    assert draws[attending].max() <= draws[unlimited & ~attending].min()
+
+
+def test_a_meetings_only_program_serves_people_at_their_first_meeting():
+    model = _model(
+        days=40,
+        mentoring={"enabled": False},
+        meetings={"enabled": True, "meetings_per_week": 2, "seats_per_meeting_day": 5},
+    )
+    model.run()
+    people = model.people
+    served = people.first_served_day != NEVER
+    assert served.any()
+    assert model.summary()["waiting_list"] > 0  # 5 seats cannot seat everyone enrolled
+    # Nobody is served on a day they could not attend: before they enrolled or arrived.
+    assert np.all(people.first_served_day[served] >= people.entry_day[served])
+
+
+def test_a_two_year_intake_run_reports_each_budget_year():
+    scenario = Scenario(
+        days=400,
+        population={"size": 100},
+        mentoring={"enabled": True, "mentors_per_100_participants": 5},
+        intake={"enabled": True, "referrals_per_month": 20},
+    )
+    result = simulate(scenario, 2)
+    metrics = result.metrics
+    assert metrics["referrals_year_1"] + metrics["referrals_year_2"] == metrics["referrals"]
+    assert metrics["served_year_1"] + metrics["served_year_2"] == metrics["participants_served"]
+    assert metrics["cost_year_2"] > 0 and "cost_year_3" not in metrics
+    months = result.breakdowns["by_entry_month"]
+    assert len(months) == 14  # 400 days = 13.1 months
