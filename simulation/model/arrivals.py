@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.agents import PeerMentor, PersonInRecovery
-from simulation.model.mechanisms import costs, engagement, intake
+from simulation.model.mechanisms import costs, digital, engagement, intake
 
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
@@ -37,6 +37,16 @@ def admit(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         referred, joined = model.intake.admit(people, p.stigma, today, draws)
         engagement.start(people, p.engagement, joined)
         _add_agents(model, referred, PersonInRecovery)
+        tool = p.setting.self_guided_tool
+        if len(referred) and tool.enabled and model.program_offered:
+            # Referrals take the tool up on arrival as the day-0 cohort did on day 0.
+            uptake = digital.start_tool(
+                people,
+                tool,
+                model.digital.preference,
+                model.draws("intake_tool_uptake", participants_only=True),
+            )
+            model.digital.tool_use[referred] = uptake[referred]
     due = model.hire_rows[model.hire_days <= today]
     if len(due) and model.program_offered:
         hired = intake.hire_mentors(people, due)

@@ -246,3 +246,17 @@ def test_a_two_year_intake_run_reports_each_budget_year():
     assert metrics["cost_year_2"] > 0 and "cost_year_3" not in metrics
     months = result.breakdowns["by_entry_month"]
     assert len(months) == 14  # 400 days = 13.1 months
+
+
+def test_referrals_take_up_the_self_guided_tool_on_arrival():
+    model = _model(
+        days=30,
+        mentoring={"enabled": False},
+        setting={"self_guided_tool": {"enabled": True}},
+    )
+    model.run(15)
+    referred = np.flatnonzero(model.people.entry_day > 0)
+    assert len(referred) > 10
+    assert np.count_nonzero(model.digital.tool_use[referred] > 0) > 0
+    pending = model.people.kind == NOT_YET_ARRIVED
+    assert pending.any() and not np.any(model.digital.tool_use[pending] > 0)
