@@ -219,6 +219,7 @@ class RecoveryCommunityModel(mesa.Model):
     def step(self) -> None:
         """One day. Everyone reacts to the state at the start of the day.
 
+        0. With intake, today's referrals arrive (and may enrol); hired mentors start.
         1. Each person sees their ties: how many use, how many are in recovery.
         2. Lapses that have run their length end: caught (the attempt's clock set back) or
            escalated to relapse (less often when a mentor or supervisor answers quickly); a
