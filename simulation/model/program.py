@@ -260,7 +260,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     priority = model.draws("matching")
     if model.intake is not None:
         seeking = program_intake.end_finished_courses(model, seeking, today)
-        priority = program_intake.queue_priority(model, priority)
+        priority = program_intake.queue_priority(model, priority, seeking)
     matching.assign_mentors(people, p.mentoring, seeking, priority)
 
 

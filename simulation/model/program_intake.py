@@ -26,18 +26,21 @@ __all__ = [
 ]
 
 
-def queue_priority(model: RecoveryCommunityModel, draws: np.ndarray) -> np.ndarray:
-    """The day's draws reordered so that participants come in the queue rule's order.
+def queue_priority(
+    model: RecoveryCommunityModel, draws: np.ndarray, queue: np.ndarray | None = None
+) -> np.ndarray:
+    """The day's draws reordered so that the queue comes in the queue rule's order.
 
     Args:
         model: the model (with intake).
         draws: the day's draws for the queue (`matching` or `residence`).
+        queue: mask of who waits for this kind of slot (default: every participant).
 
     Returns:
         Priorities, lower first (`waiting_list.queue_priority`).
     """
     return waiting_list.queue_priority(
-        model.people, model.scenario.intake.waiting_list, draws, model.last_hazard
+        model.people, model.scenario.intake.waiting_list, draws, model.last_hazard, queue
     )
 
 

@@ -79,25 +79,32 @@ def waiting(people: PopulationState) -> np.ndarray:
 
 
 def queue_priority(
-    people: PopulationState, params: WaitingListParams, draws: np.ndarray, hazard: np.ndarray
+    people: PopulationState,
+    params: WaitingListParams,
+    draws: np.ndarray,
+    hazard: np.ndarray,
+    queue: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Matching priorities (lower goes first) that put participants in the queue rule's order.
+    """Matching priorities (lower goes first) that put the queue in the queue rule's order.
 
-    Participants are ranked by the rule (ties broken by the day's draws) and given priorities
-    in [0, 1) in that order; everyone else keeps their draw (mentors' draws break ties between
-    mentors' slots in `matching.assign_mentors`).
+    The people in the queue are ranked by the rule (ties broken by the day's draws) and given
+    priorities in [0, 1) in that order; everyone else keeps their draw (mentors' draws break
+    ties between mentors' slots in `matching.assign_mentors`).
 
     Args:
         people: the population.
         params: the waiting-list section.
-        draws: the day's `matching` draws (one per person).
+        draws: the day's `matching` (or `residence`) draws, one per person.
         hazard: yesterday's lapse hazard per person (for `highest_risk`).
+        queue: mask of the people waiting for this kind of slot (default: every participant).
 
     Returns:
         One priority per person.
     """
     priority = draws.astype(np.float64)
-    rows = np.flatnonzero(people.kind == PARTICIPANT)
+    if queue is None:
+        queue = people.kind == PARTICIPANT
+    rows = np.flatnonzero(queue & (people.kind == PARTICIPANT))
     if len(rows) == 0:
         return priority
     key = people.entry_day[rows] if params.rule == "first_come" else -hazard[rows]
