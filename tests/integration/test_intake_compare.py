@@ -62,3 +62,39 @@ def test_the_dashboard_draws_the_queue_series_of_an_intake_run():
     assert ("Waiting list (enrolled, not yet served)", ["waiting_list"]) in panels([view])
     assert view.series["waiting_list"][-1] == model.summary()["waiting_list"]
     assert view.series["waiting_list"].max() > 0
+
+
+def test_an_experiment_over_referral_volumes_records_the_intake_metrics(tmp_path):
+    import simulation as rs
+
+    scenario = ROOT / "scenarios" / "intake_one_mentor_per_10_referrals.yaml"
+    path = tmp_path / "volumes.yaml"
+    path.write_text(
+        f"name: volumes\nscenarios: [{scenario}]\n"
+        "set: {population.size: 60, days: 60}\n"
+        "factors: {intake.referrals_per_month: [10, 80]}\n"
+        "design: factorial\nreplicates: 2\nseed: 1\ncommon_random_numbers: true\ndaily: true\n"
+        "metrics: [participants_served, waiting_list_end, mean_wait_days]\n",
+        encoding="utf-8",
+    )
+    outcome = rs.run_experiment(path, out=tmp_path / "out", workers=0)
+    runs = rs.load_results(outcome.out)
+    assert (runs["status"] == "ok").all()
+    by_volume = runs.groupby("intake.referrals_per_month")["waiting_list_end"].mean()
+    assert by_volume[80] > by_volume[10]  # same mentors, eight times the referrals
+    daily = rs.load_results(outcome.out, daily=True)
+    assert "waiting_list" in daily and daily["waiting_list"].max() > 0
+
+
+def test_the_api_runs_an_intake_scenario_and_reports_its_metrics():
+    import simulation as rs
+
+    summary = rs.run_scenario(
+        ROOT / "scenarios" / "intake_one_mentor_per_5_referrals.yaml",
+        replicates=2,
+        overrides={"population.size": 60, "days": 60},
+    )
+    metrics = summary.summary["metrics"]
+    assert metrics["participants_served"]["mean"] > 0
+    assert metrics["referrals"]["mean"] == pytest.approx(60 / 30.4375 * 100, rel=0.3)
+    assert "waiting_list" in summary.daily
