@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from simulation.model.mechanisms.costs import CostParams
 from simulation.model.mechanisms.engagement import EngagementParams
@@ -127,6 +127,21 @@ class Scenario(Section, metaclass=_ScenarioErrors):
     overdose: OverdoseParams = OverdoseParams()
     costs: CostParams = CostParams()
     economics: EconomicsParams = EconomicsParams()  # health economics (issue 14)
+
+    @model_validator(mode="after")
+    def _referrals_fit(self) -> Scenario:
+        """The day-0 cohort and the expected referrals stay within the cohort size limit."""
+        limit = next(
+            m.le for m in PopulationParams.model_fields["size"].metadata if hasattr(m, "le")
+        )
+        expected = float(self.intake.expected_by_month(self.days).sum())
+        if self.population.size + expected > limit:
+            raise ValueError(
+                f"intake.referrals_per_month: about {expected:,.0f} referrals over {self.days} "
+                f"days on top of population.size {self.population.size:,} is more than the "
+                f"{limit:,} participants a run can hold; lower the referrals or the days"
+            )
+        return self
 
 
 def iter_parameters(

@@ -98,3 +98,16 @@ def test_the_api_runs_an_intake_scenario_and_reports_its_metrics():
     assert metrics["participants_served"]["mean"] > 0
     assert metrics["referrals"]["mean"] == pytest.approx(60 / 30.4375 * 100, rel=0.3)
     assert "waiting_list" in summary.daily
+
+
+def test_the_dashboard_session_switches_intake_on_and_refuses_too_many_referrals():
+    from simulation.dashboard.session import MAX_INTERACTIVE_PEOPLE, DashboardSession
+
+    session = DashboardSession()
+    assert session.set_value("population.size", 150), session.error
+    assert session.set_value("intake.enabled", True), session.error
+    session.step(10)
+    assert session.designs[0].model.intake is not None
+    too_many = MAX_INTERACTIVE_PEOPLE  # a month of them is already more than the page runs
+    assert not session.set_value("intake.referrals_per_month", too_many)
+    assert "intake.referrals_per_month" in session.error and "recovery-sim run" in session.error

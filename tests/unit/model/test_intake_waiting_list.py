@@ -260,3 +260,9 @@ def test_referrals_take_up_the_self_guided_tool_on_arrival():
     assert np.count_nonzero(model.digital.tool_use[referred] > 0) > 0
     pending = model.people.kind == NOT_YET_ARRIVED
     assert pending.any() and not np.any(model.digital.tool_use[pending] > 0)
+
+
+def test_a_referral_volume_too_large_to_hold_is_a_scenario_error():
+    with pytest.raises(ScenarioError, match="referrals over 3650 days"):
+        Scenario(days=3650, intake={"enabled": True, "referrals_per_month": 90_000})
+    Scenario(days=3650, intake={"enabled": False, "referrals_per_month": 90_000})  # off: fine
