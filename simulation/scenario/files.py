@@ -78,8 +78,22 @@ def find_scenario(path: Path) -> Path:
         str(path),
         "",
         problem="does not exist, as a file or as a bundled scenario's name",
-        allowed=f"{hint}a path to a YAML scenario file, or one of: {', '.join(names)}",
+        allowed=f"{hint}a path to a YAML scenario file, or one of: {_listed(list(names))}",
     )
+
+
+#: How much of the bundled names an error lists (the message stays one readable paragraph).
+LISTED_NAMES_CHARS = 300
+
+
+def _listed(names: list[str]) -> str:
+    """The names, comma-separated, cut after about LISTED_NAMES_CHARS with how many are left."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > LISTED_NAMES_CHARS:
+            return f"{', '.join(shown)} and {len(names) - len(shown)} more in scenarios/"
+        shown.append(name)
+    return ", ".join(shown)
 
 
 #: `extends:` chains longer than this are refused (the bundled ones are at most three long).
