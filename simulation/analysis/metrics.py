@@ -1,8 +1,11 @@
 """Outcome metrics of one run, from the cohort's event times (Kaplan-Meier via scipy).
 
-The cohort is the participants (people who start recovery on day 0), not mentors or community
-members. Times are in days; a death before the event censors the person at death, and everyone
-still event-free at the end is censored on the last day.
+The cohort is the participants (people who start recovery on day 0, and with intake everyone
+referred since), not mentors or community members. Times are in days since each person's entry
+(day 0, or the referral day: Kaplan-Meier by time in the program, not calendar day); a death
+before the event censors the person at death, and everyone still event-free at the end is
+censored on the last day. Intake runs add the waiting-list metrics (`INTAKE_METRICS`), the
+same by year of referral, and a breakdown by entry month.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import pandas as pd
 from scipy import stats
 
 from simulation.analysis.health_economics import HEALTH_METRICS  # issue 14
+from simulation.analysis.intake_metrics import INTAKE_METRICS, intake_metrics  # issue 15
 from simulation.model.population import DECEASED, MENTOR, NEVER, RECOVERING, PopulationState
+from simulation.model.units import DAYS_PER
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES
 
 #: Metric name -> what it is. `lapse_free_<d>` is left out when d is past the run's last day.
@@ -53,6 +58,7 @@ METRICS: dict[str, str] = {
     # Health economics (issue 14), from the run's health accounts.
     **HEALTH_METRICS,
 }
+METRICS |= INTAKE_METRICS
 LAPSE_FREE_DAYS = (30, 90, 180, 365)
 #: Metrics that are counts or money: never negative, not bounded above. Every other metric is a
 #: share or a 0-1 score.
@@ -66,6 +72,7 @@ UNBOUNDED_ABOVE = {
     "failed_matches_per_100",
     "rematches_per_100",
     *HEALTH_METRICS,
+    *(m for m in INTAKE_METRICS if not m.endswith(("_share", "_filled"))),
 }
 
 
@@ -121,11 +128,12 @@ class CohortOutcomes:
 def cohort_outcomes(people: PopulationState, days: int) -> CohortOutcomes:
     """Event times of the cohort after a run of `days` days."""
     cohort = people.cohort
-    death = np.where(people.death_day[cohort] == NEVER, days, people.death_day[cohort])
+    entry = people.entry_day[cohort]  # times count from entry: time in the program
+    death = np.where(people.death_day[cohort] == NEVER, days, people.death_day[cohort]) - entry
 
     def event(first_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         observed = first_day != NEVER
-        return np.where(observed, first_day, death), observed
+        return np.where(observed, first_day - entry, death), observed
 
     lapse_day, lapse_observed = event(people.first_lapse_day[cohort])
     relapse_day, relapse_observed = event(people.first_relapse_day[cohort])
@@ -301,6 +309,13 @@ def run_metrics(
             mask = codes == code
             if mask.any():
                 breakdowns[key][name] = outcome_metrics(outcomes.subset(mask))
+    entry = people.entry_day[people.cohort]
+    if (entry > 0).any():
+        # Intake: the same metrics for each entry month (month 1 includes the day-0 cohort).
+        month = np.floor(np.maximum(entry - 1, 0) / DAYS_PER["month"]).astype(int) + 1
+        breakdowns["by_entry_month"] = {
+            f"month_{m:02d}": outcome_metrics(outcomes.subset(month == m)) for m in np.unique(month)
+        }
     return metrics, breakdowns, outcomes
 
 
@@ -316,7 +331,8 @@ def program_metrics(
     last = daily.iloc[-1]
     total = float(sum(costs.values()))
     served = int(ever_mentor.sum())
-    return {
+    extra = intake_metrics(people, daily) if "waiting_list" in daily else {}
+    return extra | {
         "engagement_mean": float(daily["engagement_mean"].mean()),
         "mentor_burnout_mean": float(daily["mentor_burnout_mean"].mean())
         if served

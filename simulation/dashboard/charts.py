@@ -24,6 +24,8 @@ OPTIONAL_SERIES: dict[str, str] = {
     "engagement_mean": "Engagement (mean, 0-1)",
     "mentor_burnout_mean": "Mentor burnout (mean, 0-1)",
     "recovery_tie_share": "Share of ties between two people in recovery",
+    # Runs with intake (issue 15): people enrolled and not yet served, day by day.
+    "waiting_list": "Waiting list (enrolled, not yet served)",
 }
 #: Line colours for design A and design B.
 DESIGN_COLOURS = ("#1f5fa8", "#d1495b")

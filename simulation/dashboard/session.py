@@ -137,6 +137,17 @@ class DashboardSession:
                 allowed=f"at most {MAX_INTERACTIVE_PEOPLE:,} here; run larger populations "
                 "with `recovery-sim run`",
             )
+        referrals = float(scenario.intake.expected_by_month(scenario.days).sum())
+        if scenario.population.size + referrals > MAX_INTERACTIVE_PEOPLE:
+            raise ScenarioError(
+                "dashboard",
+                "intake.referrals_per_month",
+                scenario.intake.referrals_per_month,
+                problem=f"brings about {referrals:,.0f} referrals, more people than the "
+                "dashboard runs interactively",
+                allowed=f"at most {MAX_INTERACTIVE_PEOPLE:,} people in all here; run larger "
+                "programs with `recovery-sim run`",
+            )
         return scenario
 
     @property

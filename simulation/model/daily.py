@@ -48,6 +48,15 @@ DAILY_SERIES: dict[str, str] = {
     "recovery_tie_share": "share of ties between two people in recovery",
 }
 
+#: Series recorded only when referrals arrive over the run (`intake.enabled`), after the others.
+INTAKE_SERIES: dict[str, str] = {
+    "waiting_list": "enrolled participants not yet served (no mentor contact or place yet)",
+    "served_to_date": "participants served so far (first mentor contact or place)",
+    "referred_to_date": "participants so far: the day-0 cohort and everyone referred since",
+    "caseload_filled": "share of the active mentors' caseload slots in use",
+    "places_filled": "share of residential places in use (0 outside the residential setting)",
+}
+
 #: Series that count today's events (the model fills them during the step).
 EVENT_SERIES = (
     "lapses",

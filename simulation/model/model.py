@@ -17,13 +17,14 @@ import pandas as pd
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
 from simulation.errors import RecoverySimError
-from simulation.model import daily, network_upkeep, program
-from simulation.model.daily import DAILY_SERIES
+from simulation.model import arrivals, daily, network_upkeep, program, program_intake
+from simulation.model.daily import DAILY_SERIES, INTAKE_SERIES
 from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
     costs,
     engagement,
     health_economics,
+    intake,
     lapse_course,
     meetings,
     mentor_wellbeing,
@@ -44,6 +45,7 @@ from simulation.model.population import (
     PARTICIPANT,
     RECOVERING,
     USING,
+    Arrivals,
     build_population,
 )
 from simulation.model.random_streams import RandomStreams
@@ -101,6 +103,11 @@ class RecoveryCommunityModel(mesa.Model):
         self.running = True
 
         p = scenario
+        # Drawn first, from its own stream: every design gets the same referrals (CRN).
+        referrals = intake.draw_referrals(p.intake, p.days, self.streams["intake/referrals"])
+        self.hire_days = intake.hire_days(
+            p.mentoring.recruitment_per_month if p.mentoring.enabled else 0.0, p.days
+        )
         self.people = build_population(
             p.population,
             mentor_count=p.mentoring.mentor_count(p.population.size),
@@ -112,13 +119,22 @@ class RecoveryCommunityModel(mesa.Model):
             streams=self.streams,
             strain_variance=p.mentor_wellbeing.strain_variance,
             mentor_cultural_group_shares=p.mentoring.mentor_cultural_group_shares,
+            arrivals=Arrivals(len(referrals), len(self.hire_days), p.intake.mix(p.population)),
         )
+        size = self.people.size
+        self.hire_rows = np.arange(size - len(self.hire_days), size)
+        mentor_block = self.people.kind == MENTOR
+        mentor_block[self.hire_rows] = True  # hires' ties are drawn with the mentors'
         self.edges = network_generation.population_edges(
-            p.network, self.people.cultural_group, self.people.kind == MENTOR, self.streams
+            p.network, self.people.cultural_group, mentor_block, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
         self.contacts = network.ContactCounts(self.adjacency, self.people)
-        self._participants = int(self.people.cohort.sum())
+        # The participants' rows, with the referrals still to come (draws are keyed by row).
+        self._participants = p.population.size + len(referrals)
+        self.intake = (
+            intake.Intake(self.people, p.population.size, referrals) if p.intake.enabled else None
+        )
         self.history = PersonHistory(self._participants, p.days) if record_history else None
         self._create_agents()
         self.network_version = 0
@@ -138,8 +154,9 @@ class RecoveryCommunityModel(mesa.Model):
         self.events: dict[str, int] = {}
         self._summary: dict[str, float] = {}
         self._summary_day = -1
+        series = {**DAILY_SERIES, **(INTAKE_SERIES if self.intake is not None else {})}
         self.datacollector = mesa.DataCollector(
-            model_reporters={name: _reporter(name) for name in DAILY_SERIES}
+            model_reporters={name: _reporter(name) for name in series}
         )
 
     def _start_program(self) -> None:
@@ -202,6 +219,7 @@ class RecoveryCommunityModel(mesa.Model):
     def step(self) -> None:
         """One day. Everyone reacts to the state at the start of the day.
 
+        0. With intake, today's referrals arrive (and may enrol); hired mentors start.
         1. Each person sees their ties: how many use, how many are in recovery.
         2. Lapses that have run their length end: caught (the attempt's clock set back) or
            escalated to relapse (less often when a mentor or supervisor answers quickly); a
@@ -223,6 +241,7 @@ class RecoveryCommunityModel(mesa.Model):
         """
         people, p = self.people, self.scenario
         today = self.day + 1
+        arrivals.admit(self, today)
         was_using = people.status == USING
 
         exposure = self.contacts.exposure(people)
@@ -294,7 +313,7 @@ class RecoveryCommunityModel(mesa.Model):
             self.history.record(today, people, self.contacts.degree, lapsed, relapsed)
 
         self.day = today
-        n = self._participants  # the cohort is the first rows
+        n = self.arrived_participants()  # the cohort is the first rows
         self.events = {
             "lapses": int(np.count_nonzero(lapsed[:n])),
             "relapses": int(np.count_nonzero(relapsed[:n] & ~was_using[:n])),
@@ -343,17 +362,26 @@ class RecoveryCommunityModel(mesa.Model):
         for _ in range(self.scenario.days if days is None else days):
             self.step()
 
+    def arrived_participants(self) -> int:
+        """Participants who have arrived: the first rows (all of them without intake)."""
+        if self.intake is None:
+            return self._participants
+        return self.intake.first_row + self.intake.next
+
     def summary(self) -> dict[str, float]:
         """Today's values of the daily series (what the DataCollector records)."""
-        return daily.summarize_day(
+        values = daily.summarize_day(
             self.people,
-            self._participants,
+            self.arrived_participants(),
             len(self.edges),
             network.recovery_tie_count(self.contacts, self.people),
             self.day,
             self.events,
             self.costs,
         )
+        if self.intake is not None:
+            values |= program_intake.capacity_use(self)
+        return values
 
 
 def _reporter(name: str):

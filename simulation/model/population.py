@@ -24,10 +24,13 @@ RECOVERING, LAPSED, USING, DECEASED, NOT_AFFECTED = (
     for name in ("in_recovery", "lapsed", "relapsed", "deceased", "not_affected")
 )
 
-#: Kinds of person, declared once; a kind code is its position here.
-KIND_NAMES: tuple[str, ...] = ("participant", "mentor", "community_member")
-PARTICIPANT, MENTOR, COMMUNITY = (
-    KIND_NAMES.index(name) for name in ("participant", "mentor", "community_member")
+#: Kinds of person, declared once; a kind code is its position here. `not_yet_arrived` rows are
+#: pre-sized for people who join during the run (referrals, hired mentors: see
+#: `mechanisms.intake`); no mechanism acts on them until they arrive.
+KIND_NAMES: tuple[str, ...] = ("participant", "mentor", "community_member", "not_yet_arrived")
+PARTICIPANT, MENTOR, COMMUNITY, NOT_YET_ARRIVED = (
+    KIND_NAMES.index(name)
+    for name in ("participant", "mentor", "community_member", "not_yet_arrived")
 )
 
 NEVER = -1  # day of an event that has not happened
@@ -94,6 +97,11 @@ class PopulationState:
     quarter_abstinent: np.ndarray  # -1 before the first quarter ends, else 0 / 1
     quarter_changes: np.ndarray  # quarters whose state differed from the one before
     quarter_pairs: np.ndarray  # consecutive quarter pairs observed alive
+    # Intake and waiting (simulation.model.mechanisms.intake, waiting_list); NEVER = not yet.
+    entry_day: np.ndarray  # day a participant entered (0 = the day-0 cohort, or referral day)
+    first_served_day: np.ndarray  # first mentor contact or residential place
+    left_waiting_day: np.ndarray  # day the person first gave up waiting
+    referral_source: np.ndarray  # code in `intake.REFERRAL_SOURCES` (-1: day-0 cohort, others)
 
     @property
     def size(self) -> int:
@@ -117,6 +125,24 @@ class PopulationState:
     def array_names(self) -> list[str]:
         """Names of every per-person array."""
         return [f.name for f in fields(self)]
+
+
+@dataclass
+class Arrivals:
+    """Rows to pre-size for people who join during the run (kept out of the day-0 cohort).
+
+    Pre-sizing keeps every array the same length all run, so the day never reallocates.
+
+    Attributes:
+        referrals: participants referred after day 0 (rows after the day-0 cohort, in order of
+            referral day, so the participants who have arrived are always the first rows).
+        hires: mentors hired from outside (the last rows).
+        mix: who is referred (substance and age mix...); None: the same as the population.
+    """
+
+    referrals: int = 0
+    hires: int = 0
+    mix: PopulationParams | None = None
 
 
 def _categories(rng: np.random.Generator, shares: list[float], n: int) -> np.ndarray:
@@ -175,41 +201,59 @@ def build_population(
     streams: RandomStreams,
     strain_variance: float = 0.0,
     mentor_cultural_group_shares: list[float] | None = None,
+    arrivals: Arrivals | None = None,
 ) -> PopulationState:
     """Create the participants (abstinent since day 0), community members and mentors.
 
-    Rows are ordered participants, community members, mentors, and each kind draws from its
-    own stream: two designs with the same population but different mentor pools share their
-    participants and networks exactly (common random numbers).
+    Rows are ordered participants, later referrals, community members, mentors, later hires,
+    and each kind draws from its own stream: two designs with the same population but different
+    mentor pools share their participants and networks exactly (common random numbers).
+
+    Args:
+        params: the population section.
+        mentor_count: mentors in the role on day 0.
+        mentor_days_abstinent: range of the mentors' days abstinent on day 0.
+        frailty_variance: variance of the gamma frailty (0: everyone 1).
+        streams: the run's random streams.
+        strain_variance: variance of the mentors' strain susceptibility.
+        mentor_cultural_group_shares: the mentors' cultural-group mix (None: as participants).
+        arrivals: rows to pre-size for people who join during the run (None: nobody joins).
+
+    Returns:
+        The population's state arrays.
     """
+    arrivals = arrivals or Arrivals()
     n_part = params.size
-    n_comm = round(n_part * params.community_members_per_participant)
-    groups = {
-        PARTICIPANT: _draw_people(
-            streams["population/participants"], params, n_part, frailty_variance, strain_variance
-        ),
-        COMMUNITY: _draw_people(
-            streams["population/community"], params, n_comm, frailty_variance, strain_variance
-        ),
-        MENTOR: _draw_people(
-            streams["population/mentors"],
-            params.model_copy(update={"cultural_group_shares": mentor_cultural_group_shares})
-            if mentor_cultural_group_shares
-            else params,
-            mentor_count,
-            frailty_variance,
-            strain_variance,
-        ),
-    }
-    kind = np.concatenate([np.full(len(g["substance"]), k) for k, g in groups.items()]).astype(
-        np.int8
+    # Referrals bring their friends and family into the network as the day-0 cohort does.
+    n_comm = round((n_part + arrivals.referrals) * params.community_members_per_participant)
+    mentor_params = (
+        params.model_copy(update={"cultural_group_shares": mentor_cultural_group_shares})
+        if mentor_cultural_group_shares
+        else params
     )
-    columns = {
-        name: np.concatenate([g[name] for g in groups.values()]) for name in groups[PARTICIPANT]
-    }
+    groups = [
+        (PARTICIPANT, streams["population/participants"], params, n_part),
+        (
+            NOT_YET_ARRIVED,
+            streams["population/referrals"],
+            arrivals.mix or params,
+            arrivals.referrals,
+        ),
+        (COMMUNITY, streams["population/community"], params, n_comm),
+        (MENTOR, streams["population/mentors"], mentor_params, mentor_count),
+        (NOT_YET_ARRIVED, streams["population/hires"], mentor_params, arrivals.hires),
+    ]
+    drawn = [
+        (code, _draw_people(rng, group_params, size, frailty_variance, strain_variance))
+        for code, rng, group_params, size in groups
+        if size or code != NOT_YET_ARRIVED
+    ]
+    kind = np.concatenate([np.full(len(g["substance"]), k) for k, g in drawn]).astype(np.int8)
+    columns = {name: np.concatenate([g[name] for _, g in drawn]) for name in drawn[0][1]}
     n = len(kind)
-    mentors = kind == MENTOR
     community = kind == COMMUNITY
+    # Mentors (and the mentors hired later, the last rows) are in long recovery.
+    mentors = (kind == MENTOR) | (np.arange(n) >= n - arrivals.hires)
     # Mentors are adults or older adults: peer-worker roles require adulthood.
     youth = mentors & (columns["age_group"] == AGE_GROUPS.index("youth"))
     columns["age_group"][youth] = AGE_GROUPS.index("adult")
@@ -218,6 +262,7 @@ def build_population(
     )
 
     status = np.full(n, RECOVERING, dtype=np.int8)
+    status[kind == NOT_YET_ARRIVED] = NOT_AFFECTED  # until they arrive
     status[community] = np.where(
         columns["uniform"][community] < params.community_using_share, USING, NOT_AFFECTED
     )
@@ -240,7 +285,7 @@ def build_population(
         isolation=columns["isolation"],
         mentor=np.full(n, NEVER, dtype=np.int64),
         caseload=np.zeros(n, dtype=np.int32),
-        is_mentor=mentors.copy(),
+        is_mentor=kind == MENTOR,
         support=np.zeros(n),
         first_lapse_day=np.full(n, NEVER, dtype=np.int32),
         first_relapse_day=np.full(n, NEVER, dtype=np.int32),
@@ -269,4 +314,8 @@ def build_population(
         quarter_abstinent=np.full(n, -1, dtype=np.int8),
         quarter_changes=np.zeros(n, dtype=np.int32),
         quarter_pairs=np.zeros(n, dtype=np.int32),
+        entry_day=np.where(kind == PARTICIPANT, 0, NEVER).astype(np.int32),
+        first_served_day=np.full(n, NEVER, dtype=np.int32),
+        left_waiting_day=np.full(n, NEVER, dtype=np.int32),
+        referral_source=np.full(n, NEVER, dtype=np.int8),
     )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.model import program_intake
 from simulation.model.mechanisms import (
     alliance,
     appeal,
@@ -97,9 +98,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         engagement.outreach(people, p.engagement, model.draws("outreach", participants_only=True)),
     )
     if p.setting.kind == "residential":
-        setting.update_residence(
-            people, p.setting, model.draws("residence", participants_only=True)
-        )
+        priority = model.draws("residence", participants_only=True)
+        if model.intake is not None:
+            priority = program_intake.queue_priority(model, priority)
+        setting.update_residence(people, p.setting, priority, p.population.size)
     attended = np.zeros(people.size, dtype=bool)
     meetings.fade_protection(model.group_support, p.meetings)
     if p.meetings.enabled:
@@ -112,6 +114,8 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     if p.mentoring.enabled:
         update_mentors(model, today)
         contacts, digital_contacts = deliver_contact(model, today)
+    if model.intake is not None:
+        program_intake.serve_and_wait(model, contacts, attended, today)
     digital.fade_use(people, p.setting.self_guided_tool, model.digital.tool_use)
     # Stigma and scepticism, and a weak alliance, make people drift away from the program.
     decay_ratio = stigma.engagement_ratio(people, p.stigma) * alliance.engagement_decay_ratio(
@@ -180,6 +184,8 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
     kept = alliance.contact_ratio(people, p.mentoring.alliance)
     probability, in_person = probability * kept, in_person * kept
     extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
+    if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
+        extra = extra | program_intake.first_meeting_due(people)
     probability = np.where(extra, 1.0, probability)
     draws = model.draws("contact", participants_only=True)
     quality = support_quality(model)
@@ -251,12 +257,12 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         alliance.mark_rematched(model.pairs, reviewed)
         mentoring.end_pairs(people, reviewed)
         supervision.relieve_burnout(people, p.supervision)
-    matching.assign_mentors(
-        people,
-        p.mentoring,
-        mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today),
-        model.draws("matching"),
-    )
+    seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)
+    priority = model.draws("matching")
+    if model.intake is not None:
+        seeking = program_intake.end_finished_courses(model, seeking, today)
+        priority = program_intake.queue_priority(model, priority, seeking)
+    matching.assign_mentors(people, p.mentoring, seeking, priority)
 
 
 def support_quality(model: RecoveryCommunityModel) -> np.ndarray:

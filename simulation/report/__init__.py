@@ -61,6 +61,7 @@ def write_report(comparison: Comparison, out: str | Path, command: str | None = 
         cost_effectiveness_figure,
         metrics_figure,
         png_bytes,
+        queue_figure,
         recovery_figure,
         survival_figure,
     )
@@ -78,6 +79,11 @@ def write_report(comparison: Comparison, out: str | Path, command: str | None = 
             "in_recovery.png",
             "Participants in recovery each day, mean and 95% band",
             recovery_figure(comparison),
+        ),
+        (
+            "waiting_list.png",
+            "Waiting list each day (people enrolled, not yet served), mean and 95% band",
+            queue_figure(comparison),
         ),
         ("key_metrics.png", "Key metrics with 95% intervals", metrics_figure(comparison)),
         (

@@ -114,6 +114,35 @@ def recovery_figure(comparison: Comparison) -> Figure:
     return fig
 
 
+def queue_figure(comparison: Comparison) -> Figure | None:
+    """Waiting-list length each day (people enrolled, not yet served), with 95% bands.
+
+    Args:
+        comparison: the comparison.
+
+    Returns:
+        The figure, or None when the runs take no referrals over time (no `waiting_list` series).
+    """
+    if not all("waiting_list" in runs[0].daily for runs in comparison.results.values()):
+        return None
+    colors = _colors(comparison)
+    fig = Figure(figsize=(10, 4), layout="constrained")
+    ax = fig.subplots()
+    for name, runs in comparison.results.items():
+        rows = np.array([r.daily["waiting_list"].to_numpy(dtype=float) for r in runs])
+        mean, low, high = mean_band(rows)
+        day = runs[0].daily["day"].to_numpy()
+        ax.plot(day, mean, color=colors[name], label=label(name), lw=2)
+        ax.fill_between(day, low, high, color=colors[name], alpha=0.25, lw=0)
+    ax.set_title("Waiting list over time")
+    ax.set_xlabel("day")
+    ax.set_ylabel("people waiting (enrolled, not yet served)")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    _legend_outside(fig, ax)
+    return fig
+
+
 def metrics_figure(comparison: Comparison) -> Figure:
     """Key metrics per scenario (percent of participants) with 95% intervals."""
     colors = _colors(comparison)

@@ -25,6 +25,7 @@ from simulation.scenario.overrides import (  # noqa: F401 - re-exported: the loa
     parse_override,
     validate,
 )
+from simulation.scenario.referrals_csv import inline_referrals_csv  # issue 15
 from simulation.scenario.schema import Scenario
 from simulation.scenario.yaml_reading import parse_mapping, read_text
 
@@ -77,8 +78,22 @@ def find_scenario(path: Path) -> Path:
         str(path),
         "",
         problem="does not exist, as a file or as a bundled scenario's name",
-        allowed=f"{hint}a path to a YAML scenario file, or one of: {', '.join(names)}",
+        allowed=f"{hint}a path to a YAML scenario file, or one of: {_listed(list(names))}",
     )
+
+
+#: How much of the bundled names an error lists (the message stays one readable paragraph).
+LISTED_NAMES_CHARS = 300
+
+
+def _listed(names: list[str]) -> str:
+    """The names, comma-separated, cut after about LISTED_NAMES_CHARS with how many are left."""
+    shown: list[str] = []
+    for name in names:
+        if shown and len(", ".join([*shown, name])) > LISTED_NAMES_CHARS:
+            return f"{', '.join(shown)} and {len(names) - len(shown)} more in scenarios/"
+        shown.append(name)
+    return ", ".join(shown)
 
 
 #: `extends:` chains longer than this are refused (the bundled ones are at most three long).
@@ -117,7 +132,7 @@ def resolve_layers(path: Path, _seen: tuple[Path, ...] = ()) -> tuple[dict[str, 
             str(path), "extends", problem=f"forms a cycle ({chain})", allowed="a chain that ends"
         )
     try:
-        data = read_yaml(path)
+        data = inline_referrals_csv(read_yaml(path), path)
     except ScenarioError as exc:
         raise _in_parent(exc, _seen) from None
     population = _population_layer(path, data, _seen)

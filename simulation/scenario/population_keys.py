@@ -34,6 +34,8 @@ SECTION_KIND: dict[str, Kind] = {
     "population_from": "about",
     "days": "population",  # the follow-up: compared designs must share it
     "population": "population",
+    # Who is referred, when and from where; how the program serves them is below (issue 15).
+    "intake": "population",
     "network": "population",
     "relapse": "population",
     "recovery": "population",
@@ -62,6 +64,11 @@ KEY_KIND: dict[str, Kind] = {
     "stigma.inclusive_program": "program",
     "stigma.inclusive_strength_per_year": "program",
     "engagement.outreach_rate_per_year": "program",
+    "intake.mentoring_episode_days": "program",
+    "intake.waiting_list.rule": "program",
+    "intake.waiting_list.first_contact_on_matching": "program",
+    # How fast people give up waiting is theirs, whatever the queue they are in.
+    "intake.waiting_list.give_up_rate_per_month": "population",
     # People's liking for digital contact is theirs, whatever setting a design offers.
     "setting.digital_preference.youth_mean": "population",
     "setting.digital_preference.adult_mean": "population",

@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from simulation.model.mechanisms.costs import CostParams
 from simulation.model.mechanisms.engagement import EngagementParams
 from simulation.model.mechanisms.health_economics import EconomicsParams  # issue 14
+from simulation.model.mechanisms.intake import IntakeParams  # issue 15
 from simulation.model.mechanisms.meetings import MeetingParams
 from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
 from simulation.model.mechanisms.mentoring import MentoringParams
@@ -107,6 +108,7 @@ class Scenario(Section, metaclass=_ScenarioErrors):
         le=36_500,
     )
     population: PopulationParams = PopulationParams()
+    intake: IntakeParams = IntakeParams()  # referrals over the run, waiting list (issue 15)
     network: NetworkParams = NetworkParams()
     relapse: RelapseParams = RelapseParams()
     recovery: RecoveryCycleParams = RecoveryCycleParams()
@@ -125,6 +127,21 @@ class Scenario(Section, metaclass=_ScenarioErrors):
     overdose: OverdoseParams = OverdoseParams()
     costs: CostParams = CostParams()
     economics: EconomicsParams = EconomicsParams()  # health economics (issue 14)
+
+    @model_validator(mode="after")
+    def _referrals_fit(self) -> Scenario:
+        """The day-0 cohort and the expected referrals stay within the cohort size limit."""
+        limit = next(
+            m.le for m in PopulationParams.model_fields["size"].metadata if hasattr(m, "le")
+        )
+        expected = float(self.intake.expected_by_month(self.days).sum())
+        if self.population.size + expected > limit:
+            raise ValueError(
+                f"intake.referrals_per_month: about {expected:,.0f} referrals over {self.days} "
+                f"days on top of population.size {self.population.size:,} is more than the "
+                f"{limit:,} participants a run can hold; lower the referrals or the days"
+            )
+        return self
 
 
 def iter_parameters(

@@ -55,6 +55,17 @@ CONTEXT: list[tuple[str, dict[str, Any]]] = [
     # Overloaded caseloads, so that the over-helping threshold is crossed.
     ("mentor_wellbeing.over_helping", {"mentoring.caseload_cap": 12}),
     ("mentoring.caseload_cap", {"mentoring.mentors_per_100_participants": 5}),
+    # Hiring from outside: its cost shows only when someone is hired.
+    ("mentoring.recruitment", {"mentoring.recruitment_per_month": 2.0}),
+    # Referrals over the run (issue 15), with few mentors so that people wait.
+    (
+        "intake",
+        {
+            "intake.enabled": True,
+            "intake.referrals_per_month": 40,
+            "mentoring.mentors_per_100_participants": 5,
+        },
+    ),
 ]
 
 #: Keys whose change needs a particular value to show in a short run.
@@ -66,6 +77,10 @@ CHANGED: dict[str, Any] = {
     "mentoring.matching": "same_substance",
     "setting.kind": "digital",
     "stigma.campaign_start_day": 50,
+    "intake.monthly_profile": [3.0] + [1.0] * 11,
+    "intake.referrals_by_month": [10, 60, 5, 30, 20],
+    "intake.substance_mix": {"alcohol": 0.1, "opioids": 0.7, "stimulants": 0.1, "cannabis": 0.1},
+    "intake.age_mix": {"youth": 0.6, "adult": 0.3, "older_adult": 0.1},
 }
 
 
@@ -104,7 +119,7 @@ def changed_value(key: str, info: Any) -> Any:
 def _shares_change(key: str) -> dict[str, Any] | None:
     """Mix shares must keep summing to 1: move 0.05 from this share to the next one."""
     section, _, name = key.rpartition(".")
-    if not section.endswith("_mix"):
+    if not (section.endswith("_mix") or section == "intake.sources"):
         return None
     names = list(type(value_at(Scenario(), section)).model_fields)
     other = names[(names.index(name) + 1) % len(names)]

@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from simulation.errors import ScenarioError
 from simulation.model.model import RecoveryCommunityModel
-from simulation.model.population import DECEASED, NOT_AFFECTED, STATUS_NAMES
+from simulation.model.population import (
+    DECEASED,
+    MENTOR,
+    NOT_AFFECTED,
+    NOT_YET_ARRIVED,
+    PARTICIPANT,
+    STATUS_NAMES,
+)
 from simulation.scenario.overrides import with_overrides
 from simulation.scenario.parameters import SUBSTANCES
 from simulation.scenario.schema import Scenario, iter_parameters
@@ -96,7 +103,10 @@ def _build(overrides: dict, size: int, days: int) -> RecoveryCommunityModel:
 def _check_invariants(model: RecoveryCommunityModel, kind0: np.ndarray, dead0: np.ndarray):
     people = model.people
     assert people.size == len(kind0)
-    assert np.array_equal(people.kind, kind0), "people changed kind"
+    # Only people who join during the run (intake, hires) change kind, and only on arrival.
+    changed = people.kind != kind0
+    assert np.all(kind0[changed] == NOT_YET_ARRIVED), "people changed kind"
+    assert np.all(np.isin(people.kind[changed], (PARTICIPANT, MENTOR))), "arrived as what?"
     assert set(np.unique(people.status).tolist()) <= set(range(len(STATUS_NAMES)))
     assert not np.any(people.status[people.cohort] == NOT_AFFECTED)
     assert np.all(people.status[dead0] == DECEASED), "the dead came back"

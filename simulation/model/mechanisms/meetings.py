@@ -77,6 +77,14 @@ class MeetingParams(Section):
         ge=0.0,
         le=1.0,
     )
+    seats_per_meeting_day: int = parameter(
+        0,
+        unit="seats",
+        source="scenario design (rooms and facilitators)",
+        description="most attendees on a meeting day; the rest are turned away (0 = no limit)",
+        ge=0,
+        le=10_000_000,
+    )
     team_building: bool = parameter(
         False,
         unit="switch",
@@ -124,9 +132,24 @@ def attendance_probability(params: MeetingParams) -> float:
 
 
 def attend(people: PopulationState, params: MeetingParams, draws: np.ndarray) -> np.ndarray:
-    """Who attends a meeting today."""
+    """Who attends a meeting today (within the seats, if they are limited).
+
+    Args:
+        people: the population.
+        params: meeting parameters.
+        draws: one uniform per person (the `meetings` stream).
+
+    Returns:
+        Mask of today's attendees. When more want to come than there are seats, those with the
+        lowest draws (the keenest today) get them.
+    """
     eligible = people.enrolled & (people.status != DECEASED)
     attending = eligible & (draws < attendance_probability(params) * people.engagement)
+    seats = params.seats_per_meeting_day
+    if seats and np.count_nonzero(attending) > seats:
+        rows = np.flatnonzero(attending)
+        turned_away = rows[np.argsort(draws[rows], kind="stable")[seats:]]
+        attending[turned_away] = False
     return attending
 
 

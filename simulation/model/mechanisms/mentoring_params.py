@@ -175,6 +175,23 @@ class MentoringParams(Section):
         le=52.0,
     )
 
+    recruitment_per_month: float = parameter(
+        0.0,
+        unit="mentors per month",
+        source="scenario design (hiring budget)",
+        description="mentors hired from outside each month, besides the pipeline (evenly spaced)",
+        ge=0.0,
+        le=1_000.0,
+    )
+    recruitment_cost_per_mentor: float = parameter(
+        2_000.0,
+        unit="$ per hired mentor",
+        source="assumption (advertising, interviews, background check, onboarding of a peer worker)",
+        description="cost of hiring one mentor from outside (training is costed on top)",
+        ge=0.0,
+        le=1_000_000.0,
+    )
+
     @field_validator("composite_weights")
     @classmethod
     def _known_attributes(cls, weights: dict[str, float]) -> dict[str, float]:

@@ -205,15 +205,30 @@ def adaptive_contact(
     return people.enrolled & (hazard > params.adaptive_risk_threshold)
 
 
-def update_residence(people: PopulationState, params: SettingParams, priority: np.ndarray) -> None:
-    """Residents' stays count down; free places go to enrolled people in recovery who wait."""
+def update_residence(
+    people: PopulationState,
+    params: SettingParams,
+    priority: np.ndarray,
+    participants: int | None = None,
+) -> None:
+    """Residents' stays count down; free places go to enrolled people in recovery who wait.
+
+    Args:
+        people: population state (`residence_days_left` changes).
+        params: setting parameters.
+        priority: one value per person; lower goes first (a draw, or the waiting list's order).
+        participants: the number the places are sized for (default: today's participants); the
+            day-0 cohort when people are referred over the run, so capacity stays fixed.
+    """
     if params.kind != "residential":
         return
     resident = people.residence_days_left > 0
     people.residence_days_left[resident] -= 1
     # A relapse ends the stay (residential programs discharge for use).
     people.residence_days_left[people.status > RECOVERING] = 0
-    places = round(params.residential_places_per_100 * (people.kind == PARTICIPANT).sum() / 100)
+    if participants is None:
+        participants = int((people.kind == PARTICIPANT).sum())
+    places = round(params.residential_places_per_100 * participants / 100)
     free = places - int((people.residence_days_left > 0).sum())
     if free <= 0:
         return

@@ -1,0 +1,57 @@
+"""`intake.referrals_csv`: a program's referrals by month, read from a CSV next to the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation.errors import ScenarioError
+from simulation.scenario.files import load_scenario, scenario_yaml
+
+
+def _scenario(tmp_path, csv_text, extra=""):
+    (tmp_path / "referrals.csv").write_text(csv_text)
+    path = tmp_path / "open.yaml"
+    path.write_text("days: 90\nintake:\n  enabled: true\n  referrals_csv: referrals.csv\n" + extra)
+    return path
+
+
+def test_the_csv_counts_become_referrals_by_month(tmp_path):
+    path = _scenario(tmp_path, "month,referrals,note\n1,12,winter\n2,30.5,\n3,0,\n")
+    scenario = load_scenario(path)
+    assert scenario.intake.referrals_by_month == [12.0, 30.5, 0.0]
+    assert "referrals_csv" not in scenario_yaml(scenario)  # the numbers travel, not the file
+
+
+def test_a_child_file_inherits_the_parents_csv_relative_to_the_parent(tmp_path):
+    _scenario(tmp_path, "month,referrals\n1,5\n")
+    sub = tmp_path / "designs"
+    sub.mkdir()
+    (sub / "child.yaml").write_text("extends: ../open.yaml\nname: child\n")
+    assert load_scenario(sub / "child.yaml").intake.referrals_by_month == [5.0]
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "problem"),
+    [
+        ("month,count\n1,5\n", "no month/referrals rows"),
+        ("month,referrals\n1,5\n3,4\n", "bad row at line 3"),
+        ("month,referrals\n1,-2\n", "bad row at line 2"),
+        ("month,referrals\n1,lots\n", "bad row at line 2"),
+    ],
+)
+def test_bad_csv_rows_name_the_file_the_key_and_the_line(tmp_path, csv_text, problem):
+    path = _scenario(tmp_path, csv_text)
+    with pytest.raises(ScenarioError, match=problem) as caught:
+        load_scenario(path)
+    assert caught.value.key == "intake.referrals_csv"
+    assert str(path) in str(caught.value)
+
+
+def test_a_missing_csv_or_both_keys_are_errors(tmp_path):
+    path = tmp_path / "open.yaml"
+    path.write_text("intake:\n  enabled: true\n  referrals_csv: nowhere.csv\n")
+    with pytest.raises(ScenarioError, match="cannot be read"):
+        load_scenario(path)
+    both = _scenario(tmp_path, "month,referrals\n1,5\n", "  referrals_by_month: [3]\n")
+    with pytest.raises(ScenarioError, match="clashes"):
+        load_scenario(both)
