@@ -27,12 +27,8 @@ from simulation.scenario.schema import iter_parameters, parameter_default
 LEVER_PATTERNS: tuple[str, ...] = (
     "population.size",
     "days",
-    # Referrals over the run and the waiting list (issue 15).
-    "intake.enabled",
-    "intake.referrals_per_month",
-    "intake.mentoring_episode_days",
-    "intake.waiting_list.rule",
-    "intake.waiting_list.give_up_rate_per_month",
+    *("intake.enabled", "intake.referrals_per_month", "intake.mentoring_episode_days"),
+    *("intake.waiting_list.rule", "intake.waiting_list.give_up_rate_per_month"),
     "setting.*",
     "mentoring.enabled",
     "mentoring.mentors_per_100_participants",
