@@ -2,7 +2,9 @@
 
 The sentence says what the interval supports and no more: "prevented" only when the whole 95%
 interval of relapses averted is above zero, "led to more" only when it is below, and "no clear
-difference" otherwise. Costs appear only when the runs carry them.
+difference" otherwise. Costs appear only when the runs carry them. With parameter uncertainty
+the interval is the range across plausible worlds (posterior draws), and the sentence says how
+sure the model is: in what share of those worlds the design had the fewest relapses.
 """
 
 from __future__ import annotations
@@ -70,23 +72,47 @@ def design_sentence(name: str, document: dict) -> str:
     mean, ci = averted["mean"], averted["ci95"]
     if mean is None:
         return f"{label(name)}: relapses could not be compared over {when}."
+    what = "95% of plausible worlds: " if _parameters(document) else "95% CI "
     if ci and ci[0] > 0:
         text = (
             f"{label(name)} prevented {count(mean, ci)} relapses per 100 participants "
-            f"(95% CI {count(ci[0], ci)} to {count(ci[1], ci)}) over {when}"
+            f"({what}{count(ci[0], ci)} to {count(ci[1], ci)}) over {when}"
         )
     elif ci and ci[1] < 0:
         text = (
             f"{label(name)} led to {count(-mean, ci)} more relapses per 100 participants "
-            f"(95% CI {count(-ci[1], ci)} to {count(-ci[0], ci)}) over {when}"
+            f"({what}{count(-ci[1], ci)} to {count(-ci[0], ci)}) over {when}"
         )
     else:
-        span = f" (95% CI {count(ci[0], ci)} to {count(ci[1], ci)})" if ci else ""
+        span = f" ({what}{count(ci[0], ci)} to {count(ci[1], ci)})" if ci else ""
         text = (
             f"{label(name)} made no clear difference to relapses over {when}: "
             f"{count(mean, ci)} averted per 100 participants{span}"
         )
-    return text + _cost_clause(document["cost_effectiveness"][name]) + "."
+    text += _cost_clause(document["cost_effectiveness"][name])
+    return text + _best_clause(name, document) + "."
+
+
+def _parameters(document: dict) -> bool:
+    return document.get("uncertainty") == "parameters+stochastic"
+
+
+#: Numbers of designs in words, for "the best of the four designs".
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+
+
+def _best_clause(name: str, document: dict) -> str:
+    """The clause on how often the design had the fewest relapses ("" when unknown)."""
+    best = (document.get("probability_best") or {}).get("relapsed_per_100")
+    if not best or name not in best["designs"]:
+        return ""
+    n = len(best["designs"])
+    share = 100 * best["designs"][name]
+    worlds = "plausible worlds" if _parameters(document) else "replicate runs"
+    return (
+        f"; it had the fewest relapses of the {_WORDS.get(n, str(n))} designs in "
+        f"{share:.0f}% of {worlds}"
+    )
 
 
 def _cost_clause(effect: dict) -> str:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from posterior_factory import posterior
 from simulation.analysis.compare import analyse, compare
 from simulation.report import write_report
 from simulation.report.text import count, design_sentence, money, period
@@ -66,7 +67,14 @@ def comparison():
         BUNDLED_SCENARIOS / f"{n}.yaml" for n in ("treatment_as_usual", "community_peer_mentoring")
     ]
     scenarios = [load_scenario(f, ["population.size=150", "days=60"]) for f in files]
-    return compare(scenarios, replicates=3, seed=5, workers=1, files=[str(f) for f in files])
+    return compare(
+        scenarios,
+        replicates=3,
+        seed=5,
+        workers=1,
+        files=[str(f) for f in files],
+        posterior=posterior(),
+    )
 
 
 def test_report_is_self_contained_and_records_how_to_reproduce_it(comparison, tmp_path):
@@ -83,6 +91,12 @@ def test_report_is_self_contained_and_records_how_to_reproduce_it(comparison, tm
         assert str(seed) in html
     assert "scipy" in html and "mesa" in html and "recovery-sim compare ..." in html
     assert "size: 150" in html  # the scenario as resolved after --set
+    # Parameter uncertainty, said in words: the draws, the best-design shares, the drivers.
+    draws = comparison.document["parameter_draws"]["replicate_draws"]
+    assert f"<td>{', '.join(map(str, draws))}</td>" in html
+    assert "How sure is the model?" in html and "plausible worlds" in sentence
+    assert "Which uncertainties matter" not in html  # 3 replicates: too few to rank parameters
+    assert "hazard ratio, time to first relapse" in html and "log-rank" not in html
     # No costs in the runs: no plane, and the page says so rather than inventing one.
     if not comparison.document["cost_effectiveness"]["community_peer_mentoring"]["costed"]:
         assert not (tmp_path / "figures" / "cost_effectiveness.png").exists()
@@ -95,6 +109,7 @@ def test_cost_effectiveness_plane_appears_with_costs(comparison, tmp_path):
         for i, run in enumerate(runs):
             run.metrics["cost_total"] = 0.0 if name == "treatment_as_usual" else 60_000.0 + i
     doc = analyse(comparison.scenarios, comparison.results, comparison.baseline, 5, True)
+    assert doc["uncertainty"] == "stochastic"  # analyse alone: as the runs were run
     comparison.document.update(doc)
     write_report(comparison, tmp_path)
     assert (tmp_path / "figures" / "cost_effectiveness.png").read_bytes().startswith(PNG)
