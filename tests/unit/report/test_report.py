@@ -6,8 +6,8 @@ import base64
 import re
 
 import pytest
-
 from posterior_factory import posterior
+
 from simulation.analysis.compare import analyse, compare
 from simulation.report import write_report
 from simulation.report.text import count, design_sentence, money, period
