@@ -19,7 +19,7 @@ FRAILTY = "relapse.frailty_variance"
 
 def posterior(
     draws: int = 200,
-    support: tuple[float, float] = (0.2, 3.0),
+    support: tuple[float, float] = (0.0, 5.0),
     frailty: tuple[float, float] = (0.43, 0.47),
     seed: int = 0,
 ) -> pd.DataFrame:

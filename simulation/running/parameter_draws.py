@@ -230,6 +230,18 @@ class ParameterDraws:
         row = self.posterior.iloc[self.positions[replicate]]
         return {str(k): float(v) for k, v in row.items()}
 
+    def label(self, replicate: int) -> Any:
+        """The posterior's label (index value) of a replicate's draw, as a plain value.
+
+        Args:
+            replicate: the replicate's number.
+
+        Returns:
+            The label (an int for the shipped posterior).
+        """
+        value = self.posterior.index[self.positions[replicate]]
+        return value.item() if hasattr(value, "item") else value
+
     def scenario(self, scenario: Scenario, replicate: int) -> Scenario:
         """The scenario a replicate runs: its draw laid over the scenario's unpinned keys.
 
@@ -258,11 +270,10 @@ class ParameterDraws:
         Returns:
             The posterior's size and keys, each replicate's draw, and the pinned keys.
         """
-        labels = [self.posterior.index[p] for p in self.positions]
         return {
             "posterior_draws": len(self.posterior),
             "parameters": [str(c) for c in self.posterior.columns],
-            "replicate_draws": [x.item() if hasattr(x, "item") else x for x in labels],
+            "replicate_draws": [self.label(i) for i in range(len(self.positions))],
             "pinned": self.pinned,
             "note": "each replicate ran one posterior draw, the same for every design; a key "
             "a scenario's file or --set states (or sets away from its default) kept the "
