@@ -306,3 +306,30 @@ def plan_draws(
         [draw_index(seed, len(posterior)) for seed in replicate_seeds],
         {s.name: pinned_keys(s, keys, stated.get(s.name, ())) for s in scenarios},
     )
+
+
+def one_seed_draw(
+    scenarios: Sequence[Scenario],
+    seed: int,
+    posterior: pd.DataFrame,
+    files: Sequence[str | Path],
+    edits: Sequence[Iterable[str]],
+) -> tuple[Any, list[Scenario]]:
+    """Scenarios side by side on one seed's posterior draw (the dashboard's comparison).
+
+    Args:
+        scenarios: the designs, each run once with `seed`.
+        seed: the shared seed; it chooses the draw.
+        posterior: the ensemble.
+        files: each scenario's file (the keys it states are pinned).
+        edits: each scenario's edited keys (pinned too).
+
+    Returns:
+        The draw's label and the scenarios with its values laid over their unpinned keys.
+    """
+    stated = {
+        s.name: [*file_stated_keys(f), *map(str, e)]
+        for s, f, e in zip(scenarios, files, edits, strict=True)
+    }
+    plan = plan_draws(scenarios, [seed], posterior, stated)
+    return plan.label(0), [plan.scenario(s, 0) for s in scenarios]
