@@ -45,8 +45,11 @@ dashboard: venv
 	$(BIN)/python -m simulation.dashboard.assets
 	$(BIN)/recovery-sim dashboard --port $(PORT)
 
+# Agent-days per second, peak memory and scaling 10k -> 1M; then the same runs beside Starsim
+# (bench_peers.py builds Starsim in a cached venv of its own the first time).
 bench: venv
 	$(BIN)/python benchmarks/bench_model.py
+	$(BIN)/python benchmarks/bench_peers.py
 
 lint: venv
 	$(BIN)/ruff check --fix .

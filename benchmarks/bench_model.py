@@ -3,7 +3,7 @@
 Run with `make bench` (or `.venv/bin/python benchmarks/bench_model.py`). Prints figures; it is not
 a timed test. Each size runs in a fresh subprocess so its peak memory (ru_maxrss) is its own.
 
-    python benchmarks/bench_model.py                    # the full table (1k, 10k, 100k people)
+    python benchmarks/bench_model.py                    # the full table (10k, 100k, 1M people) and scaling
     python benchmarks/bench_model.py --sizes 1000 10000 --days 100
     python benchmarks/bench_model.py --profile 100000   # cProfile of the step loop, top functions
 
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import itertools
 import json
 import os
 import pstats
@@ -194,7 +195,7 @@ def _m(x: float) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 100_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--mesa-size", type=int, default=10_000)
     parser.add_argument("--mesa-days", type=int, default=30)
@@ -232,6 +233,14 @@ def main(argv: list[str] | None = None) -> None:
             f"{size:>12,} {r['rows']:>9,} {r['build_s']:>8.2f} {r['step_s']:>10.2f} "
             f"{r['step_wall_s']:>7.2f} {r['ms_per_day']:>7.2f} {_m(r['participant_days_per_s']):>19} "
             f"{_m(r['agent_days_per_s']):>24} {r['peak_mb']:>8.0f}"
+        )
+
+    sizes = sorted(results)
+    for small, large in itertools.pairwise(sizes):
+        growth = results[large]["step_s"] / results[small]["step_s"]
+        print(
+            f"scaling {small:,} -> {large:,} participants (x{large / small:.0f}): step time "
+            f"x{growth:.1f} (linear: x{large / small:.0f}; issue 17 allows x{1.1 * large / small:.0f})"
         )
 
     mesa = in_subprocess("mesa", args.mesa_size, args.mesa_days)

@@ -34,9 +34,9 @@ _EXPORTS: dict[str, str] = {
     "METRICS": "simulation.analysis.metrics",
     # running and comparing
     "run_scenario": "simulation.api",
-    "RunSummary": "simulation.api",
+    "RunSummary": "simulation.results",
     "compare_scenarios": "simulation.api",
-    "ComparisonSummary": "simulation.api",
+    "ComparisonSummary": "simulation.results",
     "report": "simulation.report",  # rs.report(comparison, path)
     # experiments
     "run_experiment": "simulation.experiments",
@@ -77,13 +77,7 @@ __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
 
 if TYPE_CHECKING:
     from simulation.analysis.metrics import METRICS
-    from simulation.api import (
-        ComparisonSummary,
-        RunSummary,
-        compare_scenarios,
-        load_results,
-        run_scenario,
-    )
+    from simulation.api import compare_scenarios, load_results, run_scenario
     from simulation.design.discover import Discovery, discover
     from simulation.design.optimize import DesignSearch, optimize_design
     from simulation.errors import ExperimentError, RecoverySimError, ScenarioError
@@ -91,6 +85,7 @@ if TYPE_CHECKING:
     from simulation.interop import evaluate
     from simulation.model.model import DAILY_SERIES, RecoveryCommunityModel
     from simulation.report import report
+    from simulation.results import ComparisonSummary, RunSummary
     from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_from_dict
     from simulation.scenario.schema import Scenario
 

@@ -7,25 +7,25 @@ DataFrames. Import these names from `simulation` (see `docs/api.md`), not from t
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from simulation.errors import ExperimentError, ScenarioError
-from simulation.running.result_files import to_jsonable, write_json, write_parquet, write_text
-from simulation.running.runner import (
-    RunResult,
-    daily_frame,
-    replicate_seeds,
-    run_replicates,
-    summarize,
+from simulation.results import ComparisonSummary, RunSummary
+from simulation.running.parameter_draws import (
+    PARAMETERS_AND_STOCHASTIC,
+    check_uncertainty,
+    default_posterior,
+    file_stated_keys,
+    plan_draws,
+    stated_keys,
 )
+from simulation.running.pool import run_each
+from simulation.running.runner import RunResult, replicate_seeds, simulate
 from simulation.scenario.arguments import (
     MAX_REPLICATES,
     check_callback,
@@ -40,14 +40,11 @@ from simulation.scenario.files import (
     bundled_scenarios,
     load_scenario,
     scenario_from_dict,
-    scenario_yaml,
 )
 from simulation.scenario.schema import Scenario
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-    from simulation.analysis.compare import Comparison
+    pass
 
 #: What `run_scenario`, `compare_scenarios` and `evaluate` accept as a scenario.
 ScenarioLike = Scenario | str | Path | Mapping[str, Any]
@@ -112,113 +109,6 @@ def resolve_scenario(
     )
 
 
-@dataclass
-class RunSummary:
-    """One scenario run for N replicates: tidy tables and the summary `recovery-sim run` prints.
-
-    Attributes:
-        scenario: the resolved scenario that ran.
-        seed: the master seed; replicate seeds derive from it (`seeds`).
-        seeds: one seed per replicate.
-        results: the raw `RunResult` of each replicate (metrics, daily series, event times).
-
-    Example:
-        >>> run = run_scenario("treatment_as_usual", replicates=2, seed=1,
-        ...                    overrides={"population.size": 100, "days": 30})
-        >>> run.metrics.shape[0], run.daily.shape[0]
-        (2, 60)
-    """
-
-    scenario: Scenario
-    seed: int
-    seeds: list[int]
-    results: list[RunResult] = field(repr=False)
-
-    @property
-    def replicates(self) -> int:
-        """The number of replicate runs."""
-        return len(self.results)
-
-    @cached_property
-    def metrics(self) -> pd.DataFrame:
-        """One row per replicate: `scenario`, `replicate`, `seed`, then every metric."""
-        return pd.DataFrame(
-            [
-                {"scenario": r.scenario, "replicate": i, "seed": r.seed, **r.metrics}
-                for i, r in enumerate(self.results)
-            ]
-        )
-
-    @cached_property
-    def daily(self) -> pd.DataFrame:
-        """One row per replicate and day: `scenario`, `replicate`, `seed`, `day`, the series."""
-        return daily_frame(self.results)
-
-    @cached_property
-    def summary(self) -> dict[str, Any]:
-        """What `recovery-sim run --json` prints: every metric's mean and 95% interval."""
-        return to_jsonable(
-            {
-                "scenario": self.scenario.name,
-                "days": self.scenario.days,
-                "population": self.scenario.population.size,
-                "seed": self.seed,
-                "replicates": self.replicates,
-                **summarize(self.results),
-            }
-        )
-
-    def person_history(self, replicate: int = 0) -> pd.DataFrame:
-        """One replicate's per-person history (see `RecoveryCommunityModel.person_history`).
-
-        Status by day, lapses, relapses, enrolment, mentor and ties.
-
-        The replicate is run again with recording on: a run is a pure function of scenario and
-        seed, so this is the run that produced `metrics` row `replicate`, day by day.
-
-        Args:
-            replicate: which replicate (0 .. replicates - 1).
-
-        Returns:
-            One row per participant and day.
-
-        Raises:
-            ScenarioError: `replicate` is not one of the run's replicates.
-        """
-        from simulation.model.model import RecoveryCommunityModel
-
-        if not 0 <= replicate < self.replicates:
-            raise ScenarioError(
-                "person_history()",
-                "replicate",
-                replicate,
-                f"a replicate number from 0 to {self.replicates - 1}",
-            )
-        model = RecoveryCommunityModel(
-            self.scenario, seed=self.seeds[replicate], record_history=True
-        )
-        model.run()
-        return model.person_history()
-
-    def save(self, out: str | Path) -> Path:
-        """Write `daily.parquet`, `summary.json` and the resolved `scenario.yaml` to `out`.
-
-        Example:
-            >>> run.save("results/my_run")                     # doctest: +SKIP
-        """
-        out = Path(out)
-        write_parquet(out / "daily.parquet", self.daily)
-        write_json(out / "summary.json", self.summary)
-        write_text(out / "scenario.yaml", scenario_yaml(self.scenario))
-        return out
-
-    def plot(self) -> Figure:
-        """No lapse yet and people in recovery each day, with 95% bands (a matplotlib Figure)."""
-        from simulation.report.figures import run_figure
-
-        return run_figure(self.scenario.name, self.results)
-
-
 def run_scenario(
     scenario: ScenarioLike,
     replicates: int = 1,
@@ -226,6 +116,9 @@ def run_scenario(
     overrides: Overrides = None,
     workers: int | None = 1,
     on_done: Callable[[RunResult], None] | None = None,
+    uncertainty: str = PARAMETERS_AND_STOCHASTIC,
+    posterior: pd.DataFrame | None = None,
+    stated: Iterable[str] = (),
 ) -> RunSummary:
     """Run a scenario for `replicates` seeded replicates, as `recovery-sim run` does.
 
@@ -237,6 +130,12 @@ def run_scenario(
         workers: processes to run replicates in. 1 (the default) runs in this process; None uses
             every core (then guard a script's top level with `if __name__ == "__main__":`).
         on_done: called with each finished `RunResult` (for progress bars).
+        uncertainty: "parameters+stochastic" (the default: each replicate runs the posterior
+            draw its seed chooses, so intervals span plausible worlds) or "stochastic" (the
+            scenario's own parameters, run-to-run variation only).
+        posterior: the ensemble to draw from (default: `load_posterior()`).
+        stated: dotted keys the scenario's file or overrides state: they keep their values
+            (so does any key set away from its default).
 
     Returns:
         A `RunSummary` with `.metrics`, `.daily` (tidy DataFrames) and `.summary`.
@@ -244,10 +143,12 @@ def run_scenario(
     Raises:
         ScenarioError: the scenario or an override is invalid, or an argument is out of range
             (replicates < 1, a negative seed, workers < 1...).
+        RecoverySimError: an unknown `uncertainty`, or a posterior that cannot be drawn from.
 
     Example:
         >>> run = run_scenario("community_peer_mentoring", replicates=2, seed=1,
-        ...                    overrides={"population.size": 100, "days": 30})
+        ...                    overrides={"population.size": 100, "days": 30},
+        ...                    uncertainty="stochastic")
         >>> list(run.daily.columns[:4])
         ['scenario', 'replicate', 'seed', 'day']
         >>> 0 <= run.summary["metrics"]["lapse_free_30"]["mean"] <= 1
@@ -260,129 +161,34 @@ def run_scenario(
     check_callback(on_done, where, "on_done")
     resolved = resolve_scenario(scenario, overrides, where)
     seeds = replicate_seeds(seed, replicates)
-    results = run_replicates(resolved, seeds, workers=workers, on_done=on_done)
-    return RunSummary(resolved, seed, seeds, results)
-
-
-@dataclass
-class ComparisonSummary:
-    """Designs compared with a baseline.
-
-    The document `recovery-sim compare --json` prints, and the same numbers as tidy DataFrames.
-
-    Attributes:
-        comparison: the underlying `simulation.analysis.compare.Comparison` (scenarios, runs, seeds).
-
-    Example:
-        >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
-        ...                            replicates=3, seed=1,
-        ...                            overrides={"population.size": 100, "days": 30})
-        >>> result.baseline
-        'treatment_as_usual'
-        >>> sorted(result.differences["scenario"].unique())
-        ['community_peer_mentoring']
-    """
-
-    comparison: Comparison = field(repr=False)
-
-    @property
-    def baseline(self) -> str:
-        """The baseline scenario's name."""
-        return self.comparison.baseline
-
-    @property
-    def document(self) -> dict[str, Any]:
-        """What `recovery-sim compare --json` prints (NaN as None)."""
-        return to_jsonable(self.comparison.document)
-
-    @cached_property
-    def metrics(self) -> pd.DataFrame:
-        """One row per scenario and replicate: ids, seed and every metric (`runs.parquet`)."""
-        return comparison_runs(self.comparison)
-
-    @cached_property
-    def daily(self) -> pd.DataFrame:
-        """One row per scenario, replicate and day (`daily.parquet`)."""
-        return comparison_daily(self.comparison)
-
-    @cached_property
-    def estimates(self) -> pd.DataFrame:
-        """One row per scenario and metric: `mean`, `low`, `high` (95% interval)."""
-        return _stat_frame(self.comparison.document["scenarios"])
-
-    @cached_property
-    def differences(self) -> pd.DataFrame:
-        """One row per design and metric: design minus baseline, `mean`, `low`, `high`."""
-        return _stat_frame(self.comparison.document["differences"])
-
-    def plot(self, kind: str = "survival") -> Figure:
-        """A report figure: "survival", "in_recovery", "key_metrics" or "cost_effectiveness"."""
-        from simulation.report.figures import comparison_figure
-
-        return comparison_figure(self.comparison, kind)
-
-    def report(self, path: str | Path) -> Path:
-        """Write the planners' report (a folder, or a .html file); returns the HTML's path."""
-        from simulation.report import report
-
-        return report(self, path)
-
-
-def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
-    rows = []
-    for scenario, stats in block.items():
-        for metric, stat in stats.items():
-            if not isinstance(stat, dict) or "mean" not in stat:
-                continue  # breakdowns by substance / age group
-            low, high = stat.get("ci95") or (None, None)
-            rows.append(
-                {"scenario": scenario, "metric": metric, "mean": stat["mean"], "low": low}
-                | {"high": high}
-            )
-    frame = pd.DataFrame(rows, columns=["scenario", "metric", "mean", "low", "high"])
-    return frame.astype({"mean": float, "low": float, "high": float})
-
-
-def comparison_runs(comparison: Comparison) -> pd.DataFrame:
-    """Every run of a comparison with its metrics (and compare's derived ones), one row each.
-
-    The parameters on which the scenarios differ are columns too (dotted keys, such as
-    `mentoring.caseload_cap`), so the table can be analysed without the scenario files.
-    """
-    from simulation.analysis.compare import run_metrics_with_derived
-    from simulation.scenario.population_keys import key_kind, resolved_values
-
-    values = {s.name: resolved_values(s) for s in comparison.scenarios}
-    first = next(iter(values.values()))
-    differing = [
-        key
-        for key in first
-        if key_kind(key) != "about" and any(v[key] != first[key] for v in values.values())
+    draws = None
+    if check_uncertainty(uncertainty, "uncertainty") == PARAMETERS_AND_STOCHASTIC:
+        keys = [*stated, *_override_keys(overrides), *_stated_in(scenario)]
+        ensemble = default_posterior() if posterior is None else posterior
+        draws = plan_draws([resolved], seeds, ensemble, {resolved.name: keys})
+    jobs = [
+        (resolved if draws is None else draws.scenario(resolved, i), s) for i, s in enumerate(seeds)
     ]
-    return pd.DataFrame(
-        [
-            {
-                "scenario": name,
-                "replicate": i,
-                "seed": r.seed,
-                **{key: _cell(values[name][key]) for key in differing},
-                **run_metrics_with_derived(r),
-            }
-            for name, runs in comparison.results.items()
-            for i, r in enumerate(runs)
-        ]
-    )
+    results = run_each(simulate, jobs, workers, None, on_done)
+    return RunSummary(resolved, seed, seeds, results, draws)
 
 
-def _cell(value: Any) -> Any:
-    """A parameter value as a Parquet cell: mappings and lists as JSON text."""
-    return json.dumps(value) if isinstance(value, dict | list) else value
+def _stated_in(scenario: ScenarioLike) -> list[str]:
+    """The dotted keys a scenario argument states: its file's (after `extends:`) or its dict's."""
+    if isinstance(scenario, Mapping):
+        return stated_keys(scenario)
+    if isinstance(scenario, str | Path):
+        return file_stated_keys(scenario)
+    return []  # a Scenario object: keys set away from their defaults are pinned
 
 
-def comparison_daily(comparison: Comparison) -> pd.DataFrame:
-    """The daily series of every run of a comparison, one row per scenario, replicate and day."""
-    frames = [daily_frame(runs) for runs in comparison.results.values()]
-    return pd.concat(frames).reset_index(drop=True)
+def _override_keys(overrides: Overrides) -> list[str]:
+    """The dotted keys an `overrides` argument sets (they are pinned against the draws)."""
+    if not overrides:
+        return []
+    if isinstance(overrides, Mapping):
+        return [str(k).replace("__", ".") for k in overrides]
+    return [str(text).partition("=")[0].strip().replace("__", ".") for text in overrides]
 
 
 def compare_scenarios(
@@ -395,12 +201,17 @@ def compare_scenarios(
     workers: int | None = 1,
     on_done: Callable[[RunResult], None] | None = None,
     allow_different_populations: bool = False,
+    uncertainty: str = PARAMETERS_AND_STOCHASTIC,
+    posterior: pd.DataFrame | None = None,
 ) -> ComparisonSummary:
     """Compare designs with a baseline, as `recovery-sim compare` does.
 
-    Every scenario runs the same replicate seeds (common random numbers) unless `crn=False`;
-    each design gets paired differences and ratios with 95% intervals, log-rank tests, relapses
-    averted per 100 participants and the cost per relapse averted.
+    Every scenario runs the same replicate seeds (common random numbers) unless `crn=False`,
+    and by default replicate i of every design runs the same posterior parameter draw; each
+    design gets differences with a total and a run-to-run 95% interval, ratios, per-replicate
+    hazard ratios, relapses averted per 100 participants and the cost per relapse averted;
+    the document adds how often each design is best, the acceptability curve, the EVPI and
+    the parameters that drive each difference (docs/compare.md).
 
     Args:
         scenarios: scenarios (Scenario, path, bundled name or dict) serving one population;
@@ -415,6 +226,9 @@ def compare_scenarios(
         on_done: called with each finished `RunResult`.
         allow_different_populations: compare designs serving different populations anyway
             (the document's `population_check` flags it).
+        uncertainty: "parameters+stochastic" (the default) or "stochastic" (the scenarios'
+            own parameters, run-to-run variation only).
+        posterior: the ensemble to draw from (default: `load_posterior()`).
 
     Returns:
         A `ComparisonSummary`: `.estimates`, `.differences`, `.metrics`, `.daily`, `.document`.
@@ -424,11 +238,13 @@ def compare_scenarios(
             (replicates < 2, a negative seed, workers < 1...).
         CompareError: no scenario, shared names, unequal days, unknown baseline, or designs
             serving different populations (unless allowed).
+        RecoverySimError: an unknown `uncertainty`, or a posterior that cannot be drawn from.
 
     Example:
         >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
         ...                            replicates=3, overrides={"population.size": 100,
-        ...                                                     "days": 30})
+        ...                                                     "days": 30},
+        ...                            uncertainty="stochastic")
         >>> set(result.estimates["scenario"]) == {"treatment_as_usual",
         ...                                       "community_peer_mentoring"}
         True
@@ -471,6 +287,12 @@ def compare_scenarios(
         allow_different_populations=check_flag(
             allow_different_populations, where, "allow_different_populations"
         ),
+        uncertainty=check_uncertainty(uncertainty, "uncertainty"),
+        posterior=posterior,
+        stated={
+            r.name: _override_keys(overrides) + _stated_in(s)
+            for r, s in zip(resolved, scenarios, strict=True)
+        },
     )
     return ComparisonSummary(comparison)
 

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from simulation.analysis.compare import CompareError, Comparison, check_metric, compare
-from simulation.api import comparison_daily, comparison_runs
 from simulation.commands.options import (
     days_option,
     population_option,
@@ -21,6 +20,7 @@ from simulation.commands.options import (
     workers_option,
 )
 from simulation.report.labels import estimate, measure, number, ratio
+from simulation.results import comparison_daily, comparison_runs
 from simulation.running.parameter_draws import file_stated_keys
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import (

@@ -112,3 +112,26 @@ def test_the_same_draws_and_numbers_on_every_executor(scenarios):
     pool = compare(small, replicates=3, seed=4, workers=2, posterior=posterior())
     assert here.document["parameter_draws"] == pool.document["parameter_draws"]
     assert here.document["differences"] == pool.document["differences"]
+
+
+def test_run_draws_per_replicate_and_an_override_pins_its_key():
+    import simulation as rs
+
+    small = {"population.size": 80, "days": 20}
+    run = rs.run_scenario("community_peer_mentoring", 4, 3, small, posterior=posterior())
+    summary = run.summary
+    assert summary["uncertainty"] == "parameters+stochastic"
+    draws = summary["parameter_draws"]["replicate_draws"]
+    table = posterior().loc[draws]
+    assert [run.scenario_of(i).mentoring.support_effect for i in range(4)] == list(table[SUPPORT])
+    stat = summary["metrics"]["in_recovery_end"]
+    assert stat["ci95"] == stat["spread95"] and stat["ci95_stochastic"] is not None
+    pinned = rs.run_scenario(
+        "community_peer_mentoring", 2, 3, {**small, SUPPORT: 0.5}, posterior=posterior()
+    )
+    assert pinned.summary["parameter_draws"]["pinned"] == {"community_peer_mentoring": [SUPPORT]}
+    assert {pinned.scenario_of(i).mentoring.support_effect for i in range(2)} == {0.5}
+    fixed = rs.run_scenario("community_peer_mentoring", 2, 3, small, uncertainty="stochastic")
+    assert fixed.summary["uncertainty"] == "stochastic" and "parameter_draws" not in fixed.summary
+    old = fixed.summary["metrics"]["in_recovery_end"]
+    assert old["ci95"] == old["ci95_stochastic"]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
+from experiment_files import daily, runs, write
 
 from simulation.cli import main
 from simulation.experiments import run_experiment
@@ -36,20 +36,6 @@ SMALL = {
     "seed": 3,
     "daily": True,
 }
-
-
-def write(tmp_path: Path, data: dict, name: str = "e.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def runs(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "runs").sort_values("run_id").reset_index(drop=True)
-
-
-def daily(out: Path) -> pd.DataFrame:
-    return pd.read_parquet(out / "daily").sort_values(["run_id", "day"]).reset_index(drop=True)
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
