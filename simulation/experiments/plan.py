@@ -16,6 +16,7 @@ varies or sets and the keys a base scenario pins (`simulation.running.parameter_
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,19 @@ class Plan:
             stated[scenario.name] = fixed + (file_stated_keys(path) if path.exists() else [])
         seeds = [run_seed(spec.seed, 0, r, common=True) for r in range(self.replicates)]
         return plan_draws(self.scenarios, seeds, posterior, stated)
+
+    @property
+    def plan_hash(self) -> str:
+        """The experiment's fingerprint, and the posterior's when runs draw from it.
+
+        A results folder resumes only under the same fingerprint, so runs drawn from another
+        ensemble are never mixed with these.
+        """
+        if self.draws is None:
+            return self.experiment.plan_hash
+        drawn = pd.util.hash_pandas_object(self.draws.posterior, index=True).to_numpy()
+        text = self.experiment.plan_hash + hashlib.sha256(drawn.tobytes()).hexdigest()
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def total_runs(self) -> int:
