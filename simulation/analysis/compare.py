@@ -114,6 +114,7 @@ class Comparison:
     results: dict[str, list[RunResult]]
     document: dict
     files: dict[str, str] = field(default_factory=dict)
+    draws: ParameterDraws | None = None  # the posterior draw each replicate ran
 
     @property
     def baseline(self) -> str:
@@ -338,4 +339,4 @@ def compare(
         "confounded": bool(confounded),
         "differences": confounded,
     }
-    return Comparison(list(scenarios), seeds, results, document, file_of)
+    return Comparison(list(scenarios), seeds, results, document, file_of, draws)

@@ -135,3 +135,19 @@ def test_run_draws_per_replicate_and_an_override_pins_its_key():
     assert fixed.summary["uncertainty"] == "stochastic" and "parameter_draws" not in fixed.summary
     old = fixed.summary["metrics"]["in_recovery_end"]
     assert old["ci95"] == old["ci95_stochastic"]
+
+
+def test_tidy_tables_carry_the_draws_and_both_intervals():
+    import simulation as rs
+
+    small = {"population.size": 80, "days": 20}
+    result = rs.compare_scenarios(
+        list(DESIGNS), replicates=3, seed=6, overrides=small, posterior=posterior()
+    )
+    runs = result.metrics
+    assert runs.groupby("replicate")["draw"].nunique().eq(1).all()  # every design, one draw
+    assert runs.groupby("replicate")[SUPPORT].nunique().eq(1).all()
+    row = result.differences.set_index("metric").loc["relapses_averted_per_100"]
+    stat = result.document["differences"][DESIGNS[1]]["relapses_averted_per_100"]
+    assert [row["low"], row["high"]] == stat["ci95"]
+    assert [row["low_stochastic"], row["high_stochastic"]] == stat["ci95_stochastic"]
