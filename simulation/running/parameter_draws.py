@@ -80,7 +80,12 @@ def default_posterior() -> pd.DataFrame:
             "No calibrated posterior ensemble is installed, so parameter uncertainty cannot be "
             "drawn; run with --uncertainty stochastic (run-to-run variation only)."
         ) from None
-    return load_posterior()
+    try:
+        return load_posterior()
+    except RecoverySimError as exc:  # a missing or damaged ensemble file
+        raise RecoverySimError(
+            f"{exc} Without it, run with --uncertainty stochastic (run-to-run variation only)."
+        ) from None
 
 
 def check_posterior(posterior: pd.DataFrame) -> pd.DataFrame:
