@@ -42,8 +42,10 @@ INTERVALS = {
         "replicate ran one posterior parameter draw (the same for every design), so this is the "
         "spread of the effect across plausible worlds, including a population of this size's "
         "chance variation (probabilistic sensitivity analysis, as heemod and BCEA report it)",
-        "ci95_stochastic": "run-to-run only: the 95% t-interval of the mean over replicates "
-        "(paired, or Welch with --no-crn), the interval of old; it shrinks as replicates grow",
+        "ci95_stochastic": "the interval of old: the 95% t-interval of the mean over replicates "
+        "(paired, or Welch with --no-crn), i.e. how precisely these replicates pin down the "
+        "average effect (Monte Carlo error), not the range of plausible effects; it shrinks "
+        "as replicates grow",
         "spread95": "the percentile range of the per-replicate differences (here = ci95)",
     },
     "stochastic": {
