@@ -63,6 +63,7 @@ from simulation.analysis.uncertainty import (
     add_intervals,
     decision_sections,
     replicate_differences,
+    scenario_intervals,
 )
 from simulation.running.parameter_draws import (
     PARAMETERS_AND_STOCHASTIC,
@@ -72,7 +73,7 @@ from simulation.running.parameter_draws import (
     plan_draws,
 )
 from simulation.running.pool import process_pool, run_each
-from simulation.running.runner import RunResult, simulate, summarize_metrics
+from simulation.running.runner import RunResult, simulate
 from simulation.running.seeds import comparison_seeds, replicate_seeds
 from simulation.scenario.population_keys import counterfactual
 from simulation.scenario.schema import Scenario
@@ -187,7 +188,7 @@ def analyse(
         "seed": seed,
         "days": scenarios[0].days,
         "population": size,
-        "scenarios": {n: summarize_metrics(runs) for n, runs in per_run.items()},
+        "scenarios": {n: scenario_intervals(runs, parameters) for n, runs in per_run.items()},
         "differences": {},
         "ratios": {},
         "hazard_ratios": {},

@@ -17,8 +17,9 @@ import pandas as pd
 
 from simulation.analysis.decisions import acceptability, probability_best
 from simulation.analysis.drivers import uncertainty_drivers
-from simulation.analysis.statistics import per_replicate, spread95, with_total
+from simulation.analysis.statistics import clean, per_replicate, spread95, with_total
 from simulation.running.parameter_draws import PARAMETERS_AND_STOCHASTIC
+from simulation.running.runner import summarize_metrics
 
 #: Health-economic rows: (the per-run metric, +1 for design minus baseline, -1 for the reverse).
 ECONOMIC_ROWS = {
@@ -56,6 +57,23 @@ INTERVALS = {
         "scenario's parameters: the like-for-like reference for a total ci95",
     },
 }
+
+
+def scenario_intervals(runs: Sequence[Mapping[str, float]], parameters: bool) -> dict[str, dict]:
+    """A design's metrics across its replicates, each with both intervals (like the differences).
+
+    Args:
+        runs: the design's per-replicate metrics.
+        parameters: the replicates ran posterior draws.
+
+    Returns:
+        Metric -> `mean`, `ci95` (total), `ci95_stochastic`, `spread95`.
+    """
+    summary = summarize_metrics(runs)
+    return {
+        name: with_total(stat, clean(_column(runs, name)), parameters)
+        for name, stat in summary.items()
+    }
 
 
 def _column(rows: Sequence[Mapping[str, float]], name: str) -> list[float]:

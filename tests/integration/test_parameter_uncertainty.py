@@ -79,6 +79,9 @@ def test_every_design_ran_the_replicate_s_draw_and_probability_best_sums_to_one(
         assert sum(best["designs"].values()) == pytest.approx(1.0), metric
     hr = wide.document["hazard_ratios"][DESIGNS[1]]["relapse"]
     assert hr["ci95"][0] <= hr["mean"] <= hr["ci95"][1] and len(hr["per_replicate"]) == REPLICATES
+    # Each design's own metrics carry the total interval too.
+    own = wide.document["scenarios"][DESIGNS[1]]["relapsed_per_100"]
+    assert own["ci95"] == own["spread95"] != own["ci95_stochastic"]
     # The draws differ between replicates: these are different worlds.
     assert table[SUPPORT].nunique() >= REPLICATES - 2
 
