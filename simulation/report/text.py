@@ -89,7 +89,7 @@ def design_sentence(name: str, document: dict) -> str:
             f"{label(name)} made no clear difference to relapses over {when}: "
             f"{count(mean, ci)} averted per 100 participants{span}"
         )
-    text += _cost_clause(document["cost_effectiveness"][name])
+    text += _cost_clause(document["cost_effectiveness"][name], what)
     return text + _best_clause(name, document) + "."
 
 
@@ -106,16 +106,18 @@ def _best_clause(name: str, document: dict) -> str:
     best = (document.get("probability_best") or {}).get("relapsed_per_100")
     if not best or name not in best["designs"]:
         return ""
-    n = len(best["designs"])
-    share = 100 * best["designs"][name]
+    designs = f"the {_WORDS.get(len(best['designs']), len(best['designs']))} designs"
+    share, runs = best["designs"][name], document.get("replicates")
     worlds = "plausible worlds" if _parameters(document) else "replicate runs"
-    return (
-        f"; it had the fewest relapses of the {_WORDS.get(n, str(n))} designs in "
-        f"{share:.0f}% of {worlds}"
-    )
+    worlds = f"{runs} {worlds}" if runs else worlds
+    if share == 0:
+        return f"; in none of the {worlds} did it have the fewest relapses of {designs}"
+    if share == 1:
+        return f"; it had the fewest relapses of {designs} in every one of the {worlds}"
+    return f"; it had the fewest relapses of {designs} in {100 * share:.0f}% of the {worlds}"
 
 
-def _cost_clause(effect: dict) -> str:
+def _cost_clause(effect: dict, what: str = "95% CI ") -> str:
     if not effect["costed"]:
         return "; costs are not modelled in these runs"
     icer = effect["cost_per_relapse_averted"]
@@ -132,7 +134,7 @@ def _cost_clause(effect: dict) -> str:
         figures = 3 if high - low < 0.2 * abs(icer["mean"]) else 2
         return (
             f", at {money(icer['mean'], figures)} per relapse averted "
-            f"(95% CI {money(low, figures)} to {money(high, figures)})"
+            f"({what}{money(low, figures)} to {money(high, figures)})"
         )
     clause = f", at {money(icer['mean'])} per relapse averted"
     return clause + " (interval unbounded: relapses averted may be zero)"

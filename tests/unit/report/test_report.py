@@ -115,3 +115,24 @@ def test_cost_effectiveness_plane_appears_with_costs(comparison, tmp_path):
     assert (tmp_path / "figures" / "cost_effectiveness.png").read_bytes().startswith(PNG)
     extra = doc["cost_effectiveness"]["community_peer_mentoring"]
     assert extra["incremental_cost_per_participant"]["mean"] == pytest.approx(400.0 + 1 / 150)
+
+
+def test_sentence_says_how_sure_the_model_is_across_plausible_worlds():
+    doc = document(
+        {"mean": 8.6, "ci95": [4.2, 13.1]},
+        costed=True,
+        icer={"mean": 4137.0, "ci95": [3050.0, 6420.0]},
+    )
+    doc |= {"uncertainty": "parameters+stochastic", "replicates": 20}
+    shares = {"tau": 0.0, "peer_mentoring": 0.62, "digital": 0.38, "residential": 0.0}
+    doc["probability_best"] = {"relapsed_per_100": {"better": "lower", "designs": shares}}
+    assert design_sentence("peer_mentoring", doc) == (
+        "Peer mentoring prevented 9 relapses per 100 participants (95% of plausible worlds: "
+        "4 to 13) over 12 months, at $4,100 per relapse averted (95% of plausible worlds: "
+        "$3,000 to $6,400); it had the fewest relapses of the four designs in 62% of the 20 "
+        "plausible worlds."
+    )
+    shares |= {"peer_mentoring": 0.0, "digital": 1.0}
+    assert design_sentence("peer_mentoring", doc).endswith(
+        "in none of the 20 plausible worlds did it have the fewest relapses of the four designs."
+    )
