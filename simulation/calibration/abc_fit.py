@@ -20,14 +20,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from threadpoolctl import threadpool_limits
 
 from simulation.calibration.emulator import Emulator
 from simulation.calibration.priors import PRIORS, Prior, from_unit
 from simulation.calibration.target_runs import FitTarget
 
-#: Stop when fewer than this share of proposals is accepted (the tolerance cannot shrink more).
-MIN_ACCEPTANCE = 0.005
+#: Stop when fewer than this share of proposals is accepted: the tolerance has shrunk to where
+#: the emulator's own uncertainty decides (measured: the next generation then needs ~100x the
+#: proposals for little change in the draws).
+MIN_ACCEPTANCE = 0.02
 
 
 @dataclass
@@ -107,14 +110,17 @@ def fit_abc(
     order = [emulator.targets.index(t) for t in ids]
 
     def model(parameter) -> dict[str, float]:
-        mean, sd = emulator.predict_one(np.array([parameter[n] for n in names]))
+        mean, sd = emulator.predict_one(expit(np.array([parameter[n] for n in names])))
         draw = mean[order] + sd[order] * np.random.normal(size=len(ids))
         return dict(zip(ids, draw.tolist(), strict=True))
 
     def distance(x: dict, _x0: dict) -> float:
         return band_distance(x, targets)
 
-    prior = pyabc.Distribution(**{n: pyabc.RV("uniform", 0.0, 1.0) for n in names})
+    # Each parameter is sampled as the logit of its unit-cube position (a standard logistic
+    # prior is exactly uniform on the unit cube): the kernel's moves never leave the prior's
+    # support, where in 27 dimensions nearly every move in the bounded cube would.
+    prior = pyabc.Distribution(**{n: pyabc.RV("logistic", 0.0, 1.0) for n in names})
     np.random.seed(seed % 2**32)  # pyabc's proposals and the model's draws use numpy's global
     abc = pyabc.ABCSMC(
         model,
@@ -140,7 +146,7 @@ def fit_abc(
                 minimum_epsilon=0.0, max_nr_populations=left, min_acceptance_rate=MIN_ACCEPTANCE
             )
     frame, weights = history.get_distribution(m=0, t=history.max_t)
-    unit = frame[names].to_numpy()
+    unit = expit(frame[names].to_numpy())
     weights = np.asarray(weights, dtype=float)
     chosen = np.random.default_rng(seed).choice(len(unit), draws, p=weights / weights.sum())
     unit = unit[chosen]
@@ -154,3 +160,62 @@ def fit_abc(
         int(history.total_nr_simulations),
         ids,
     )
+
+
+def rejection_abc(
+    emulator: Emulator,
+    targets: Sequence[FitTarget],
+    *,
+    priors: tuple[Prior, ...] = PRIORS,
+    draws: int = 400,
+    seed: int = 0,
+    chunk: int = 20_000,
+    max_candidates: int = 1_000_000,
+) -> AbcResult:
+    """Rejection ABC on the emulator, vectorised: prior draws whose emulated targets fit.
+
+    Candidates are drawn from the priors (uniform on the unit cube) in chunks; each one's
+    targets are drawn from the emulator's latent prediction, and it is accepted when every
+    fitted target falls inside its band (tolerance 0: the exact ABC posterior of the
+    emulated model). If fewer than `draws` are accepted from `max_candidates`, the tolerance
+    is the band distance of the `draws`-th best candidate instead (said in `epsilons`).
+    Accepted draws are equally weighted, unlike the importance weights of ABC-SMC, which in 27
+    dimensions collapsed onto a handful of particles (measured: the largest of 400 weights
+    was 0.69 in the sixth generation).
+
+    Args:
+        emulator: the fitted emulator (it must emulate every target given).
+        targets: the targets to fit (all at once).
+        priors: the priors.
+        draws: draws of the ensemble.
+        seed: seed of the candidates and of the emulator-uncertainty draws.
+        chunk: candidates predicted at once.
+        max_candidates: most candidates drawn.
+
+    Returns:
+        The ensemble (`epsilons` holds the one tolerance used; `generations` is 1).
+    """
+    rng = np.random.default_rng(seed)
+    ids = [t.id for t in targets]
+    low = np.array([t.band[0] for t in targets])
+    high = np.array([t.band[1] for t in targets])
+    width = np.where(high > low, high - low, np.maximum(np.abs(high), 1.0))
+    kept_unit, kept_distance, drawn, inside = [], [], 0, 0
+    while drawn < max_candidates and inside < draws:
+        unit = rng.random((chunk, len(priors)))
+        with threadpool_limits(1):
+            mean, sd = emulator.predict(unit)
+        value = mean[ids].to_numpy() + sd[ids].to_numpy() * rng.normal(size=(chunk, len(ids)))
+        outside = np.maximum(np.maximum(low - value, 0.0), value - high) / width
+        distance = np.sqrt((outside**2).sum(axis=1))
+        drawn += chunk
+        best = np.argsort(distance)[: 4 * draws]  # enough to choose a tolerance from
+        kept_unit.append(unit[best])
+        kept_distance.append(distance[best])
+        inside += int(np.sum(distance <= 0.0))
+    unit, distance = np.concatenate(kept_unit), np.concatenate(kept_distance)
+    order = np.argsort(distance, kind="stable")
+    tolerance = max(float(distance[order[draws - 1]]), 0.0)
+    accepted = unit[distance <= tolerance]
+    chosen = accepted[rng.permutation(len(accepted))[:draws]]
+    return AbcResult(from_unit(chosen, priors), chosen, [tolerance], 1, drawn, ids)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from simulation.calibration.abc_fit import AbcResult, fit_abc
+from simulation.calibration.abc_fit import AbcResult, rejection_abc
 from simulation.calibration.design_runs import (
     DesignSettings,
     read_design,
@@ -43,11 +43,10 @@ MIN_POINTS = 40
 
 @dataclass(frozen=True)
 class AbcSettings:
-    """Settings of the ABC-SMC on the emulator."""
+    """Settings of the ABC on the emulator."""
 
     draws: int = 400
-    population: int = 600
-    generations: int = 12
+    max_candidates: int = 2_000_000
     seed: int = 20261202
 
 
@@ -128,17 +127,12 @@ def build_ensemble(
             f"{MIN_POINTS}: run `recovery-sim calibrate` again without --limit (it resumes)."
         )
     targets = fit_targets()
-    emulator = Emulator.fit(unit.to_numpy(), values, seed=abc.seed)
-    validation = cross_validate(unit.to_numpy(), values, seed=abc.seed)
     fitted = fitted_targets(targets)
-    result = fit_abc(
-        emulator,
-        fitted,
-        folder / f"abc-{fingerprint(values, abc)}.db",
-        draws=abc.draws,
-        population=abc.population,
-        generations=abc.generations,
-        seed=abc.seed,
+    emulated = values[[t.id for t in fitted]]  # the ABC and leave-out need only these
+    emulator = Emulator.fit(unit.to_numpy(), emulated, seed=abc.seed)
+    validation = cross_validate(unit.to_numpy(), emulated, seed=abc.seed)
+    result = rejection_abc(
+        emulator, fitted, draws=abc.draws, seed=abc.seed, max_candidates=abc.max_candidates
     )
     design_frame = pd.concat([parameters, values], axis=1)
     ensemble = Ensemble(result, emulator, validation, targets, len(unit), design_frame)
@@ -194,8 +188,9 @@ def provenance(
     r = ensemble.result
     return {
         "method": "Latin-hypercube design of model runs -> Gaussian-process emulator per "
-        "target (scikit-learn, WhiteKernel for run noise) -> ABC-SMC on the emulator (pyabc, "
-        "band distance over all fitted targets at once, median-quantile epsilon)",
+        "target (scikit-learn, WhiteKernel for run noise) -> rejection ABC on the emulator "
+        "(prior draws whose emulated targets, latent uncertainty included, all fall inside "
+        "their bands; tolerance 0 unless too few do)",
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
         "command": command,
         "draws": len(r.values),
@@ -209,9 +204,9 @@ def provenance(
         "design": {**settings_dict(design), "finished_points": ensemble.points, "kind": "lhs"},
         "abc": {
             **abc.__dict__,
-            "generations_run": r.generations,
-            "emulator_evaluations": r.evaluations,
-            "epsilons": [round(e, 4) for e in r.epsilons],
+            "candidates": r.evaluations,
+            "accepted_share": round(len(r.values) / r.evaluations, 6) if r.evaluations else None,
+            "tolerance": round(r.epsilons[-1], 4),
         },
         "emulator_cross_validation": {
             t: {k: round(float(v), 4) for k, v in row.items()}
@@ -261,15 +256,15 @@ def design_file(ensemble_path: Path) -> Path:
     return ensemble_path.with_name(ensemble_path.stem + "-design.parquet")
 
 
-def design_frame_emulator(path: Path | None = None, seed: int = AbcSettings.seed):
-    """The emulator refitted to shipped design points, and its cross-validation.
+def design_frame_emulator(path: Path | None = None, seed: int = AbcSettings.seed) -> Emulator:
+    """The emulator refitted to the design points shipped beside an ensemble.
 
     Args:
         path: a design file written by `write_ensemble` (default: the package's).
         seed: seed of the optimiser and the folds.
 
     Returns:
-        (emulator, cross-validation table).
+        The emulator of every fitted target.
 
     Raises:
         CalibrationError: the file is missing.
@@ -281,6 +276,5 @@ def design_frame_emulator(path: Path | None = None, seed: int = AbcSettings.seed
             "the ensemble."
         )
     frame = pd.read_parquet(path)
-    ids = [t.id for t in fit_targets()]
-    unit = to_unit(frame[list(PRIOR_KEYS)])
-    return Emulator.fit(unit, frame[ids], seed), cross_validate(unit, frame[ids], seed=seed)
+    ids = [t.id for t in fitted_targets(fit_targets())]
+    return Emulator.fit(to_unit(frame[list(PRIOR_KEYS)]), frame[ids], seed)

@@ -130,9 +130,9 @@ def validation_page(
         f"{provenance.get('draws', '?')} draws (`simulation.load_posterior()`), built "
         f"{provenance.get('built', '?')} by `{provenance.get('command', '')}`: "
         f"{provenance.get('method', '')}. Design: {d.get('finished_points', '?')} Latin-"
-        f"hypercube points of {d.get('population', '?')} participants; ABC: "
-        f"{a.get('generations_run', '?')} generations of {a.get('population', '?')} particles, "
-        f"tolerances {a.get('epsilons', [])}.",
+        f"hypercube points of {d.get('population', '?')} participants; rejection ABC on the "
+        f"emulator: {a.get('candidates', '?')} prior candidates, tolerance "
+        f"{a.get('tolerance', '?')} (0: every fitted target inside its band).",
         "",
         "## Posterior predictive: the model at the draws, every target",
         "",
@@ -165,7 +165,7 @@ def validation_page(
             for h in held
         ],
         "",
-        "## The emulator on design points it was not fitted to (5-fold)",
+        "## The emulator on design points it was not fitted to (4-fold)",
         "",
         "| target | RMSE | spread across the design | R² | within 2 sd |",
         "| --- | --- | --- | --- | --- |",

@@ -185,7 +185,8 @@ def _build(o: dict) -> None:
     else:
         click.echo(
             f"{summary['draws']} draws from {ensemble.points} design points written to {path} "
-            f"(provenance: {prov}); ABC tolerances {summary['abc']['epsilons']}."
+            f"(provenance: {prov}); ABC tolerance {summary['abc']['tolerance']} over "
+            f"{summary['abc']['candidates']} candidates."
         )
 
 
@@ -222,7 +223,10 @@ def _check(o: dict) -> None:
 
         prov_path = Path(path).with_suffix(".yaml") if path else None
         provenance = posterior_provenance(prov_path)
-        emulator, cv = design_frame_emulator(design_file(Path(path)) if path else None)
+        import pandas as pd
+
+        emulator = design_frame_emulator(design_file(Path(path)) if path else None)
+        cv = pd.DataFrame(provenance["emulator_cross_validation"]).T
         held = leave_out(emulator, fit_targets(), fitted_unit=to_unit(draws), seed=settings["seed"])
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         page = validation_page(rows, held, cv, provenance, settings, stamp, _line())
