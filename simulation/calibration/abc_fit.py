@@ -1,4 +1,9 @@
-"""ABC-SMC (pyabc) on the emulator: the parameter sets whose expected targets fall in the bands.
+"""ABC on the emulator: the parameter sets whose expected targets fall in the bands.
+
+`rejection_abc` (what the shipped ensemble uses) draws candidates from the priors and keeps
+those whose emulated targets all fall inside their bands; `fit_abc` is ABC-SMC with pyabc, the
+first method tried (its importance weights collapse in 27 dimensions; see docs/calibration.md).
+For `fit_abc`:
 
 The "model" pyabc samples is the emulator: at a parameter set it draws every target from the
 Gaussian process's latent prediction (mean plus the emulator's own uncertainty), so a region

@@ -16,15 +16,15 @@ levers (caseload, contacts per week, setting, ...) are never in it.
 The machine budget decides the method. One evaluation of all targets (every run they need, at
 500 participants) takes several seconds, and ABC-SMC on the model itself needs many thousands of
 evaluations, which two shared cores cannot give. So the model is run only on a space-filling
-design (a Latin hypercube of a few hundred points over the priors, `design_runs`), a Gaussian
-process emulates each target from it (`emulator`, with a white-noise term for the run-to-run
-noise), and ABC-SMC (pyabc, `abc_fit`) runs on the emulator against every target's band at
-once. pyabc was chosen over hand-written history matching because it is a maintained library
-with a resumable History database and Dask samplers, and because its accepted particles are an
-ensemble of draws, which is what probabilistic sensitivity analysis needs; the emulator's own
-uncertainty is part of every simulated target, so a region it knows little about is not
-accepted on the strength of a guess. `recovery-sim calibrate --check` then runs the real model
-at a sample of the draws (the posterior predictive) against every target.
+design (a Latin hypercube over the priors, `design_runs`, through the experiment machinery:
+resumable, local pool or Dask), a Gaussian process emulates each target from it (`emulator`,
+with a white-noise term for the run-to-run noise), and ABC runs on the emulator against every
+target's band at once (`abc_fit.rejection_abc`): prior candidates whose emulated targets (the
+emulator's own uncertainty included) all fall in their bands. pyabc's ABC-SMC was tried first
+(`abc_fit.fit_abc`); in 27 dimensions its importance weights collapsed onto a few particles,
+while rejection on the cheap, vectorised emulator gives independent, equally weighted draws.
+`recovery-sim calibrate --check` then runs the real model at a sample of the draws (the
+posterior predictive) against every target. docs/calibration.md says more.
 """
 
 from __future__ import annotations
