@@ -41,6 +41,8 @@ _EXPORTS: dict[str, str] = {
     # experiments
     "run_experiment": "simulation.experiments",
     "load_results": "simulation.api",
+    # the calibrated posterior ensemble (parameter uncertainty)
+    "load_posterior": "simulation.calibration.posterior",
     # other tools (SALib, EMA Workbench)
     "evaluate": "simulation.interop",
     # design search (Optuna, PRIM)
@@ -68,6 +70,7 @@ __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
     "report",
     "run_experiment",
     "load_results",
+    "load_posterior",
     "evaluate",
     "optimize_design",
     "DesignSearch",
@@ -78,6 +81,7 @@ __all__ = [  # noqa: RUF022 - grouped as in docs/api.md, not sorted
 if TYPE_CHECKING:
     from simulation.analysis.metrics import METRICS
     from simulation.api import compare_scenarios, load_results, run_scenario
+    from simulation.calibration.posterior import load_posterior
     from simulation.design.discover import Discovery, discover
     from simulation.design.optimize import DesignSearch, optimize_design
     from simulation.errors import ExperimentError, RecoverySimError, ScenarioError

@@ -16,11 +16,16 @@ import pandas as pd
 
 from simulation.errors import ExperimentError, ScenarioError
 from simulation.results import ComparisonSummary, RunSummary
-from simulation.running.runner import (
-    RunResult,
-    replicate_seeds,
-    run_replicates,
+from simulation.running.parameter_draws import (
+    PARAMETERS_AND_STOCHASTIC,
+    check_uncertainty,
+    default_posterior,
+    file_stated_keys,
+    plan_draws,
+    stated_keys,
 )
+from simulation.running.pool import run_each
+from simulation.running.runner import RunResult, replicate_seeds, simulate
 from simulation.scenario.arguments import (
     MAX_REPLICATES,
     check_callback,
@@ -111,6 +116,9 @@ def run_scenario(
     overrides: Overrides = None,
     workers: int | None = 1,
     on_done: Callable[[RunResult], None] | None = None,
+    uncertainty: str = PARAMETERS_AND_STOCHASTIC,
+    posterior: pd.DataFrame | None = None,
+    stated: Iterable[str] = (),
 ) -> RunSummary:
     """Run a scenario for `replicates` seeded replicates, as `recovery-sim run` does.
 
@@ -122,6 +130,12 @@ def run_scenario(
         workers: processes to run replicates in. 1 (the default) runs in this process; None uses
             every core (then guard a script's top level with `if __name__ == "__main__":`).
         on_done: called with each finished `RunResult` (for progress bars).
+        uncertainty: "parameters+stochastic" (the default: each replicate runs the posterior
+            draw its seed chooses, so intervals span plausible worlds) or "stochastic" (the
+            scenario's own parameters, run-to-run variation only).
+        posterior: the ensemble to draw from (default: `load_posterior()`).
+        stated: dotted keys the scenario's file or overrides state: they keep their values
+            (so does any key set away from its default).
 
     Returns:
         A `RunSummary` with `.metrics`, `.daily` (tidy DataFrames) and `.summary`.
@@ -129,10 +143,12 @@ def run_scenario(
     Raises:
         ScenarioError: the scenario or an override is invalid, or an argument is out of range
             (replicates < 1, a negative seed, workers < 1...).
+        RecoverySimError: an unknown `uncertainty`, or a posterior that cannot be drawn from.
 
     Example:
         >>> run = run_scenario("community_peer_mentoring", replicates=2, seed=1,
-        ...                    overrides={"population.size": 100, "days": 30})
+        ...                    overrides={"population.size": 100, "days": 30},
+        ...                    uncertainty="stochastic")
         >>> list(run.daily.columns[:4])
         ['scenario', 'replicate', 'seed', 'day']
         >>> 0 <= run.summary["metrics"]["lapse_free_30"]["mean"] <= 1
@@ -145,8 +161,34 @@ def run_scenario(
     check_callback(on_done, where, "on_done")
     resolved = resolve_scenario(scenario, overrides, where)
     seeds = replicate_seeds(seed, replicates)
-    results = run_replicates(resolved, seeds, workers=workers, on_done=on_done)
-    return RunSummary(resolved, seed, seeds, results)
+    draws = None
+    if check_uncertainty(uncertainty, "uncertainty") == PARAMETERS_AND_STOCHASTIC:
+        keys = [*stated, *_override_keys(overrides), *_stated_in(scenario)]
+        ensemble = default_posterior() if posterior is None else posterior
+        draws = plan_draws([resolved], seeds, ensemble, {resolved.name: keys})
+    jobs = [
+        (resolved if draws is None else draws.scenario(resolved, i), s) for i, s in enumerate(seeds)
+    ]
+    results = run_each(simulate, jobs, workers, None, on_done)
+    return RunSummary(resolved, seed, seeds, results, draws)
+
+
+def _stated_in(scenario: ScenarioLike) -> list[str]:
+    """The dotted keys a scenario argument states: its file's (after `extends:`) or its dict's."""
+    if isinstance(scenario, Mapping):
+        return stated_keys(scenario)
+    if isinstance(scenario, str | Path):
+        return file_stated_keys(scenario)
+    return []  # a Scenario object: keys set away from their defaults are pinned
+
+
+def _override_keys(overrides: Overrides) -> list[str]:
+    """The dotted keys an `overrides` argument sets (they are pinned against the draws)."""
+    if not overrides:
+        return []
+    if isinstance(overrides, Mapping):
+        return [str(k).replace("__", ".") for k in overrides]
+    return [str(text).partition("=")[0].strip().replace("__", ".") for text in overrides]
 
 
 def compare_scenarios(
@@ -159,12 +201,17 @@ def compare_scenarios(
     workers: int | None = 1,
     on_done: Callable[[RunResult], None] | None = None,
     allow_different_populations: bool = False,
+    uncertainty: str = PARAMETERS_AND_STOCHASTIC,
+    posterior: pd.DataFrame | None = None,
 ) -> ComparisonSummary:
     """Compare designs with a baseline, as `recovery-sim compare` does.
 
-    Every scenario runs the same replicate seeds (common random numbers) unless `crn=False`;
-    each design gets paired differences and ratios with 95% intervals, log-rank tests, relapses
-    averted per 100 participants and the cost per relapse averted.
+    Every scenario runs the same replicate seeds (common random numbers) unless `crn=False`,
+    and by default replicate i of every design runs the same posterior parameter draw; each
+    design gets differences with a total and a run-to-run 95% interval, ratios, per-replicate
+    hazard ratios, relapses averted per 100 participants and the cost per relapse averted;
+    the document adds how often each design is best, the acceptability curve, the EVPI and
+    the parameters that drive each difference (docs/compare.md).
 
     Args:
         scenarios: scenarios (Scenario, path, bundled name or dict) serving one population;
@@ -179,6 +226,9 @@ def compare_scenarios(
         on_done: called with each finished `RunResult`.
         allow_different_populations: compare designs serving different populations anyway
             (the document's `population_check` flags it).
+        uncertainty: "parameters+stochastic" (the default) or "stochastic" (the scenarios'
+            own parameters, run-to-run variation only).
+        posterior: the ensemble to draw from (default: `load_posterior()`).
 
     Returns:
         A `ComparisonSummary`: `.estimates`, `.differences`, `.metrics`, `.daily`, `.document`.
@@ -188,11 +238,13 @@ def compare_scenarios(
             (replicates < 2, a negative seed, workers < 1...).
         CompareError: no scenario, shared names, unequal days, unknown baseline, or designs
             serving different populations (unless allowed).
+        RecoverySimError: an unknown `uncertainty`, or a posterior that cannot be drawn from.
 
     Example:
         >>> result = compare_scenarios(["treatment_as_usual", "community_peer_mentoring"],
         ...                            replicates=3, overrides={"population.size": 100,
-        ...                                                     "days": 30})
+        ...                                                     "days": 30},
+        ...                            uncertainty="stochastic")
         >>> set(result.estimates["scenario"]) == {"treatment_as_usual",
         ...                                       "community_peer_mentoring"}
         True
@@ -235,6 +287,12 @@ def compare_scenarios(
         allow_different_populations=check_flag(
             allow_different_populations, where, "allow_different_populations"
         ),
+        uncertainty=check_uncertainty(uncertainty, "uncertainty"),
+        posterior=posterior,
+        stated={
+            r.name: _override_keys(overrides) + _stated_in(s)
+            for r, s in zip(resolved, scenarios, strict=True)
+        },
     )
     return ComparisonSummary(comparison)
 

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from simulation.analysis.statistics import clean, with_total
 from simulation.errors import ScenarioError
+from simulation.running.parameter_draws import (
+    PARAMETERS_AND_STOCHASTIC,
+    ParameterDraws,
+    scenario_value,
+)
 from simulation.running.result_files import to_jsonable, write_json, write_parquet, write_text
 from simulation.running.runner import RunResult, daily_frame, summarize
 from simulation.scenario.files import scenario_yaml
@@ -36,6 +42,7 @@ class RunSummary:
         seed: the master seed; replicate seeds derive from it (`seeds`).
         seeds: one seed per replicate.
         results: the raw `RunResult` of each replicate (metrics, daily series, event times).
+        draws: the posterior draw each replicate ran (None: the scenario's own parameters).
 
     Example:
         >>> from simulation import run_scenario
@@ -49,6 +56,7 @@ class RunSummary:
     seed: int
     seeds: list[int]
     results: list[RunResult] = field(repr=False)
+    draws: ParameterDraws | None = field(default=None, repr=False)
 
     @property
     def replicates(self) -> int:
@@ -72,16 +80,41 @@ class RunSummary:
 
     @cached_property
     def summary(self) -> dict[str, Any]:
-        """What `recovery-sim run --json` prints: every metric's mean and 95% interval."""
-        return to_jsonable(
-            {
-                "scenario": self.scenario.name,
-                "days": self.scenario.days,
-                "population": self.scenario.population.size,
-                "seed": self.seed,
-                "replicates": self.replicates,
-                **summarize(self.results),
-            }
+        """What `recovery-sim run --json` prints: every metric's mean and 95% intervals.
+
+        Each metric has `ci95` (with parameter uncertainty the 2.5th-97.5th percentiles of the
+        replicates, each a posterior draw; else the t-interval of the mean),
+        `ci95_stochastic` (the t-interval of the mean) and `spread95` (the percentiles).
+        """
+        summary = summarize(self.results)
+        uncertainty = "stochastic" if self.draws is None else PARAMETERS_AND_STOCHASTIC
+        for name, stat in summary["metrics"].items():
+            if not name.startswith("by_"):
+                values = [r.metrics.get(name) for r in self.results]
+                summary["metrics"][name] = with_total(stat, clean(values), self.draws is not None)
+        document = {
+            "scenario": self.scenario.name,
+            "days": self.scenario.days,
+            "population": self.scenario.population.size,
+            "seed": self.seed,
+            "replicates": self.replicates,
+            "uncertainty": uncertainty,
+        }
+        if self.draws is not None:
+            document["parameter_draws"] = self.draws.describe()
+        return to_jsonable(document | summary)
+
+    def scenario_of(self, replicate: int) -> Scenario:
+        """The scenario replicate `replicate` ran: with its posterior draw, if it had one.
+
+        Args:
+            replicate: which replicate (0 .. replicates - 1).
+
+        Returns:
+            The scenario.
+        """
+        return (
+            self.scenario if self.draws is None else self.draws.scenario(self.scenario, replicate)
         )
 
     def person_history(self, replicate: int = 0) -> pd.DataFrame:
@@ -111,7 +144,7 @@ class RunSummary:
                 f"a replicate number from 0 to {self.replicates - 1}",
             )
         model = RecoveryCommunityModel(
-            self.scenario, seed=self.seeds[replicate], record_history=True
+            self.scenario_of(replicate), seed=self.seeds[replicate], record_history=True
         )
         model.run()
         return model.person_history()
@@ -184,11 +217,19 @@ class ComparisonSummary:
 
     @cached_property
     def differences(self) -> pd.DataFrame:
-        """One row per design and metric: design minus baseline, `mean`, `low`, `high`."""
-        return _stat_frame(self.comparison.document["differences"])
+        """One row per design and metric: design minus baseline, `mean`, `low`, `high`.
+
+        `low` and `high` bound the total 95% interval (`ci95`), `low_stochastic` and
+        `high_stochastic` the run-to-run one (`ci95_stochastic`); see docs/compare.md.
+        """
+        frame = _stat_frame(self.comparison.document["differences"])
+        run_to_run = _stat_frame(self.comparison.document["differences"], "ci95_stochastic")
+        frame["low_stochastic"] = run_to_run["low"].to_numpy()
+        frame["high_stochastic"] = run_to_run["high"].to_numpy()
+        return frame
 
     def plot(self, kind: str = "survival") -> Figure:
-        """A report figure: "survival", "in_recovery", "key_metrics" or "cost_effectiveness"."""
+        """A report figure: "survival", "in_recovery", "key_metrics", "cost_effectiveness" or "acceptability"."""
         from simulation.report.figures import comparison_figure
 
         return comparison_figure(self.comparison, kind)
@@ -200,13 +241,13 @@ class ComparisonSummary:
         return report(self, path)
 
 
-def _stat_frame(block: dict[str, dict[str, Any]]) -> pd.DataFrame:
+def _stat_frame(block: dict[str, dict[str, Any]], interval: str = "ci95") -> pd.DataFrame:
     rows = []
     for scenario, stats in block.items():
         for metric, stat in stats.items():
             if not isinstance(stat, dict) or "mean" not in stat:
                 continue  # breakdowns by substance / age group
-            low, high = stat.get("ci95") or (None, None)
+            low, high = stat.get(interval) or (None, None)
             rows.append(
                 {"scenario": scenario, "metric": metric, "mean": stat["mean"], "low": low}
                 | {"high": high}
@@ -219,7 +260,8 @@ def comparison_runs(comparison: Comparison) -> pd.DataFrame:
     """Every run of a comparison with its metrics (and compare's derived ones), one row each.
 
     The parameters on which the scenarios differ are columns too (dotted keys, such as
-    `mentoring.caseload_cap`), so the table can be analysed without the scenario files.
+    `mentoring.caseload_cap`), so the table can be analysed without the scenario files. With
+    parameter uncertainty, so are each run's posterior `draw` and the values it ran with.
     """
     from simulation.analysis.compare import run_metrics_with_derived
     from simulation.scenario.population_keys import key_kind, resolved_values
@@ -238,12 +280,24 @@ def comparison_runs(comparison: Comparison) -> pd.DataFrame:
                 "replicate": i,
                 "seed": r.seed,
                 **{key: _cell(values[name][key]) for key in differing},
+                **_drawn(comparison, name, i),
                 **run_metrics_with_derived(r),
             }
             for name, runs in comparison.results.items()
             for i, r in enumerate(runs)
         ]
     )
+
+
+def _drawn(comparison: Comparison, name: str, replicate: int) -> dict[str, Any]:
+    """A run's posterior draw and the values of the posterior's keys it ran with ({} if none)."""
+    draws = comparison.draws
+    if draws is None:
+        return {}
+    scenario = next(s for s in comparison.scenarios if s.name == name)
+    ran = draws.scenario(scenario, replicate).model_dump()
+    keys = [str(k) for k in draws.posterior.columns]
+    return {"draw": draws.label(replicate)} | {k: scenario_value(ran, k) for k in keys}
 
 
 def _cell(value: Any) -> Any:

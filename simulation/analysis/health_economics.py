@@ -14,7 +14,9 @@ an interval over replicates, paired when the designs share seeds):
 
 Across all designs, `efficiency_frontier` ranks them as health economists do: sort by cost,
 drop the strongly dominated, drop the extendedly dominated, ICERs along the frontier.
-The intervals carry run-to-run variation only, not uncertainty in the unit costs or utilities.
+The intervals here are run-to-run (the interval of the mean over replicates); `compare` adds
+each row's total interval across posterior draws (`simulation.analysis.uncertainty`), which
+covers unit costs and utilities only where the posterior includes them.
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def metric_range(name: str) -> tuple[float, float]:
 
 @dataclass
 class CohortOutcomes:
-    """Per-participant event times: what survival curves and log-rank tests need."""
+    """Per-participant event times: what survival curves and hazard ratios need."""
 
     substance: np.ndarray
     age_group: np.ndarray

@@ -1,4 +1,4 @@
-"""The statistics of a comparison: paired and Welch differences, bootstrap ratios, log-rank tests.
+"""The statistics of a comparison: paired and Welch differences, bootstrap ratios, total intervals.
 
 Runs of two designs that share seeds (common random numbers) are paired replicate by
 replicate; runs with their own seeds are independent samples. Every function drops missing
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from simulation.running.runner import RunResult, mean_ci
+from simulation.running.runner import mean_ci
 
 #: Bootstrap resamples for intervals with no closed form (ratios, cost per relapse averted).
 BOOTSTRAP_RESAMPLES = 2000
@@ -104,32 +104,6 @@ def ratio_of_means(
     return {"mean": mean, "ci95": ratio_interval(a, b, paired, seed)}
 
 
-def logrank_p(results: Sequence[RunResult], baseline: Sequence[RunResult], event: str) -> float:
-    """Log-rank p-value of time to first `event` ("lapse" or "relapse"), replicates pooled.
-
-    With common random numbers the two samples share people, which makes the test conservative
-    (p-values larger than nominal), never falsely confident.
-
-    Args:
-        results: a design's runs.
-        baseline: the baseline's runs.
-        event: "lapse" or "relapse".
-
-    Returns:
-        The p-value, or NaN when neither arm has an event.
-    """
-
-    def pooled(runs: Sequence[RunResult]) -> stats.CensoredData:
-        day = np.concatenate([getattr(r.outcomes, f"{event}_day") for r in runs]).astype(float)
-        seen = np.concatenate([getattr(r.outcomes, f"{event}_observed") for r in runs])
-        return stats.CensoredData(uncensored=day[seen], right=day[~seen])
-
-    x, y = pooled(results), pooled(baseline)
-    if x.num_censored() == len(x) and y.num_censored() == len(y):
-        return float("nan")  # no events in either arm: nothing to test
-    return float(stats.logrank(x, y).pvalue)
-
-
 def ratio_interval(a: np.ndarray, b: np.ndarray, paired: bool, seed: int) -> list[float] | None:
     """Bootstrap 95% interval of mean(a) / mean(b): BCa, or percentiles where BCa fails.
 
@@ -163,3 +137,76 @@ def ratio_interval(a: np.ndarray, b: np.ndarray, paired: bool, seed: int) -> lis
             if np.isfinite(low) and np.isfinite(high):
                 return [float(low), float(high)]
     return None
+
+
+def per_replicate(a: Sequence[float | None], b: Sequence[float | None]) -> np.ndarray:
+    """a_i - b_i for each replicate i (NaN where either is missing).
+
+    Replicate i of every design ran the same posterior draw, so a_i - b_i is the effect in one
+    plausible world, whether or not the runs also share their seeds.
+
+    Args:
+        a: one value per replicate of a design.
+        b: one value per replicate of the baseline, in the same order.
+
+    Returns:
+        The per-replicate differences (as many as the shorter list).
+    """
+    a, b = clean(a), clean(b)
+    n = min(len(a), len(b))
+    return a[:n] - b[:n]
+
+
+def spread95(values: Sequence[float] | np.ndarray) -> list[float] | None:
+    """The 2.5th and 97.5th percentiles of per-replicate values (NaN dropped).
+
+    The probabilistic sensitivity analysis interval of heemod and BCEA: the range the effect
+    takes across plausible worlds (here each also a finite population's chance variation). It
+    does not shrink as replicates grow.
+
+    Args:
+        values: one value per replicate.
+
+    Returns:
+        `[low, high]`, or None below two values.
+
+    Example:
+        >>> spread95([float(x) for x in range(101)])
+        [2.5, 97.5]
+    """
+    x = clean(values)
+    x = x[~np.isnan(x)]
+    if len(x) < 2:
+        return None
+    low, high = np.percentile(x, [2.5, 97.5])
+    return [float(low), float(high)]
+
+
+def with_total(stat: dict, differences: np.ndarray, parameters: bool) -> dict:
+    """A difference's row with both intervals: `ci95` (total) and `ci95_stochastic`.
+
+    `ci95_stochastic` is the interval of the mean over replicates computed as before (paired t
+    or Welch): run-to-run (Monte Carlo) uncertainty, which shrinks as replicates grow.
+    `spread95` is the percentile range of the per-replicate differences. With parameter
+    uncertainty `ci95` is `spread95`, the spread of the effect across posterior draws; with
+    run-to-run variation only it stays the interval of the mean, so old numbers reproduce.
+
+    Args:
+        stat: `{"mean", "ci95"}` as the paired or Welch difference gave it.
+        differences: the per-replicate differences.
+        parameters: the replicates ran posterior draws.
+
+    Returns:
+        A new row with `mean`, `ci95`, `ci95_stochastic` and `spread95`.
+
+    Example:
+        >>> row = with_total({"mean": 2.0, "ci95": [1.5, 2.5]}, np.array([0.0, 2.0, 4.0]), True)
+        >>> row["ci95"], row["ci95_stochastic"]
+        ([0.1, 3.9], [1.5, 2.5])
+    """
+    out = dict(stat)
+    out["ci95_stochastic"] = stat.get("ci95")
+    out["spread95"] = spread95(differences)
+    if parameters and stat.get("mean") is not None:
+        out["ci95"] = out["spread95"]
+    return out

@@ -1,80 +1,254 @@
-"""`recovery-sim calibrate`: fit the baseline and lever effects to published figures.
+"""`recovery-sim calibrate`: build the posterior ensemble, check it, or fit one point.
 
-Prints the fit table; `--out FILE` writes the fitted values as a scenario fragment that other
-scenario files can `extends:`; `--docs FILE` writes the fit table as the validation page
-(docs/validation.md is produced this way, never typed).
+- `recovery-sim calibrate` runs (or resumes) the design of model runs, fits the emulator, runs
+  ABC-SMC on it and writes the ensemble (`simulation/calibration/data/posterior.parquet` and its
+  provenance, or `--ensemble-out`). Progress is shown; a killed build resumes where it stopped.
+- `recovery-sim calibrate --check [--json] [--docs docs/validation.md]` runs the real model at a
+  sample of the draws against every target (the posterior predictive); with `--docs` it also
+  writes the validation page, leave-some-targets-out table included (docs/validation.md is
+  produced this way, never typed).
+- `recovery-sim calibrate --point-fit` (or any of `--trials`, `--targets`, `--replicates`,
+  `--out`) is the earlier single-point fit (Nelder-Mead): the fit table, `--out FILE` as a
+  scenario fragment other scenario files can `extends:`, `--docs FILE` as Markdown.
 """
 
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
-import yaml
-from rich.console import Console
-from rich.table import Table
 
-from simulation.analysis.compare import process_pool
-from simulation.calibration.fitting import ANCHORS, DEFAULT_TARGETS, CalibrationResult, calibrate
-from simulation.commands.options import seed_option, workers_option
+from simulation.calibration.design_runs import DesignSettings
+from simulation.calibration.fitting import ANCHORS, DEFAULT_TARGETS, calibrate
+from simulation.calibration.point_fit_report import (
+    command_line,
+    fragment_yaml,
+    print_result,
+    row_dict,
+    validation_markdown,
+)
+from simulation.running.pool import process_pool
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import to_jsonable, write_text
 from simulation.running.runner import default_workers
 
+DESIGN_DIR = "results/posterior_design"
+
 
 @click.command("calibrate")
 @click.option(
+    "--check",
+    is_flag=True,
+    help="Run the model at a sample of the posterior's draws "
+    "against every target (the posterior predictive) instead of building.",
+)
+@click.option(
+    "--check-draws",
+    type=click.IntRange(min=2),
+    default=24,
+    show_default=True,
+    help="Draws the check runs.",
+)
+@click.option(
+    "--design-dir",
+    type=click.Path(file_okay=False),
+    default=DESIGN_DIR,
+    show_default=True,
+    help="Results folder of the design runs (resumed).",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(min=10),
+    default=DesignSettings.points,
+    show_default=True,
+    help="Latin-hypercube points of the design.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    help="Run at most N design points now (the ensemble uses every finished one; 0: run none).",
+)
+@click.option(
+    "--draws",
+    type=click.IntRange(min=10),
+    default=400,
+    show_default=True,
+    help="Draws of the ensemble.",
+)
+@click.option(
+    "--ensemble-out",
+    type=click.Path(dir_okay=False),
+    help="Write (or, with --check, read) the ensemble here (default: the package's).",
+)
+@click.option("--point-fit", is_flag=True, help="The single-point fit (Nelder-Mead) instead.")
+@click.option(
     "--targets",
     type=click.Path(dir_okay=False),
-    default=str(DEFAULT_TARGETS),
-    show_default="bundled targets.yaml",
-    help="YAML file of published figures with bands.",
+    help="Point fit: YAML file of published figures with bands (default: bundled).",
 )
 @click.option(
     "--trials",
     type=click.IntRange(min=0),
-    default=60,
-    show_default=True,
-    help="Model evaluations for the baseline fit (0: only measure the current values).",
+    help="Point fit: model evaluations (0: only measure the current values) [60].",
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the fitted values here (YAML).")
-@click.option("--docs", type=click.Path(dir_okay=False), help="Write the fit table as Markdown.")
 @click.option(
-    "--population",
-    type=click.IntRange(min=50),
-    default=2000,
-    show_default=True,
-    help="Participants per calibration run.",
+    "--out", type=click.Path(dir_okay=False), help="Point fit: write the fitted values here (YAML)."
 )
 @click.option(
     "--replicates",
     type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help="Runs (fixed seeds) per evaluation; the fit table uses twice as many fresh seeds.",
+    help="Point fit: runs per evaluation; its table uses twice as many [2].",
 )
-@seed_option
-@workers_option
+@click.option("--docs", type=click.Path(dir_okay=False), help="Write the validation page here.")
+@click.option(
+    "--population",
+    type=click.IntRange(min=50),
+    help="Participants per run (default: design and check 500, point fit 2000).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(0, 2**63 - 1),
+    help="Master seed (default: design and ABC 20261202; check and point fit 0).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    help="Local worker processes (default: cores; 0 runs in this process).",
+)
+@click.option(
+    "--dask-local",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Run the model on a new Dask LocalCluster of N workers.",
+)
+@click.option(
+    "--dask-scheduler",
+    metavar="ADDRESS",
+    help="Run the model on a running Dask cluster, e.g. tcp://10.0.0.5:8786.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
-def command(
-    targets: str,
-    trials: int,
-    out: str | None,
-    docs: str | None,
-    population: int,
-    replicates: int,
-    seed: int,
-    workers: int | None,
-    as_json: bool,
-) -> None:
-    """Fit hazard parameters to baseline targets and lever effects to program_effects anchors."""
-    workers = workers or default_workers()
+def command(**options) -> None:  # fmt: skip
+    """Build the calibrated posterior ensemble, check it against every target, or fit a point."""
+    point = options["point_fit"] or any(
+        options[k] is not None for k in ("trials", "targets", "out", "replicates")
+    )
+    if point:
+        _point_fit(options)
+    elif options["check"]:
+        _check(options)
+    else:
+        _build(options)
+
+
+def _line() -> str:
+    return "recovery-sim " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+
+
+def _progress_total(points: int, limit: int | None) -> int:
+    return points if limit is None else min(points, limit)
+
+
+def _build(o: dict) -> None:
+    from simulation.calibration.ensemble import AbcSettings, build_ensemble, write_ensemble
+    from simulation.calibration.posterior import POSTERIOR_FILE
+
+    seed = DesignSettings.seed if o["seed"] is None else o["seed"]
+    design = DesignSettings(o["points"], o["population"] or DesignSettings.population, seed)
+    abc = AbcSettings(draws=o["draws"], seed=seed)
+    total = _progress_total(design.points, o["limit"])
+    with replicate_progress(total, "calibrate: design runs", enabled=not o["as_json"]) as step:
+        ensemble = build_ensemble(
+            o["design_dir"],
+            design,
+            abc,
+            workers=o["workers"],
+            dask_local=o["dask_local"],
+            dask_scheduler=o["dask_scheduler"],
+            limit=o["limit"],
+            on_progress=lambda runs, _failed: [step(None) for _ in range(runs)],
+            command=_line(),
+        )
+    path, prov = write_ensemble(ensemble, o["ensemble_out"] or POSTERIOR_FILE)
+    summary = {
+        "ensemble": str(path),
+        "provenance": str(prov),
+        "draws": len(ensemble.result.values),
+        "design_points": ensemble.points,
+        "abc": ensemble.provenance["abc"],
+    }
+    if o["as_json"]:
+        click.echo(json.dumps(to_jsonable(summary), indent=2))
+    else:
+        click.echo(
+            f"{summary['draws']} draws from {ensemble.points} design points written to {path} "
+            f"(provenance: {prov}); ABC tolerance {summary['abc']['tolerance']} over "
+            f"{summary['abc']['candidates']} candidates."
+        )
+
+
+def _check(o: dict) -> None:
+    from simulation.calibration.ensemble import design_file, design_frame_emulator
+    from simulation.calibration.ensemble_report import check_document, print_check
+    from simulation.calibration.posterior import load_posterior, posterior_provenance
+    from simulation.calibration.predictive import posterior_check
+
+    path = o["ensemble_out"]
+    draws = load_posterior(path)
+    settings = {
+        "draws": min(o["check_draws"], len(draws)),
+        "population": o["population"] or 500,
+        "seed": o["seed"] or 0,
+        "ensemble": path or "bundled",
+    }
+    with replicate_progress(settings["draws"], "calibrate --check", not o["as_json"]) as step:
+        rows, _ = posterior_check(
+            draws,
+            count=settings["draws"],
+            population=settings["population"],
+            seed=settings["seed"],
+            workers=o["workers"],
+            dask_local=o["dask_local"],
+            dask_scheduler=o["dask_scheduler"],
+            on_done=step,
+        )
+    if o["docs"]:
+        from simulation.calibration.ensemble_report import validation_page
+        from simulation.calibration.leave_out import leave_out
+        from simulation.calibration.priors import to_unit
+        from simulation.calibration.target_runs import fit_targets
+
+        prov_path = Path(path).with_suffix(".yaml") if path else None
+        provenance = posterior_provenance(prov_path)
+        import pandas as pd
+
+        emulator = design_frame_emulator(design_file(Path(path)) if path else None)
+        cv = pd.DataFrame(provenance["emulator_cross_validation"]).T
+        held = leave_out(emulator, fit_targets(), fitted_unit=to_unit(draws), seed=settings["seed"])
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        page = validation_page(rows, held, cv, provenance, settings, stamp, _line())
+        write_text(o["docs"], page)
+    if o["as_json"]:
+        click.echo(json.dumps(to_jsonable(check_document(rows, settings)), indent=2))
+    else:
+        print_check(rows, settings)
+        if o["docs"]:
+            click.echo(f"validation page written to {o['docs']}")
+
+
+def _point_fit(o: dict) -> None:
+    targets = o["targets"] or str(DEFAULT_TARGETS)
+    trials = 60 if o["trials"] is None else o["trials"]
+    population, replicates = o["population"] or 2000, o["replicates"] or 2
+    out, docs, seed = o["out"], o["docs"], o["seed"] or 0
+    workers = o["workers"] or default_workers()
     total = trials + len(ANCHORS) * max(6, trials // 4)
     pool = process_pool(workers) if workers > 1 else None
     try:
-        with replicate_progress(total, "calibrate", enabled=not as_json) as advance:
+        with replicate_progress(total, "calibrate", enabled=not o["as_json"]) as advance:
             result = calibrate(
                 targets,
                 trials,
@@ -95,7 +269,7 @@ def command(
         write_text(out, fragment_yaml(result, stamp, line))
     if docs:
         write_text(docs, validation_markdown(result, stamp, line, out))
-    if as_json:
+    if o["as_json"]:
         document = {
             "values": result.values,
             "settings": result.settings,
@@ -104,116 +278,3 @@ def command(
         click.echo(json.dumps(to_jsonable(document), indent=2))
     else:
         print_result(result, out, docs)
-
-
-def command_line(targets, trials, out, docs, population, replicates, seed) -> str:
-    """The command that reproduces this result (paths as given)."""
-    parts = ["recovery-sim calibrate", f"--trials {trials}", f"--population {population}"]
-    parts += [f"--replicates {replicates}", f"--seed {seed}"]
-    if targets != str(DEFAULT_TARGETS):
-        parts.append(f"--targets {targets}")
-    parts += [f"--out {out}"] if out else []
-    parts += [f"--docs {docs}"] if docs else []
-    return " ".join(parts)
-
-
-def row_dict(row) -> dict:
-    """One fit-table row as the JSON object `calibrate --json` prints."""
-    return {
-        "target": row.target,
-        "band": list(row.band) if row.band else None,
-        "point": row.point,
-        "model": row.value,
-        "inside": row.inside,
-        "note": row.note,
-    }
-
-
-def _num(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:.1f}" if abs(value) >= 10 else f"{value:.3f}"
-
-
-def _cells(row) -> list[str]:
-    band = f"{_num(row.band[0])} to {_num(row.band[1])}" if row.band else "–"
-    inside = {True: "yes", False: "NO", None: "–"}[row.inside]
-    return [row.target, band, _num(row.point), _num(row.value), inside, row.note]
-
-
-def _rounded(value: float) -> float:
-    return float(f"{value:.4g}")
-
-
-def fragment_yaml(result: CalibrationResult, stamp: str, line: str) -> str:
-    """The fitted values as a scenario fragment (nested YAML) with a provenance header."""
-    nested: dict = {}
-    for key, value in result.values.items():
-        target = nested
-        *parents, last = key.split(".")
-        for part in parents:
-            target = target.setdefault(part, {})
-        target[last] = _rounded(value)
-    s = result.settings
-    header = (
-        f"# Calibrated parameters, written by `{line}` on {stamp}.\n"
-        f"# Targets: {s['targets']}; baseline: {s['baseline']}; {s['population']} participants,\n"
-        f"# {s['days']} days, fit seeds {s['fit_seeds']}, check seeds {s['check_seeds']}.\n"
-        "# Use it from a scenario file with `extends: <this file>` (relative to that file).\n"
-    )
-    return header + yaml.safe_dump(nested, sort_keys=False)
-
-
-def validation_markdown(
-    result: CalibrationResult, stamp: str, line: str, out: str | None = None
-) -> str:
-    """The validation page: settings, the fit table and the fitted values, as Markdown."""
-    s = result.settings
-    inside = [r.inside for r in result.rows if r.inside is not None]
-    lines = [
-        "# Validation: the model against published figures",
-        "",
-        f"Generated by `{line}` on {stamp}. Do not edit by hand: rerun the command.",
-        "",
-        f"Baseline scenario {s['baseline']}, {s['population']} participants, {s['days']} days. "
-        f"The fit used seeds {s['fit_seeds']} ({s['evaluations']} model evaluations); the model "
-        f"values below come from fresh seeds {s['check_seeds']}, not used in fitting. "
-        f"{sum(inside)} of {len(inside)} measured targets are inside their bands.",
-        "",
-        "## Fit table",
-        "",
-        "| target | band | published | model | inside | note |",
-        "| --- | --- | --- | --- | --- | --- |",
-        *["| " + " | ".join(_cells(r)) + " |" for r in result.rows],
-        "",
-        "## Fitted values",
-        "",
-        "| parameter | value |",
-        "| --- | --- |",
-        *[f"| `{k}` | {_rounded(v):g} |" for k, v in result.values.items()],
-        "",
-        f"Python {sys.version.split()[0]}. Sources of every target: `simulation/calibration/data/targets.yaml`.",
-    ]
-    if out:
-        lines += ["", f"The values are in `{out}`; a scenario uses them with `extends:`."]
-    return "\n".join(lines) + "\n"
-
-
-def print_result(result: CalibrationResult, out: str | None, docs: str | None) -> None:
-    """The fit table and the fitted values."""
-    console = Console()
-    table = Table(title="fit table (model values on fresh seeds)")
-    for column in ("target", "band", "published", "model", "inside", "note"):
-        table.add_column(column, overflow="fold")
-    for row in result.rows:
-        table.add_row(*_cells(row))
-    console.print(table)
-    values = Table(title="fitted values")
-    values.add_column("parameter")
-    values.add_column("value", justify="right")
-    for key, value in result.values.items():
-        values.add_row(key, f"{_rounded(value):g}")
-    console.print(values)
-    for path, what in ((out, "fitted values"), (docs, "validation page")):
-        if path:
-            console.print(f"{what} written to {path}")

@@ -16,10 +16,12 @@ from simulation.commands.options import (
     scenario_overrides,
     seed_option,
     set_option,
+    uncertainty_option,
     workers_option,
 )
-from simulation.report.labels import estimate, measure, number
+from simulation.report.labels import estimate, measure, number, ratio
 from simulation.results import comparison_daily, comparison_runs
+from simulation.running.parameter_draws import file_stated_keys
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import (
     check_writable,
@@ -55,6 +57,7 @@ from simulation.scenario.files import load_scenario, scenario_yaml
 @population_option
 @set_option
 @click.option("--no-crn", is_flag=True, help="Independent seeds per scenario (wider intervals).")
+@uncertainty_option
 @click.option(
     "--metric",
     "metrics",
@@ -90,6 +93,7 @@ def command(
     population: int | None,
     overrides: tuple[str, ...],
     no_crn: bool,
+    uncertainty: str,
     metrics: tuple[str, ...],
     workers: int | None,
     wtp: float | None,
@@ -98,9 +102,11 @@ def command(
     out: str | None,
     report: bool,
 ) -> None:
-    """Compare SCENARIO files: paired differences, ratios, log-rank tests and costs vs a baseline.
+    """Compare SCENARIO files: differences, hazard ratios, costs and the best design.
 
-    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn. The
+    Every scenario runs the same replicate seeds (common random numbers) unless --no-crn, and,
+    by default, replicate i of every design runs the same posterior parameter draw, so each
+    interval carries parameter uncertainty too (--uncertainty stochastic: run-to-run only). The
     designs must serve the same population (see `recovery-sim diff`); one design alone is
     compared with its population without the program.
     """
@@ -131,6 +137,10 @@ def command(
             files=list(files),
             on_done=advance,
             allow_different_populations=allow_different_populations,
+            uncertainty=uncertainty,
+            stated={
+                s.name: file_stated_keys(f, extra) for s, f in zip(scenarios, files, strict=True)
+            },
         )
     if out:
         write_outputs(comparison, Path(out), report)
@@ -185,8 +195,9 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
     crn = "common random numbers" if document["crn"] else "independent seeds (--no-crn)"
     console.print(
         f"{document['replicates']} replicates, {document['days']} days, {size:,} people, "
-        f"seed {document['seed']}, {crn}."
+        f"seed {document['seed']}, {crn}, uncertainty: {document['uncertainty']}."
     )
+    console.print(f"95% intervals: {document['intervals']['ci95']}.", soft_wrap=False)
     check = document.get("population_check") or {}
     if check.get("confounded"):
         console.print(
@@ -227,8 +238,9 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
             text = estimate(metric, document["differences"][name].get(metric))
             if text != "-":
                 diff.add_row(measure(metric, size, difference=True), text)
-        for key, what in (("logrank", "time to lapse"), ("logrank_relapse", "time to relapse")):
-            diff.add_row(f"log-rank p, {what}", _p(document[key][name]))
+        for event in ("lapse", "relapse"):
+            stat = document["hazard_ratios"][name][event]
+            diff.add_row(f"hazard ratio, first {event}", ratio(stat))
         console.print(diff)
         note = document["cost_effectiveness"][name]["note"]
         if note:
@@ -236,12 +248,30 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
         icer_note = document["cost_effectiveness"][name].get("icer_note")  # issue 14
         if icer_note:
             console.print(f"{name}: cost per QALY: {icer_note}")
+    print_decisions(console, document)
     if out:
         what = "report.html, " if report else ""
         console.print(f"written to {out}/ ({what}compare.json, runs.parquet, daily.parquet)")
 
 
-def _p(value: float | None) -> str:
-    if value is None or value != value:
-        return "-"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+def print_decisions(console: Console, document: dict) -> None:
+    """How often each design is best for relapses, and the EVPI at the scenario's wtp.
+
+    Args:
+        console: where to print.
+        document: the comparison document.
+    """
+    best = document.get("probability_best", {}).get("relapsed_per_100")
+    if best:
+        shares = ", ".join(f"{n} {100 * p:.0f}%" for n, p in best["designs"].items())
+        console.print(f"fewest relapses in what share of the replicates: {shares}")
+    curve = document.get("acceptability_curve") or {}
+    if curve:
+        at = curve["at_wtp"]
+        shares = ", ".join(
+            f"{n} {100 * p:.0f}%" for n, p in at["probability_cost_effective"].items()
+        )
+        console.print(
+            f"cost-effective at ${at['wtp_per_qaly']:,.0f} per QALY: {shares}; expected value "
+            f"of perfect information ${at['evpi_per_person']:,.0f} per person"
+        )

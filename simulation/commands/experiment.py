@@ -23,6 +23,7 @@ from rich.text import Text
 
 from simulation.experiments.plan import Plan
 from simulation.experiments.session import Outcome, run_experiment
+from simulation.running.parameter_draws import UNCERTAINTIES
 
 
 class RateColumn(ProgressColumn):
@@ -157,6 +158,13 @@ def print_summary(console: Console, outcome: Outcome, experiment_file: str) -> N
     type=click.IntRange(min=1),
     help="Runs per task and per part file (default: sized to ~5 s of work).",
 )
+@click.option(
+    "--uncertainty",
+    type=click.Choice(UNCERTAINTIES),
+    help="What replicates vary: a posterior parameter draw per replicate (the same for every "
+    "design point) plus run-to-run chance, or chance only [the file's `uncertainty`, by "
+    "default parameters+stochastic].",
+)
 def command(
     experiment_file: str,
     workers: int | None,
@@ -166,6 +174,7 @@ def command(
     resume: bool,
     limit: int | None,
     batch_size: int | None,
+    uncertainty: str | None,
 ) -> None:
     """Run the experiment in FILE (YAML): every design point x replicate, written to Parquet.
 
@@ -184,6 +193,7 @@ def command(
             resume=resume,
             limit=limit,
             batch_size=batch_size,
+            uncertainty=uncertainty,
             on_start=reporter.on_start,
             on_progress=reporter.on_progress,
             on_notice=lambda text: console.print(

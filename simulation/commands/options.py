@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from simulation.running.parameter_draws import PARAMETERS_AND_STOCHASTIC, UNCERTAINTIES
+
 set_option = click.option(
     "--set",
     "overrides",
@@ -31,6 +33,15 @@ workers_option = click.option(
 )
 replicates_option = click.option(
     "--replicates", type=click.IntRange(min=1), default=1, show_default=True, help="Replicate runs."
+)
+
+uncertainty_option = click.option(
+    "--uncertainty",
+    type=click.Choice(UNCERTAINTIES),
+    default=PARAMETERS_AND_STOCHASTIC,
+    show_default=True,
+    help="What the replicates vary: a calibrated posterior parameter draw per replicate (the "
+    "same for every design) plus run-to-run chance, or run-to-run chance only (model checking).",
 )
 
 

@@ -17,8 +17,10 @@ from simulation.commands.options import (
     scenario_overrides,
     seed_option,
     set_option,
+    uncertainty_option,
     workers_option,
 )
+from simulation.running.parameter_draws import file_stated_keys
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import check_writable
 from simulation.scenario.files import load_scenario
@@ -31,6 +33,7 @@ from simulation.scenario.files import load_scenario
 @replicates_option
 @seed_option
 @set_option
+@uncertainty_option
 @workers_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of a table.")
 @click.option(
@@ -43,17 +46,29 @@ def command(
     replicates: int,
     seed: int,
     overrides: tuple[str, ...],
+    uncertainty: str,
     workers: int | None,
     as_json: bool,
     out: str | None,
 ) -> None:
-    """Run SCENARIO (a YAML file) and report its metrics with 95% intervals."""
-    scenario = load_scenario(scenario_file, scenario_overrides(overrides, days, population))
+    """Run SCENARIO (a YAML file) and report its metrics with 95% intervals.
+
+    By default each replicate runs a posterior parameter draw, so the intervals are the spread
+    across plausible worlds; --uncertainty stochastic runs the file's own parameters.
+    """
+    extra = scenario_overrides(overrides, days, population)
+    scenario = load_scenario(scenario_file, extra)
     if out:
         check_writable(out, "--out")  # before running, not after
     with replicate_progress(replicates, f"{scenario.name}", enabled=not as_json) as advance:
         run = run_scenario(
-            scenario, replicates=replicates, seed=seed, workers=workers, on_done=advance
+            scenario,
+            replicates=replicates,
+            seed=seed,
+            workers=workers,
+            on_done=advance,
+            uncertainty=uncertainty,
+            stated=file_stated_keys(scenario_file, extra),
         )
     if out:
         run.save(out)
@@ -83,6 +98,7 @@ def print_summary(document: dict, out: str | None) -> None:
     table = Table(
         title=f"{document['scenario']}: {document['population']} participants, "
         f"{document['days']} days, {document['replicates']} replicate(s), seed {document['seed']}"
+        f", uncertainty: {document['uncertainty']}"
     )
     table.add_column("metric")
     table.add_column("mean", justify="right")

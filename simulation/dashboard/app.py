@@ -219,6 +219,8 @@ def Status(session: DashboardSession, version: solara.Reactive[int]):  # noqa: N
     design = session.scenario_name
     if session.compare_name:
         design = f"A (baseline): {design} vs B: {session.compare_name}"
+        if session.draw is not None:  # parameter uncertainty: one plausible world for both
+            design += f" · both on posterior draw {session.draw}"
     solara.Text(
         f"Day {session.day} of {scenario.days} · {design} · seed {session.seed} · "
         f"{scenario.population.size:,} participants ({people:,} people with mentors and "

@@ -25,6 +25,7 @@ from simulation.dashboard.story import StoryRecorder
 from simulation.errors import RecoverySimError, ScenarioError
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import MENTOR, PARTICIPANT
+from simulation.running import parameter_draws as draws
 from simulation.running.pool import release_model
 from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_yaml
 from simulation.scenario.schema import Scenario, value_at
@@ -94,7 +95,17 @@ class DashboardSession:
     user's next action (`clear_messages`).
     """
 
-    def __init__(self, catalogue: dict[str, Path] | None = None, seed: int = DEFAULT_SEED):
+    def __init__(
+        self,
+        catalogue: dict[str, Path] | None = None,
+        seed: int = DEFAULT_SEED,
+        uncertainty: str = draws.PARAMETERS_AND_STOCHASTIC,
+        posterior: Any = None,
+    ):
+        """Start at day 0; a comparison runs A and B on the seed's posterior draw (`uncertainty`)."""
+        self.uncertainty = draws.check_uncertainty(uncertainty)
+        self.posterior = posterior  # default: load_posterior(), when a comparison needs it
+        self.draw: Any = None  # the posterior draw A and B run (None: no draw)
         self.lock = threading.RLock()
         self.catalogue = catalogue if catalogue is not None else scenario_catalogue()
         names = list(self.catalogue)
@@ -278,12 +289,21 @@ class DashboardSession:
         overrides_b: dict[str, Any],
     ) -> None:
         scenario_a = self.load(name, overrides)
-        designs = [build_design(name, scenario_a, seed)]
+        draw, scenarios = None, [scenario_a]
         if compare is not None:
             shared = {key: value_at(scenario_a, key) for key in SHARED_KEYS}
-            scenario_b = self.load(compare, {**overrides_b, **shared})
-            designs.append(build_design(compare, scenario_b, seed))
+            scenarios.append(self.load(compare, {**overrides_b, **shared}))
+            if self.uncertainty == draws.PARAMETERS_AND_STOCHASTIC:
+                if self.posterior is None:
+                    self.posterior = draws.default_posterior()
+                files = [self.catalogue[n] for n in (name, compare)]
+                edits = (overrides, overrides_b)
+                draw, scenarios = draws.one_seed_draw(scenarios, seed, self.posterior, files, edits)
+        designs = [
+            build_design(n, s, seed) for n, s in zip((name, compare), scenarios, strict=False)
+        ]
         with self.lock:
+            self.draw = draw
             old, self.designs = self.designs, designs
             self.overrides, self.scenario_name, self.compare_name = overrides, name, compare
             self.overrides_b = overrides_b if compare is not None else {}

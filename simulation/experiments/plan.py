@@ -7,10 +7,16 @@ scenarios (row 0 of every scenario, then row 1, ...). A run is a point and a rep
 (master seed, point, replicate) — or (master seed, replicate) with common random numbers —
 so every run's numbers are the same whatever the executor, worker count or order
 (`simulation.running.seeds.run_seed`).
+
+With parameter uncertainty (the experiment's `uncertainty`, by default) replicate r of every
+point runs the same posterior draw, chosen from the seed (master seed, replicate) whether or not
+the points share seeds; the draw's values join the run's values, except the keys the experiment
+varies or sets and the keys a base scenario pins (`simulation.running.parameter_draws`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Container, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +26,13 @@ import pandas as pd
 
 from simulation.experiments.designs import Design, make_design
 from simulation.experiments.loading import LoadedExperiment
+from simulation.running.parameter_draws import (
+    PARAMETERS_AND_STOCHASTIC,
+    ParameterDraws,
+    default_posterior,
+    file_stated_keys,
+    plan_draws,
+)
 from simulation.running.seeds import run_seed
 from simulation.scenario.schema import Scenario
 
@@ -34,12 +47,25 @@ class Run:
     seed: int
     scenario_index: int
     values: dict[str, Any]
+    draw: Any = None  # the posterior draw's label, with parameter uncertainty
 
 
 class Plan:
     """Every run of an experiment, enumerated lazily."""
 
-    def __init__(self, experiment: LoadedExperiment, design: Design | None = None):
+    def __init__(
+        self,
+        experiment: LoadedExperiment,
+        design: Design | None = None,
+        posterior: pd.DataFrame | None = None,
+    ):
+        """Enumerate the experiment's points; with parameter uncertainty, plan the draws.
+
+        Args:
+            experiment: the loaded experiment.
+            design: its design (default: made from the file).
+            posterior: the ensemble to draw from (default: `load_posterior()`).
+        """
         self.experiment = experiment
         self.design = design or make_design(experiment.spec, experiment.factors)
         self.scenarios: tuple[Scenario, ...] = experiment.scenarios
@@ -47,6 +73,32 @@ class Plan:
         self.replicates = experiment.spec.replicates
         self.points = len(self.design) * len(self.scenarios)
         self._columns = {k: self.design.values[k].tolist() for k in self.factor_keys}
+        self.draws: ParameterDraws | None = None
+        if experiment.spec.uncertainty == PARAMETERS_AND_STOCHASTIC:
+            self.draws = self._plan_draws(default_posterior() if posterior is None else posterior)
+
+    def _plan_draws(self, posterior: pd.DataFrame) -> ParameterDraws:
+        spec = self.experiment.spec
+        fixed = [*self.factor_keys, *spec.set]
+        stated = {}
+        for entry, scenario in zip(spec.scenarios, self.scenarios, strict=True):
+            path = self.experiment.path.parent / entry
+            stated[scenario.name] = fixed + (file_stated_keys(path) if path.exists() else [])
+        seeds = [run_seed(spec.seed, 0, r, common=True) for r in range(self.replicates)]
+        return plan_draws(self.scenarios, seeds, posterior, stated)
+
+    @property
+    def plan_hash(self) -> str:
+        """The experiment's fingerprint, and the posterior's when runs draw from it.
+
+        A results folder resumes only under the same fingerprint, so runs drawn from another
+        ensemble are never mixed with these.
+        """
+        if self.draws is None:
+            return self.experiment.plan_hash
+        drawn = pd.util.hash_pandas_object(self.draws.posterior, index=True).to_numpy()
+        text = self.experiment.plan_hash + hashlib.sha256(drawn.tobytes()).hexdigest()
+        return hashlib.sha256(text.encode()).hexdigest()
 
     @property
     def total_runs(self) -> int:
@@ -85,7 +137,12 @@ class Plan:
             self.experiment.spec.common_random_numbers,
         )
         values = {k: self._columns[k][row] for k in self.factor_keys}
-        return Run(run_id, point_id, replicate, seed, scenario_index, values)
+        if self.draws is None:
+            return Run(run_id, point_id, replicate, seed, scenario_index, values)
+        pinned = set(self.draws.pinned[self.scenarios[scenario_index].name])
+        drawn = {k: v for k, v in self.draws.values(replicate).items() if k not in pinned}
+        draw = self.draws.label(replicate)
+        return Run(run_id, point_id, replicate, seed, scenario_index, values | drawn, draw)
 
     def runs(self, skip: Container[int] = (), limit: int | None = None) -> Iterator[Run]:
         """Runs in run_id order, leaving out `skip`, at most `limit` of them."""

@@ -100,6 +100,11 @@ def runs_schema(plan: Plan) -> pa.Schema:
         ("scenario", pa.string()),
     ]
     fields += [(f.key, _ARROW_TYPES.get(f.kind, pa.string())) for f in plan.experiment.factors]
+    if plan.draws is not None:  # the run's posterior draw and the values it set
+        fields.append(("draw", pa.int64()))
+        varied = {f.key for f in plan.experiment.factors}
+        drawn = [k for k in plan.draws.posterior.columns if k not in varied]
+        fields += [(str(k), pa.float64()) for k in drawn]
     fields += [(m, pa.float64()) for m in plan.experiment.spec.metrics]
     fields += [("status", pa.string()), ("error", pa.string()), ("attempts", pa.int64())]
     return pa.schema(fields)
@@ -170,11 +175,12 @@ class ResultsStore:
                 "description": exp.spec.description,
                 "file": str(exp.path),
                 "sha256": exp.file_hash,
-                "plan_sha256": exp.plan_hash,
+                "plan_sha256": plan.plan_hash,
                 "content": exp.text,
                 "resolved": exp.spec.model_dump(),
             },
             "scenarios": {s.name: s.model_dump() for s in exp.scenarios},
+            "parameter_draws": plan.draws.describe() if plan.draws is not None else None,
             "design": {
                 "kind": plan.design.kind,
                 "rows": len(plan.design),

@@ -151,12 +151,12 @@ def check_folder(root: Path, plan: Plan, resume: bool) -> dict[str, Any] | None:
             allowed="--resume to continue them, or another --out folder",
         )
     recorded = manifest.get("experiment", {}).get("plan_sha256")
-    if recorded != plan.experiment.plan_hash:
+    if recorded != plan.plan_hash:
         raise ExperimentError(
             str(root),
             "",
-            problem="holds results of a different experiment (its file, base scenarios "
-            "or design changed since)",
+            problem="holds results of a different experiment (its file, base scenarios, "
+            "design or posterior ensemble changed since)",
             allowed="the same experiment file to resume, or another --out folder",
         )
     return manifest

@@ -120,6 +120,12 @@ class Experiment(_Strict):
     common_random_numbers: bool = Field(
         False, description="true to give every design point the same seed per replicate"
     )
+    uncertainty: Literal["parameters+stochastic", "stochastic"] = Field(
+        "parameters+stochastic",
+        description="parameters+stochastic: replicate r of every design point runs the same "
+        "calibrated posterior draw (keys the experiment sets or varies keep their values); "
+        "stochastic: the scenarios' own parameters, run-to-run variation only",
+    )
     metrics: list[str] = Field(default_factory=lambda: list(METRICS), min_length=1)
     daily: bool = Field(False, description="true to keep every run's daily series")
     out: str | None = Field(None, description="output folder (default: results/<name>)")

@@ -9,11 +9,14 @@ This is the Python API behind `recovery-sim experiment`:
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from simulation.experiments.arguments import check_run_arguments
 from simulation.experiments.execution import WORKER_MODULE, Tally, execute
@@ -22,6 +25,7 @@ from simulation.experiments.plan import Plan
 from simulation.experiments.results import ResultsStore
 from simulation.experiments.results_folder import check_folder
 from simulation.running.folder_lock import locked_folder
+from simulation.running.parameter_draws import check_uncertainty
 from simulation.running.pool import choose_backend
 from simulation.running.result_files import ResultsWriteError, check_writable
 
@@ -55,6 +59,8 @@ def run_experiment(
     on_progress: Callable[[int, int], None] | None = None,
     simulator: Callable | None = None,
     on_notice: Callable[[str], None] | None = None,
+    uncertainty: str | None = None,
+    posterior: pd.DataFrame | None = None,
 ) -> Outcome:
     """Run (or resume) an experiment into a results folder.
 
@@ -77,6 +83,9 @@ def run_experiment(
         simulator: replaces `simulation.running.runner.simulate` (importable by the workers).
         on_notice: told about each damaged part file moved to quarantine (default: printed
             on stderr).
+        uncertainty: replaces the file's `uncertainty` ("parameters+stochastic" or
+            "stochastic"; the file's, by default "parameters+stochastic", when None).
+        posterior: the ensemble replicates draw from (default: `load_posterior()`).
 
     Returns:
         What the session did and what the folder holds.
@@ -96,7 +105,10 @@ def run_experiment(
     check_run_arguments(experiment, out, workers, dask_local, dask_scheduler, resume, limit,
                         batch_size, (on_start, on_progress, simulator))  # fmt: skip
     loaded = experiment if isinstance(experiment, LoadedExperiment) else load_experiment(experiment)
-    plan = Plan(loaded)
+    if uncertainty is not None:
+        spec = loaded.spec.model_copy(update={"uncertainty": check_uncertainty(uncertainty)})
+        loaded = dataclasses.replace(loaded, spec=spec)
+    plan = Plan(loaded, posterior=posterior)
     root = check_writable(Path(out) if out else loaded.out_dir, "--out")
     check_folder(root, plan, resume)  # refuse early, before any backend starts
     with ExitStack() as stack:

@@ -81,15 +81,21 @@ def run_batch(batch: Batch) -> BatchResult:
 
 
 def run_row(batch: Batch, run: Run) -> dict[str, Any]:
-    """The identifying part of a run's row: ids, seed, base scenario and factor values."""
-    return {
+    """The identifying part of a run's row: ids, seed, base scenario, factor and drawn values.
+
+    With parameter uncertainty the row also names its posterior draw (`draw`) and holds the
+    drawn parameters' values, so sensitivity to them can be read off the results.
+    """
+    row = {
         "run_id": run.run_id,
         "point_id": run.point_id,
         "replicate": run.replicate,
         "seed": run.seed,
         "scenario": batch.scenarios[run.scenario_index].name,
-        **run.values,
     }
+    if run.draw is not None:
+        row["draw"] = run.draw
+    return row | run.values
 
 
 def failed_rows(batch: Batch, error: BaseException) -> list[dict[str, Any]]:

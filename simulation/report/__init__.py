@@ -57,6 +57,7 @@ def _command_line() -> str | None:
 def write_report(comparison: Comparison, out: str | Path, command: str | None = None) -> Path:
     """Write the figures and the HTML report into `out`; returns the path of report.html."""
     # Here, not at the top: `import simulation` (and rs.report's look-up) stays free of matplotlib.
+    from simulation.report.decision_figures import acceptability_figure
     from simulation.report.figures import (
         cost_effectiveness_figure,
         metrics_figure,
@@ -91,6 +92,12 @@ def write_report(comparison: Comparison, out: str | Path, command: str | None = 
             "Cost-effectiveness plane: extra cost per participant "
             "against relapses averted per 100 participants",
             cost_effectiveness_figure(comparison),
+        ),
+        (
+            "acceptability.png",
+            "Cost-effectiveness acceptability curve: how often each design has the highest "
+            "net monetary benefit, by willingness to pay per QALY",
+            acceptability_figure(comparison),
         ),
     ]
     figures = []

@@ -247,7 +247,13 @@ def png_bytes(fig: Figure) -> bytes:
 
 
 #: What `.plot(kind)` draws for a comparison.
-COMPARISON_FIGURES = ("survival", "in_recovery", "key_metrics", "cost_effectiveness")
+COMPARISON_FIGURES = (
+    "survival",
+    "in_recovery",
+    "key_metrics",
+    "cost_effectiveness",
+    "acceptability",
+)
 
 
 def comparison_figure(comparison: Comparison, kind: str = "survival") -> Figure:
@@ -264,11 +270,18 @@ def comparison_figure(comparison: Comparison, kind: str = "survival") -> Figure:
         RecoverySimError: an unknown kind, or a cost-effectiveness plane for runs without costs.
     """
     from simulation.errors import RecoverySimError
+    from simulation.report.decision_figures import acceptability_figure
 
     draw = dict(
         zip(
             COMPARISON_FIGURES,
-            (survival_figure, recovery_figure, metrics_figure, cost_effectiveness_figure),
+            (
+                survival_figure,
+                recovery_figure,
+                metrics_figure,
+                cost_effectiveness_figure,
+                acceptability_figure,
+            ),
             strict=True,
         )
     )
@@ -280,8 +293,8 @@ def comparison_figure(comparison: Comparison, kind: str = "survival") -> Figure:
     fig = draw[kind](comparison)
     if fig is None:
         raise RecoverySimError(
-            "plot(kind='cost_effectiveness'): these runs carry no costs (cost_total), and the "
-            "plane is not drawn with invented ones."
+            f"plot(kind={kind!r}): these runs carry no costs, and the figure is not drawn "
+            "with invented ones."
         )
     return fig
 

@@ -11,7 +11,7 @@ from html import escape
 
 from simulation.analysis.compare import DERIVED_METRICS, Comparison
 from simulation.analysis.metrics import METRICS
-from simulation.report.labels import MEASURES, estimate, label, measure
+from simulation.report.labels import MEASURES, estimate, label, measure, ratio
 from simulation.report.text import design_sentence, money, period
 from simulation.scenario.files import scenario_yaml
 
@@ -54,7 +54,7 @@ def metrics_table(document: dict) -> str:
 
 
 def differences_table(document: dict) -> str:
-    """Each design minus the baseline, in plain words and units, with costs and log-rank tests.
+    """Each design minus the baseline, in plain words and units, with costs and hazard ratios.
 
     Rows with no value for any design are left out.
     """
@@ -72,8 +72,11 @@ def differences_table(document: dict) -> str:
             for e in (document["cost_effectiveness"][n] for n in designs)
         ]
     )
-    for key, what in (("logrank", "time to first lapse"), ("logrank_relapse", "time to relapse")):
-        rows.append([f"log-rank p, {what}"] + [_p(document[key].get(n)) for n in designs])
+    for event in ("lapse", "relapse"):
+        rows.append(
+            [f"hazard ratio, time to first {event}"]
+            + [ratio(document["hazard_ratios"][n][event]) for n in designs]
+        )
     return _table(["difference from " + label(document["baseline"]), *map(label, designs)], rows)
 
 
@@ -83,25 +86,102 @@ def ratios_table(document: dict) -> str:
     metrics = list(dict.fromkeys(m for n in designs for m in document["ratios"][n]))
     rows = []
     for m in metrics:
-        cells = [_ratio(document["ratios"][n].get(m)) for n in designs]
+        cells = [ratio(document["ratios"][n].get(m)) for n in designs]
         if any(c != "-" for c in cells):
             rows.append([measure(m, _size(document)).split(" (")[0], *cells])
     return _table(["ratio to " + label(document["baseline"]), *map(label, designs)], rows)
 
 
-def _ratio(stat: dict | None) -> str:
-    if not stat or stat.get("mean") is None or stat["mean"] != stat["mean"]:
-        return "-"
-    text = f"{stat['mean']:.2f}"
-    if stat.get("ci95") and None not in stat["ci95"]:
-        text += f" ({stat['ci95'][0]:.2f} to {stat['ci95'][1]:.2f})"
-    return text
+#: The metrics whose `probability_best` the report shows.
+HEADLINE_BEST = (
+    "relapsed_per_100",
+    "in_recovery_end",
+    "overdose_deaths",
+    "qalys",
+    "net_cost",
+    "cost_per_participant",
+)
 
 
-def _p(value: float | None) -> str:
-    if value is None or value != value:
-        return "-"
-    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+def best_table(document: dict) -> str:
+    """Per headline metric, the share of replicates in which each design was best."""
+    names = list(document["scenarios"])
+    rows = []
+    for metric, best in (document.get("probability_best") or {}).items():
+        if metric not in HEADLINE_BEST:
+            continue
+        cells = [best["designs"].get(n) for n in names]
+        what = measure(metric, _size(document)).split(" (")[0]
+        rows.append(
+            [f"{what} ({best['better']} is better)"]
+            + ["-" if c is None else f"{100 * c:.0f}%" for c in cells]
+        )
+    return _table(["best in what share of the replicates", *map(label, names)], rows)
+
+
+def drivers_table(document: dict) -> str:
+    """The parameters that drive each headline difference, strongest first ("" without draws)."""
+    rows = []
+    for design, found in (document.get("uncertainty_drivers") or {}).items():
+        for metric, drivers in found.items():
+            what = measure(metric, _size(document), difference=True).split(" (")[0]
+            rows += [
+                [
+                    label(design),
+                    what,
+                    d["parameter"],
+                    f"{d['rank_correlation']:+.2f}",
+                    f"{100 * d['share_explained_alone']:.0f}%",
+                ]
+                for d in drivers[:3]
+            ]
+    if not rows:
+        return ""
+    header = ["design", "difference", "parameter", "rank correlation", "explained alone"]
+    return _table(header, rows)
+
+
+def decisions_section(document: dict) -> list[str]:
+    """The report's part on decisions: best design, value of information, what drives it."""
+    parts = [
+        "<h2>How sure is the model?</h2>",
+        f"<p class='note'>{escape(_what_varies(document))}</p>",
+        best_table(document),
+    ]
+    curve = document.get("acceptability_curve") or {}
+    if curve:
+        at = curve["at_wtp"]
+        parts.append(
+            f"<p>At {money(at['wtp_per_qaly'])} per QALY the expected value of perfect "
+            f"information is {money(at['evpi_per_person'])} per person: the most that "
+            "resolving every uncertainty here would be worth before choosing a design.</p>"
+        )
+    drivers = drivers_table(document)
+    if drivers:
+        parts += [
+            "<h3>Which uncertainties matter</h3>",
+            "<p class='note'>Spearman rank correlation, across the replicates' posterior "
+            "draws, between each parameter and each headline difference; its square is the "
+            "share of the difference's spread that parameter alone explains. Narrowing the top "
+            "ones is the research that would most sharpen the comparison.</p>",
+            drivers,
+        ]
+    return parts
+
+
+def _what_varies(document: dict) -> str:
+    if document.get("uncertainty") == "parameters+stochastic":
+        draws = document.get("parameter_draws") or {}
+        return (
+            f"Each replicate ran one of {draws.get('posterior_draws', 'the')} calibrated "
+            "parameter sets (the same for every design) and its own chance events, so each "
+            "replicate is one plausible world and every range in this report is the spread "
+            "across them (parameter and run-to-run uncertainty)."
+        )
+    return (
+        "Every replicate ran the scenario's own parameters (--uncertainty stochastic), so these "
+        "shares and ranges carry run-to-run variation only, not uncertainty in the parameters."
+    )
 
 
 def render(
@@ -126,7 +206,7 @@ def render(
         *_population_warning(doc),
         f"<ul class='lead'>{lead}</ul>",
         "<p class='note'>A relapse is a return to regular use, counted once per participant "
-        "(the first). Ranges are 95% intervals across the replicate runs; the runs "
+        f"(the first). Ranges are 95% intervals: {escape(doc['intervals']['ci95'])}. The runs "
         f"{how}.</p>",
     ]
     for name, caption, png in figures:
@@ -145,6 +225,7 @@ def render(
         metrics_table(doc),
         f"<h2>Against {escape(label(comparison.baseline))}</h2>",
         differences_table(doc),
+        *decisions_section(doc),
         "<h2>Ratios</h2>",
         ratios_table(doc),
         "<h2>What the metrics mean</h2>",
@@ -187,6 +268,13 @@ def _population_warning(doc: dict) -> list[str]:
 def _provenance(comparison: Comparison, meta: dict[str, str]) -> str:
     doc = comparison.document
     rows = [["date", meta["date"]], ["common random numbers", str(doc["crn"]).lower()]]
+    rows.append(["uncertainty", doc["uncertainty"]])
+    draws = doc.get("parameter_draws")
+    if draws:
+        drawn = ", ".join(map(str, draws["replicate_draws"]))
+        rows.append(["posterior draw of each replicate", drawn])
+        pinned = "; ".join(f"{n}: {', '.join(k)}" for n, k in draws["pinned"].items() if k)
+        rows.append(["keys the scenarios pin (not drawn)", pinned or "none"])
     if meta.get("command"):
         rows.append(["command", meta["command"]])
     rows += [[f"version of {k}", v] for k, v in meta.items() if k not in ("date", "command")]

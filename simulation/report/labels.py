@@ -146,3 +146,28 @@ def estimate(metric: str, stat: dict | None) -> str:
         low, high = stat["ci95"]
         text += f" ({number(metric, low)} to {number(metric, high)})"
     return text
+
+
+def ratio(stat: dict | None, interval: str = "ci95") -> str:
+    """A ratio (a hazard ratio, a ratio of means) and an interval: "0.83 (0.76 to 0.88)".
+
+    The one formatter of ratios for the report and the command line.
+
+    Args:
+        stat: {"mean": ..., "ci95": [low, high] or None, ...}.
+        interval: which interval to show ("ci95" or "ci95_stochastic").
+
+    Returns:
+        The text; "-" when there is no ratio.
+
+    Example:
+        >>> ratio({"mean": 0.8312, "ci95": [0.7557, 0.8817]})
+        '0.83 (0.76 to 0.88)'
+    """
+    if not stat or stat.get("mean") is None or stat["mean"] != stat["mean"]:
+        return "-"
+    text = f"{stat['mean']:.2f}"
+    bounds = stat.get(interval)
+    if bounds and None not in bounds:
+        text += f" ({bounds[0]:.2f} to {bounds[1]:.2f})"
+    return text

@@ -2,7 +2,9 @@
 
 The sentence says what the interval supports and no more: "prevented" only when the whole 95%
 interval of relapses averted is above zero, "led to more" only when it is below, and "no clear
-difference" otherwise. Costs appear only when the runs carry them.
+difference" otherwise. Costs appear only when the runs carry them. With parameter uncertainty
+the interval is the range across plausible worlds (posterior draws), and the sentence says how
+sure the model is: in what share of those worlds the design had the fewest relapses.
 """
 
 from __future__ import annotations
@@ -70,26 +72,52 @@ def design_sentence(name: str, document: dict) -> str:
     mean, ci = averted["mean"], averted["ci95"]
     if mean is None:
         return f"{label(name)}: relapses could not be compared over {when}."
+    what = "95% of plausible worlds: " if _parameters(document) else "95% CI "
     if ci and ci[0] > 0:
         text = (
             f"{label(name)} prevented {count(mean, ci)} relapses per 100 participants "
-            f"(95% CI {count(ci[0], ci)} to {count(ci[1], ci)}) over {when}"
+            f"({what}{count(ci[0], ci)} to {count(ci[1], ci)}) over {when}"
         )
     elif ci and ci[1] < 0:
         text = (
             f"{label(name)} led to {count(-mean, ci)} more relapses per 100 participants "
-            f"(95% CI {count(-ci[1], ci)} to {count(-ci[0], ci)}) over {when}"
+            f"({what}{count(-ci[1], ci)} to {count(-ci[0], ci)}) over {when}"
         )
     else:
-        span = f" (95% CI {count(ci[0], ci)} to {count(ci[1], ci)})" if ci else ""
+        span = f" ({what}{count(ci[0], ci)} to {count(ci[1], ci)})" if ci else ""
         text = (
             f"{label(name)} made no clear difference to relapses over {when}: "
             f"{count(mean, ci)} averted per 100 participants{span}"
         )
-    return text + _cost_clause(document["cost_effectiveness"][name]) + "."
+    text += _cost_clause(document["cost_effectiveness"][name], what)
+    return text + _best_clause(name, document) + "."
 
 
-def _cost_clause(effect: dict) -> str:
+def _parameters(document: dict) -> bool:
+    return document.get("uncertainty") == "parameters+stochastic"
+
+
+#: Numbers of designs in words, for "the best of the four designs".
+_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
+
+
+def _best_clause(name: str, document: dict) -> str:
+    """The clause on how often the design had the fewest relapses ("" when unknown)."""
+    best = (document.get("probability_best") or {}).get("relapsed_per_100")
+    if not best or name not in best["designs"]:
+        return ""
+    designs = f"the {_WORDS.get(len(best['designs']), len(best['designs']))} designs"
+    share, runs = best["designs"][name], document.get("replicates")
+    worlds = "plausible worlds" if _parameters(document) else "replicate runs"
+    worlds = f"{runs} {worlds}" if runs else worlds
+    if share == 0:
+        return f"; in none of the {worlds} did it have the fewest relapses of {designs}"
+    if share == 1:
+        return f"; it had the fewest relapses of {designs} in every one of the {worlds}"
+    return f"; it had the fewest relapses of {designs} in {100 * share:.0f}% of the {worlds}"
+
+
+def _cost_clause(effect: dict, what: str = "95% CI ") -> str:
     if not effect["costed"]:
         return "; costs are not modelled in these runs"
     icer = effect["cost_per_relapse_averted"]
@@ -106,7 +134,7 @@ def _cost_clause(effect: dict) -> str:
         figures = 3 if high - low < 0.2 * abs(icer["mean"]) else 2
         return (
             f", at {money(icer['mean'], figures)} per relapse averted "
-            f"(95% CI {money(low, figures)} to {money(high, figures)})"
+            f"({what}{money(low, figures)} to {money(high, figures)})"
         )
     clause = f", at {money(icer['mean'])} per relapse averted"
     return clause + " (interval unbounded: relapses averted may be zero)"

@@ -86,3 +86,32 @@ def run_seed(master_seed: int, point_id: int, replicate: int, common: bool = Fal
     """
     key = [master_seed, replicate] if common else [master_seed, point_id, replicate]
     return _first_word(np.random.SeedSequence(key))
+
+
+#: Mixed into a replicate's seed to choose its posterior draw, so the draw is independent of
+#: every random stream the run itself spawns from the same seed.
+DRAW_STREAM = 0x5053_4100  # "PSA"
+
+
+def draw_index(seed: int, draws: int) -> int:
+    """Which posterior draw (0 to `draws` - 1) a replicate with this seed runs.
+
+    The choice depends on the replicate's seed alone, so every design of a replicate gets the
+    same draw (common random numbers for the parameters too) on every executor. Draws are
+    chosen with replacement: each replicate is an independent sample of the posterior.
+
+    Args:
+        seed: the replicate's seed (with common random numbers, the seed all designs share).
+        draws: how many draws the posterior holds.
+
+    Returns:
+        The draw's position in the posterior.
+
+    Example:
+        >>> draw_index(12345, 200) == draw_index(12345, 200)
+        True
+        >>> 0 <= draw_index(7, 3) < 3
+        True
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, DRAW_STREAM]))
+    return int(rng.integers(draws))

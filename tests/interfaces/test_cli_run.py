@@ -233,3 +233,13 @@ def test_python_m_simulation_help_and_a_bad_file_in_a_subprocess(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "escalation_probability" in result.stderr
+
+
+def test_run_and_compare_say_which_uncertainty_and_refuse_an_unknown_one(capsys):
+    small = ["--population", "60", "--days", "10", "--replicates", "2", "--workers", "1"]
+    code, out, _ = run_cli(capsys, "run", CPM, *small, "--uncertainty", "stochastic", "--json")
+    assert code == 0 and json.loads(out)["uncertainty"] == "stochastic"
+    for command in (["run", CPM], ["compare", TAU, CPM]):
+        code, out, err = run_cli(capsys, *command, *small, "--uncertainty", "parameters")
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert "'parameters'" in err and "parameters+stochastic" in err and "stochastic" in err

@@ -24,6 +24,7 @@ def test_usual_care_alcohol_cohort_three_year_point_prevalence_is_lifelike():
         replicates=2,
         seed=11,
         overrides={**ALCOHOL_ONLY, "population.size": 2000, "days": 1125},
+        uncertainty="stochastic",  # a model check at the fitted parameters
     )
     value = run.summary["metrics"]["abstinent_past_90_days"]["mean"]
     assert 0.20 <= value <= 0.45, value
@@ -48,6 +49,7 @@ def test_stigma_campaign_raises_enrolment_and_lowers_relapse():
         seed=5,
         overrides={"population.size": 4000, "days": 365},
         workers=2,
+        uncertainty="stochastic",  # the mechanism's direction, at the fitted parameters
     )
     diff = result.differences.set_index(["scenario", "metric"])
     enrolment = diff.loc[("stigma_reduction_campaign", "enrolled_fraction")]

@@ -220,6 +220,7 @@ def test_compare_cli_sets_wtp_and_discount_and_reports_the_rows(capsys):
         capsys,
         *("compare", TAU, PEER, "--replicates", "2", "--population", "100", "--days", "40"),
         *("--workers", "1", "--json", "--wtp", "50000", "--discount", "0"),
+        *("--uncertainty", "stochastic"),
     )
     assert code == 0
     doc = json.loads(stdout)
@@ -227,7 +228,8 @@ def test_compare_cli_sets_wtp_and_discount_and_reports_the_rows(capsys):
     assert doc["health_economics"]["discount_rate"] == 0.0
     rows = doc["differences"]["community_peer_mentoring"]
     for name in ("qalys", "deaths", "cost_offsets", "net_cost", "icer_per_qaly"):
-        assert set(rows[name]) == {"mean", "ci95"}
+        assert set(rows[name]) == {"mean", "ci95", "ci95_stochastic", "spread95"}
+        assert rows[name]["ci95"] == rows[name]["ci95_stochastic"]  # run-to-run only
     nmb, gain, cost = (rows[k]["mean"] for k in ("net_monetary_benefit", "qalys", "net_cost"))
     assert nmb == pytest.approx(50000.0 * gain - cost)
     assert isinstance(doc["cost_effectiveness"]["community_peer_mentoring"]["icer_note"], str)

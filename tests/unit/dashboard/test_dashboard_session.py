@@ -199,3 +199,28 @@ def test_the_page_shows_a_refused_seed_reverts_it_and_clears_it_on_step(page):
     assert _shown(page, "rs-notice") == ["Restarted at day 0 with seed = 5 (the run was on day 1)."]
     _type(page, "Seed", "abc")
     assert "seed = 'abc'" in _shown(page, "rs-error")[0] and "seed 5" in _status(page)
+
+
+def test_side_by_side_runs_both_designs_on_the_seed_s_posterior_draw():
+    from posterior_factory import FRAILTY, SUPPORT, posterior
+
+    from simulation.running.seeds import draw_index
+
+    ensemble = posterior()
+    session = DashboardSession(seed=7, posterior=ensemble)
+    assert session.draw is None  # design A alone runs its file as written
+    assert session.designs[0].scenario.mentoring.support_effect == 1.22
+    assert session.select_compare("treatment_as_usual") and session.error is None
+    row = ensemble.iloc[draw_index(7, len(ensemble))]
+    assert session.draw == row.name
+    a, b = (d.scenario for d in session.designs)
+    assert a.mentoring.support_effect == b.mentoring.support_effect == row[SUPPORT]
+    assert a.relapse.frailty_variance == b.relapse.frailty_variance == row[FRAILTY]
+    # An edit pins its key: the draw no longer sets it for A, and still does for B.
+    assert session.set_value(SUPPORT, 0.5) and session.error is None
+    a, b = (d.scenario for d in session.designs)
+    assert a.mentoring.support_effect == 0.5 and b.mentoring.support_effect == row[SUPPORT]
+    assert a.relapse.frailty_variance == row[FRAILTY]
+    fixed = DashboardSession(seed=7, uncertainty="stochastic")
+    assert fixed.select_compare("treatment_as_usual") and fixed.draw is None
+    assert fixed.designs[1].scenario.relapse.frailty_variance == 0.45

@@ -6,6 +6,7 @@ import base64
 import re
 
 import pytest
+from posterior_factory import posterior
 
 from simulation.analysis.compare import analyse, compare
 from simulation.report import write_report
@@ -66,7 +67,14 @@ def comparison():
         BUNDLED_SCENARIOS / f"{n}.yaml" for n in ("treatment_as_usual", "community_peer_mentoring")
     ]
     scenarios = [load_scenario(f, ["population.size=150", "days=60"]) for f in files]
-    return compare(scenarios, replicates=3, seed=5, workers=1, files=[str(f) for f in files])
+    return compare(
+        scenarios,
+        replicates=3,
+        seed=5,
+        workers=1,
+        files=[str(f) for f in files],
+        posterior=posterior(),
+    )
 
 
 def test_report_is_self_contained_and_records_how_to_reproduce_it(comparison, tmp_path):
@@ -83,6 +91,12 @@ def test_report_is_self_contained_and_records_how_to_reproduce_it(comparison, tm
         assert str(seed) in html
     assert "scipy" in html and "mesa" in html and "recovery-sim compare ..." in html
     assert "size: 150" in html  # the scenario as resolved after --set
+    # Parameter uncertainty, said in words: the draws, the best-design shares, the drivers.
+    draws = comparison.document["parameter_draws"]["replicate_draws"]
+    assert f"<td>{', '.join(map(str, draws))}</td>" in html
+    assert "How sure is the model?" in html and "plausible worlds" in sentence
+    assert "Which uncertainties matter" not in html  # 3 replicates: too few to rank parameters
+    assert "hazard ratio, time to first relapse" in html and "log-rank" not in html
     # No costs in the runs: no plane, and the page says so rather than inventing one.
     if not comparison.document["cost_effectiveness"]["community_peer_mentoring"]["costed"]:
         assert not (tmp_path / "figures" / "cost_effectiveness.png").exists()
@@ -95,8 +109,30 @@ def test_cost_effectiveness_plane_appears_with_costs(comparison, tmp_path):
         for i, run in enumerate(runs):
             run.metrics["cost_total"] = 0.0 if name == "treatment_as_usual" else 60_000.0 + i
     doc = analyse(comparison.scenarios, comparison.results, comparison.baseline, 5, True)
+    assert doc["uncertainty"] == "stochastic"  # analyse alone: as the runs were run
     comparison.document.update(doc)
     write_report(comparison, tmp_path)
     assert (tmp_path / "figures" / "cost_effectiveness.png").read_bytes().startswith(PNG)
     extra = doc["cost_effectiveness"]["community_peer_mentoring"]
     assert extra["incremental_cost_per_participant"]["mean"] == pytest.approx(400.0 + 1 / 150)
+
+
+def test_sentence_says_how_sure_the_model_is_across_plausible_worlds():
+    doc = document(
+        {"mean": 8.6, "ci95": [4.2, 13.1]},
+        costed=True,
+        icer={"mean": 4137.0, "ci95": [3050.0, 6420.0]},
+    )
+    doc |= {"uncertainty": "parameters+stochastic", "replicates": 20}
+    shares = {"tau": 0.0, "peer_mentoring": 0.62, "digital": 0.38, "residential": 0.0}
+    doc["probability_best"] = {"relapsed_per_100": {"better": "lower", "designs": shares}}
+    assert design_sentence("peer_mentoring", doc) == (
+        "Peer mentoring prevented 9 relapses per 100 participants (95% of plausible worlds: "
+        "4 to 13) over 12 months, at $4,100 per relapse averted (95% of plausible worlds: "
+        "$3,000 to $6,400); it had the fewest relapses of the four designs in 62% of the 20 "
+        "plausible worlds."
+    )
+    shares |= {"peer_mentoring": 0.0, "digital": 1.0}
+    assert design_sentence("peer_mentoring", doc).endswith(
+        "in none of the 20 plausible worlds did it have the fewest relapses of the four designs."
+    )

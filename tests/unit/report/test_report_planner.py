@@ -12,6 +12,7 @@ import re
 import pytest
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from posterior_factory import posterior
 
 import simulation as rs
 from simulation.report.figures import PALETTE, comparison_figure
@@ -26,6 +27,7 @@ def result():
         replicates=2,
         seed=2,
         overrides=SMALL,
+        posterior=posterior(),
     )
 
 
@@ -51,14 +53,16 @@ def test_palette_stays_distinct_for_14_designs_and_legends_sit_outside(result):
         for a, b in itertools.combinations(designs, 2)
     )
     assert len(set(PALETTE[:15])) == 15 and closest > 0.12
-    for kind in ("survival", "in_recovery", "key_metrics", "cost_effectiveness"):
+    for kind in ("survival", "in_recovery", "key_metrics", "cost_effectiveness", "acceptability"):
         fig = result.plot(kind)
         assert isinstance(fig, Figure) and fig.legends  # a figure legend, beside the axes
         assert all(ax.get_legend() is None for ax in fig.axes)
 
 
 def test_run_plot_and_bad_kind(result):
-    run = rs.run_scenario("treatment_as_usual", replicates=2, overrides=SMALL)
+    run = rs.run_scenario(
+        "treatment_as_usual", replicates=2, overrides=SMALL, posterior=posterior()
+    )
     fig = run.plot()
     assert [ax.get_title() for ax in fig.axes] == [
         "No lapse yet (Kaplan-Meier)",

@@ -77,9 +77,24 @@ def test_dask_executor_gives_the_same_numbers():
 
 def test_compare_with_crn_runs_the_same_replicates_as_run():
     tau = Scenario(name="tau", days=40, population={"size": 150})
-    result = compare([tau, SMALL], replicates=2, seed=5, workers=2)
+    result = compare([tau, SMALL], replicates=2, seed=5, workers=2, uncertainty="stochastic")
     assert result.seeds["tau"] == result.seeds["small"] == replicate_seeds(5, 2)
     same_runs(result.results["small"], run_replicates(SMALL, replicate_seeds(5, 2), workers=1))
+
+
+def test_compare_and_run_draw_the_same_worlds_from_the_same_seed():
+    from posterior_factory import posterior
+
+    from simulation import run_scenario
+
+    tau = Scenario(name="tau", days=40, population={"size": 150})
+    result = compare([tau, SMALL], replicates=2, seed=5, workers=2, posterior=posterior())
+    run = run_scenario(SMALL, replicates=2, seed=5, workers=1, posterior=posterior())
+    assert (
+        result.document["parameter_draws"]["replicate_draws"]
+        == (run.summary["parameter_draws"]["replicate_draws"])
+    )
+    same_runs(result.results["small"], run.results)
 
 
 def test_seeds_come_from_one_master_seed():
