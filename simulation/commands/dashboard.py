@@ -15,7 +15,7 @@ APP = "simulation.dashboard.app"
 
 def server_environment(scenarios: str | None) -> dict[str, str]:
     """Environment for the Solara server: the app, the user's scenario folder, no telemetry."""
-    from simulation.dashboard.session import SCENARIOS_DIR_ENV
+    from simulation.dashboard.catalogue import SCENARIOS_DIR_ENV
 
     env = {
         # `solara run` sets this too, but server_guard imports Solara's server (which reads

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from simulation.dashboard import charts, network_view
+from simulation.dashboard.catalogue import scenario_catalogue
 from simulation.dashboard.controls import parse_seed, quoted
 from simulation.dashboard.story import StoryRecorder
 from simulation.errors import RecoverySimError, ScenarioError
@@ -27,11 +27,9 @@ from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import MENTOR, PARTICIPANT
 from simulation.running import parameter_draws as draws
 from simulation.running.pool import release_model
-from simulation.scenario.files import bundled_scenarios, load_scenario, scenario_yaml
+from simulation.scenario.files import load_scenario, scenario_yaml
 from simulation.scenario.schema import Scenario, value_at
 
-#: The environment variable `recovery-sim dashboard --scenarios DIR` sets for the app.
-SCENARIOS_DIR_ENV = "RECOVERY_SIM_SCENARIOS_DIR"
 #: The largest cohort the dashboard runs interactively (bigger runs: `recovery-sim run`).
 MAX_INTERACTIVE_PEOPLE = 50_000
 #: Keys that design B takes from design A, so the two differ only in their design.
@@ -47,23 +45,6 @@ def one_line(text: str) -> str:
     """`text` on one line, at most MAX_MESSAGE_CHARS characters."""
     text = " ".join(text.split())
     return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 3] + "..."
-
-
-def scenario_catalogue(user_dir: str | Path | None = None) -> dict[str, Path]:
-    """Scenario name -> file: the bundled scenarios, then the user's folder (if any).
-
-    Files come only from these two places; a browser can pick from the list but never name a
-    path.
-    """
-    catalogue = {path.stem: path for path in bundled_scenarios()}
-    if user_dir is None:
-        user_dir = os.environ.get(SCENARIOS_DIR_ENV) or None
-    if user_dir is not None:
-        folder = Path(user_dir)
-        for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-            name = path.stem if path.stem not in catalogue else f"{path.stem} ({folder.name})"
-            catalogue[name] = path
-    return catalogue
 
 
 @dataclass

@@ -15,11 +15,8 @@ import yaml
 from click.testing import CliRunner
 
 from simulation.dashboard import assets, charts, controls, network_view
-from simulation.dashboard.session import (
-    MAX_INTERACTIVE_PEOPLE,
-    DashboardSession,
-    scenario_catalogue,
-)
+from simulation.dashboard.catalogue import scenario_catalogue
+from simulation.dashboard.session import MAX_INTERACTIVE_PEOPLE, DashboardSession
 from simulation.scenario.files import bundled_scenarios, scenario_from_dict
 from simulation.scenario.schema import iter_parameters
 

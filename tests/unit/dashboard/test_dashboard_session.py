@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from simulation.dashboard.catalogue import scenario_catalogue
 from simulation.dashboard.controls import MAX_SEED, parse_seed
-from simulation.dashboard.session import MAX_MESSAGE_CHARS, DashboardSession, scenario_catalogue
+from simulation.dashboard.session import MAX_MESSAGE_CHARS, DashboardSession
 from simulation.errors import ScenarioError
 
 
