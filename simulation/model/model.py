@@ -206,15 +206,15 @@ class RecoveryCommunityModel(mesa.Model):
         and no random numbers are spent on them.
         """
         n_part = self._participants
-        others = self.people.size - n_part
-        return np.concatenate(
-            [
-                self.streams.uniform(f"{purpose}/participants", n_part),
-                np.ones(others, dtype=np.float32)
-                if participants_only
-                else self.streams.uniform(f"{purpose}/others", others),
-            ]
-        )
+        # Drawn straight into one array (no per-part temporaries and no concatenating copy);
+        # the same numbers from the same streams in the same order.
+        today = np.empty(self.people.size, dtype=np.float32)
+        self.streams.uniform(f"{purpose}/participants", n_part, out=today[:n_part])
+        if participants_only:
+            today[n_part:] = 1.0
+        else:
+            self.streams.uniform(f"{purpose}/others", len(today) - n_part, out=today[n_part:])
+        return today
 
     def step(self) -> None:
         """One day. Everyone reacts to the state at the start of the day.
@@ -281,7 +281,7 @@ class RecoveryCommunityModel(mesa.Model):
             hazard,
             self.draws("hazard"),
             today,
-            lapse_course.lapse_durations(people, p.relapse, self.draws("lapse_length")),
+            lapse_course.LengthDraws(p.relapse, self.draws("lapse_length")),
         )
 
         answered = program.answered(self)

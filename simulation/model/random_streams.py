@@ -40,13 +40,23 @@ class RandomStreams:
             self._generators[purpose] = generator
         return generator
 
-    def uniform(self, purpose: str, n: int) -> np.ndarray:
+    def uniform(self, purpose: str, n: int, out: np.ndarray | None = None) -> np.ndarray:
         """One uniform draw per person from the named stream (always `n` draws, for CRN).
 
         Single precision: half the cost of doubles, and 2**-24 resolution is far finer than
         any daily probability the model compares against.
+
+        Args:
+            purpose: the stream's name.
+            n: how many draws.
+            out: an optional contiguous float32 array of length `n` to draw into (saves a copy).
+
+        Returns:
+            The `n` draws (`out` itself when given).
         """
-        return self[purpose].random(n, dtype=np.float32)
+        if out is None:
+            return self[purpose].random(n, dtype=np.float32)
+        return self[purpose].random(n, dtype=np.float32, out=out)
 
     def seed_for(self, purpose: str) -> int:
         """An integer seed for a library that wants one (networkx), derived from the stream."""

@@ -265,23 +265,27 @@ def update(
         repair_share: chance that a rupture is repaired (conflict-resolution training raises it).
         draws: two uniform draws per person, (rupture, repair).
     """
-    matched = people.mentor != NEVER
-    a = people.alliance
-    quality = np.broadcast_to(np.asarray(quality, dtype=float), a.shape)
-    grow = matched & contact
+    # Only matched mentees have an alliance to move: work on their rows alone, then write back.
+    rows = np.flatnonzero(people.mentor != NEVER)
+    a = people.alliance[rows]
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), people.alliance.shape)[rows]
+    contact = contact[rows]
+    grow = contact
     a[grow] += params.growth_per_contact * quality[grow] * (1.0 - a[grow])
-    silent_since = np.where(record.last_contact_day == NEVER, 0, record.last_contact_day)
-    fading = matched & ~contact & (day - silent_since > params.missed_contact_days)
+    last_contact = record.last_contact_day[rows]
+    silent_since = np.where(last_contact == NEVER, 0, last_contact)
+    fading = ~contact & (day - silent_since > params.missed_contact_days)
     a[fading] *= 0.5 ** (1.0 / params.fade_half_life_days)
     rupture_draw, repair_draw = draws
-    ruptured = grow & (rupture_draw < params.rupture_chance_per_contact * rupture_ratio)
-    repaired = ruptured & (repair_draw < repair_share)
+    ruptured = grow & (rupture_draw[rows] < params.rupture_chance_per_contact * rupture_ratio)
+    repaired = ruptured & (repair_draw[rows] < repair_share)
     broken = ruptured & ~repaired
     a[repaired] += params.repair_alliance_gain
     a[broken] -= params.rupture_alliance_loss
-    np.clip(a, 0.0, 1.0, out=a)
-    record.ruptures[ruptured] += 1
-    record.repairs[repaired] += 1
+    people.alliance[rows] = a
+    np.clip(people.alliance, 0.0, 1.0, out=people.alliance)
+    record.ruptures[rows[ruptured]] += 1
+    record.repairs[rows[repaired]] += 1
 
 
 def boundary_incident(

@@ -13,6 +13,8 @@ self-efficacy loss at a lapse (the abstinence-violation effect, `psychology`) ad
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from simulation.model.mechanisms.relapse import RelapseParams
@@ -35,7 +37,21 @@ def lapse_durations(
     Geometric with the substance's mean, from one uniform draw each (inverse CDF; at least one
     day).
     """
-    mean = params.by_substance("lapse_mean_days")[people.substance]
+    return geometric_lengths(params.by_substance("lapse_mean_days")[people.substance], draws)
+
+
+def geometric_lengths(mean: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """Lapse lengths in days, geometric with the given means, from one uniform draw each.
+
+    Element by element, so the length of one row is the same whichever other rows are asked for.
+
+    Args:
+        mean: each lapse's mean length in days.
+        draws: one uniform draw per lapse.
+
+    Returns:
+        Whole days, at least 1 and at most `MAX_LAPSE_DAYS`.
+    """
     stay = 1.0 - 1.0 / mean  # chance a lapse goes on for another day
     with np.errstate(divide="ignore"):
         extra = np.floor(np.log(np.maximum(draws, 1e-12)) / np.log(stay))
@@ -48,12 +64,25 @@ def lapse_durations(
 MAX_LAPSE_DAYS = 365
 
 
+@dataclass(frozen=True)
+class LengthDraws:
+    """What a lapse's length is drawn from, left undrawn until we know who lapses today.
+
+    Attributes:
+        params: the relapse section (`lapse_mean_days` by substance).
+        draws: one uniform draw per person (the `lapse_length` stream).
+    """
+
+    params: RelapseParams
+    draws: np.ndarray
+
+
 def apply_lapses(
     people: PopulationState,
     hazard: np.ndarray,
     draws: np.ndarray,
     day: int,
-    durations: np.ndarray | int = 1,
+    durations: np.ndarray | int | LengthDraws = 1,
 ) -> np.ndarray:
     """Turn today's hazards into lapses among people in recovery; returns who lapsed.
 
@@ -62,15 +91,25 @@ def apply_lapses(
         hazard: each person's daily lapse hazard.
         draws: one uniform per person.
         day: today.
-        durations: each person's lapse length if they lapse today (`lapse_durations`).
+        durations: each person's lapse length if they lapse today (`lapse_durations`), or a
+            `LengthDraws` to draw the lengths of today's lapses alone.
 
     Returns:
         Who lapsed today.
     """
-    lapsed = (people.status == RECOVERING) & (draws < rate_to_probability(hazard))
+    # Only people in recovery can lapse: their hazards alone become probabilities.
+    recovering = np.flatnonzero(people.status == RECOVERING)
+    lapsed = np.zeros(people.size, dtype=bool)
+    lapsed[recovering[draws[recovering] < rate_to_probability(hazard[recovering])]] = True
     people.status[lapsed] = LAPSED
     people.lapses[lapsed] += 1
-    people.lapse_days_left[lapsed] = np.broadcast_to(durations, people.size)[lapsed]
+    if isinstance(durations, LengthDraws):
+        # Lengths for today's lapses only (the same numbers `lapse_durations` gives them).
+        rows = np.flatnonzero(lapsed)
+        mean = durations.params.by_substance("lapse_mean_days")[people.substance[rows]]
+        people.lapse_days_left[rows] = geometric_lengths(mean, durations.draws[rows])
+    else:
+        people.lapse_days_left[lapsed] = np.broadcast_to(durations, people.size)[lapsed]
     first = lapsed & (people.first_lapse_day == NEVER)
     people.first_lapse_day[first] = day
     return lapsed
@@ -101,14 +140,18 @@ def resolve_lapses(
     lapsed = people.status == LAPSED
     people.lapse_days_left[lapsed] -= 1
     ending = lapsed & (people.lapse_days_left <= 0)
+    # Only today's ending lapses can escalate: the chance is worked out for those rows alone.
+    rows = np.flatnonzero(ending)
+    ratio = np.asarray(escalation_ratio, dtype=float)
     p_escalate = np.clip(
-        params.by_substance("escalation_probability")[people.substance]
-        * escalation_ratio
-        * np.exp(-params.self_efficacy_effect * (people.self_efficacy - 0.5)),
+        params.by_substance("escalation_probability")[people.substance[rows]]
+        * (ratio[rows] if ratio.ndim else ratio)
+        * np.exp(-params.self_efficacy_effect * (people.self_efficacy[rows] - 0.5)),
         0.0,
         1.0,
     )
-    relapsed = ending & (draws < p_escalate)
+    relapsed = np.zeros(people.size, dtype=bool)
+    relapsed[rows[draws[rows] < p_escalate]] = True
     caught = ending & ~relapsed
     people.status[relapsed] = USING
     people.relapses[relapsed] += 1
@@ -137,9 +180,13 @@ def record_use(
         use_share: each person's share of days with use during regular use.
         draws: one uniform per person (needed when `use_share` is below 1).
     """
-    regular = people.status == USING
+    status = people.status
+    # Rows that could use today (lapsed or in an episode, not community); then today's draws.
+    rows = np.flatnonzero(((status == USING) | (status == LAPSED)) & (people.kind != COMMUNITY))
     if draws is not None:
-        regular &= draws < np.broadcast_to(use_share, people.size)
-    used = ((people.status == LAPSED) | regular) & (people.kind != COMMUNITY)
+        share = np.broadcast_to(use_share, people.size)
+        rows = rows[(status[rows] == LAPSED) | (draws[rows] < share[rows])]
+    used = np.zeros(people.size, dtype=bool)
+    used[rows] = True
     people.use_days[used] += 1
     people.last_use_day[used] = day

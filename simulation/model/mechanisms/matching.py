@@ -108,6 +108,14 @@ def pair_within_keys(
                 seeker_keys[candidates], slot_keys, seeker_order[candidates], slot_order
             )
             return candidates[found_seekers], found_slots
+    elif len(slot_keys) > len(seeker_keys):
+        # Often many free slots wait for few seekers: rank only the slots that could be taken.
+        candidates = _possible_slots(seeker_keys, slot_keys, slot_order)
+        if len(candidates) < len(slot_keys):
+            found_seekers, found_slots = _pair_ranked(
+                seeker_keys, slot_keys[candidates], seeker_order, slot_order[candidates]
+            )
+            return found_seekers, candidates[found_slots]
     return _pair_ranked(seeker_keys, slot_keys, seeker_order, slot_order)
 
 
@@ -120,6 +128,23 @@ def _possible_seekers(
     if len(candidates) > n_slots and (slot_keys == slot_keys[0]).all():
         best = np.argpartition(seeker_order[candidates], n_slots - 1)[:n_slots]
         candidates = np.sort(candidates[best])
+    return candidates
+
+
+def _possible_slots(
+    seeker_keys: np.ndarray, slot_keys: np.ndarray, slot_order: np.ndarray
+) -> np.ndarray:
+    """Slots that can be taken: their key has a seeker; with one key, the first by order.
+
+    Every slot ranked ahead of a kept slot is kept too (ties at the cut-off included), so each
+    kept slot's rank within its key, and hence the pairs, are what ranking all slots gives.
+    """
+    candidates = np.flatnonzero(np.isin(slot_keys, seeker_keys))
+    n_seekers = len(seeker_keys)
+    if len(candidates) > n_seekers and (slot_keys[candidates] == slot_keys[candidates[0]]).all():
+        order = slot_order[candidates]
+        cut_off = np.partition(order, n_seekers - 1)[n_seekers - 1]
+        candidates = candidates[order <= cut_off]
     return candidates
 
 

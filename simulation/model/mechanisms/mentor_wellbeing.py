@@ -193,11 +193,13 @@ def support_quality_ratio(people: PopulationState, params: MentorWellbeingParams
     Returns:
         `1 - burnout_quality_loss * burnout` of each mentee's mentor (1 without a mentor).
     """
-    mentor = people.mentor
-    burnout = np.where(mentor != NEVER, people.burnout[np.maximum(mentor, 0)], 0.0)
     if not params.enabled:
         return np.ones(people.size)
-    return 1.0 - params.burnout_quality_loss * burnout
+    # Only mentees have a mentor whose burnout counts; everyone else keeps exactly 1.
+    mentees = np.flatnonzero(people.mentor != NEVER)
+    ratio = np.ones(people.size)
+    ratio[mentees] = 1.0 - params.burnout_quality_loss * people.burnout[people.mentor[mentees]]
+    return ratio
 
 
 def boundary_incidents(

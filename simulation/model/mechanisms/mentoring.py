@@ -159,4 +159,8 @@ def rapid_response_ratio(
     Returns:
         `1 - rapid_response_effect * alliance` where the mentor knows, 1 elsewhere.
     """
-    return np.where(aware, 1.0 - params.rapid_response_effect * people.alliance, 1.0)
+    # Worked out for the aware mentees only; everyone else keeps exactly 1.
+    rows = np.flatnonzero(aware)
+    ratio = np.ones(people.size)
+    ratio[rows] = 1.0 - params.rapid_response_effect * people.alliance[rows]
+    return ratio

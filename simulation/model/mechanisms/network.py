@@ -87,6 +87,27 @@ class NetworkParams(Section):
     )
 
 
+def sorted_unique(keys: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-D integer array: what `np.unique` returns, faster.
+
+    NumPy 2's `np.unique` hashes before sorting, which at a million tie keys costs about 20x a
+    plain sort followed by dropping repeats.
+
+    Args:
+        keys: 1-D integer array.
+
+    Returns:
+        Its distinct values in ascending order.
+    """
+    ordered = np.sort(keys)
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
 def adjacency_from_edges(
     edges: np.ndarray, n: int, weights: np.ndarray | None = None
 ) -> sp.csr_array:

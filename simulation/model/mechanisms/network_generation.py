@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from simulation.model.mechanisms.network import NetworkParams
+from simulation.model.mechanisms.network import NetworkParams, sorted_unique
 from simulation.model.random_streams import RandomStreams
 
 
@@ -121,5 +121,5 @@ def canonical_edges(edges: np.ndarray) -> np.ndarray:
     edges = np.sort(np.asarray(edges, dtype=np.int64).reshape(-1, 2), axis=1)
     edges = edges[edges[:, 0] != edges[:, 1]]
     n = int(edges.max()) + 1 if len(edges) else 1
-    keys = np.unique(edges[:, 0] * n + edges[:, 1])
+    keys = sorted_unique(edges[:, 0] * n + edges[:, 1])
     return np.column_stack([keys // n, keys % n])

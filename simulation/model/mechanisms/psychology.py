@@ -160,7 +160,8 @@ def update_self_efficacy(
     """
     se = people.self_efficacy
     abstinent = people.status == RECOVERING
-    se[abstinent] += params.self_efficacy_growth_per_day * (1.0 - se[abstinent])
+    # In place on the abstinent rows (no gathered copies): the same sum for each of them.
+    np.add(se, params.self_efficacy_growth_per_day * (1.0 - se), out=se, where=abstinent)
     loss = np.broadcast_to(np.asarray(loss_softening, dtype=float), se.shape)
     se[lapsed] *= 1.0 - params.lapse_self_efficacy_loss * loss[lapsed]
     se[relapsed] *= 1.0 - params.relapse_self_efficacy_loss * loss[relapsed]

@@ -174,9 +174,11 @@ def start_new_attempts(
     Returns:
         Who started a new attempt today.
     """
-    using = (people.status == USING) & (people.kind != COMMUNITY) & ~relapsed_today
+    # Work on the rows in an episode of use only (index arrays, not full-width masks).
+    using = np.flatnonzero((people.status == USING) & (people.kind != COMMUNITY) & ~relapsed_today)
     people.use_days_left[using] -= np.broadcast_to(rate_ratio, people.size)[using]
-    attempting = using & (people.use_days_left <= 0)
+    attempting = np.zeros(people.size, dtype=bool)
+    attempting[using[people.use_days_left[using] <= 0]] = True
     people.status[attempting] = RECOVERING
     people.days_abstinent[attempting] = 0
     people.use_days_left[attempting] = 0.0
@@ -225,14 +227,19 @@ def apply_deaths(
     tolerance. Community members are background: their deaths are not modelled.
     """
     using_rate = np.array([getattr(params.death_rate_using, s) for s in SUBSTANCES]) / 1000.0
+    # Only living participants and mentors can die: the hazard is worked out for them alone.
+    rows = np.flatnonzero(
+        ((people.kind == PARTICIPANT) | (people.kind == MENTOR)) & (people.status != DECEASED)
+    )
     yearly = np.where(
-        people.status == USING,
-        using_rate[people.substance],
+        people.status[rows] == USING,
+        using_rate[people.substance[rows]],
         params.death_rate_in_recovery_per_1000_py / 1000.0,
     )
-    hazard = per_day(yearly, "year") + extra_hazard
-    modelled = (people.kind == PARTICIPANT) | (people.kind == MENTOR)
-    died = modelled & (people.status != DECEASED) & (draws < rate_to_probability(hazard))
+    extra = np.asarray(extra_hazard, dtype=float)
+    hazard = per_day(yearly, "year") + (extra[rows] if extra.ndim else extra)
+    died = np.zeros(people.size, dtype=bool)
+    died[rows[draws[rows] < rate_to_probability(hazard)]] = True
     people.status[died] = DECEASED
     people.death_day[died] = day
     return died

@@ -251,11 +251,14 @@ def post_lapse_hazard(people: PopulationState, params: RelapseParams, day: int) 
     `post_lapse_half_life_days` (0 for people with no caught lapse in this attempt; after a
     relapse the new attempt's restarted clock carries the raised risk).
     """
-    since = day - people.caught_lapse_day
-    excess = params.post_lapse_rate_per_day * 0.5 ** (
+    # Worked out only for the rows with a caught lapse; the rest stay 0.
+    rows = np.flatnonzero(people.caught_lapse_day != NEVER)
+    since = day - people.caught_lapse_day[rows]
+    excess = np.zeros(people.size)
+    excess[rows] = params.post_lapse_rate_per_day * 0.5 ** (
         np.maximum(since, 0) / params.post_lapse_half_life_days
     )
-    return np.where(people.caught_lapse_day == NEVER, 0.0, excess)
+    return excess
 
 
 def lapse_hazard(

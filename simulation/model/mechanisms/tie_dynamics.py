@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.mechanisms.network import sorted_unique
 from simulation.model.population import (
     LAPSED,
     MENTOR,
@@ -143,7 +144,7 @@ def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
     new = new[new[:, 0] != new[:, 1]]
     # (low, high) keys in 1-D: much faster than np.sort(axis=1) and np.unique(axis=0)
     old_keys = np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1])
-    new_keys = np.unique(new[:, 0] * n + new[:, 1])
+    new_keys = sorted_unique(new[:, 0] * n + new[:, 1])
     if len(old_keys) and np.all(old_keys[1:] > old_keys[:-1]):
         # Already sorted and unique (every call after the first): insert the new keys in place,
         # O(ties) instead of re-sorting all ties; the result is what np.unique would give.
@@ -152,5 +153,5 @@ def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
         fresh |= pos == len(old_keys)
         keys = np.insert(old_keys, pos[fresh], new_keys[fresh])
     else:
-        keys = np.unique(np.concatenate([old_keys, new_keys]))
+        keys = sorted_unique(np.concatenate([old_keys, new_keys]))
     return np.column_stack([keys // n, keys % n])
