@@ -31,6 +31,7 @@ from simulation.calibration.point_fit_report import (
     row_dict,
     validation_markdown,
 )
+from simulation.commands.options import dask_local_option, dask_scheduler_option
 from simulation.running.pool import process_pool
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import to_jsonable, write_text
@@ -119,17 +120,8 @@ DESIGN_DIR = "results/posterior_design"
     type=click.IntRange(min=0),
     help="Local worker processes (default: cores; 0 runs in this process).",
 )
-@click.option(
-    "--dask-local",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Run the model on a new Dask LocalCluster of N workers.",
-)
-@click.option(
-    "--dask-scheduler",
-    metavar="ADDRESS",
-    help="Run the model on a running Dask cluster, e.g. tcp://10.0.0.5:8786.",
-)
+@dask_local_option
+@dask_scheduler_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON document.")
 def command(**options) -> None:  # fmt: skip
     """Build the calibrated posterior ensemble, check it against every target, or fit a point."""

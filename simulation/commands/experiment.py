@@ -21,6 +21,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
+from simulation.commands.options import dask_local_option, dask_scheduler_option
 from simulation.experiments.plan import Plan
 from simulation.experiments.session import Outcome, run_experiment
 from simulation.running.parameter_draws import UNCERTAINTIES
@@ -135,17 +136,8 @@ def print_summary(console: Console, outcome: Outcome, experiment_file: str) -> N
     type=click.IntRange(min=0),
     help="Local worker processes (default: the number of cores; 0 runs in this process).",
 )
-@click.option(
-    "--dask-local",
-    type=click.IntRange(min=1),
-    metavar="N",
-    help="Start a Dask LocalCluster of N worker processes and run on it.",
-)
-@click.option(
-    "--dask-scheduler",
-    metavar="ADDRESS",
-    help="Run on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (see docs/experiments.md).",
-)
+@dask_local_option
+@dask_scheduler_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False),

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulation.commands.options import (
+    dask_scheduler_option,
     days_option,
     population_option,
     seed_option,
@@ -48,11 +49,7 @@ from simulation.commands.options import (
 )
 @seed_option
 @workers_option
-@click.option(
-    "--dask-scheduler",
-    metavar="ADDRESS",
-    help="Run on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (see docs/experiments.md).",
-)
+@dask_scheduler_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 @click.option(
     "--out",

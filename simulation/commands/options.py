@@ -34,6 +34,17 @@ workers_option = click.option(
 replicates_option = click.option(
     "--replicates", type=click.IntRange(min=1), default=1, show_default=True, help="Replicate runs."
 )
+dask_local_option = click.option(
+    "--dask-local",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Start a Dask LocalCluster of N worker processes and run on it.",
+)
+dask_scheduler_option = click.option(
+    "--dask-scheduler",
+    metavar="ADDRESS",
+    help="Run on a running Dask cluster, e.g. tcp://10.0.0.5:8786 (see docs/experiments.md).",
+)
 
 uncertainty_option = click.option(
     "--uncertainty",
