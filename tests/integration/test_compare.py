@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 from scipy import stats
 
 from simulation.analysis.compare import (
@@ -20,7 +21,6 @@ from simulation.analysis.compare import (
     ratio_of_means,
     welch_difference,
 )
-from simulation.cli import main
 from simulation.scenario.files import BUNDLED_SCENARIOS, load_scenario
 
 TAU = str(BUNDLED_SCENARIOS / "treatment_as_usual.yaml")
@@ -123,16 +123,6 @@ def test_check_metric_names_the_metric_and_the_days():
         check_metric("lapse_free_365", 120)
     with pytest.raises(CompareError, match="'happiness' is not a metric"):
         check_metric("happiness", 365)
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_compare_json_has_every_field_the_issue_names(capsys, tmp_path):

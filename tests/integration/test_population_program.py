@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli
 
 from simulation.analysis.compare import CompareError, compare
-from simulation.cli import main
 from simulation.errors import ScenarioError
 from simulation.scenario.files import load_scenario
 from simulation.scenario.population_keys import (
@@ -29,16 +29,6 @@ SCENARIOS = ROOT / "scenarios"
 TAU = str(SCENARIOS / "treatment_as_usual.yaml")
 OPIOID = str(SCENARIOS / "opioid_withdrawal_support.yaml")
 SMALL = ("--population", "150", "--days", "60", "--replicates", "3", "--workers", "1")
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_every_schema_key_is_classified_and_sections_match_the_schema():

@@ -9,21 +9,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+from cli_helpers import run_cli
 
-from simulation.cli import main
 from simulation.running.progress import replicate_progress
 
 SMALL = ("--population", "120", "--days", "30", "--workers", "1")
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_run_takes_a_bundled_name(capsys):

@@ -10,24 +10,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import run_cli
 
 from simulation.analysis.metrics import INTAKE_METRICS, METRICS
-from simulation.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 TAU = str(ROOT / "scenarios" / "treatment_as_usual.yaml")
 CPM = str(ROOT / "scenarios" / "community_peer_mentoring.yaml")
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    """Call `recovery-sim ARGS` in-process; returns (exit code, stdout, stderr)."""
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_run_json_has_every_field_and_metric(capsys):

@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli
 from scipy import stats
 
 from simulation.analysis.health_economics import (
@@ -19,7 +20,6 @@ from simulation.analysis.health_economics import (
     icer,
     run_health_metrics,
 )
-from simulation.cli import main
 from simulation.model.mechanisms.health_economics import (
     DAYS_PER_YEAR,
     EconomicsParams,
@@ -203,16 +203,6 @@ def test_comparison_economics_ranks_designs_by_net_benefit():
     assert doc["best_at_wtp"] == "cheap"
     assert doc["share_best_at_wtp"] == {"usual": 0.0, "cheap": 1.0, "dear": 0.0}
     assert doc["net_monetary_benefit"]["cheap"]["mean"] == pytest.approx(1000 * 10.1 - 92.5)
-
-
-def run_cli(capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_compare_cli_sets_wtp_and_discount_and_reports_the_rows(capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from cli_helpers import run_cli
 
 from simulation.calibration.fitting import calibrate, loss
 from simulation.calibration.targets import (
@@ -12,7 +13,6 @@ from simulation.calibration.targets import (
     baseline_targets,
     read_targets,
 )
-from simulation.cli import main
 from simulation.scenario.files import load_scenario
 
 #: A 30-day target far above the default model (about 0.6 lapse-free at day 30), so a fit must
@@ -96,16 +96,6 @@ def test_a_tiny_fit_moves_the_model_toward_its_target(tmp_path):
     assert row_after.value > row_before.value + 0.05
     moved = [k for k in after.values if after.values[k] != before.values[k]]
     assert any(k.startswith("relapse.alcohol.") for k in moved)  # the alcohol curve was fitted
-
-
-def run_cli(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_calibrate_writes_a_fragment_scenarios_can_extend_and_a_validation_page(capsys, tmp_path):

@@ -22,9 +22,9 @@ from pathlib import Path
 import optuna
 import pytest
 import yaml
+from cli_helpers import run_cli
 
 import simulation as rs
-from simulation.cli import main
 from simulation.design.evaluation import program_free
 from simulation.design.levers import load_levers
 from simulation.design.optimize import DesignError, optimize_design, stored_trials
@@ -181,16 +181,6 @@ def test_levers_take_schema_ranges_and_bad_levers_name_the_file(levers_file, tmp
         with pytest.raises(ScenarioError, match=message) as caught:
             load_levers(path, BASE)
         assert str(path) in str(caught.value)
-
-
-def run_cli(capsys, *args):
-    try:
-        main(list(args))
-        code = 0
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_the_command_prints_json_and_rejects_bad_arguments(capsys, levers_file, tmp_path):

@@ -1,0 +1,16 @@
+"""Run the command line in-process, as the CLI tests do."""
+
+from __future__ import annotations
+
+from simulation.cli import main
+
+
+def run_cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Call `recovery-sim ARGS` in-process; returns (exit code, stdout, stderr)."""
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    out = capsys.readouterr()
+    return code, out.out, out.err
