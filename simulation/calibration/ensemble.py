@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ from simulation.calibration.posterior import POSTERIOR_FILE, PROVENANCE_FILE
 from simulation.calibration.priors import PRIOR_KEYS, PRIORS, to_unit
 from simulation.calibration.target_runs import FitTarget, fit_targets
 from simulation.calibration.targets import DEFAULT_TARGETS, MORE_TARGETS, CalibrationError
+from simulation.experiments.results import package_versions
 from simulation.running.result_files import write_parquet, write_text
 
 #: Packages whose versions the provenance records.
@@ -151,16 +150,6 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _versions() -> dict[str, str | None]:
-    found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            found[name] = version(name)
-        except PackageNotFoundError:
-            found[name] = None
-    return found
-
-
 def _prior_record(p) -> dict[str, Any]:
     scale = "log" if p.log else "linear"
     return {"key": p.key, "prior": [p.low, p.high], "scale": scale, "basis": p.basis, "why": p.why}
@@ -213,7 +202,7 @@ def provenance(
             for t, row in ensemble.validation.iterrows()
         },
         "seed": abc.seed,
-        "versions": _versions(),
+        "versions": package_versions(PACKAGES),
     }
 
 

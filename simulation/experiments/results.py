@@ -79,10 +79,17 @@ def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def package_versions() -> dict[str, str | None]:
-    """Installed versions of the packages a result depends on."""
+def package_versions(names: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
+    """Installed versions of the packages a result depends on (None: not installed).
+
+    Args:
+        names: the distributions to look up (default: an experiment's).
+
+    Returns:
+        `python` and each name's version.
+    """
     found: dict[str, str | None] = {"python": platform.python_version()}
-    for name in PACKAGES:
+    for name in names:
         try:
             found[name] = version(name)
         except PackageNotFoundError:
