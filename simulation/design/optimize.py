@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import optuna
 import sqlalchemy
@@ -312,15 +313,19 @@ def stored_trials(out: str | Path) -> int:
     path = Path(out) / STUDY_FILE
     if not path.exists():
         return 0
-    # A reader must never create tables: the search that writes the file may be creating them
-    # this very moment ("table trials already exists" in the writer otherwise).
-    storage = optuna.storages.RDBStorage(
-        f"sqlite:///{path.resolve()}", skip_compatibility_check=True, skip_table_creation=True
-    )
+    # A reader must never write: the search that writes the file may be creating its tables
+    # this very moment. Optuna's RDBStorage stamps its version rows even with
+    # skip_table_creation, so a second process stamping at once made the *writer* fail
+    # ("UNIQUE constraint failed: alembic_version"). SQLite's read-only mode makes any such
+    # write fail here, in the reader, where it only means "not ready yet".
+    url = f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true"
     try:
+        storage = optuna.storages.RDBStorage(
+            url, skip_compatibility_check=True, skip_table_creation=True
+        )
         study = optuna.load_study(study_name=STUDY_NAME, storage=storage)
-    except (KeyError, sqlalchemy.exc.OperationalError):  # no study (or no tables) in it yet
-        return 0
+    except (KeyError, sqlalchemy.exc.OperationalError, optuna.exceptions.StorageInternalError):
+        return 0  # no study, no tables or no version rows in it yet
     return len(completed(study))
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import optuna
 import pytest
+import sqlalchemy
 import yaml
 from cli_helpers import run_cli
 
@@ -234,6 +235,34 @@ def test_the_same_search_gives_the_same_designs_in_a_process_pool(levers_file):
         "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=2, **SMALL
     )
     assert pool.document["all_designs"] == here.document["all_designs"]
+
+
+def test_counting_stored_trials_never_writes_to_a_database_being_created(tmp_path):
+    """The writer between creating its tables and stamping their version: the reader waits.
+
+    Optuna stamps version rows on opening a storage; when the counter did that too, the
+    search writing the file failed with "UNIQUE constraint failed: alembic_version".
+    """
+    import sqlite3
+
+    from optuna.storages._rdb import models
+
+    path = tmp_path / "optimize.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    models.BaseModel.metadata.create_all(engine)  # tables made, no version rows yet
+    engine.dispose()
+    tables = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+    with sqlite3.connect(path) as db:
+        before = db.execute(tables).fetchall()
+    assert stored_trials(tmp_path) == 0
+    with sqlite3.connect(path) as db:
+        assert db.execute(tables).fetchall() == before  # no alembic_version table made
+        assert db.execute("SELECT COUNT(*) FROM version_info").fetchone() == (0,)
+    # The writer then opens it as usual, and the counter reads its trials.
+    storage = optuna.storages.RDBStorage(f"sqlite:///{path}")
+    study = optuna.create_study(study_name="optimize", storage=storage, directions=["maximize"])
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=2)
+    assert stored_trials(tmp_path) == 2
 
 
 def _count_while_written(folder):
