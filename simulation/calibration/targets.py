@@ -22,9 +22,10 @@ from simulation.calibration.measures import (
     next_year_abstinent,
     point_prevalence,
 )
-from simulation.errors import RecoverySimError
+from simulation.errors import RecoverySimError, ScenarioError
 from simulation.running.runner import RunResult
 from simulation.scenario.parameters import SUBSTANCES
+from simulation.scenario.yaml_reading import read_text
 
 DEFAULT_TARGETS = Path(__file__).resolve().parent / "data" / "targets.yaml"
 #: Long-run levels of use measured as trials measure them (Project MATCH, Moos & Moos): read
@@ -131,13 +132,17 @@ def _band(value: Any, where: str) -> tuple[float, float]:
 def read_targets(path: str | Path = DEFAULT_TARGETS) -> dict[str, list[dict]]:
     """The targets file as sections of entries, checked: every entry a mapping with an `id`."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    if not path.exists():
         raise CalibrationError(
             f"targets file {path} does not exist; give --targets a YAML file laid out like "
             f"{DEFAULT_TARGETS}."
-        ) from None
+        )
+    try:
+        # Bounded and non-blocking like scenario files (a FIFO or a device is refused). Not the
+        # strict loader: targets key their bands by day (`band: {30: [...]}`), numbers as keys.
+        data = yaml.safe_load(read_text(path, ScenarioError, "targets"))
+    except ScenarioError as exc:
+        raise CalibrationError(str(exc)) from None
     except yaml.YAMLError as exc:
         raise CalibrationError(f"targets file {path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.errors import ScenarioError
+from simulation.scenario.yaml_reading import read_text
 
 KEY = "intake.referrals_csv"
 COLUMNS = ("month", "referrals")
@@ -53,14 +54,11 @@ def inline_referrals_csv(data: dict[str, Any], path: Path) -> dict[str, Any]:
         )
     csv_path = (Path(path).parent / named).resolve()
     try:
-        text = csv_path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+        # The strict reader: a FIFO, a device or a huge file is refused, not read without end.
+        text = read_text(csv_path, ScenarioError, "referrals", fmt="CSV")
+    except ScenarioError as exc:
         raise ScenarioError(
-            str(path),
-            KEY,
-            named,
-            "a readable UTF-8 CSV file",
-            f"cannot be read ({exc.strerror or exc})",
+            str(path), KEY, named, exc.allowed, f"names a file that {exc.problem}"
         ) from None
     intake["referrals_by_month"] = _counts(text, str(path), named)
     return data

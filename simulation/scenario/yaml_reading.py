@@ -37,8 +37,10 @@ def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
-def _check_regular(path: Path, mode: int, size: int, error: type[ScenarioError], what: str) -> None:
-    allowed = f"a YAML {what} file (a regular file of at most {MAX_FILE_BYTES:,} bytes)"
+def _check_regular(
+    path: Path, mode: int, size: int, error: type[ScenarioError], what: str, fmt: str = "YAML"
+) -> None:
+    allowed = f"a {fmt} {what} file (a regular file of at most {MAX_FILE_BYTES:,} bytes)"
     if not stat.S_ISREG(mode):
         raise error(str(path), "", problem=f"is {_kind(mode)}, not a file", allowed=allowed)
     if size > MAX_FILE_BYTES:
@@ -50,8 +52,8 @@ def _check_regular(path: Path, mode: int, size: int, error: type[ScenarioError],
         )
 
 
-def read_text(path: Path, error: type[ScenarioError], what: str) -> str:
-    """The file's text, or `error` saying why it is not a readable YAML text file.
+def read_text(path: Path, error: type[ScenarioError], what: str, fmt: str = "YAML") -> str:
+    """The file's text, or `error` saying why it is not a readable text file of that format.
 
     The file is checked with `stat` before it is opened (a FIFO would block the reader, a
     device never ends), opened without blocking, checked again, and read up to
@@ -60,7 +62,8 @@ def read_text(path: Path, error: type[ScenarioError], what: str) -> str:
     Args:
         path: the file.
         error: the exception class to raise (ScenarioError or ExperimentError).
-        what: the kind of file, for messages ("scenario", "experiment").
+        what: the kind of file, for messages ("scenario", "experiment", "referrals").
+        fmt: the file's format, for messages ("YAML", "CSV").
 
     Returns:
         The file's text (a leading byte-order mark removed).
@@ -71,29 +74,32 @@ def read_text(path: Path, error: type[ScenarioError], what: str) -> str:
     """
     try:
         info = os.stat(path)
-        _check_regular(path, info.st_mode, info.st_size, error, what)
+        _check_regular(path, info.st_mode, info.st_size, error, what, fmt)
         # O_NONBLOCK: should the path be swapped for a FIFO after the check, opening it does
         # not wait for a writer; the second check below then refuses it.
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         with os.fdopen(descriptor, "rb") as handle:
             info = os.fstat(handle.fileno())
-            _check_regular(path, info.st_mode, info.st_size, error, what)
+            _check_regular(path, info.st_mode, info.st_size, error, what, fmt)
             data = handle.read(MAX_FILE_BYTES + 1)
     except ScenarioError:
         raise
     except FileNotFoundError:
         raise error(
-            str(path), "", problem="does not exist", allowed=f"a path to a YAML {what} file"
+            str(path), "", problem="does not exist", allowed=f"a path to a {fmt} {what} file"
         ) from None
     except OSError as exc:
         raise error(str(path), "", problem=f"cannot be read ({exc.strerror})") from None
     except ValueError:  # a path with a NUL character
         raise error(str(path)[:200], "", problem="is not a valid file path") from None
     if len(data) > MAX_FILE_BYTES:  # grew since the check, or a file that reports no size
-        _check_regular(path, info.st_mode, len(data), error, what)
+        _check_regular(path, info.st_mode, len(data), error, what, fmt)
     if b"\x00" in data:
         raise error(
-            str(path), "", problem="is a binary file, not YAML text", allowed=f"a YAML {what} file"
+            str(path),
+            "",
+            problem=f"is a binary file, not {fmt} text",
+            allowed=f"a {fmt} {what} file",
         )
     try:
         return data.decode("utf-8-sig")
@@ -103,7 +109,7 @@ def read_text(path: Path, error: type[ScenarioError], what: str) -> str:
             str(path),
             "",
             problem=f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})",
-            allowed=f"a YAML {what} file saved as UTF-8",
+            allowed=f"a {fmt} {what} file saved as UTF-8",
         ) from None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import yaml
 from cli_helpers import run_cli
@@ -156,3 +158,10 @@ def test_next_year_abstinence_is_the_conditional_kaplan_meier_ratio():
     run = SimpleNamespace(outcomes=SimpleNamespace(lapse_day=lapse_day, lapse_observed=observed))
     # S(0)=1, S(365)=0.7 -> 0.7; S(200)=0.7, S(565)=0.6 -> 6/7; mean of the two.
     assert next_year_abstinent([run], (0, 200)) == pytest.approx((0.7 + 0.6 / 0.7) / 2)
+
+
+def test_a_targets_path_that_is_a_pipe_or_a_device_is_refused_without_reading(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")
+    for path, problem in [(tmp_path / "pipe.yaml", "a named pipe"), ("/dev/zero", "device")]:
+        with pytest.raises(CalibrationError, match=problem):
+            read_targets(path)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from simulation.errors import ScenarioError
@@ -50,8 +53,43 @@ def test_bad_csv_rows_name_the_file_the_key_and_the_line(tmp_path, csv_text, pro
 def test_a_missing_csv_or_both_keys_are_errors(tmp_path):
     path = tmp_path / "open.yaml"
     path.write_text("intake:\n  enabled: true\n  referrals_csv: nowhere.csv\n")
-    with pytest.raises(ScenarioError, match="cannot be read"):
+    with pytest.raises(ScenarioError, match="names a file that does not exist"):
         load_scenario(path)
     both = _scenario(tmp_path, "month,referrals\n1,5\n", "  referrals_by_month: [3]\n")
     with pytest.raises(ScenarioError, match="clashes"):
         load_scenario(both)
+
+
+def _naming(tmp_path, target):
+    path = tmp_path / "open.yaml"
+    path.write_text(f"intake:\n  enabled: true\n  referrals_csv: {target}\n")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (lambda d: os.mkfifo(d / "pipe.csv") or "pipe.csv", "a named pipe"),
+        (lambda d: "/dev/zero", "a character device"),
+        (lambda d: os.symlink("/dev/zero", d / "zero.csv") or "zero.csv", "a character device"),
+        (
+            lambda d: (d / "big.csv").write_bytes(b"month,referrals\n" * 70_000) and "big.csv",
+            "too large",
+        ),
+        (
+            lambda d: (d / "bin.csv").write_bytes(b"month,referrals\n1,\x002\n") and "bin.csv",
+            "binary",
+        ),
+    ],
+    ids=["fifo", "dev-zero", "link-to-dev-zero", "too-large", "binary"],
+)
+def test_a_csv_that_is_not_a_small_text_file_is_refused_without_reading_it(tmp_path, make, problem):
+    """The strict reader guards the CSV as it guards YAML: no hang, no unbounded read."""
+    path = _naming(tmp_path, make(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(ScenarioError, match=problem) as refused:
+        load_scenario(path)
+    assert time.monotonic() - started < 10
+    message = str(refused.value)
+    assert message.startswith(str(path)) and "intake.referrals_csv" in message
+    assert "CSV referrals file" in message and len(message) < 600
