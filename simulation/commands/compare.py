@@ -26,7 +26,7 @@ from simulation.report.frontier import (
     frontier_rows,
     icer_qualifier,
 )
-from simulation.report.labels import estimate, measure, number, ratio
+from simulation.report.labels import distinct, estimate, measure, number, ratio
 from simulation.results import comparison_daily, comparison_runs
 from simulation.running.parameter_draws import file_stated_keys
 from simulation.running.progress import replicate_progress
@@ -216,7 +216,7 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
     letters = dict(zip(names, LETTERS, strict=False))
     for name in names:
         console.print(f"  {letters[name]} = {name}" + (" (baseline)" if name == base else ""))
-    shown = list(metrics) or list(document["scenarios"][base])
+    shown = distinct(list(metrics) or list(document["scenarios"][base]))
     per_table = max(1, (max(console.width, 60) - MEASURE_WIDTH - 4) // VALUE_WIDTH)
     for first in range(0, len(names), per_table):
         chunk = names[first : first + per_table]
@@ -241,7 +241,7 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
         )
         diff.add_column("measure", overflow="fold", max_width=MEASURE_WIDTH)
         diff.add_column("difference", justify="right", overflow="fold")
-        for metric in dict.fromkeys(rows):
+        for metric in distinct(list(dict.fromkeys(rows))):
             text = estimate(metric, document["differences"][name].get(metric))
             what = measure(metric, size, difference=True)
             if metric == "icer_per_qaly":  # a dominated design's cost per QALY says so
