@@ -7,6 +7,7 @@ compare's runs.parquet.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from cli_helpers import run_cli
@@ -100,30 +101,52 @@ def test_readme_command_table_names_every_command_and_option():
                 assert option in rows[name], f"README's {name} row lacks {option}"
 
 
-def test_compare_tables_fit_80_columns_with_names_whole_and_units():
+def _at_80_columns(*args: str) -> str:
+    """`recovery-sim ARGS` in a fresh process with COLUMNS=80; its stdout."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
-    designs += ["hybrid_peer_mentoring", "untrained_mentors"]
     env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(root)}
-    small = ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"]
     result = subprocess.run(
-        [sys.executable, "-m", "simulation", "compare", "treatment_as_usual", *designs, *small],
+        [sys.executable, "-m", "simulation", *args],
         capture_output=True,
         text=True,
         env=env,
         check=True,
         cwd=root,
     )
-    lines = result.stdout.splitlines()
+    return result.stdout
+
+
+def test_run_table_fits_80_columns_in_plain_words_and_units():
+    out = _at_80_columns("run", "community_peer_mentoring", *SMALL, "--replicates", "2")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in out
+    rows = [line.split("│")[1:-1] for line in lines if line.startswith("│")]
+    first = [cells[0].strip() for cells in rows if cells[0].strip()]
+    assert not [c for c in first if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c)]  # no snake_case
+    cost = next(r for r in rows if r[0].strip() == "program cost per participant")
+    assert re.fullmatch(r"\$\d{3}", cost[1].strip())  # $529, not 528.583
+    assert re.fullmatch(r"\$\d{3} to \$\d{3}", cost[2].strip())
+    share = next(r for r in rows if r[0].strip() == "no lapse by day 30 (%)")
+    assert 0 < float(share[1]) < 100  # a percentage, not a 0-1 fraction
+    assert any(r[0].strip() == "overdose deaths (per 120 people)" for r in rows)
+    assert any(r[0].strip() == "median time to first lapse (days)" for r in rows)
+
+
+def test_compare_tables_fit_80_columns_with_names_whole_and_units():
+    designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
+    designs += ["hybrid_peer_mentoring", "untrained_mentors"]
+    small = ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"]
+    stdout = _at_80_columns("compare", "treatment_as_usual", *designs, *small)
+    lines = stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert "…" not in result.stdout
-    assert "B = residential_peer_mentoring" in result.stdout
-    assert "residential_peer_mentoring minus treatment_as_usual" in result.stdout
+    assert "…" not in stdout
+    assert "B = residential_peer_mentoring" in stdout
+    assert "residential_peer_mentoring minus treatment_as_usual" in stdout
     cost = next(line for line in lines if line.startswith("│ program cost per participant"))
     assert "$0" in cost and "$" in cost.split("│")[3]  # dollars with a sign, not 2471.7
     assert any("overdose deaths (per 120 people)" in line for line in lines)
