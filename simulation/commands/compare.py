@@ -133,7 +133,7 @@ def command(
     if out:
         check_writable(out, "--out")  # before running, not after
     total = replicates * (len(scenarios) + (len(scenarios) == 1 or baseline == "counterfactual"))
-    with replicate_progress(total, "compare", enabled=not as_json) as advance:
+    with replicate_progress(total, "compare") as advance:  # on stderr, so --json too
         comparison = compare(
             scenarios,
             baseline=baseline,

@@ -60,7 +60,7 @@ def command(
     scenario = load_scenario(scenario_file, extra)
     if out:
         check_writable(out, "--out")  # before running, not after
-    with replicate_progress(replicates, f"{scenario.name}", enabled=not as_json) as advance:
+    with replicate_progress(replicates, f"{scenario.name}") as advance:  # stderr: --json too
         run = run_scenario(
             scenario,
             replicates=replicates,

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 from cli_helpers import run_cli
 
-from simulation.running.progress import replicate_progress
+from simulation.running.progress import progress_lines, replicate_progress
 
 SMALL = ("--population", "120", "--days", "30", "--workers", "1")
 
@@ -55,6 +55,35 @@ def test_progress_outside_a_terminal_is_a_line_every_tenth(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 10
     assert lines[0] == "compare: 4/40 runs (10%)" and lines[-1] == "compare: 40/40 runs (100%)"
+
+
+def test_json_keeps_progress_on_stderr_and_stdout_clean(capsys):
+    code, out, err = run_cli(
+        capsys, "run", "community_peer_mentoring", *SMALL, "--replicates", "2", "--json"
+    )
+    assert code == 0 and json.loads(out)["replicates"] == 2
+    assert err.splitlines() == [
+        "community_peer_mentoring: 1/2 runs (50%)",
+        "community_peer_mentoring: 2/2 runs (100%)",
+    ]
+    code, out, err = run_cli(
+        capsys, "compare", "community_peer_mentoring", *SMALL, "--replicates", "2", "--json"
+    )
+    assert code == 0 and json.loads(out)["baseline"]  # design against its counterfactual
+    assert err.splitlines()[-1] == "compare: 4/4 runs (100%)"
+
+
+def test_progress_lines_count_on_from_a_resumed_start(capsys):
+    advance = progress_lines(20, "optimize", "trials", start=10)
+    for done in range(11, 21):
+        advance(done, f"best {done}")
+    assert capsys.readouterr().err.splitlines() == [
+        "optimize: 12/20 trials (60%), best 12",
+        "optimize: 14/20 trials (70%), best 14",
+        "optimize: 16/20 trials (80%), best 16",
+        "optimize: 18/20 trials (90%), best 18",
+        "optimize: 20/20 trials (100%), best 20",
+    ]
 
 
 def test_compare_runs_carry_the_differing_parameters(capsys, tmp_path):
