@@ -152,7 +152,7 @@ def _build(o: dict) -> None:
     design = DesignSettings(o["points"], o["population"] or DesignSettings.population, seed)
     abc = AbcSettings(draws=o["draws"], seed=seed)
     total = _progress_total(design.points, o["limit"])
-    with replicate_progress(total, "calibrate: design runs", enabled=not o["as_json"]) as step:
+    with replicate_progress(total, "calibrate: design runs") as step:  # stderr: --json too
         ensemble = build_ensemble(
             o["design_dir"],
             design,
@@ -196,7 +196,7 @@ def _check(o: dict) -> None:
         "seed": o["seed"] or 0,
         "ensemble": path or "bundled",
     }
-    with replicate_progress(settings["draws"], "calibrate --check", not o["as_json"]) as step:
+    with replicate_progress(settings["draws"], "calibrate --check") as step:  # stderr: --json too
         rows, _ = posterior_check(
             draws,
             count=settings["draws"],
@@ -240,7 +240,7 @@ def _point_fit(o: dict) -> None:
     total = trials + len(ANCHORS) * max(6, trials // 4)
     pool = process_pool(workers) if workers > 1 else None
     try:
-        with replicate_progress(total, "calibrate", enabled=not o["as_json"]) as advance:
+        with replicate_progress(total, "calibrate") as advance:  # on stderr: --json too
             result = calibrate(
                 targets,
                 trials,

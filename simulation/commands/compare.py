@@ -19,7 +19,14 @@ from simulation.commands.options import (
     uncertainty_option,
     workers_option,
 )
-from simulation.report.labels import estimate, measure, number, ratio
+from simulation.report.frontier import (
+    HEADER,
+    dominance_notes,
+    frontier_caption,
+    frontier_rows,
+    icer_qualifier,
+)
+from simulation.report.labels import distinct, estimate, measure, number, ratio
 from simulation.results import comparison_daily, comparison_runs
 from simulation.running.parameter_draws import file_stated_keys
 from simulation.running.progress import replicate_progress
@@ -126,7 +133,7 @@ def command(
     if out:
         check_writable(out, "--out")  # before running, not after
     total = replicates * (len(scenarios) + (len(scenarios) == 1 or baseline == "counterfactual"))
-    with replicate_progress(total, "compare", enabled=not as_json) as advance:
+    with replicate_progress(total, "compare") as advance:  # on stderr, so --json too
         comparison = compare(
             scenarios,
             baseline=baseline,
@@ -209,7 +216,7 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
     letters = dict(zip(names, LETTERS, strict=False))
     for name in names:
         console.print(f"  {letters[name]} = {name}" + (" (baseline)" if name == base else ""))
-    shown = list(metrics) or list(document["scenarios"][base])
+    shown = distinct(list(metrics) or list(document["scenarios"][base]))
     per_table = max(1, (max(console.width, 60) - MEASURE_WIDTH - 4) // VALUE_WIDTH)
     for first in range(0, len(names), per_table):
         chunk = names[first : first + per_table]
@@ -234,10 +241,13 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
         )
         diff.add_column("measure", overflow="fold", max_width=MEASURE_WIDTH)
         diff.add_column("difference", justify="right", overflow="fold")
-        for metric in dict.fromkeys(rows):
+        for metric in distinct(list(dict.fromkeys(rows))):
             text = estimate(metric, document["differences"][name].get(metric))
+            what = measure(metric, size, difference=True)
+            if metric == "icer_per_qaly":  # a dominated design's cost per QALY says so
+                what += icer_qualifier(document, name)
             if text != "-":
-                diff.add_row(measure(metric, size, difference=True), text)
+                diff.add_row(what, text)
         for event in ("lapse", "relapse"):
             stat = document["hazard_ratios"][name][event]
             diff.add_row(f"hazard ratio, first {event}", ratio(stat))
@@ -248,10 +258,33 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
         icer_note = document["cost_effectiveness"][name].get("icer_note")  # issue 14
         if icer_note:
             console.print(f"{name}: cost per QALY: {icer_note}")
+    print_frontier(console, document, letters)
     print_decisions(console, document)
     if out:
         what = "report.html, " if report else ""
         console.print(f"written to {out}/ ({what}compare.json, runs.parquet, daily.parquet)")
+
+
+def print_frontier(console: Console, document: dict, letters: dict[str, str]) -> None:
+    """The efficiency frontier, designs by their letters, and why designs are off it.
+
+    Args:
+        console: where to print.
+        document: the comparison document.
+        letters: each design's letter, as in the first table.
+    """
+    rows = frontier_rows(document, letters)
+    if not rows:
+        return
+    table = Table(title="cost-effectiveness frontier", title_justify="left")
+    for k, column in enumerate(HEADER):
+        table.add_column(column, justify="left" if k < 2 else "right", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+    console.print(frontier_caption(document))
+    for note in dominance_notes(document, letters):
+        console.print(note)
 
 
 def print_decisions(console: Console, document: dict) -> None:

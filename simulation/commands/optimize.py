@@ -19,6 +19,7 @@ from simulation.commands.options import (
     seed_option,
     workers_option,
 )
+from simulation.running.progress import progress_lines
 
 
 @click.command("optimize")
@@ -114,10 +115,25 @@ def command(
 def trial_progress(
     total: int, done: int, enabled: bool
 ) -> Iterator[Callable[[int, dict[str, Any] | None], None]]:
-    """A bar on stderr counting trials, with the best design so far."""
+    """Progress on stderr counting trials, with the best design so far.
+
+    On a terminal a bar; otherwise (a log, CI, a pipe) a line about every 10% of the trials.
+
+    Args:
+        total: trials the search ends with.
+        done: trials stored before (a resumed search).
+        enabled: False shows nothing.
+
+    Yields:
+        A callback taking (trials done, best design so far or None).
+    """
     console = Console(stderr=True)
-    if not enabled or not console.is_terminal:
+    if not enabled:
         yield lambda _n, _best: None
+        return
+    if not console.is_terminal:
+        lines = progress_lines(total, "optimize", "trials", start=done)
+        yield lambda n, best: lines(n, "" if best is None else _best_text(best))
         return
     columns = (
         TextColumn("optimize"),

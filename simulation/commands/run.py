@@ -8,7 +8,6 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from simulation.analysis.metrics import METRICS
 from simulation.api import run_scenario
 from simulation.commands.options import (
     days_option,
@@ -20,6 +19,7 @@ from simulation.commands.options import (
     uncertainty_option,
     workers_option,
 )
+from simulation.report.labels import measure, number
 from simulation.running.parameter_draws import file_stated_keys
 from simulation.running.progress import replicate_progress
 from simulation.running.result_files import check_writable
@@ -60,7 +60,7 @@ def command(
     scenario = load_scenario(scenario_file, extra)
     if out:
         check_writable(out, "--out")  # before running, not after
-    with replicate_progress(replicates, f"{scenario.name}", enabled=not as_json) as advance:
+    with replicate_progress(replicates, f"{scenario.name}") as advance:  # stderr: --json too
         run = run_scenario(
             scenario,
             replicates=replicates,
@@ -78,36 +78,44 @@ def command(
         print_summary(run.summary, out)
 
 
-def _number(x: float) -> str:
-    """Shares and scores to three decimals; counts and dollars in whole, grouped units."""
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3f}"
+#: Width of the measure column (labels longer than this fold onto a second line), as compare's.
+MEASURE_WIDTH = 36
 
 
-def _fmt(stat: dict) -> tuple[str, str]:
-    if stat["mean"] is None:
+def _cells(metric: str, stat: dict) -> tuple[str, str]:
+    """The mean and its 95% interval, rounded and with units as compare shows them."""
+    if stat.get("mean") is None:
         return "-", ""
-    interval = stat["ci95"]
-    return _number(stat["mean"]), (
-        f"{_number(interval[0])} to {_number(interval[1])}" if interval else "(1 replicate)"
+    interval = stat.get("ci95")
+    if not interval:
+        return number(metric, stat["mean"]), "(1 replicate)"
+    return number(metric, stat["mean"]), f"{number(metric, interval[0])} to " + number(
+        metric, interval[1]
     )
 
 
 def print_summary(document: dict, out: str | None) -> None:
-    """A readable table of the metrics."""
+    """The metrics in plain words and units, mean and 95% interval, fitting 80 columns.
+
+    Args:
+        document: the run's summary (`RunSummary.summary`).
+        out: the folder written, if any.
+    """
     console = Console()
-    table = Table(
-        title=f"{document['scenario']}: {document['population']} participants, "
-        f"{document['days']} days, {document['replicates']} replicate(s), seed {document['seed']}"
-        f", uncertainty: {document['uncertainty']}"
+    size = document["population"]
+    console.print(
+        f"{document['scenario']}: {size:,} participants, {document['days']} days, "
+        f"{document['replicates']} replicate(s), seed {document['seed']}, uncertainty: "
+        f"{document['uncertainty']}."
     )
-    table.add_column("metric")
-    table.add_column("mean", justify="right")
-    table.add_column("95% interval", justify="right")
-    table.add_column("meaning", style="dim")
+    table = Table(title="mean of the replicates", title_justify="left")
+    table.add_column("measure", overflow="fold", max_width=MEASURE_WIDTH)
+    table.add_column("mean", justify="right", overflow="fold")
+    table.add_column("95% interval", justify="right", overflow="fold")
     for name, stat in document["metrics"].items():
-        if name.startswith("by_"):
-            continue
-        table.add_row(name, *_fmt(stat), METRICS.get(name, ""))
+        if name.startswith("by_") or stat.get("mean") is None:
+            continue  # breakdowns are in the JSON; a measure with no value is no row
+        table.add_row(measure(name, size), *_cells(name, stat))
     console.print(table)
     if out:
         console.print(f"results written to {out}/ (daily.parquet, summary.json, scenario.yaml)")

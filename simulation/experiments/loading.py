@@ -28,6 +28,7 @@ from simulation.experiments.schema import (
 )
 from simulation.scenario.files import (
     SCENARIO_SUFFIXES,
+    bundled_scenario,
     check_key_path,
     load_scenario,
     scenario_from_dict,
@@ -59,6 +60,8 @@ class LoadedExperiment:
     file_hash: str
     scenarios: tuple[Scenario, ...]
     factors: tuple[FactorSpec, ...]
+    #: The base scenarios' files, resolved (a bundled name becomes its file); () if none.
+    scenario_files: tuple[Path, ...] = ()
 
     @property
     def plan_hash(self) -> str:
@@ -98,6 +101,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
     check_design_size(spec, tuple(spec.factors.values()), len(spec.scenarios), source)
     for key in spec.set:
         _check_key(key, "set", source)
+    files = tuple(base_file(path, entry, i, source) for i, entry in enumerate(spec.scenarios))
     scenarios = tuple(
         _load_base(path, entry, i, spec.set, source) for i, entry in enumerate(spec.scenarios)
     )
@@ -117,7 +121,7 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
             )
     factors = tuple(_check_factor(key, f, scenarios[0], source) for key, f in spec.factors.items())
     digest = hashlib.sha256(text.encode()).hexdigest()
-    return LoadedExperiment(spec, path, text, digest, scenarios, factors)
+    return LoadedExperiment(spec, path, text, digest, scenarios, factors, files)
 
 
 def _allowed_keys(loc: tuple[str, ...], data: dict[str, Any]) -> str:
@@ -196,17 +200,43 @@ def _check_key(key: str, section: str, source: str) -> list[str]:
     return parts
 
 
+def base_file(path: Path, entry: str, index: int, source: str) -> Path:
+    """The file a `scenarios:` entry means: a path (relative to the experiment file) or a name.
+
+    A bundled scenario's name (`community_peer_mentoring`, `populations/opioid`) is taken as the
+    command line takes it; anything else must be a .yaml or .yml path, so a system file is
+    refused unread (as for `extends:`).
+
+    Raises:
+        ExperimentError: not a scenario file, or a name that is not bundled ("did you mean").
+    """
+    plain = not Path(entry).suffix and not Path(entry).is_absolute() and "\x00" not in entry
+    if plain and not os.path.lexists(path.parent / entry):
+        try:
+            return bundled_scenario(entry.replace("\\", "/"))
+        except ScenarioError as exc:
+            raise ExperimentError(
+                source,
+                f"scenarios[{index}]",
+                entry,
+                problem="is neither a scenario file nor a bundled scenario's name",
+                allowed=exc.allowed,
+            ) from None
+    return Path(entry) if Path(entry).is_absolute() else path.parent / entry
+
+
 def _load_base(
     path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
 ) -> Scenario:
-    scenario_path = Path(entry) if Path(entry).is_absolute() else path.parent / entry
+    scenario_path = base_file(path, entry, index, source)
     if scenario_path.suffix.lower() not in SCENARIO_SUFFIXES or "\x00" in entry:
         raise ExperimentError(  # as for `extends:`, a system file is refused unread
             source,
             f"scenarios[{index}]",
             entry,
             problem="is not a scenario file",
-            allowed="scenario files (.yaml or .yml), relative to the experiment file or absolute",
+            allowed="scenario files (.yaml or .yml), relative to the experiment file or "
+            "absolute, or a bundled scenario's name",
         )
     if not os.path.lexists(scenario_path):
         raise ExperimentError(

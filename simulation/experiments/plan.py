@@ -81,8 +81,10 @@ class Plan:
         spec = self.experiment.spec
         fixed = [*self.factor_keys, *spec.set]
         stated = {}
-        for entry, scenario in zip(spec.scenarios, self.scenarios, strict=True):
-            path = self.experiment.path.parent / entry
+        files = self.experiment.scenario_files or tuple(
+            self.experiment.path.parent / entry for entry in spec.scenarios
+        )  # a bundled name's file, as loading resolved it
+        for path, scenario in zip(files, self.scenarios, strict=True):
             stated[scenario.name] = fixed + (file_stated_keys(path) if path.exists() else [])
         seeds = [run_seed(spec.seed, 0, r, common=True) for r in range(self.replicates)]
         return plan_draws(self.scenarios, seeds, posterior, stated)

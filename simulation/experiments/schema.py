@@ -106,7 +106,9 @@ class Experiment(_Strict):
     name: str = Field(min_length=1, max_length=80, description="a short name (text)")
     description: str = Field("", description="what the experiment asks, in plain words")
     scenarios: list[str] = Field(
-        min_length=1, description="scenario file paths, relative to the experiment file"
+        min_length=1,
+        description="scenario file paths, relative to the experiment file, or bundled "
+        "scenarios' names (community_peer_mentoring)",
     )
     set: dict[str, Any] = Field(
         default_factory=dict, description="dotted scenario keys fixed for every run"

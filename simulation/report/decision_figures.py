@@ -34,11 +34,11 @@ def acceptability_figure(comparison: Comparison) -> Figure | None:
     ax.set_xlabel("willingness to pay per QALY (thousand US$)")
     ax.set_ylabel("% of replicates with the highest net benefit")
     worlds = (
-        "plausible worlds (posterior draws)"
+        "across plausible worlds\n(posterior draws)"
         if comparison.document.get("uncertainty") == "parameters+stochastic"
-        else "replicates (run-to-run only)"
+        else "across replicates\n(run-to-run only)"
     )
-    ax.set_title(f"Cost-effectiveness acceptability curve across {worlds}")
+    ax.set_title("Cost-effectiveness acceptability curve")
     ax.grid(alpha=0.3)
-    _legend_outside(fig, ax)
+    _legend_outside(fig, ax, title=worlds)
     return fig

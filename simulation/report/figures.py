@@ -53,10 +53,26 @@ def _colors(comparison: Comparison) -> dict[str, str]:
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
 
 
-def _legend_outside(fig: Figure, ax, columns: int = 1) -> None:
-    """The legend to the right of the plot, off the data, however many designs there are."""
+def _legend_outside(fig: Figure, ax, columns: int = 1, title: str | None = None) -> None:
+    """The legend to the right of the plot, off the data, however many designs there are.
+
+    Args:
+        fig: the figure.
+        ax: the axes whose lines the legend names.
+        columns: legend columns.
+        title: a note above the names (what the markers mean), kept off the plot's title so a
+            long title never runs past the axes into the legend or off the figure.
+    """
     handles, labels = ax.get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside right upper", frameon=False, ncols=columns)
+    fig.legend(
+        handles,
+        labels,
+        loc="outside right upper",
+        frameon=False,
+        ncols=columns,
+        title=title,
+        alignment="left",  # the note reads from the left, as the names do
+    )
 
 
 def survival_figure(comparison: Comparison) -> Figure:
@@ -222,12 +238,12 @@ def cost_effectiveness_figure(comparison: Comparison) -> Figure | None:
             capsize=4,
             label=label(name),
         )
-    _legend_outside(fig, ax)
+    _legend_outside(fig, ax, title="squares: mean, 95% interval\ndots: one replicate each")
     ax.axhline(0, color="black", lw=0.8)
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel(f"relapses averted per 100 participants vs {label(comparison.baseline)}")
     ax.set_ylabel("extra cost per participant (US$)")
-    ax.set_title("Cost-effectiveness plane (dots: replicates; squares: mean, 95% interval)")
+    ax.set_title("Cost-effectiveness plane")
     ax.grid(alpha=0.3)
     return fig
 

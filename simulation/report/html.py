@@ -11,7 +11,14 @@ from html import escape
 
 from simulation.analysis.compare import DERIVED_METRICS, Comparison
 from simulation.analysis.metrics import METRICS
-from simulation.report.labels import MEASURES, estimate, label, measure, ratio
+from simulation.report.frontier import (
+    HEADER,
+    dominance_notes,
+    frontier_caption,
+    frontier_rows,
+    icer_qualifier,
+)
+from simulation.report.labels import MEASURES, distinct, estimate, label, measure, ratio
 from simulation.report.text import design_sentence, money, period
 from simulation.scenario.files import scenario_yaml
 
@@ -44,7 +51,7 @@ def metrics_table(document: dict) -> str:
     Rows with no value for any design (a mentor measure when no design has mentors) are left out.
     """
     names = list(document["scenarios"])
-    metrics = list(dict.fromkeys(m for n in names for m in document["scenarios"][n]))
+    metrics = distinct(list(dict.fromkeys(m for n in names for m in document["scenarios"][n])))
     rows = []
     for m in metrics:
         cells = [estimate(m, document["scenarios"][n].get(m)) for n in names]
@@ -59,10 +66,12 @@ def differences_table(document: dict) -> str:
     Rows with no value for any design are left out.
     """
     designs = list(document["differences"])
-    metrics = list(dict.fromkeys(m for n in designs for m in document["differences"][n]))
+    metrics = distinct(list(dict.fromkeys(m for n in designs for m in document["differences"][n])))
     rows = []
     for m in metrics:
         cells = [estimate(m, document["differences"][n].get(m)) for n in designs]
+        if m == "icer_per_qaly":  # never a cost per QALY of a dominated design unsaid
+            cells = [c + icer_qualifier(document, n) for c, n in zip(cells, designs, strict=True)]
         if any(c != "-" for c in cells):
             rows.append([measure(m, _size(document), difference=True), *cells])
     rows.append(
@@ -80,10 +89,25 @@ def differences_table(document: dict) -> str:
     return _table(["difference from " + label(document["baseline"]), *map(label, designs)], rows)
 
 
+def frontier_section(document: dict) -> list[str]:
+    """The efficiency frontier: a table of designs by cost and why some are off it ([] if none)."""
+    names = {n: label(n) for n in document["scenarios"]}
+    rows = frontier_rows(document, names)
+    if not rows:
+        return []
+    notes = "".join(f"<li>{escape(n)}</li>" for n in dominance_notes(document, names))
+    return [
+        "<h2>Cost-effectiveness frontier</h2>",
+        f"<p class='note'>{escape(frontier_caption(document))}</p>",
+        _table(HEADER, rows),
+        f"<ul>{notes}</ul>" if notes else "",
+    ]
+
+
 def ratios_table(document: dict) -> str:
     """Each design's metrics divided by the baseline's (bootstrap 95% intervals)."""
     designs = list(document["ratios"])
-    metrics = list(dict.fromkeys(m for n in designs for m in document["ratios"][n]))
+    metrics = distinct(list(dict.fromkeys(m for n in designs for m in document["ratios"][n])))
     rows = []
     for m in metrics:
         cells = [ratio(document["ratios"][n].get(m)) for n in designs]
@@ -225,6 +249,7 @@ def render(
         metrics_table(doc),
         f"<h2>Against {escape(label(comparison.baseline))}</h2>",
         differences_table(doc),
+        *frontier_section(doc),
         *decisions_section(doc),
         "<h2>Ratios</h2>",
         ratios_table(doc),

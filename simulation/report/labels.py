@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-Unit = Literal["share", "per_100", "count", "dollars", "qalys", "score", "dollars_per_qaly"]
+Unit = Literal[
+    "share", "per_100", "count", "dollars", "qalys", "score", "dollars_per_qaly", "days"
+]  # fmt: skip
 
 #: metric -> (plain label, unit). Shares are fractions of people shown as percentages; counts are
 #: of the whole cohort, labelled with its size.
@@ -38,7 +40,7 @@ MEASURES: dict[str, tuple[str, Unit]] = {
     "qalys": ("QALYs, whole cohort", "qalys"),
     "qalys_per_participant": ("QALYs per participant", "score"),
     "deaths_all_cause": ("deaths, all causes", "count"),
-    "deaths": ("deaths, all causes", "count"),
+    "deaths": ("deaths, all causes", "count"),  # the same number: see ALIASES
     "deaths_averted": ("deaths averted", "count"),
     "overdose_deaths_averted": ("overdose deaths averted", "count"),
     "downstream_cost": ("health, emergency, justice costs", "dollars"),
@@ -50,7 +52,64 @@ MEASURES: dict[str, tuple[str, Unit]] = {
     "relapsed_per_100": ("relapsed by the last day", "per_100"),
     "relapses_averted_per_100": ("relapses averted", "per_100"),
     "cost_per_relapse_averted": ("cost per relapse averted", "dollars"),
+    # Trial-style outcomes at the run's last day (the follow-up day).
+    "abstinent_past_30_days": ("no use in the last 30 days", "share"),
+    "abstinent_past_90_days": ("no use in the last 90 days", "share"),
+    "percent_days_abstinent": ("days without use", "share"),
+    "continuous_abstinence": ("no use at all during the run", "share"),
+    "median_days_to_first_lapse": ("median time to first lapse", "days"),
+    "median_days_to_first_relapse": ("median time to first relapse", "days"),
+    "restricted_mean_days_to_relapse": ("mean time to first relapse, within the run", "days"),
+    "quarterly_state_change": ("changed quarter, abstinent or not", "share"),
+    # Runs that take referrals over time (intake).
+    "participants_total": ("participants, cohort and referrals", "count"),
+    "referrals": ("referred after day 0", "count"),
+    "participants_served": ("participants served", "count"),
+    "mean_wait_days": ("mean wait for a first contact", "days"),
+    "never_served_share": ("never served", "share"),
+    "gave_up_share": ("gave up waiting at least once", "share"),
+    "waiting_list_end": ("waiting list on the last day", "count"),
+    "waiting_list_mean": ("waiting list, daily mean", "count"),
+    "caseload_filled": ("mentor caseload slots in use", "share"),
+    "places_filled": ("residential places in use", "share"),
 }
+
+#: Per-year metrics `<prefix><k>`: prefix -> (plain label, unit); the label gets ", year k".
+YEARLY: dict[str, tuple[str, Unit]] = {
+    "cost_year_": ("cost", "dollars"),
+    "budget_impact_year_": ("budget impact", "dollars"),
+    "referrals_year_": ("referred", "count"),
+    "served_year_": ("first served", "count"),
+    "mean_wait_days_year_": ("mean wait for a first contact", "days"),
+}
+
+#: Metrics that are another's number under a second name (the compare JSON keeps both, as issue
+#: 14 names them); tables show the first of each pair they meet and leave out the other.
+ALIASES: dict[str, str] = {"deaths": "deaths_all_cause"}
+
+
+def distinct(metrics: list[str]) -> list[str]:
+    """The metrics without a second name of one already listed (deaths and deaths_all_cause).
+
+    Example:
+        >>> distinct(["deaths_all_cause", "qalys", "deaths"])
+        ['deaths_all_cause', 'qalys']
+    """
+    seen: set[str] = set()
+    out = []
+    for metric in metrics:
+        key = ALIASES.get(metric, metric)
+        if key not in seen:
+            seen.add(key)
+            out.append(metric)
+    return out
+
+
+def _yearly(metric: str) -> tuple[str, Unit] | None:
+    for prefix, (text, unit) in YEARLY.items():
+        if metric.startswith(prefix) and metric.removeprefix(prefix).isdigit():
+            return f"{text}, year {metric.removeprefix(prefix)}", unit
+    return None
 
 
 def label(name: str) -> str:
@@ -70,11 +129,7 @@ def measure(metric: str, population: int | None = None, difference: bool = False
     Returns:
         The label ("pts": percentage points); unknown metrics keep their name with underscores as spaces.
     """
-    if metric.startswith("cost_year_") or metric.startswith("budget_impact_year_"):
-        year = metric.rsplit("_", 1)[-1]
-        what = "budget impact" if metric.startswith("budget") else "cost"
-        return f"{what}, year {year}"
-    text, unit = MEASURES.get(metric, (metric.replace("_", " "), "score"))
+    text, unit = _yearly(metric) or MEASURES.get(metric, (metric.replace("_", " "), "score"))
     suffix = {
         "share": "pts" if difference else "%",
         "per_100": "per 100",
@@ -83,15 +138,14 @@ def measure(metric: str, population: int | None = None, difference: bool = False
         "qalys": "",
         "score": "",
         "dollars_per_qaly": "",
+        "days": "days",
     }[unit]
     return f"{text} ({suffix})" if suffix else text
 
 
 def unit_of(metric: str) -> Unit:
     """The unit a metric is shown in ("dollars" for yearly budgets)."""
-    if metric.startswith("cost_year_") or metric.startswith("budget_impact_year_"):
-        return "dollars"
-    return MEASURES.get(metric, ("", "score"))[1]
+    return (_yearly(metric) or MEASURES.get(metric, ("", "score")))[1]
 
 
 def number(metric: str, value: float | None) -> str:
@@ -110,7 +164,7 @@ def number(metric: str, value: float | None) -> str:
         text = f"{100 * value:.1f}"
     elif unit in ("dollars", "dollars_per_qaly"):
         text = _money(value)
-    elif unit in ("per_100", "count", "qalys"):
+    elif unit in ("per_100", "count", "qalys", "days"):
         text = f"{value:,.1f}"
     else:
         text = f"{value:.2f}" if abs(value) < 100 else f"{value:,.0f}"

@@ -90,6 +90,7 @@ def design_sentence(name: str, document: dict) -> str:
             f"{count(mean, ci)} averted per 100 participants{span}"
         )
     text += _cost_clause(document["cost_effectiveness"][name], what)
+    text += health_clause(name, document, what)
     return text + _best_clause(name, document) + "."
 
 
@@ -115,6 +116,51 @@ def _best_clause(name: str, document: dict) -> str:
     if share == 1:
         return f"; it had the fewest relapses of {designs} in every one of the {worlds}"
     return f"; it had the fewest relapses of {designs} in {100 * share:.0f}% of the {worlds}"
+
+
+def _span(ci: list[float] | None, what: str, show) -> str:
+    return f" ({what}{show(ci[0])} to {show(ci[1])})" if ci else ""
+
+
+def health_clause(name: str, document: dict, what: str = "95% CI ") -> str:
+    """QALYs gained, deaths averted and net monetary benefit, with intervals ("" if not costed).
+
+    Example:
+        >>> doc = {"baseline": "usual", "population": {"usual": 2000},
+        ...     "health_economics": {"wtp_per_qaly": 100000.0},
+        ...     "differences": {"peer": {"qalys": {"mean": 3.12, "ci95": [2.5, 3.8]},
+        ...         "deaths_averted": {"mean": 1.4, "ci95": [0.2, 2.6]},
+        ...         "net_monetary_benefit": {"mean": -412000.0, "ci95": [-480000.0, -350000.0]}}}}
+        >>> health_clause("peer", doc)
+        '; it gained 3.12 QALYs (95% CI 2.50 to 3.80) and averted 1.4 deaths per 2,000 people (95% CI 0.2 to 2.6), a net monetary benefit of -$410,000 (95% CI -$480,000 to -$350,000) at $100,000 per QALY'
+    """
+    from simulation.report.frontier import qalys_text
+
+    found = document["differences"][name]
+    qalys, deaths = found.get("qalys") or {}, found.get("deaths_averted") or {}
+    benefit = found.get("net_monetary_benefit") or {}
+    if qalys.get("mean") is None or benefit.get("mean") is None:
+        return ""
+    size = document["population"][document["baseline"]]
+    gained = "gained" if qalys["mean"] >= 0 else "lost"
+    sign = 1.0 if qalys["mean"] >= 0 else -1.0
+    interval = sorted(sign * v for v in qalys["ci95"]) if qalys.get("ci95") else None
+    text = f"; it {gained} {qalys_text(sign * qalys['mean'])} QALYs"
+    text += _span(interval, what, qalys_text)
+    if deaths.get("mean") is not None:
+        more = deaths["mean"] < 0  # deaths averted below zero: more deaths than the baseline
+        flip = -1.0 if more else 1.0
+        span = sorted(flip * v for v in deaths["ci95"]) if deaths.get("ci95") else None
+        text += f" and {'had' if more else 'averted'} {flip * deaths['mean'] + 0.0:.1f}"
+        text += f"{' more' if more else ''} deaths per {size:,} people"
+        text += _span(span, what, lambda v: f"{v + 0.0:.1f}")  # no -0.0
+    wtp = (document.get("health_economics") or {}).get("wtp_per_qaly")
+    at = f" at {money(wtp)} per QALY" if wtp else ""
+    ci = benefit.get("ci95")
+    # A narrow interval needs a third figure, or its ends round to the same number.
+    figures = 3 if ci and ci[1] - ci[0] < 0.2 * abs(benefit["mean"]) else 2
+    text += f", a net monetary benefit of {money(benefit['mean'], figures)}"
+    return text + _span(ci, what, lambda v: money(v, figures)) + at
 
 
 def _cost_clause(effect: dict, what: str = "95% CI ") -> str:

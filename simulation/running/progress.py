@@ -60,15 +60,40 @@ def replicate_progress(
 
 def _lines(total: int, label: str) -> Callable[[Any], None]:
     """A callback printing `label: done/total runs (pct%)` each time another ~10% is done."""
-    state = {"done": 0, "shown": 0}
+    lines = progress_lines(total, label)
+    return lambda _result=None: lines()
+
+
+def progress_lines(
+    total: int, label: str, unit: str = "runs", start: int = 0
+) -> Callable[..., None]:
+    """A reporter for stderr outside a terminal: one line each time another ~10% is done.
+
+    Args:
+        total: the work to do, in `unit`s.
+        label: the start of each line ("compare", "optimize").
+        unit: what is counted ("runs", "trials").
+        start: how much was done before (a resumed search); lines count on from there.
+
+    Returns:
+        `advance(done=None, note="")`: `done` is the new count (None: one more); `note` is
+        added to the line ("best: ...").
+
+    Example:
+        >>> advance = progress_lines(20, "optimize", "trials")
+        >>> advance(2, "best: 4.0 averted per 100 for $500")  # doctest: +SKIP
+        optimize: 2/20 trials (10%), best: 4.0 averted per 100 for $500
+    """
+    state = {"done": start, "shown": start}
     step = max(1, round(total * LINE_EVERY))
 
-    def advance(_result: Any = None) -> None:
-        state["done"] += 1
+    def advance(done: int | None = None, note: str = "") -> None:
+        state["done"] = state["done"] + 1 if done is None else done
         done = state["done"]
-        if done - state["shown"] >= step or done == total:
+        if done - state["shown"] >= step or (done >= total and state["shown"] < total):
             state["shown"] = done
-            print(f"{label}: {done}/{total} runs ({100 * done // total}%)", file=sys.stderr)
+            tail = f", {note}" if note else ""
+            print(f"{label}: {done}/{total} {unit} ({100 * done // total}%){tail}", file=sys.stderr)
             sys.stderr.flush()
 
     return advance

@@ -67,15 +67,30 @@ def find_scenario(path: Path) -> Path:
     if os.path.lexists(path):
         return path
     text = str(path).replace("\\", "/").removesuffix(".yaml").removesuffix(".yml")
-    names = bundled_names()
-    if text in names:
-        return names[text]
-    if path.suffix or (len(path.parts) > 1 and not text.startswith("populations/")):
+    if text not in bundled_names() and (
+        path.suffix or (len(path.parts) > 1 and not text.startswith("populations/"))
+    ):
         return path  # a path that does not exist: read_text says so, naming it
-    close = difflib.get_close_matches(text, list(names), n=3, cutoff=0.6)
+    return bundled_scenario(text, str(path))
+
+
+def bundled_scenario(name: str, source: str | None = None) -> Path:
+    """The file of a bundled scenario's name (`community_peer_mentoring`, `populations/opioid`).
+
+    Args:
+        name: the name.
+        source: how errors name where it came from (default: the name).
+
+    Raises:
+        ScenarioError: not a bundled name; names the closest ones ("did you mean ...?").
+    """
+    names = bundled_names()
+    if name in names:
+        return names[name]
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(close)}? " if close else ""
     raise ScenarioError(
-        str(path),
+        source or name,
         "",
         problem="does not exist, as a file or as a bundled scenario's name",
         allowed=f"{hint}a path to a YAML scenario file, or one of: {_listed(list(names))}",

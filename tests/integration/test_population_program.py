@@ -99,6 +99,32 @@ def test_allowed_different_populations_are_flagged(capsys):
     ] == [0.25, 1.0]
 
 
+def test_report_and_terminal_warn_when_populations_differ(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    args = (TAU, OPIOID, *SMALL, "--allow-different-populations", "--out", str(tmp_path))
+    code, out, _ = run_cli(capsys, "compare", *args, "--report")
+    assert code == 0
+    said = " ".join(out.split())  # the warning as one line, however the terminal wraps it
+    assert (
+        "Warning: the designs serve different populations (opioid_withdrawal_support differ "
+        "from treatment_as_usual), so the differences below mix the program's effect with the "
+        "population's." in said
+    )
+    html = (tmp_path / "report.html").read_text()
+    warning = html.split("<p class='warn'>")[1].split("</p>")[0]
+    assert warning.startswith("<strong>Not a like-for-like comparison.</strong>")
+    assert "serve different populations (--allow-different-populations)" in warning
+    assert "differ: Opioid withdrawal support: population.substance_mix.alcohol 0.45" in warning
+    assert "population.substance_mix.opioids 0.25 vs 1.0" in warning
+    # Designs serving one population: neither warns.
+    code, out, _ = run_cli(
+        capsys, "compare", TAU, "community_peer_mentoring", *SMALL, "--out", str(tmp_path),
+        "--report",
+    )  # fmt: skip
+    html = (tmp_path / "report.html").read_text()
+    assert code == 0 and "Warning" not in out and "class='warn'" not in html
+
+
 def test_one_design_is_compared_with_its_counterfactual_and_averts_relapses(capsys):
     code, out, _ = run_cli(
         capsys, "compare", OPIOID, "--population", "300", "--replicates", "3", "--json"

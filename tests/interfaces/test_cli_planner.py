@@ -7,11 +7,12 @@ compare's runs.parquet.
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 from cli_helpers import run_cli
 
-from simulation.running.progress import replicate_progress
+from simulation.running.progress import progress_lines, replicate_progress
 
 SMALL = ("--population", "120", "--days", "30", "--workers", "1")
 
@@ -54,6 +55,35 @@ def test_progress_outside_a_terminal_is_a_line_every_tenth(capsys):
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 10
     assert lines[0] == "compare: 4/40 runs (10%)" and lines[-1] == "compare: 40/40 runs (100%)"
+
+
+def test_json_keeps_progress_on_stderr_and_stdout_clean(capsys):
+    code, out, err = run_cli(
+        capsys, "run", "community_peer_mentoring", *SMALL, "--replicates", "2", "--json"
+    )
+    assert code == 0 and json.loads(out)["replicates"] == 2
+    assert err.splitlines() == [
+        "community_peer_mentoring: 1/2 runs (50%)",
+        "community_peer_mentoring: 2/2 runs (100%)",
+    ]
+    code, out, err = run_cli(
+        capsys, "compare", "community_peer_mentoring", *SMALL, "--replicates", "2", "--json"
+    )
+    assert code == 0 and json.loads(out)["baseline"]  # design against its counterfactual
+    assert err.splitlines()[-1] == "compare: 4/4 runs (100%)"
+
+
+def test_progress_lines_count_on_from_a_resumed_start(capsys):
+    advance = progress_lines(20, "optimize", "trials", start=10)
+    for done in range(11, 21):
+        advance(done, f"best {done}")
+    assert capsys.readouterr().err.splitlines() == [
+        "optimize: 12/20 trials (60%), best 12",
+        "optimize: 14/20 trials (70%), best 14",
+        "optimize: 16/20 trials (80%), best 16",
+        "optimize: 18/20 trials (90%), best 18",
+        "optimize: 20/20 trials (100%), best 20",
+    ]
 
 
 def test_compare_runs_carry_the_differing_parameters(capsys, tmp_path):
@@ -100,30 +130,52 @@ def test_readme_command_table_names_every_command_and_option():
                 assert option in rows[name], f"README's {name} row lacks {option}"
 
 
-def test_compare_tables_fit_80_columns_with_names_whole_and_units():
+def _at_80_columns(*args: str) -> str:
+    """`recovery-sim ARGS` in a fresh process with COLUMNS=80; its stdout."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[2]
-    designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
-    designs += ["hybrid_peer_mentoring", "untrained_mentors"]
     env = {**os.environ, "COLUMNS": "80", "PYTHONPATH": str(root)}
-    small = ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"]
     result = subprocess.run(
-        [sys.executable, "-m", "simulation", "compare", "treatment_as_usual", *designs, *small],
+        [sys.executable, "-m", "simulation", *args],
         capture_output=True,
         text=True,
         env=env,
         check=True,
         cwd=root,
     )
-    lines = result.stdout.splitlines()
+    return result.stdout
+
+
+def test_run_table_fits_80_columns_in_plain_words_and_units():
+    out = _at_80_columns("run", "community_peer_mentoring", *SMALL, "--replicates", "2")
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 80 and "…" not in out
+    rows = [line.split("│")[1:-1] for line in lines if line.startswith("│")]
+    first = [cells[0].strip() for cells in rows if cells[0].strip()]
+    assert not [c for c in first if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", c)]  # no snake_case
+    cost = next(r for r in rows if r[0].strip() == "program cost per participant")
+    assert re.fullmatch(r"\$\d{3}", cost[1].strip())  # $529, not 528.583
+    assert re.fullmatch(r"\$\d{3} to \$\d{3}", cost[2].strip())
+    share = next(r for r in rows if r[0].strip() == "no lapse by day 30 (%)")
+    assert 0 < float(share[1]) < 100  # a percentage, not a 0-1 fraction
+    assert any(r[0].strip() == "overdose deaths (per 120 people)" for r in rows)
+    assert any(r[0].strip() == "median time to first lapse (days)" for r in rows)
+
+
+def test_compare_tables_fit_80_columns_with_names_whole_and_units():
+    designs = ["residential_peer_mentoring", "community_peer_mentoring", "digital_peer_platform"]
+    designs += ["hybrid_peer_mentoring", "untrained_mentors"]
+    small = ["--population", "120", "--days", "30", "--replicates", "2", "--workers", "1"]
+    stdout = _at_80_columns("compare", "treatment_as_usual", *designs, *small)
+    lines = stdout.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert "…" not in result.stdout
-    assert "B = residential_peer_mentoring" in result.stdout
-    assert "residential_peer_mentoring minus treatment_as_usual" in result.stdout
+    assert "…" not in stdout
+    assert "B = residential_peer_mentoring" in stdout
+    assert "residential_peer_mentoring minus treatment_as_usual" in stdout
     cost = next(line for line in lines if line.startswith("│ program cost per participant"))
     assert "$0" in cost and "$" in cost.split("│")[3]  # dollars with a sign, not 2471.7
     assert any("overdose deaths (per 120 people)" in line for line in lines)

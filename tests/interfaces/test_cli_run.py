@@ -102,7 +102,7 @@ def test_run_out_writes_parquet_and_summary(capsys, tmp_path):
     assert {"replicate", "seed", "day", "in_recovery", "lapses"} <= set(daily.columns)
     summary = json.loads((out_dir / "summary.json").read_text())
     assert summary["days"] == 40 and "lapse_free_30" in summary["metrics"]
-    assert "lapse_free_30" in out  # the readable table names the metrics
+    assert "no lapse by day 30 (%)" in out  # the readable table names the metrics in words
 
 
 def test_validate_ok_and_bad(capsys, tmp_path):

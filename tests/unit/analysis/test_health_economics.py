@@ -229,3 +229,25 @@ def test_compare_cli_refuses_a_discount_out_of_range(capsys):
     code, stdout, stderr = run_cli(capsys, "compare", TAU, PEER, "--discount", "3")
     assert code == 2 and stdout == ""
     assert "--discount" in stderr and "0.2" in stderr and "Traceback" not in stderr
+
+
+def test_the_guide_says_what_the_intervals_include_as_compare_computes_them():
+    from pathlib import Path
+
+    from simulation.analysis.uncertainty import INTERVALS
+    from simulation.calibration.posterior import load_posterior
+    from simulation.commands.compare import command
+    from simulation.running.parameter_draws import PARAMETERS_AND_STOCHASTIC
+
+    guide = (Path(__file__).resolve().parents[3] / "docs" / "health-economics.md").read_text()
+    section = guide.split("## What the intervals include")[1].split("\n## ")[0]
+    default = next(p.default for p in command.params if p.name == "uncertainty")
+    assert default == PARAMETERS_AND_STOCHASTIC and f"--uncertainty {default}" in section
+    assert set(INTERVALS[default]) >= {"ci95", "ci95_stochastic"}
+    assert (
+        "`ci95`" in section and "`ci95_stochastic`" in section and "run-to-run only" not in section
+    )
+    # The guide says the economics parameters are not drawn: true of the bundled posterior.
+    drawn = list(load_posterior().columns)
+    assert drawn and not [key for key in drawn if key.startswith("economics.")]
+    assert "economics parameters** are not in the posterior" in section

@@ -185,13 +185,19 @@ def test_levers_take_schema_ranges_and_bad_levers_name_the_file(levers_file, tmp
 
 
 def test_the_command_prints_json_and_rejects_bad_arguments(capsys, levers_file, tmp_path):
-    code, out, _ = run_cli(
+    code, out, err = run_cli(
         capsys,
         *("optimize", "community_peer_mentoring", "--budget-per-participant", "1500"),
         *("--levers", str(levers_file), "--trials", "2", "--population", "150", "--days", "45"),
         *("--replicates", "2", "--workers", "1", "--json", "--out", str(tmp_path / "o")),
     )
     assert code == 0
+    # Not a terminal, and --json: progress is still shown, as lines on stderr (stdout is JSON).
+    lines = err.splitlines()
+    assert [line.split(",")[0] for line in lines] == [
+        "optimize: 1/2 trials (50%)",
+        "optimize: 2/2 trials (100%)",
+    ]
     doc = json.loads(out)
     assert doc["trials"] == 2 and doc["budget_per_participant"] == 1500
     for args, message in (

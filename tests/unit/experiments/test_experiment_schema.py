@@ -87,6 +87,11 @@ def error_for(tmp_path: Path, data) -> str:
         ({"set": {"population.sise": 100}}, ["set.population.sise", "size"]),
         ({"set": {"population.size": -5}}, ["set.population.size = -5"]),
         ({"scenarios": ["missing.yaml"]}, ["scenarios[0]", "missing file"]),
+        (
+            {"scenarios": [BASE, "comunity_peer_mentoring"]},
+            ["scenarios[1] = 'comunity_peer_mentoring'", "did you mean community_peer_mentoring"],
+        ),
+        ({"scenarios": ["/etc/passwd"]}, ["scenarios[0]", "is not a scenario file"]),
     ],
 )
 def test_bad_experiment_files_name_key_value_and_allowed(tmp_path, change, expected):
@@ -94,6 +99,24 @@ def test_bad_experiment_files_name_key_value_and_allowed(tmp_path, change, expec
     assert message.startswith(str(tmp_path / "bad.yaml"))
     for text in expected:
         assert text in message, message
+
+
+def test_scenarios_take_bundled_names_as_the_command_line_does(tmp_path):
+    import pandas as pd
+
+    from simulation.experiments.plan import Plan
+
+    by_name = load_experiment(write(tmp_path, {**GOOD, "scenarios": ["untrained_mentors"]}))
+    path = BUNDLED_SCENARIOS / "untrained_mentors.yaml"
+    by_path = load_experiment(write(tmp_path, {**GOOD, "scenarios": [str(path)]}))
+    assert by_name.scenarios == by_path.scenarios and by_name.scenario_files == (path,)
+    assert by_name.scenarios[0].training.enabled is False
+    # A key the file states (through extends:) at its default value stays pinned under
+    # parameter uncertainty: the file is found through the name, not only the scenario.
+    key = "mentoring.contacts_per_week"
+    posterior = pd.DataFrame({key: [0.5, 2.0]}, index=pd.Index([0, 1], name="draw"))
+    pinned = [Plan(e, posterior=posterior).draws.pinned for e in (by_name, by_path)]
+    assert pinned[0] == pinned[1] == {"untrained_mentors": [key]}
 
 
 def test_bad_yaml_and_missing_file(tmp_path):

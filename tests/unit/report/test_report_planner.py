@@ -70,3 +70,28 @@ def test_run_plot_and_bad_kind(result):
     ]
     with pytest.raises(rs.RecoverySimError, match="choose one of survival"):
         comparison_figure(result.comparison, "pie")
+
+
+def _boxes_of(fig: Figure) -> tuple[list, list]:
+    """Window extents of every axes title and figure text (a suptitle), and of every legend."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)  # runs the constrained layout, as saving does
+    texts = [ax.title for ax in fig.axes if ax.get_title()]
+    texts += [t for t in fig.texts if t.get_text()]
+    titles = [t.get_window_extent(renderer) for t in texts]
+    return titles, [legend.get_window_extent(renderer) for legend in fig.legends]
+
+
+def test_titles_and_legends_lie_inside_the_figure_and_apart(result):
+    for kind in ("survival", "in_recovery", "key_metrics", "cost_effectiveness", "acceptability"):
+        fig = result.plot(kind)
+        titles, legends = _boxes_of(fig)
+        assert titles and legends, kind
+        page = fig.bbox
+        for box in (*titles, *legends):
+            inside = box.x0 >= page.x0 and box.x1 <= page.x1
+            assert inside and box.y0 >= page.y0 and box.y1 <= page.y1, (kind, box, page)
+        for title in titles:
+            assert not any(title.overlaps(legend) for legend in legends), (kind, title)
