@@ -13,10 +13,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulation.commands.options import (
+    dask_local_option,
     dask_scheduler_option,
     days_option,
     population_option,
     seed_option,
+    uncertainty_option,
     workers_option,
 )
 from simulation.running.progress import progress_lines
@@ -49,7 +51,9 @@ from simulation.running.progress import progress_lines
     help="Runs of every design, on the same seeds as the baseline.",
 )
 @seed_option
+@uncertainty_option
 @workers_option
+@dask_local_option
 @dask_scheduler_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document instead of tables.")
 @click.option(
@@ -67,7 +71,9 @@ def command(
     days: int | None,
     replicates: int,
     seed: int,
+    uncertainty: str,
     workers: int | None,
+    dask_local: int | None,
     dask_scheduler: str | None,
     as_json: bool,
     out: str | None,
@@ -77,14 +83,19 @@ def command(
     The search keeps within --budget-per-participant.
 
     Every design runs the same replicate seeds as the same population without the program
-    (common random numbers); the search (Optuna, multi-objective TPE) trades relapses averted
-    per 100 participants against cost per participant. Stopped runs continue from --out.
+    (common random numbers) and, by default, the same posterior parameter draw per replicate
+    (--uncertainty stochastic: the fitted parameters); the search (Optuna, multi-objective TPE)
+    trades relapses averted per 100 participants against cost per participant. Stopped runs
+    continue from --out.
     """
     from simulation.design.optimize import DesignError, optimize_design, stored_trials
 
-    if workers is not None and dask_scheduler is not None:
+    options = {"--workers": workers, "--dask-local": dask_local, "--dask-scheduler": dask_scheduler}
+    given = [name for name, value in options.items() if value is not None]
+    if len(given) > 1:
         raise DesignError(
-            "optimize: --workers and --dask-scheduler exclude each other; allowed: one of them."
+            f"optimize: {' and '.join(given)} exclude each other; allowed: one of --workers, "
+            "--dask-local and --dask-scheduler."
         )
     folder = Path(out or f"results/optimize_{Path(scenario).stem}_{budget:g}")
     before = stored_trials(folder) if folder.exists() else 0
@@ -99,7 +110,9 @@ def command(
             replicates=replicates,
             seed=seed,
             workers=workers,
+            dask_local=dask_local,
             dask_scheduler=dask_scheduler,
+            uncertainty=uncertainty,
             out=folder,
             on_trial=advance,
         )

@@ -21,6 +21,11 @@ from simulation.running.result_files import write_atomic
 
 #: The frontier figure shows costs up to this many budgets (the rest are counted in a note).
 X_RANGE_BUDGETS = 3
+#: What the frontier's error bars (`ci95`) are, by the search's uncertainty.
+INTERVAL_LABELS = {
+    "parameters+stochastic": "spread over posterior draws",
+    "stochastic": "95% t-interval, fitted parameters",
+}
 
 
 def _save(fig: plt.Figure, path: Path) -> Path:
@@ -73,7 +78,9 @@ def frontier_figure(document: dict[str, Any], path: Path) -> Path:
             marker="o",
             drawstyle="steps-post",
             capsize=3,
-            label="frontier: most averted for the cost (95% interval)",
+            label="frontier: most averted for the cost ("
+            + INTERVAL_LABELS.get(document.get("uncertainty", ""), "95% interval")
+            + ")",
         )
     chosen = document["best"]
     if chosen is not None:

@@ -5,6 +5,10 @@ same replicate seeds as the population without a program, and scores it on two o
 relapses averted per 100 participants (maximised) and cost per participant (minimised), with
 the budget as a constraint (cost - budget <= 0). The trials live in an Optuna RDB storage
 (SQLite in the output folder), so a killed search continues where it stopped.
+
+By default (`uncertainty="parameters+stochastic"`, as in `compare`) replicate i of the baseline
+and of every candidate runs the same posterior parameter draw, so a design's interval spans
+plausible worlds as well as chance; `"stochastic"` runs the fitted parameters only.
 """
 
 from __future__ import annotations
@@ -19,14 +23,23 @@ from typing import Any
 from urllib.parse import quote
 
 import optuna
+import pandas as pd
 import sqlalchemy
 
+from simulation.analysis.uncertainty import INTERVALS
 from simulation.api import ScenarioLike, resolve_scenario
-from simulation.design.evaluation import measure, program_free, run_arm
+from simulation.design.evaluation import measure, program_free, run_arm, search_draws
 from simulation.design.frontier import AVERTED, COST, DESIGN, best, completed, design_row, pareto
 from simulation.design.levers import Lever, load_levers
 from simulation.errors import RecoverySimError
-from simulation.experiments.session import choose_backend
+from simulation.running.parameter_draws import (
+    PARAMETERS_AND_STOCHASTIC,
+    check_uncertainty,
+    default_posterior,
+    file_stated_keys,
+    posterior_identity,
+)
+from simulation.running.pool import choose_backend
 from simulation.running.result_files import to_jsonable, write_json
 from simulation.running.runner import replicate_seeds
 from simulation.scenario.files import scenario_yaml
@@ -87,6 +100,9 @@ def optimize_design(
     dask_scheduler: str | None = None,
     out: str | Path | None = None,
     on_trial: Callable[[int, dict[str, Any] | None], None] | None = None,
+    uncertainty: str = PARAMETERS_AND_STOCHASTIC,
+    posterior: pd.DataFrame | None = None,
+    dask_local: int | None = None,
 ) -> DesignSearch:
     """Search the program levers for the best design within a budget per participant.
 
@@ -100,12 +116,20 @@ def optimize_design(
         days: days per run (default: the scenario's).
         replicates: runs of every design, on the same seeds as the baseline.
         seed: master seed of the replicate seeds and of the sampler.
-        workers: processes for the replicates; 1 runs in this process, None uses every core.
+        workers: processes for the replicates; 1 runs in this process, None uses every core
+            (not used with `dask_scheduler` or `dask_local`).
         dask_scheduler: the address of a running Dask scheduler to run replicates on instead.
         out: folder for the study (`optimize.db`), `optimize.json`, `frontier.png` and
             `best_design.yaml`; an existing study there with the same settings continues.
             None keeps the study in memory and writes nothing.
         on_trial: called after each trial with (trials done, best design so far or None).
+        uncertainty: "parameters+stochastic" (the default, as in `compare`: replicate i of the
+            baseline and of every candidate runs the posterior draw its seed chooses, so the
+            intervals span plausible worlds too) or "stochastic" (the fitted parameters,
+            run-to-run variation only).
+        posterior: the ensemble to draw from (default: `load_posterior()`); its identity is
+            part of the search's settings.
+        dask_local: start a Dask LocalCluster of this many worker processes and run on it.
 
     Returns:
         A `DesignSearch`: `.best`, `.pareto`, `.document`, `.study`, `.files`.
@@ -113,6 +137,7 @@ def optimize_design(
     Raises:
         ScenarioError: the scenario or a levers file is invalid.
         DesignError: a bad argument, or `out` holds a search with other settings.
+        RecoverySimError: an unknown `uncertainty`, or a posterior that cannot be drawn from.
 
     Example:
         >>> search = optimize_design("community_peer_mentoring", 2000, trials=3,
@@ -120,7 +145,12 @@ def optimize_design(
         >>> len(search.document["all_designs"]), search.best["within_budget"]
         (3, True)
     """
-    _check_arguments(budget_per_participant, trials, replicates, workers)
+    _check_arguments(budget_per_participant, trials, replicates, workers, dask_local)
+    if dask_local is not None and dask_scheduler is not None:
+        raise DesignError(
+            "optimize: dask_local and dask_scheduler exclude each other; allowed: one of them."
+        )
+    check_uncertainty(uncertainty, "optimize: uncertainty")
     base_file = _scenario_file(scenario)
     start = resolve_scenario(scenario)
     sized = {"population.size": population, "days": days}
@@ -137,19 +167,31 @@ def optimize_design(
         "replicates": replicates,
         "seed": seed,
         "levers": [lever.document for lever in space],
+        "uncertainty": uncertainty,
+        "posterior": None,
     }
-    study = _open_study(out, settings, seed, trials)
     seeds = replicate_seeds(seed, replicates)
+    draws = None
+    if uncertainty == PARAMETERS_AND_STOCHASTIC:
+        posterior = default_posterior() if posterior is None else posterior
+        sizes = [f"{k}={v}" for k, v in sized.items() if v is not None]
+        stated = file_stated_keys(base_file, sizes) if base_file else []
+        draws = search_draws(base, seeds, posterior, [*stated, *(lv.key for lv in space)])
+        # Another ensemble is another search: the draws, and so every number, differ.
+        settings["posterior"] = posterior_identity(draws.posterior)
+    study = _open_study(out, settings, seed, trials)
+    local = dask_scheduler is None and dask_local is None
     backend = choose_backend(
-        workers=None if dask_scheduler else (0 if workers == 1 else workers),
+        workers=(0 if workers == 1 else workers) if local else None,
+        dask_local=dask_local,
         dask_scheduler=dask_scheduler,
     )
     with backend as chosen:
-        baseline = run_arm(program_free(base), seeds, chosen.executor)
+        baseline = run_arm(program_free(base), seeds, chosen.executor, draws)
 
         def objective(trial: optuna.Trial) -> tuple[float, float]:
             values = {lever.key: lever.suggest(trial) for lever in space}
-            result = measure(base, values, baseline, seeds, chosen.executor)
+            result = measure(base, values, baseline, seeds, chosen.executor, draws)
             trial.set_user_attr(DESIGN, values)
             trial.set_user_attr(COST, result.cost_per_participant)
             trial.set_user_attr(AVERTED, to_jsonable(result.averted))
@@ -163,13 +205,17 @@ def optimize_design(
         remaining = max(0, trials - len(completed(study)))
         study.optimize(objective, n_trials=remaining, callbacks=[report], catch=())
     document = _document(study, settings, space, baseline, base_file)
+    if draws is not None:
+        document["parameter_draws"] = to_jsonable(draws.describe())
     search = DesignSearch(document, study)
     if out is not None:
         _write_outputs(search, Path(out), start, base_file)
     return search
 
 
-def _check_arguments(budget: float, trials: int, replicates: int, workers: int | None) -> None:
+def _check_arguments(
+    budget: float, trials: int, replicates: int, workers: int | None, dask_local: int | None
+) -> None:
     problems = []
     if not budget > 0:
         problems.append(f"--budget-per-participant = {budget!r}: a cost in dollars above 0")
@@ -179,6 +225,8 @@ def _check_arguments(budget: float, trials: int, replicates: int, workers: int |
         problems.append(f"--replicates = {replicates!r}: a whole number >= 1")
     if workers is not None and workers < 1:
         problems.append(f"--workers = {workers!r}: a whole number >= 1")
+    if dask_local is not None and dask_local < 1:
+        problems.append(f"--dask-local = {dask_local!r}: a whole number >= 1")
     if problems:
         raise DesignError("optimize: not allowed: " + "; ".join(problems) + ".")
 
@@ -242,8 +290,8 @@ def _open_study(
         raise DesignError(
             f"{Path(out) / STUDY_FILE}: holds a search with other settings "
             f"({', '.join(changed)}); allowed: the same scenario (and file contents), budget, "
-            "population, days, "
-            "replicates, seed and levers to continue it, or another --out for a new search."
+            "population, days, replicates, seed, levers, uncertainty and posterior ensemble "
+            "to continue it, or another --out for a new search."
         )
     return study
 
@@ -263,6 +311,8 @@ def _document(
             **{k: v for k, v in settings.items() if k != "levers"},
             "scenario_file": str(base_file) if base_file else None,
             "trials": len(done),
+            # What `relapses_averted_per_100`'s intervals include, in the words of `compare`.
+            "intervals": INTERVALS[settings["uncertainty"]],
             "baseline": {
                 "description": "the same population and seeds without mentoring, meetings "
                 "or campaign",
@@ -292,7 +342,8 @@ def _write_outputs(search: DesignSearch, out: Path, start: Any, base_file: Path 
             f"The best design found by `recovery-sim optimize` for "
             f"${doc['budget_per_participant']:,.0f} per participant\n"
             f"({doc['trials']} trials; {doc['replicates']} replicates of "
-            f"{doc['population']} participants for {doc['days']} days; seed {doc['seed']}).\n"
+            f"{doc['population']} participants for {doc['days']} days; seed {doc['seed']};\n"
+            f"uncertainty: {doc['uncertainty']}).\n"
             f"Cost per participant ${chosen[COST]:,.0f}; relapses averted per 100: "
             f"{averted['mean']:.1f}"
             + (f" (95% interval {interval[0]:.1f} to {interval[1]:.1f})" if interval else "")

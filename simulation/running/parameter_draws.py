@@ -17,6 +17,7 @@ checking mode and the numbers recovery-sim gave before the posterior existed.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,6 +87,19 @@ def default_posterior() -> pd.DataFrame:
         raise RecoverySimError(
             f"{exc} Without it, run with --uncertainty stochastic (run-to-run variation only)."
         ) from None
+
+
+def posterior_identity(posterior: pd.DataFrame) -> dict[str, Any]:
+    """What identifies an ensemble: its size and a SHA-256 of its labels, keys and values.
+
+    Args:
+        posterior: one row per draw, one column per dotted scenario key.
+
+    Returns:
+        `{"draws": n, "sha256": hex}`; any change of a value, key or label changes the hash.
+    """
+    text = posterior.to_csv(lineterminator="\n")  # floats as repr: exact
+    return {"draws": len(posterior), "sha256": hashlib.sha256(text.encode()).hexdigest()}
 
 
 def check_posterior(posterior: pd.DataFrame) -> pd.DataFrame:

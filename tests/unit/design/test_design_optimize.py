@@ -2,8 +2,9 @@
 
 Small searches (a few trials of 150 participants for 45 days) that still check real
 properties: the frontier is non-dominated, the best is within budget and the best of those,
-each design's effect is the paired difference `compare` reports on the same seeds, a stopped
-search continues from its stored trials, and the best design's scenario file loads back.
+each design's effect is the paired difference `compare` reports on the same seeds and the same
+posterior draws (or the fitted parameters), a stopped search continues from its stored trials
+(and refuses other settings), and the best design's scenario file loads back.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ import yaml
 from cli_helpers import run_cli
 
 import simulation as rs
+from simulation.calibration.posterior import load_posterior
 from simulation.design.evaluation import program_free
 from simulation.design.levers import load_levers
 from simulation.design.optimize import DesignError, optimize_design, stored_trials
-from simulation.errors import ScenarioError
+from simulation.errors import RecoverySimError, ScenarioError
 from simulation.scenario.files import load_scenario
 
 LEVERS = """\
@@ -92,27 +94,68 @@ def test_the_best_is_the_most_effective_design_within_budget(search):
     assert set(best["overrides"]) == set(yaml.safe_load(LEVERS)["levers"])
 
 
-def test_a_designs_effect_is_the_paired_difference_compare_reports(search):
-    """Common random numbers: the same seeds as the program-free baseline, as `compare` runs."""
-    best = search.best
+@pytest.fixture(scope="module")
+def stochastic_search(levers_file):
+    return optimize_design(
+        "community_peer_mentoring",
+        BUDGET,
+        levers=levers_file,
+        trials=2,
+        uncertainty="stochastic",
+        **SMALL,
+    )
+
+
+@pytest.mark.parametrize("uncertainty", ["parameters+stochastic", "stochastic"])
+def test_a_designs_effect_is_the_paired_difference_compare_reports(
+    uncertainty, search, stochastic_search
+):
+    """The same seeds and posterior draws as the program-free baseline, as `compare` runs them.
+
+    By default (as in `compare`) replicate i of the baseline and of every design runs posterior
+    draw i, so the effect, its total interval (the spread across draws) and its run-to-run
+    interval are the numbers `compare` reports at the same seeds and the default uncertainty.
+    """
+    chosen = search if uncertainty == "parameters+stochastic" else stochastic_search
+    best = chosen.best or chosen.document["all_designs"][0]  # within budget or not
+    assert chosen.document["uncertainty"] == uncertainty
     base = load_scenario(
         COMMUNITY, [f"population.size={SMALL['population']}", f"days={SMALL['days']}"]
     )
     design = rs.scenario_from_dict(
         base.model_dump(), {**best["overrides"], "name": "design"}, source="test"
     )
+    options = {} if uncertainty == "parameters+stochastic" else {"uncertainty": uncertainty}
     result = rs.compare_scenarios(
-        [program_free(base), design],
-        replicates=SMALL["replicates"],
-        seed=SMALL["seed"],
-        uncertainty="stochastic",  # the search runs the fitted parameters
+        [program_free(base), design], replicates=SMALL["replicates"], seed=SMALL["seed"], **options
     )
-    diff = result.differences.set_index("metric")
-    averted = -diff.loc["relapsed_per_100", "mean"]
-    assert averted == pytest.approx(best[AVERTED]["mean"], abs=1e-9)
+    reported = result.document["differences"]["design"]["relapses_averted_per_100"]
+    assert best[AVERTED]["mean"] == pytest.approx(reported["mean"], abs=1e-9)
+    for interval in ("ci95", "ci95_stochastic", "spread95"):
+        assert best[AVERTED][interval] == pytest.approx(reported[interval], abs=1e-9)
     cost = result.estimates.set_index(["scenario", "metric"]).loc[("design", COST), "mean"]
     assert cost == pytest.approx(best[COST], rel=1e-9)
-    assert search.document["baseline"][COST] == 0.0
+    assert chosen.document["baseline"][COST] == 0.0
+    assert chosen.document["intervals"] == result.document["intervals"]
+    if uncertainty == "parameters+stochastic":
+        drawn = chosen.document["parameter_draws"]["replicate_draws"]
+        assert drawn == result.document["parameter_draws"]["replicate_draws"]
+        assert chosen.document["posterior"]["draws"] == len(load_posterior())
+        # The total interval is the spread over draws, not the t-interval of the mean.
+        assert best[AVERTED]["ci95"] != best[AVERTED]["ci95_stochastic"]
+    else:
+        assert "parameter_draws" not in chosen.document
+        assert chosen.document["posterior"] is None
+
+
+def test_parameter_draws_move_the_numbers(search, stochastic_search):
+    """The first trial (the same sampled levers, same seed) differs once the draws are laid on."""
+    drawn, fitted = search.document["all_designs"][0], stochastic_search.document["all_designs"][0]
+    assert drawn["overrides"] == fitted["overrides"]
+    assert drawn[AVERTED]["mean"] != pytest.approx(fitted[AVERTED]["mean"], abs=1e-6)
+    assert search.document["baseline"]["relapsed_per_100"] != pytest.approx(
+        stochastic_search.document["baseline"]["relapsed_per_100"], abs=1e-6
+    )
 
 
 def test_the_best_design_file_extends_the_input_and_loads_back(search):
@@ -157,6 +200,23 @@ def test_a_stopped_search_continues_from_its_stored_trials(levers_file, tmp_path
         optimize_design(
             "community_peer_mentoring", 900, levers=levers_file, trials=6, out=tmp_path, **SMALL
         )
+    stored = dict(first.study.user_attrs["settings"])
+    for other, changed in (
+        ({"uncertainty": "stochastic"}, r"\(uncertainty, posterior\)"),
+        ({"posterior": load_posterior().iloc[:50]}, r"\(posterior\)"),
+    ):
+        with pytest.raises(DesignError, match=changed):
+            optimize_design(
+                "community_peer_mentoring",
+                BUDGET,
+                levers=levers_file,
+                trials=6,
+                out=tmp_path,
+                **SMALL,
+                **other,
+            )
+    assert stored_trials(tmp_path) == 5  # nothing was run or stored by the refused searches
+    assert first.study.user_attrs["settings"] == stored
 
 
 def test_a_budget_no_design_meets_gives_no_best(levers_file):
@@ -204,10 +264,23 @@ def test_the_command_prints_json_and_rejects_bad_arguments(capsys, levers_file, 
         (("--budget-per-participant", "0"), "--budget-per-participant"),
         (("--budget-per-participant", "9", "--trials", "0"), "--trials"),
         (("--budget-per-participant", "9", "--workers", "2", "--dask-scheduler", "x"), "exclude"),
+        (("--budget-per-participant", "9", "--workers", "2", "--dask-local", "1"), "exclude"),
     ):
         code, _, err = run_cli(capsys, "optimize", "community_peer_mentoring", *args)
         assert code == 2 and message in err and "Traceback" not in err
         assert len(err.strip().splitlines()) == 1
+    code, _, err = run_cli(
+        capsys,
+        "optimize",
+        "community_peer_mentoring",
+        "--budget-per-participant",
+        "9",
+        "--uncertainty",
+        "parameters",
+    )
+    assert code == 2 and "'--uncertainty'" in err and "parameters+stochastic" in err
+    with pytest.raises(RecoverySimError, match=r"uncertainty = 'parameters' is not allowed"):
+        optimize_design("community_peer_mentoring", BUDGET, uncertainty="parameters", **SMALL)
 
 
 def test_the_bundled_levers_example_loads_against_community_mentoring():
@@ -230,17 +303,6 @@ def test_docstring_examples_run(module):
 def test_a_scenario_without_mentoring_is_refused_not_searched(levers_file):
     with pytest.raises(DesignError, match=r"mentoring\.enabled = false"):
         optimize_design("treatment_as_usual", BUDGET, levers=levers_file, trials=2, **SMALL)
-
-
-def test_the_same_search_gives_the_same_designs_in_a_process_pool(levers_file):
-    """Same scenario and seed, same numbers, in this process or in two worker processes."""
-    here = optimize_design(
-        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=1, **SMALL
-    )
-    pool = optimize_design(
-        "community_peer_mentoring", BUDGET, levers=levers_file, trials=3, workers=2, **SMALL
-    )
-    assert pool.document["all_designs"] == here.document["all_designs"]
 
 
 def test_counting_stored_trials_never_writes_to_a_database_being_created(tmp_path):

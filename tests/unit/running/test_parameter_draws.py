@@ -13,6 +13,7 @@ from simulation.running.parameter_draws import (
     file_stated_keys,
     pinned_keys,
     plan_draws,
+    posterior_identity,
 )
 from simulation.running.seeds import comparison_seeds, draw_index, replicate_seeds
 from simulation.scenario.files import load_scenario
@@ -69,3 +70,16 @@ def test_bad_uncertainty_and_bad_posteriors_are_one_clear_error():
         plan_draws([], [1], pd.DataFrame({SUPPORT: []}))
     with pytest.raises(RecoverySimError, match="missing value"):
         plan_draws([], [1], pd.DataFrame({SUPPORT: [1.0, None]}))
+
+
+def test_a_posteriors_identity_changes_with_any_value_key_or_label():
+    ensemble = posterior()
+    same = posterior_identity(ensemble.copy())
+    assert same == posterior_identity(ensemble) and same["draws"] == len(ensemble)
+    nudged = ensemble.copy()
+    nudged.iloc[1, 0] = nudged.iloc[1, 0] * (1 + 1e-12)  # a change no rounding would show
+    renamed = ensemble.rename(columns={SUPPORT: "mentoring.rapid_response_effect"})
+    relabelled = ensemble.set_axis(ensemble.index + 1, axis=0)
+    hashes = {posterior_identity(f)["sha256"] for f in (ensemble, nudged, renamed, relabelled)}
+    assert len(hashes) == 4
+    assert posterior_identity(ensemble.iloc[:3])["draws"] == 3
