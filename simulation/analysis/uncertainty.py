@@ -43,7 +43,7 @@ INTERVALS = {
         "replicate ran one posterior parameter draw (the same for every design), so this is the "
         "spread of the effect across plausible worlds, including a population of this size's "
         "chance variation (probabilistic sensitivity analysis, as heemod and BCEA report it)",
-        "ci95_stochastic": "the interval of old: the 95% t-interval of the mean over replicates "
+        "ci95_stochastic": "Monte Carlo error: the 95% t-interval of the mean over replicates "
         "(paired, or Welch with --no-crn), i.e. how precisely these replicates pin down the "
         "average effect (Monte Carlo error), not the range of plausible effects; it shrinks "
         "as replicates grow",

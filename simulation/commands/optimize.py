@@ -187,6 +187,8 @@ def print_search(doc: dict[str, Any], before: int) -> None:
         f"{doc['seed']}. Without the program: {doc['baseline']['relapsed_per_100']:.1f} "
         "relapsed per 100."
     )
+    if doc.get("uncertainty"):
+        console.print(f"Intervals ({doc['uncertainty']}): {doc['intervals']['ci95']}.")
     table = Table(title=f"frontier within ${doc['budget_per_participant']:,.0f} per participant")
     for column in ("trial", "cost per participant", "relapses averted per 100 (95% interval)"):
         table.add_column(column, justify="right")

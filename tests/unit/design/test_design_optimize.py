@@ -389,3 +389,16 @@ def test_an_edited_scenario_file_is_a_new_search_not_a_continuation(levers_file,
     )
     with pytest.raises(DesignError, match="scenario_sha256"):
         optimize_design(scenario, BUDGET, levers=levers_file, trials=2, out=tmp_path / "o", **SMALL)
+
+
+def test_the_text_output_says_what_its_intervals_include(capsys, levers_file, tmp_path):
+    code, out, _ = run_cli(
+        capsys,
+        *("optimize", "community_peer_mentoring", "--budget-per-participant", "1500"),
+        *("--levers", str(levers_file), "--trials", "2", "--population", "150", "--days", "45"),
+        *("--replicates", "2", "--workers", "1", "--out", str(tmp_path / "o")),
+    )
+    assert code == 0
+    said = " ".join(out.split())
+    assert "Intervals (parameters+stochastic): total:" in said
+    assert "posterior parameter draw" in said
