@@ -1,155 +1,189 @@
-"""The lever table: each program lever's effect on 12-month relapse, its channel and evidence.
+"""The lever page: each program lever's effect on 12-month relapse, its channel and evidence.
 
-`docs/levers.md` holds the table between `<!-- levers:start -->` and `<!-- levers:end -->`.
-Each row is a paired comparison (common random numbers) of community peer mentoring with one
-lever changed, on 12-month relapse (`relapse_rate_365`, percentage points, mean and 95% interval
-over replicates). Regenerate it after changing a mechanism (this runs the simulations):
+`docs/levers.md` holds, between `<!-- levers:start -->` and `<!-- levers:end -->`, a paragraph
+comparing the program, the program without contact and without introductions with usual care,
+and the table of levers (`simulation.docgen.lever_list`). Each number is a paired comparison
+(common random numbers) on 12-month relapse (`relapse_rate_365`, percentage points, mean and
+95% interval over replicates); nothing in the block is written by hand. Regenerate it after
+changing a mechanism, a default or a lever (this runs the simulations):
 
     python -m simulation.docgen.levers --write docs/levers.md
 
-`--population` and `--replicates` set the size (default 4,000 people, 8 replicates). The test
-checks that the page lists exactly the levers below, with their channels and evidence, without
-re-running the simulations.
+`--population` and `--replicates` set the size (default 4,000 people, 8 replicates). The block
+records a fingerprint of what it was made from: every schema default, the levers, and a small
+probe run of each design; a test recomputes it, so the page fails its test when it goes stale.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from simulation.analysis.compare import paired_difference, run_all
-from simulation.running.runner import replicate_seeds
+from simulation.docgen.lever_list import BASE, LEVERS, SUMMARY, USUAL_CARE
+from simulation.running.runner import replicate_seeds, simulate
 from simulation.scenario.overrides import with_overrides
 from simulation.scenario.schema import Scenario
+
+__all__ = ["BASE", "COMMAND", "END", "LEVERS", "START", "fingerprint", "lever_block", "main"]
 
 START = "<!-- levers:start -->"
 END = "<!-- levers:end -->"
 COMMAND = "python -m simulation.docgen.levers --write docs/levers.md"
-#: The design every lever is changed in: weekly community peer mentoring.
-BASE: dict[str, Any] = {"mentoring.enabled": True}
 HEADER = (
     "| lever (change from community mentoring) | 12-month relapse, points (95% CI) "
     "| channel | evidence for the size |\n|---|---|---|---|"
 )
+METRIC = "relapse_rate_365"
+#: The probe run behind the fingerprint: small and short, but past every lever's day (the
+#: program's end at day 180) so that each design's mechanisms run.
+PROBE = {"population": 100, "days": 190, "seed": 0}
+#: Significant digits of the probe's metrics that enter the fingerprint.
+PROBE_DIGITS = 9
 
 
-@dataclass(frozen=True)
-class Lever:
-    """One row of the table: a change to the base design and why it acts."""
-
-    change: tuple[tuple[str, Any], ...]
-    channel: str
-    evidence: str
-
-    @property
-    def label(self) -> str:
-        """The change as `key=value` pairs."""
-        return ", ".join(f"`{k}={_text(v)}`" for k, v in self.change)
-
-
-def _text(value: Any) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
-LEVERS: tuple[Lever, ...] = (
-    Lever(
-        (("mentoring.enabled", False),),
-        "no program: every mentoring channel off (treatment as usual)",
-        "Bernstein et al. 2005 (contact OR ~1.5, the calibration anchor)",
-    ),
-    Lever(
-        (("mentoring.contacts_per_week", 0),),
-        "mentors assigned, no contact: only network channels remain (mentors are people in recovery among participants' ties, and introduce mentees to others)",
-        "assumption; Litt et al. 2009 (network support)",
-    ),
-    Lever(
-        (("mentoring.contacts_per_week", 2),),
-        "dose: more contact, more support, awareness of lapses and alliance growth",
-        "Bernstein et al. 2005 via the fitted contact effects",
-    ),
-    Lever(
-        (("training.empathic_listening", False),),
-        "support quality, alliance growth, fewer ruptures",
-        "assumption; Elliott et al. 2018 (empathy-outcome r = 0.28)",
-    ),
-    Lever(
-        (("training.boundary_setting", False),),
-        "over-involvement: burnout, boundary incidents, over-helping risk",
-        "assumption; RTI 2024 / Bell et al. 2025 (burnout), Eddie et al. 2019",
-    ),
-    Lever(
-        (("training.conflict_resolution", False),),
-        "rupture repair: more failed matches and waits for a new mentor",
-        "assumption; Eubanks et al. 2018 (rupture repair)",
-    ),
-    Lever(
-        (("supervision.failing_alliance_threshold", 0.0),),
-        "no rematching at review: weak pairs drift on until they break down",
-        "assumption",
-    ),
-    Lever(
-        (("supervision.enabled", False),),
-        "no review, no burnout relief, no supervisor help with known lapses",
-        "assumption; Bell et al. 2025",
-    ),
-    Lever(
-        (("mentoring.matching", "same_substance"),),
-        "starting alliance from shared substance",
-        "assumption (peer similarity); Eddie et al. 2019",
-    ),
-    Lever(
-        (("mentoring.matching", "composite"),),
-        "starting alliance from every shared attribute",
-        "Cabral & Smith 2011 (cultural match d = 0.32 on perceptions); assumptions",
-    ),
-    Lever(
-        (("setting.self_guided_tool.enabled", True),),
-        "self-guided app: hazard for users, check-ins tell the mentor of lapses",
-        "assumption; Gustafson et al. 2014, Quanbeck et al. 2024",
-    ),
-    Lever(
-        (("setting.kind", "hybrid"),),
-        "digital check-ins add contact (weaker per contact), engagement by digital preference",
-        "assumption; Bergman et al. 2018",
-    ),
-)
-
-
-def lever_rows(population: int, replicates: int, seed: int = 0, workers: int | None = None) -> str:
-    """The table, measured: one paired comparison per lever.
+def designs(population: int) -> list[dict[str, Any]]:
+    """Every distinct design the page measures, as overrides of the schema defaults.
 
     Args:
         population: participants per run.
-        replicates: paired replicates per lever.
+
+    Returns:
+        Override dicts, each once, in a fixed order (the base design first).
+    """
+    found: list[dict[str, Any]] = []
+
+    def add(*parts: dict[str, Any]) -> None:
+        merged = {"population.size": population, **BASE}
+        for part in parts:
+            merged.update(part)
+        if merged not in found:
+            found.append(merged)
+
+    add()
+    add(USUAL_CARE)
+    for overrides in SUMMARY.values():
+        add(overrides)
+    for lever in LEVERS:
+        add(dict(lever.context))
+        add(dict(lever.context), dict(lever.change))
+    return found
+
+
+def _scenario(overrides: dict[str, Any]) -> Scenario:
+    return with_overrides(Scenario(), overrides)
+
+
+def _effect(changed: list[float], reference: list[float]) -> tuple[float, float, float]:
+    diff = paired_difference(changed, reference)
+    low, high = diff["ci95"] or (float("nan"), float("nan"))
+    return 100 * diff["mean"], 100 * low, 100 * high
+
+
+def _points(effect: tuple[float, float, float]) -> str:
+    mean, low, high = effect
+    return f"{mean:+.1f} ({low:+.1f} to {high:+.1f})"
+
+
+def lever_block(population: int, replicates: int, seed: int = 0, workers: int | None = None) -> str:
+    """The page's generated block, measured: opening paragraph, table and fingerprint.
+
+    Args:
+        population: participants per run.
+        replicates: paired replicates per design.
         seed: master seed.
         workers: worker processes.
 
     Returns:
-        The Markdown table.
+        The Markdown between the markers.
     """
-    base = with_overrides(Scenario(population={"size": population}), BASE)
+    all_designs = designs(population)
     seeds = replicate_seeds(seed, replicates)
-    designs = [base] + [with_overrides(base, dict(lever.change)) for lever in LEVERS]
-    jobs = [(design, s) for design in designs for s in seeds]
+    jobs = [(_scenario(d), s) for d in all_designs for s in seeds]
     results = run_all(jobs, workers=workers)
     relapse = [
-        [r.metrics["relapse_rate_365"] for r in results[i * replicates : (i + 1) * replicates]]
-        for i in range(len(designs))
+        [r.metrics[METRIC] for r in results[i * replicates : (i + 1) * replicates]]
+        for i in range(len(all_designs))
     ]
-    lines = [HEADER]
-    for i, lever in enumerate(LEVERS, start=1):
-        diff = paired_difference(relapse[i], relapse[0])
-        low, high = diff["ci95"] or (float("nan"), float("nan"))
-        effect = f"{100 * diff['mean']:+.1f} ({100 * low:+.1f} to {100 * high:+.1f})"
-        lines.append(f"| {lever.label} | {effect} | {lever.channel} | {lever.evidence} |")
+
+    def measured(*parts: dict[str, Any]) -> list[float]:
+        merged = {"population.size": population, **BASE}
+        for part in parts:
+            merged.update(part)
+        return relapse[all_designs.index(merged)]
+
+    usual = measured(USUAL_CARE)
+    vs_usual = {name: _effect(measured(o), usual) for name, o in SUMMARY.items()}
+    share = 100 * vs_usual["no_contact"][0] / vs_usual["program"][0]
+    lines = [
+        f"Measured for this page ({population:,} people, {replicates} paired replicates, seed "
+        f"{seed}), against usual care (`mentoring.enabled=false`): the full program changes "
+        f"12-month relapse by {_points(vs_usual['program'])} points; with mentors assigned but "
+        f"no contact, by {_points(vs_usual['no_contact'])} points ({share:.0f}% of the "
+        f"program's effect); with no contact and no introductions either, by "
+        f"{_points(vs_usual['no_contact_no_introductions'])} points.",
+        "",
+        HEADER,
+    ]
+    for lever in LEVERS:
+        effect = _effect(
+            measured(dict(lever.context), dict(lever.change)), measured(dict(lever.context))
+        )
+        lines.append(f"| {lever.label} | {_points(effect)} | {lever.channel} | {lever.evidence} |")
     lines.append(
-        f"\n_{population:,} people, {replicates} paired replicates, seed {seed}; "
-        f"written by `{COMMAND}`._"
+        f"\n_{population:,} people, {replicates} paired replicates, seed {seed}; written by "
+        f"`{COMMAND}`; fingerprint `{fingerprint()}` (schema defaults, levers and a probe run "
+        "of each design: a test recomputes it)._"
     )
     return "\n".join(lines)
+
+
+def fingerprint() -> str:
+    """A short hash of what the page is made from: defaults, levers, a probe run per design.
+
+    Any change to a default, to the lever list, or to a mechanism that moves a design's numbers
+    changes it (the probe runs are seeded, so the same code gives the same hash).
+
+    Returns:
+        Twelve hex digits.
+    """
+    probes = []
+    for overrides in designs(PROBE["population"]):
+        scenario = with_overrides(_scenario(overrides), {"days": PROBE["days"]})
+        metrics = simulate(scenario, PROBE["seed"]).metrics
+        probes.append({k: f"{v:.{PROBE_DIGITS}g}" for k, v in sorted(metrics.items())})
+    content = {
+        "defaults": Scenario().model_dump(mode="json"),
+        "base": BASE,
+        "levers": [
+            [lever.label, lever.channel, lever.evidence, lever.change, lever.context]
+            for lever in LEVERS
+        ],
+        "summary": SUMMARY,
+        "probes": probes,
+    }
+    text = json.dumps(content, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def documented_fingerprint(text: str) -> str | None:
+    """The fingerprint the page records (None if it records none).
+
+    Args:
+        text: the Markdown page.
+
+    Returns:
+        The twelve hex digits after `fingerprint` in the generated block.
+    """
+    body = text.split(START, 1)[1].split(END, 1)[0]
+    marker = "fingerprint `"
+    if marker not in body:
+        return None
+    return body.split(marker, 1)[1].split("`", 1)[0]
 
 
 def documented_structure(text: str) -> list[tuple[str, str, str]]:
@@ -173,24 +207,24 @@ def expected_structure() -> list[tuple[str, str, str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`--write FILE` measures the levers and replaces the table; otherwise print it."""
+    """`--write FILE` measures the levers and replaces the block; otherwise print it."""
     parser = argparse.ArgumentParser(prog="python -m simulation.docgen.levers", description=__doc__)
-    parser.add_argument("--write", metavar="FILE", help="replace the lever table in FILE")
+    parser.add_argument("--write", metavar="FILE", help="replace the generated block in FILE")
     parser.add_argument("--population", type=int, default=4000)
     parser.add_argument("--replicates", type=int, default=8)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=None)
     args = parser.parse_args(argv)
-    table = lever_rows(args.population, args.replicates, args.seed, args.workers)
+    block = lever_block(args.population, args.replicates, args.seed, args.workers)
     if not args.write:
-        print(table)
+        print(block)
         return 0
     path = Path(args.write)
     text = path.read_text(encoding="utf-8")
     head, rest = text.split(START, 1)
     _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
-    print(f"wrote the lever table to {path}")
+    path.write_text(f"{head}{START}\n{block}\n{END}{tail}", encoding="utf-8")
+    print(f"wrote the lever page's measured block to {path}")
     return 0
 
 

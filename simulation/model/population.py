@@ -76,6 +76,7 @@ class PopulationState:
     # Program state (issue: program designs). Scores are in [0, 1].
     enrolled: np.ndarray  # takes part in the program (mentoring, meetings)
     ever_enrolled: np.ndarray
+    completed: np.ndarray  # was still enrolled when the program closed (finished, not a dropout)
     engagement: np.ndarray
     stigma: np.ndarray  # perceived stigma
     mental_health: np.ndarray
@@ -295,6 +296,7 @@ def build_population(
         mentor_changes=np.zeros(n, dtype=np.int32),
         enrolled=np.zeros(n, dtype=bool),
         ever_enrolled=np.zeros(n, dtype=bool),
+        completed=np.zeros(n, dtype=bool),
         engagement=np.zeros(n),
         stigma=columns["stigma"],
         mental_health=columns["mental_health"],

@@ -74,11 +74,21 @@ def offered(scenario) -> bool:
 
 
 def end(model: RecoveryCommunityModel) -> None:
-    """The program's last day has passed: nobody is enrolled, pairs end, groups stop."""
+    """The program's last day has passed: everyone enrolled has finished it, and its parts stop.
+
+    Pairs end, meetings' protection stops, residents leave their places and the self-guided tool
+    is withdrawn (otherwise each would stay frozen at its last day's level for the rest of the
+    run, as the program's day no longer runs).
+
+    Args:
+        model: the model.
+    """
     model.program_offered = False
     engagement.end_program(model.people)
     mentoring.end_pairs(model.people, np.flatnonzero(model.people.mentor != NEVER))
     model.group_support[:] = 0.0
+    model.people.residence_days_left[:] = 0
+    model.digital.tool_use[:] = 0.0
 
 
 def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
@@ -218,6 +228,7 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
         p.mentor_wellbeing,
         p.training.over_involvement(),
         model.draws("boundary", participants_only=True),
+        contacts,
     )
     alliance.boundary_incident(people, p.mentoring.alliance, model.pairs, incidents)
     return contacts, contacts & (draws >= in_person)
@@ -234,7 +245,10 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     )
     model.mentors_left[left] = True
     freed = mentoring.release_mentees(people)
-    mentor_wellbeing.feel_mentor_loss(people, p.mentor_wellbeing, freed)
+    # Only a mentor the mentee had met can be missed.
+    mentor_wellbeing.feel_mentor_loss(
+        people, p.mentor_wellbeing, freed[alliance.met(model.pairs, freed)]
+    )
     if p.pipeline.enabled:
         pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
     graduates = pipeline.graduate(people, today)
@@ -262,7 +276,9 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     if model.intake is not None:
         seeking = program_intake.end_finished_courses(model, seeking, today)
         priority = program_intake.queue_priority(model, priority, seeking)
-    matching.assign_mentors(people, p.mentoring, seeking, priority)
+    alliance.record_matches(
+        model.pairs, matching.assign_mentors(people, p.mentoring, seeking, priority), today
+    )
 
 
 def support_quality(model: RecoveryCommunityModel) -> np.ndarray:
@@ -352,13 +368,17 @@ def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
 
 
 def update_burnout(model: RecoveryCommunityModel, lapsed: np.ndarray) -> None:
-    """Mentors' burnout moves with caseload and mentees' lapses (boundary training slows it).
+    """Mentors' burnout moves with caseload and the mentees' lapses they know of.
+
+    Boundary training slows it; a lapse the mentor never hears of (no recent contact, no
+    check-in) cannot weigh on them.
 
     Args:
         model: the model.
         lapsed: mask of people who lapsed today.
     """
     p = model.scenario
+    known = lapsed & aware_of_lapse(model, model.day + 1)
     mentor_wellbeing.update_burnout(
-        model.people, p.mentor_wellbeing, lapsed, p.training.burnout_multiplier()
+        model.people, p.mentor_wellbeing, known, p.training.burnout_multiplier()
     )

@@ -23,6 +23,8 @@ PEOPLE = 2000
 REPLICATES = 5
 #: The acceptance size, for effects of a few tenths of a point.
 FULL = {"people": 4000, "replicates": 8, "seed": 0}
+#: "Not worse than usual care": the paired 95% interval's upper bound stays below +0.2 points.
+NOT_WORSE_TOLERANCE = 0.002
 
 
 def _paired(
@@ -77,7 +79,11 @@ def test_same_substance_matching_lowers_relapse_against_random():
 
 
 @pytest.mark.slow
-def test_zero_contact_keeps_at_most_a_quarter_of_the_program_effect():
+def test_zero_contact_is_not_worse_than_usual_care_and_keeps_at_most_a_quarter():
+    # Mentors assigned who never meet their mentees: the alliance fades and people drop out,
+    # but dropping out only takes away support they never had, so they are no worse off than
+    # in usual care (the audit measured +0.47 points, 4/4 replicates, while dropouts carried
+    # an extra hazard ratio relative to people who never enrolled).
     scenario = load_scenario(
         BUNDLED_SCENARIOS / "community_peer_mentoring.yaml", [f"population.size={PEOPLE}"]
     )
@@ -86,11 +92,14 @@ def test_zero_contact_keeps_at_most_a_quarter_of_the_program_effect():
     seeds = replicate_seeds(11, REPLICATES)
     with ProcessPoolExecutor(2) as pool:
         relapse = {
-            name: np.mean(
+            name: np.array(
                 [r.metrics["relapse_rate_365"] for r in pool.map(simulate, [s] * REPLICATES, seeds)]
             )
             for name, s in (("usual", usual), ("program", scenario), ("silent", silent))
         }
-    reduction = relapse["usual"] - relapse["program"]
+    reduction = np.mean(relapse["usual"] - relapse["program"])
     assert reduction > 0.03
-    assert relapse["usual"] - relapse["silent"] <= 0.25 * reduction
+    d = relapse["silent"] - relapse["usual"]  # paired: the same people in both designs
+    high = d.mean() + stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    assert high <= NOT_WORSE_TOLERANCE, (d.mean(), high)
+    assert -d.mean() <= 0.25 * reduction, (d.mean(), reduction)

@@ -143,6 +143,7 @@ class PairRecord:
 
     Attributes:
         last_contact_day: day of the person's last delivered mentor contact (NEVER if none).
+        matched_day: day the person's current (or last) pair was formed (0 if never matched).
         wait_until: first day a mentee whose pair failed may be matched again.
         failed_matches: pairs that broke down (the alliance dissolved, or a random breakup).
         rematches: pairs ended at a supervision review so the mentee could be rematched.
@@ -158,6 +159,7 @@ class PairRecord:
     ruptures: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     repairs: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     boundary_incidents: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
+    matched_day: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     @classmethod
     def empty(cls, n: int) -> PairRecord:
@@ -177,6 +179,7 @@ class PairRecord:
             ruptures=np.zeros(n, dtype=np.int32),
             repairs=np.zeros(n, dtype=np.int32),
             boundary_incidents=np.zeros(n, dtype=np.int32),
+            matched_day=np.zeros(n, dtype=np.int32),
         )
 
 
@@ -189,6 +192,32 @@ def record_contact(record: PairRecord, contact: np.ndarray, day: int) -> None:
         day: today.
     """
     record.last_contact_day[contact] = day
+
+
+def record_matches(record: PairRecord, rows: np.ndarray, day: int) -> None:
+    """Remember today as the day these mentees' new pairs were formed.
+
+    Args:
+        record: the pair record.
+        rows: mentees matched today.
+        day: today.
+    """
+    record.matched_day[rows] = day
+
+
+def met(record: PairRecord, rows: np.ndarray) -> np.ndarray:
+    """Whether each of these mentees had a contact in their current (or last) pair.
+
+    Contacts with an earlier mentor do not count: a new pair starts with no contact.
+
+    Args:
+        record: the pair record.
+        rows: mentee rows.
+
+    Returns:
+        Mask over `rows`.
+    """
+    return record.last_contact_day[rows] >= record.matched_day[rows]
 
 
 def contact_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray:
@@ -233,9 +262,10 @@ def aware_of_lapse(
         day: today.
 
     Returns:
-        Mask of matched mentees whose pair had a contact in the last `awareness_window_days`.
+        Mask of matched mentees whose pair (this mentor, not an earlier one) had a contact in
+        the last `awareness_window_days`.
     """
-    recent = (record.last_contact_day != NEVER) & (
+    recent = (record.last_contact_day >= record.matched_day) & (
         record.last_contact_day >= day - params.awareness_window_days
     )
     return (people.mentor != NEVER) & recent
@@ -272,8 +302,8 @@ def update(
     contact = contact[rows]
     grow = contact
     a[grow] += params.growth_per_contact * quality[grow] * (1.0 - a[grow])
-    last_contact = record.last_contact_day[rows]
-    silent_since = np.where(last_contact == NEVER, 0, last_contact)
+    # Silent since the pair's last contact, or since it was formed if it has had none.
+    silent_since = np.maximum(record.last_contact_day[rows], record.matched_day[rows])
     fading = ~contact & (day - silent_since > params.missed_contact_days)
     a[fading] *= 0.5 ** (1.0 / params.fade_half_life_days)
     rupture_draw, repair_draw = draws

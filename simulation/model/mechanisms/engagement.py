@@ -2,11 +2,15 @@
 
 Engagement (0-1) starts high at enrolment and decays; a good alliance with a mentor and meetings
 hold it up, stigma and scepticism wear it down, and days of use wear it down faster (use during
-treatment predicts dropout). Below a threshold a person drops out of the program (losing their
-mentor), and having dropped out raises the lapse hazard; outreach brings some back. A program
-can end on a chosen day (`program_end_day`): enrolment stops and everyone leaves. Defaults
-follow Kelly, Stout & Slaymaker 2013 (0.89/0.82/0.76 still attending at 90/180/365 days) and
-Kelly & Moos 2003 (40% dropped out of groups within a year).
+treatment predicts dropout). Below a threshold a person drops out of the program, losing their
+mentor, meetings and check-ins: dropping out returns a person to usual care's risk by taking the
+program's support away. Any extra risk beyond that loss is `disengaged_hazard_ratio` (an
+assumption, 1 by default: the observed excess risk of dropouts is largely selection, which
+frailty and use-driven dropout already carry). Outreach brings some dropouts back. A program can
+end on a chosen day (`program_end_day`): enrolment stops, and everyone still enrolled then
+finished the program (`completed`): they are not dropouts, and outreach does not call them back.
+Defaults follow Kelly, Stout & Slaymaker 2013 (0.89/0.82/0.76 still attending at 90/180/365
+days) and Kelly & Moos 2003 (40% dropped out of groups within a year).
 """
 
 from __future__ import annotations
@@ -98,13 +102,20 @@ class EngagementParams(Section):
         le=50.0,
     )
     disengaged_hazard_ratio: float = parameter(
-        1.25,
+        1.0,
         unit="hazard ratio",
         source=(
-            "Moos & Moos 2006, Addiction 101:212 (continued help predicts remission); Kelly et "
-            "al. 2013 (ongoing participation); size an assumption (plausible range 1.0-1.6)"
+            "assumption, default 1 (no extra risk), plausible range 1.0-1.5. Dropping out already "
+            "costs the program's support (mentor contact, meetings, check-ins, new ties), which "
+            "returns a person to usual care's risk. Dropouts do worse than those who stay (Moos & "
+            "Moos 2006, Addiction 101:212; Kelly et al. 2013), but that observational excess is "
+            "largely selection (people at higher risk leave), which frailty and use-driven "
+            "dropout already carry here; no study isolates a demoralisation effect of leaving"
         ),
-        description="lapse hazard of someone who dropped out of the program, vs staying in",
+        description=(
+            "extra lapse hazard after dropping out of the program, beyond losing its support "
+            "(relative to people who never enrolled; not for those who finished at its end)"
+        ),
         ge=1.0,
         le=10.0,
     )
@@ -113,8 +124,9 @@ class EngagementParams(Section):
         unit="day",
         source="scenario design",
         description=(
-            "last day of the program: after it nobody enrols, mentoring and meetings stop "
-            "(0 = the program runs for the whole simulation)"
+            "last day of the program: after it nobody enrols; mentoring, meetings, residential "
+            "places and the self-guided tool stop, and those still enrolled have finished it "
+            "(not dropped out) (0 = the program runs for the whole simulation)"
         ),
         ge=0,
         le=36_500,
@@ -132,15 +144,39 @@ def program_has_ended(params: EngagementParams, day: int) -> bool:
 
 
 def end_program(people: PopulationState) -> np.ndarray:
-    """The program closes: everyone enrolled leaves it; returns who left."""
+    """The program closes: everyone enrolled finishes it (`completed`), not a dropout.
+
+    Args:
+        people: the population (`enrolled`, `completed` and `engagement` change).
+
+    Returns:
+        Who finished the program today.
+    """
     leaving = people.enrolled.copy()
+    people.completed |= leaving
     people.enrolled[:] = False
     people.engagement[:] = 0.0
     return leaving
 
 
+def dropped_out(people: PopulationState) -> np.ndarray:
+    """People who enrolled and left before the program's end (not those who finished it).
+
+    Args:
+        people: the population.
+
+    Returns:
+        Mask of dropouts.
+    """
+    return people.ever_enrolled & ~people.enrolled & ~people.completed
+
+
 def hazard_ratio(people: PopulationState, params: EngagementParams) -> np.ndarray | float:
-    """Lapse hazard ratio for people who enrolled and dropped out (1 for everyone else).
+    """Extra lapse hazard of people who dropped out (1 for everyone else).
+
+    Losing the program's support is not in this ratio: it follows from the support itself
+    (contact, meetings, ties) stopping. People who finished the program at its end are not
+    dropouts.
 
     Args:
         people: the population.
@@ -149,10 +185,9 @@ def hazard_ratio(people: PopulationState, params: EngagementParams) -> np.ndarra
     Returns:
         A ratio per person, or 1.0 when engagement is switched off.
     """
-    if not params.enabled:
+    if not params.enabled or params.disengaged_hazard_ratio == 1.0:
         return 1.0
-    dropped = people.ever_enrolled & ~people.enrolled
-    return np.where(dropped, params.disengaged_hazard_ratio, 1.0)
+    return np.where(dropped_out(people), params.disengaged_hazard_ratio, 1.0)
 
 
 def update(
@@ -215,9 +250,18 @@ def leave_at_death(people: PopulationState) -> np.ndarray:
 
 
 def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarray) -> np.ndarray:
-    """Some who dropped out are brought back by outreach."""
+    """Some who dropped out are brought back by outreach (never those who finished the program).
+
+    Args:
+        people: the population (`enrolled` and `engagement` change).
+        params: the engagement section.
+        draws: one uniform draw per person.
+
+    Returns:
+        Who was re-enrolled today.
+    """
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
-    back = people.ever_enrolled & ~people.enrolled & (people.status != DECEASED) & (draws < p)
+    back = dropped_out(people) & (people.status != DECEASED) & (draws < p)
     people.enrolled[back] = True
     people.engagement[back] = params.initial_engagement
     return back

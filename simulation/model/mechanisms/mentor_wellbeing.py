@@ -4,12 +4,14 @@ Helper therapy: mentors with mentees have a lower lapse hazard (Pagano et al. 20
 MATCH: 40% of helpers vs 22% of non-helpers abstinent through 12 months), until their caseload
 passes `over_helping_caseload`, beyond which each extra mentee adds risk — as much as the
 mentor is over-involved, which boundary-setting training lowers (`training.over_involvement`).
-Over-involved mentors also have boundary incidents with their mentees, which add burnout and cost
-the pair alliance. Burnout (0-1) builds with caseload and mentees' crises (lapses) and drains by
-itself and through supervision (`supervision.relieve_burnout`); boundary-setting training slows
-it (RTI 2024: ~1 in 4 peer workers show burnout; workload is the strongest predictor). Burnout
-lowers support quality, drives attrition and raises the mentor's own hazard. Mentees of a
-departing mentor lose some self-efficacy.
+Over-involved mentors also have boundary incidents with their mentees, at contacts only (a pair
+that never meets cannot cross a boundary), which add burnout and cost the pair alliance. Burnout
+(0-1) builds with caseload and with the mentees' crises the mentor knows of (lapses a mentor
+learns of: `program.aware_of_lapse`), and drains by itself and through supervision
+(`supervision.relieve_burnout`); boundary-setting training slows it (RTI 2024: ~1 in 4 peer
+workers show burnout; workload is the strongest predictor). Burnout lowers support quality,
+drives attrition and raises the mentor's own hazard. Mentees who had met a departing mentor lose
+some self-efficacy.
 """
 
 from __future__ import annotations
@@ -112,9 +114,12 @@ class MentorWellbeingParams(Section):
     )
     boundary_incident_rate_per_year: float = parameter(
         1.0,
-        unit="per pair per year",
+        unit="per pair per year at weekly contact",
         source="assumption (untrained, fully over-involved mentor)",
-        description="rate of boundary incidents in a pair whose mentor has no boundary training",
+        description=(
+            "rate of boundary incidents in a pair with weekly contact whose mentor has no "
+            "boundary training; incidents happen at contacts, each carrying a 52nd of it"
+        ),
         ge=0.0,
         le=52.0,
     )
@@ -138,6 +143,10 @@ class MentorWellbeingParams(Section):
 
 #: Burnout at or above this level counts as "showing burnout signs" (the RTI 2024 measure).
 BURNOUT_SIGNS_LEVEL = 0.5
+#: The boundary-incident rate is stated per year at weekly contact (the default dose,
+#: `mentoring.contacts_per_week=1`); incidents happen at contacts, so each contact carries this
+#: share of the yearly rate and more contact means more occasions.
+CONTACTS_PER_YEAR_AT_WEEKLY = 52.0
 
 
 def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
@@ -207,14 +216,16 @@ def boundary_incidents(
     params: MentorWellbeingParams,
     over_involvement: float,
     draws: np.ndarray,
+    contact: np.ndarray,
 ) -> np.ndarray:
-    """Boundary incidents today: they add burnout to the mentor; returns the mentees affected.
+    """Boundary incidents today, at contacts only: they add burnout; returns the mentees affected.
 
     Args:
         people: population state (`burnout` of mentors changes).
         params: wellbeing parameters.
         over_involvement: how over-involved mentors are (boundary training lowers it).
         draws: one uniform draw per person.
+        contact: mask of mentees who had a contact with their mentor today.
 
     Returns:
         Mask of mentees whose pair had an incident.
@@ -222,9 +233,9 @@ def boundary_incidents(
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
     p = rate_to_probability(
-        per_day(params.boundary_incident_rate_per_year, "year") * over_involvement
+        params.boundary_incident_rate_per_year / CONTACTS_PER_YEAR_AT_WEEKLY * over_involvement
     )
-    incident = (people.mentor != NEVER) & (draws < p)
+    incident = contact & (people.mentor != NEVER) & (draws < p)
     if incident.any():
         hits = np.bincount(people.mentor[incident], minlength=people.size)
         people.burnout += params.burnout_per_boundary_incident * hits * (1.0 - people.burnout)
@@ -243,7 +254,8 @@ def update_burnout(
     Args:
         people: population state (`burnout` changes).
         params: wellbeing parameters.
-        mentee_lapses: mask of people who lapsed today.
+        mentee_lapses: mask of mentees who lapsed today and whose mentor knows of it (a lapse
+            the mentor never hears of cannot weigh on them).
         build_multiplier: multiplier on build-up (boundary-setting training lowers it).
     """
     if not params.enabled:
@@ -273,6 +285,12 @@ def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams)
 def feel_mentor_loss(
     people: PopulationState, params: MentorWellbeingParams, freed: np.ndarray
 ) -> None:
-    """Mentees whose mentor left or relapsed lose some self-efficacy."""
+    """Mentees who lose a mentor they had met (left, relapsed, died) lose some self-efficacy.
+
+    Args:
+        people: population state (`self_efficacy` changes).
+        params: wellbeing parameters.
+        freed: rows of the mentees who had met the mentor they lost.
+    """
     if params.enabled and len(freed):
         people.self_efficacy[freed] *= 1.0 - params.mentor_loss_self_efficacy

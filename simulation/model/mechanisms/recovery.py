@@ -64,8 +64,12 @@ class DeathRates(Section):
 
 
 _EPISODE = (
-    "calibrated to Scott, Dennis & Foss 2005 (about 1/3 change state each quarter) and Project "
-    "MATCH's 3-year point prevalence; assumption by substance (plausible range 30-720 days)"
+    "set by hand (not fitted) against the long-run targets after use episodes were added: "
+    "Project MATCH's 3-year point prevalence and percent days abstinent (docs/ODD.md, "
+    "validation); 900 days (opioids 480) is what those rows needed here, above the 30-720 "
+    "days first assumed, and in keeping with addiction careers of years (Dennis et al. 2005: "
+    "9-27 years); the split by substance is an assumption (explore 180-1,500 days); Scott, "
+    "Dennis & Foss 2005's quarterly turnover is not matched (docs/ODD.md)"
 )
 
 

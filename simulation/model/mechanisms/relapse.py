@@ -169,7 +169,7 @@ class RelapseParams(Section):
             "that duration); Shiffman et al. 1996 and Witkiewitz & Marlatt 2004 (a lapse "
             "predicts relapse); 0 by default: with the clock restarting, slowly falling curves "
             "(stimulants, cannabis) gave about 19 lapses a person-year; the raised risk after a "
-            "lapse is carried by post_lapse_hazard_ratio instead (plausible range 0-1)"
+            "lapse is carried by post_lapse_rate_per_day instead (plausible range 0-1)"
         ),
         description=(
             "share of the attempt's days abstinent lost at a caught lapse (0 = the clock runs "

@@ -78,6 +78,22 @@ def test_failed_pairs_wait_and_awareness_needs_recent_contact():
         True,
         False,
     ]
+    # A new mentor does not know of a lapse from contacts with the mentee's earlier mentor.
+    alliance.record_matches(record, np.array([2]), 26)
+    assert alliance.aware_of_lapse(people, params, record, 30).tolist() == [False] * 4
+    assert alliance.met(record, np.array([1, 2])).tolist() == [True, False]
+    record.last_contact_day[2] = 27
+    assert alliance.aware_of_lapse(people, params, record, 30)[2]
+    assert alliance.met(record, np.array([2])).tolist() == [True]
+
+
+def test_a_new_pair_fades_only_after_missing_contacts_since_it_was_formed():
+    params = AllianceParams(missed_contact_days=10, fade_half_life_days=5)
+    people, record = _pairs([0.5, 0.5, 0.5, 0.0])  # no contact ever
+    alliance.record_matches(record, np.array([0, 1]), 15)  # pair 2 was formed on day 0
+    alliance.update(people, params, record, np.zeros(4, bool), 20, 1.0, 1.0, 0.0, NO_DRAW)
+    # Pairs 0 and 1 are five days old (inside the grace); pair 2 has been silent for 20 days.
+    assert people.alliance[:3].tolist() == pytest.approx([0.5, 0.5, 0.5 * 0.5 ** (1 / 5)])
 
 
 def test_training_modules_act_on_their_own_channels():
@@ -106,8 +122,14 @@ def test_over_helping_depends_on_training_not_only_caseload():
 def test_boundary_incidents_burn_the_mentor_out():
     params = mentor_wellbeing.MentorWellbeingParams(boundary_incident_rate_per_year=52.0)
     people = make_people(3, mentor=[2, 2, NEVER], is_mentor=[False, False, True])
-    hit = mentor_wellbeing.boundary_incidents(people, params, 1.0, np.array([0.0, 0.999, 0.0]))
+    contact = np.ones(3, dtype=bool)
+    draws = np.array([0.0, 0.999, 0.0])
+    hit = mentor_wellbeing.boundary_incidents(people, params, 1.0, draws, contact)
     assert hit.tolist() == [True, False, False]
+    assert people.burnout[2] == pytest.approx(params.burnout_per_boundary_incident)
+    # A pair that does not meet today cannot cross a boundary, whatever the draw.
+    silent = mentor_wellbeing.boundary_incidents(people, params, 1.0, draws, ~contact)
+    assert not silent.any()
     assert people.burnout[2] == pytest.approx(params.burnout_per_boundary_incident)
 
 

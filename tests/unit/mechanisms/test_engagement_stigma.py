@@ -44,6 +44,19 @@ def test_dropping_out_raises_the_hazard_and_the_program_can_end():
     assert not engagement.program_has_ended(engagement.EngagementParams(), 10_000)
     left = engagement.end_program(people)
     assert left.tolist() == [True, False, False] and not people.enrolled.any()
+    # Finishing the program at its end is not dropping out: no extra risk, no outreach.
+    assert people.completed.tolist() == [True, False, False]
+    assert engagement.hazard_ratio(people, params).tolist() == [1.0, 1.4, 1.0]
+    back = engagement.outreach(
+        people, engagement.EngagementParams(outreach_rate_per_year=52.0), np.zeros(3)
+    )
+    assert back.tolist() == [False, True, False]
+
+
+def test_by_default_dropping_out_adds_no_risk_beyond_losing_the_support():
+    people = _enrolled(2)
+    people.enrolled[1] = False  # dropped out
+    assert engagement.hazard_ratio(people, engagement.EngagementParams()) == 1.0
 
 
 def test_a_time_limited_program_stops_enrolment_and_mentoring():
@@ -58,6 +71,24 @@ def test_a_time_limited_program_stops_enrolment_and_mentoring():
     assert not model.people.enrolled.any()
     assert np.all(model.people.mentor == NEVER)
     assert np.all(model.people.support == 0.0)
+    # Those enrolled when it closed finished it; dropouts before the end did not.
+    assert model.people.completed.any()
+    assert not (model.people.completed & ~model.people.ever_enrolled).any()
+
+
+def test_a_closing_program_ends_residence_and_withdraws_the_tool():
+    model = RecoveryCommunityModel(
+        seed=4,
+        population={"size": 300},
+        mentoring__enabled=True,
+        setting={"kind": "residential", "self_guided_tool": {"enabled": True}},
+        engagement__program_end_day=30,
+    )
+    model.run(30)
+    assert (model.people.residence_days_left > 0).any() and (model.digital.tool_use > 0).any()
+    model.run(5)
+    assert not (model.people.residence_days_left > 0).any()
+    assert not (model.digital.tool_use > 0).any()
 
 
 def test_stigma_channels_are_centred_at_mid_scale():

@@ -58,7 +58,8 @@ def test_boundary_incidents_happen_at_the_yearly_rate_scaled_by_over_involvement
     params = MentorWellbeingParams(
         boundary_incident_rate_per_year=1.0, burnout_per_boundary_incident=0.05
     )
-    p = 1 - math.exp(-1.0 / YEAR * 0.5)  # over-involvement 0.5 halves the rate
+    # At contacts only: each carries a 52nd of the yearly rate; over-involvement 0.5 halves it.
+    p = 1 - math.exp(-1.0 / 52 * 0.5)
     people = make_people(
         5,
         mentor=[3, 3, 4, NEVER, NEVER],
@@ -66,7 +67,8 @@ def test_boundary_incidents_happen_at_the_yearly_rate_scaled_by_over_involvement
         burnout=[0.0, 0.0, 0.0, 0.2, 0.2],
     )
     draws = np.array([p * 0.999, p * 0.999, p * 1.001, 0.0, 0.0])
-    hit = mentor_wellbeing.boundary_incidents(people, params, 0.5, draws)
+    contact = np.array([True, True, True, False, False])
+    hit = mentor_wellbeing.boundary_incidents(people, params, 0.5, draws, contact)
     assert hit.tolist() == [True, True, False, False, False]
     # Two incidents for mentor 3: each adds 0.05 of what is left below full burnout.
     assert people.burnout.tolist() == pytest.approx([0.0, 0.0, 0.0, 0.2 + 2 * 0.05 * 0.8, 0.2])
@@ -74,8 +76,10 @@ def test_boundary_incidents_happen_at_the_yearly_rate_scaled_by_over_involvement
 
 def test_no_boundary_incidents_when_switched_off_or_fully_trained():
     people = make_people(2, mentor=[1, NEVER], is_mentor=[False, True], burnout=[0.0, 0.3])
-    assert not mentor_wellbeing.boundary_incidents(people, OFF, 1.0, np.zeros(2)).any()
-    assert not mentor_wellbeing.boundary_incidents(people, PARAMS, 0.0, np.zeros(2)).any()
+    met = np.ones(2, dtype=bool)
+    assert not mentor_wellbeing.boundary_incidents(people, OFF, 1.0, np.zeros(2), met).any()
+    assert not mentor_wellbeing.boundary_incidents(people, PARAMS, 0.0, np.zeros(2), met).any()
+    assert not mentor_wellbeing.boundary_incidents(people, PARAMS, 1.0, np.zeros(2), ~met).any()
     assert people.burnout.tolist() == [0.0, 0.3]
 
 
