@@ -116,6 +116,8 @@ class CohortOutcomes:
     days_alive: np.ndarray | None = None
     quarter_changes: np.ndarray | None = None
     quarter_pairs: np.ndarray | None = None
+    next_year_interviews: np.ndarray | None = None  # (people, groups): see mechanisms.follow_up
+    next_year_abstinent: np.ndarray | None = None
     window_use_days: np.ndarray | None = None  # days of use in the run's last 90 days
 
     def subset(self, mask: np.ndarray) -> CohortOutcomes:
@@ -158,6 +160,8 @@ def cohort_outcomes(people: PopulationState, days: int) -> CohortOutcomes:
         days_alive=death,
         quarter_changes=people.quarter_changes[cohort].copy(),
         quarter_pairs=people.quarter_pairs[cohort].copy(),
+        next_year_interviews=people.next_year_interviews[cohort].copy(),
+        next_year_abstinent=people.next_year_abstinent[cohort].copy(),
         window_use_days=people.use_days[cohort] - people.use_days_before_window[cohort],
     )
 

@@ -48,15 +48,18 @@ def median_days(runs: Sequence[RunResult], event: str, age: str) -> float:
     return float(np.mean(medians))
 
 
-def next_year_abstinent(runs: Sequence[RunResult], durations: Sequence[int]) -> float:
-    """Mean over runs and durations d of P(no lapse by d + 365 | no lapse by d) (Kaplan-Meier)."""
+def next_year_abstinent(runs: Sequence[RunResult], group: int) -> float:
+    """Mean over runs of the share still abstinent a year after an interview in `group`.
+
+    Pooled over every quarterly interview of every participant in that duration group whose
+    follow-up they lived to (Dennis, Foss & Scott 2007's measure; `mechanisms.follow_up`).
+    """
     values = []
     for run in runs:
         out = run.outcomes
-        days = np.array([*durations, *(d + 365 for d in durations)])
-        curve = survival_curve(out.lapse_day, out.lapse_observed, days)
-        now, later = curve[: len(durations)], curve[len(durations) :]
-        values.extend(later[now > 0] / now[now > 0])
+        interviews = int(out.next_year_interviews[:, group].sum())
+        if interviews:
+            values.append(float(out.next_year_abstinent[:, group].sum()) / interviews)
     return float(np.mean(values)) if values else float("nan")
 
 

@@ -63,6 +63,13 @@ PRIORS: tuple[Prior, ...] = (
        "fitted before; from a steep first week to a slow two-month fall"),
     _p("relapse.alcohol.hazard_shape", 0.5, 2.0, False, _CAL,
        "log-logistic shape near 1 (Kirshenbaum et al. 2009); fitted before"),
+    *(
+        _p(f"relapse.{s}.long_term_lapse_rate_per_year", 0.1, 1.5, True, _EV,
+           "Dennis et al. 2007 (14% lapse within a year after 3+ years abstinent, so about "
+           "0.15/year among long survivors); the rate is before frailty and self-efficacy, "
+           "which select those survivors, so the range reaches 10x above it")
+        for s in ("alcohol", "opioids", "stimulants", "cannabis")
+    ),
     _p("relapse.frailty_variance", 0.0, 1.5, False, _AS,
        "assumption: from no frailty to a strong plateau (Hunt et al. 1971)"),
     _p("relapse.opioids.initial_lapse_rate_per_day", 0.08, 0.8, True, _CAL,

@@ -23,6 +23,7 @@ from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
     costs,
     engagement,
+    follow_up,
     health_economics,
     intake,
     lapse_course,
@@ -309,6 +310,7 @@ class RecoveryCommunityModel(mesa.Model):
             people, today, recovery.use_share(people, p.recovery), self.draws("use_day")
         )
         recovery.record_quarter(people, today)
+        follow_up.record_interview(people, today)
         if self.history is not None:
             self.history.record(today, people, self.contacts.degree, lapsed, relapsed)
 

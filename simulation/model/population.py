@@ -98,6 +98,10 @@ class PopulationState:
     quarter_abstinent: np.ndarray  # -1 before the first quarter ends, else 0 / 1
     quarter_changes: np.ndarray  # quarters whose state differed from the one before
     quarter_pairs: np.ndarray  # consecutive quarter pairs observed alive
+    # Dennis et al.'s yearly follow-up of quarterly interviews (mechanisms.follow_up).
+    interview_group: np.ndarray  # (rows, 4) duration group at the last four quarter ends, or -1
+    next_year_interviews: np.ndarray  # (rows, 3) interviews followed up a year later, by group
+    next_year_abstinent: np.ndarray  # (rows, 3) of them, no use in the year between
     # Intake and waiting (simulation.model.mechanisms.intake, waiting_list); NEVER = not yet.
     entry_day: np.ndarray  # day a participant entered (0 = the day-0 cohort, or referral day)
     first_served_day: np.ndarray  # first mentor contact or residential place
@@ -316,6 +320,9 @@ def build_population(
         quarter_abstinent=np.full(n, -1, dtype=np.int8),
         quarter_changes=np.zeros(n, dtype=np.int32),
         quarter_pairs=np.zeros(n, dtype=np.int32),
+        interview_group=np.full((n, 4), -1, dtype=np.int8),
+        next_year_interviews=np.zeros((n, 3), dtype=np.int16),
+        next_year_abstinent=np.zeros((n, 3), dtype=np.int16),
         entry_day=np.where(kind == PARTICIPANT, 0, NEVER).astype(np.int32),
         first_served_day=np.full(n, NEVER, dtype=np.int32),
         left_waiting_day=np.full(n, NEVER, dtype=np.int32),

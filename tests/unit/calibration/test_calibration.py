@@ -145,19 +145,25 @@ def test_a_design_run_does_not_leak_into_later_baseline_runs():
     assert before.keys() == after.metrics.keys()
 
 
-def test_next_year_abstinence_is_the_conditional_kaplan_meier_ratio():
+def test_next_year_abstinence_pools_every_interview_of_a_group_then_averages_runs():
     from types import SimpleNamespace
 
     import numpy as np
 
     from simulation.calibration.measures import next_year_abstinent
 
-    # 10 people: lapses on days 50, 100 (x2) and 500; the rest never lapse (censored at 800).
-    lapse_day = np.array([50, 100, 100, 500, 800, 800, 800, 800, 800, 800])
-    observed = lapse_day < 800
-    run = SimpleNamespace(outcomes=SimpleNamespace(lapse_day=lapse_day, lapse_observed=observed))
-    # S(0)=1, S(365)=0.7 -> 0.7; S(200)=0.7, S(565)=0.6 -> 6/7; mean of the two.
-    assert next_year_abstinent([run], (0, 200)) == pytest.approx((0.7 + 0.6 / 0.7) / 2)
+    def run(interviews, abstinent):
+        outcomes = SimpleNamespace(
+            next_year_interviews=np.array(interviews), next_year_abstinent=np.array(abstinent)
+        )
+        return SimpleNamespace(outcomes=outcomes)
+
+    # Run 1: group 0 has 3 + 1 interviews, 1 + 1 abstinent -> 0.5; run 2: 1 of 4 -> 0.25.
+    first = run([[3, 2, 0], [1, 0, 0]], [[1, 2, 0], [1, 0, 0]])
+    second = run([[4, 0, 0]], [[1, 0, 0]])
+    assert next_year_abstinent([first, second], 0) == pytest.approx((0.5 + 0.25) / 2)
+    assert next_year_abstinent([first, second], 1) == pytest.approx(1.0)  # run 2 has none
+    assert np.isnan(next_year_abstinent([first, second], 2))
 
 
 def test_a_targets_path_that_is_a_pipe_or_a_device_is_refused_without_reading(tmp_path):
