@@ -43,9 +43,10 @@ def test_bundled_targets_become_rows_with_bands():
     assert targets["alcohol_continuous_abstinence.90"].band == (0.32, 0.48)
     assert targets["alcohol_continuous_abstinence.90"].point == 0.40
     assert targets["opioid_after_detox.relapse_730"].days == 730
-    # Dennis et al.'s next-year abstinence is measured on long runs but kept out of the fit.
+    # Dennis et al.'s next-year abstinence: fitted, on runs long enough to follow up an
+    # interview after three years (the quarter end on day 1,183, plus four quarters).
     dennis = targets["stay_abstinent_next_year_by_duration.3_years_or_more"]
-    assert dennis.measure is not None and not dennis.fitted and dennis.days == 1095 + 365
+    assert dennis.measure is not None and dennis.fitted and dennis.days == 13 * 91 + 4 * 91
     assert targets["alcohol_continuous_abstinence.90"].fitted
     assert "hazard_shape" not in targets  # no band: a fact, not a fit target
 
