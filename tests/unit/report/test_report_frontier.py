@@ -56,7 +56,7 @@ def result():
     return rs.compare_scenarios(
         DESIGNS,
         replicates=2,
-        seed=2,
+        seed=3,  # a seed on which all three statuses occur (checked by the first assertion)
         overrides={"population.size": 120, "days": 30},
         posterior=posterior(),
     )
