@@ -103,7 +103,8 @@ def load_experiment(path: str | Path) -> LoadedExperiment:
         _check_key(key, "set", source)
     files = tuple(base_file(path, entry, i, source) for i, entry in enumerate(spec.scenarios))
     scenarios = tuple(
-        _load_base(path, entry, i, spec.set, source) for i, entry in enumerate(spec.scenarios)
+        _load_base(file, entry, i, spec.set, source)
+        for i, (file, entry) in enumerate(zip(files, spec.scenarios, strict=True))
     )
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
@@ -226,9 +227,9 @@ def base_file(path: Path, entry: str, index: int, source: str) -> Path:
 
 
 def _load_base(
-    path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
+    scenario_path: Path, entry: str, index: int, overrides: dict[str, Any], source: str
 ) -> Scenario:
-    scenario_path = base_file(path, entry, index, source)
+    """The scenario of `scenarios[index]`, whose file `base_file` found."""
     if scenario_path.suffix.lower() not in SCENARIO_SUFFIXES or "\x00" in entry:
         raise ExperimentError(  # as for `extends:`, a system file is refused unread
             source,
