@@ -205,7 +205,7 @@ def record_matches(record: PairRecord, rows: np.ndarray, day: int) -> None:
     record.matched_day[rows] = day
 
 
-def met(record: PairRecord, rows: np.ndarray) -> np.ndarray:
+def met(record: PairRecord, rows: np.ndarray | slice) -> np.ndarray:
     """Whether each of these mentees had a contact in their current (or last) pair.
 
     Contacts with an earlier mentor do not count: a new pair starts with no contact.
@@ -265,10 +265,8 @@ def aware_of_lapse(
         Mask of matched mentees whose pair (this mentor, not an earlier one) had a contact in
         the last `awareness_window_days`.
     """
-    recent = (record.last_contact_day >= record.matched_day) & (
-        record.last_contact_day >= day - params.awareness_window_days
-    )
-    return (people.mentor != NEVER) & recent
+    recent = record.last_contact_day >= day - params.awareness_window_days
+    return (people.mentor != NEVER) & recent & met(record, slice(None))
 
 
 def update(
