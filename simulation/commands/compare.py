@@ -241,7 +241,7 @@ def print_comparison(document: dict, metrics: tuple[str, ...], out: str | None, 
         )
         diff.add_column("measure", overflow="fold", max_width=MEASURE_WIDTH)
         diff.add_column("difference", justify="right", overflow="fold")
-        for metric in distinct(list(dict.fromkeys(rows))):
+        for metric in distinct(rows):
             text = estimate(metric, document["differences"][name].get(metric))
             what = measure(metric, size, difference=True)
             if metric == "icer_per_qaly":  # a dominated design's cost per QALY says so

@@ -51,7 +51,7 @@ def metrics_table(document: dict) -> str:
     Rows with no value for any design (a mentor measure when no design has mentors) are left out.
     """
     names = list(document["scenarios"])
-    metrics = distinct(list(dict.fromkeys(m for n in names for m in document["scenarios"][n])))
+    metrics = distinct(m for n in names for m in document["scenarios"][n])
     rows = []
     for m in metrics:
         cells = [estimate(m, document["scenarios"][n].get(m)) for n in names]
@@ -66,7 +66,7 @@ def differences_table(document: dict) -> str:
     Rows with no value for any design are left out.
     """
     designs = list(document["differences"])
-    metrics = distinct(list(dict.fromkeys(m for n in designs for m in document["differences"][n])))
+    metrics = distinct(m for n in designs for m in document["differences"][n])
     rows = []
     for m in metrics:
         cells = [estimate(m, document["differences"][n].get(m)) for n in designs]
@@ -107,7 +107,7 @@ def frontier_section(document: dict) -> list[str]:
 def ratios_table(document: dict) -> str:
     """Each design's metrics divided by the baseline's (bootstrap 95% intervals)."""
     designs = list(document["ratios"])
-    metrics = distinct(list(dict.fromkeys(m for n in designs for m in document["ratios"][n])))
+    metrics = distinct(m for n in designs for m in document["ratios"][n])
     rows = []
     for m in metrics:
         cells = [ratio(document["ratios"][n].get(m)) for n in designs]

@@ -6,6 +6,7 @@ as `$2,472` and `7.375` overdose deaths as `7.4` under a header saying "per 2,00
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 Unit = Literal[
@@ -88,11 +89,11 @@ YEARLY: dict[str, tuple[str, Unit]] = {
 ALIASES: dict[str, str] = {"deaths": "deaths_all_cause"}
 
 
-def distinct(metrics: list[str]) -> list[str]:
-    """The metrics without a second name of one already listed (deaths and deaths_all_cause).
+def distinct(metrics: Iterable[str]) -> list[str]:
+    """The metrics in order, each once, without a second name of one already listed.
 
     Example:
-        >>> distinct(["deaths_all_cause", "qalys", "deaths"])
+        >>> distinct(["deaths_all_cause", "qalys", "qalys", "deaths"])
         ['deaths_all_cause', 'qalys']
     """
     seen: set[str] = set()
