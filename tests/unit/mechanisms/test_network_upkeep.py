@@ -186,3 +186,26 @@ def test_a_model_week_keeps_ties_adjacency_and_counts_consistent():
     assert model.network_version == 3
     _assert_same_matrix(model.adjacency, _scipy_adjacency(model.edges, model.people.size))
     _assert_counts_equal_a_recount(model)
+
+
+def _canonical_by_unique(edges: np.ndarray) -> np.ndarray:
+    """The plain definition: sorted unique (low, high) rows without self-ties."""
+    pairs = np.sort(edges, axis=1)
+    return np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0).reshape(-1, 2)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_canonical_and_merged_edges_equal_sorting_all_ties(seed):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, 200, size=(1500, 2))  # repeats, both orientations, self-ties
+    canonical = network_generation.canonical_edges(raw)
+    np.testing.assert_array_equal(canonical, _canonical_by_unique(raw))
+    assert canonical.dtype == np.int64 and canonical.flags.c_contiguous
+    other = network_generation.canonical_edges(rng.integers(0, 260, size=(300, 2)))
+    merged = network_generation.merged_edges(canonical, other)
+    np.testing.assert_array_equal(merged, _canonical_by_unique(np.concatenate([raw, other])))
+    empty = np.empty((0, 2), dtype=np.int64)
+    assert network_generation.merged_edges(canonical, empty) is canonical
+    assert network_generation.merged_edges(empty, other) is other
+    assert network_generation.canonical_edges(empty).shape == (0, 2)
+    assert network_generation.canonical_edges(np.array([[3, 3]])).shape == (0, 2)
