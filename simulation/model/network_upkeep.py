@@ -79,10 +79,12 @@ def change_ties(model: RecoveryCommunityModel, dropped: np.ndarray, new: np.ndar
 def edge_positions(edges: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Where each (low, high) pair is or would go in sorted `edges`: the first edge not below it."""
     low, high = pairs[:, 0], pairs[:, 1]
+    first, second = edges[:, 0], edges[:, 1]
+    last = max(len(edges) - 1, 0)
 
-    def below(at: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        first, second = edges[at, 0], edges[at, 1]
-        return (first < low[rows]) | ((first == low[rows]) & (second < high[rows]))
+    def below(at: np.ndarray) -> np.ndarray:
+        at = np.minimum(at, last)
+        return (first[at] < low) | ((first[at] == low) & (second[at] < high))
 
     return _lower_bound(np.zeros(len(pairs), np.int64), np.full(len(pairs), len(edges)), below)
 
@@ -90,24 +92,26 @@ def edge_positions(edges: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 def row_positions(adjacency: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Where column `cols[i]` is or would go in row `rows[i]` of a CSR matrix with sorted rows."""
     indptr, indices = adjacency.indptr, adjacency.indices
+    last = max(len(indices) - 1, 0)
 
-    def below(at: np.ndarray, which: np.ndarray) -> np.ndarray:
-        return indices[at] < cols[which]
+    def below(at: np.ndarray) -> np.ndarray:
+        return indices[np.minimum(at, last)] < cols
 
     starts = indptr[rows].astype(np.int64)
     return _lower_bound(starts, indptr[rows + 1].astype(np.int64), below)
 
 
 def _lower_bound(lo: np.ndarray, hi: np.ndarray, below) -> np.ndarray:
-    """Binary search of many sorted ranges at once: `below(at, i)` says item `at` < target i."""
-    lo, hi = lo.copy(), hi.copy()
-    active = np.flatnonzero(lo < hi)
-    while len(active):
-        mid = (lo[active] + hi[active]) // 2
-        less = below(mid, active)
-        lo[active[less]] = mid[less] + 1
-        hi[active[~less]] = mid[~less]
-        active = active[lo[active] < hi[active]]
+    """Binary search of many sorted ranges [lo, hi) at once; `below(at)` says item < target.
+
+    Every search takes the steps of the longest range (finished ones stand still): fewer, larger
+    array operations than dropping each search as it ends.
+    """
+    for _ in range(int(np.max(hi - lo, initial=0)).bit_length()):
+        mid = (lo + hi) >> 1
+        less = below(mid) & (lo < hi)
+        lo = np.where(less, mid + 1, lo)
+        hi = np.where(less, hi, mid)
     return lo
 
 
