@@ -71,6 +71,7 @@ def change_ties(model: RecoveryCommunityModel, dropped: np.ndarray, new: np.ndar
     added, at = pairs[~exists], at[~exists]
     removed = edges[dropped]
     model.edges = spliced_edges(edges, dropped, at, added)
+    del edges  # the old ties go before the new adjacency is made (peak memory at 1M people)
     model.adjacency = spliced_adjacency(model.adjacency, removed, added)
     model.contacts.change_ties(model.adjacency, removed, added, model.people)
     model.network_version += 1
@@ -170,6 +171,7 @@ def spliced_adjacency(
         keep = np.ones(len(indices), dtype=bool)
         keep[gone] = False
         kept = kept[keep]
+        del keep
     if len(at):
         kept = np.insert(kept, at - np.searchsorted(gone, at), new_cols.astype(idx))
     change = np.bincount(new_rows, minlength=n) - np.bincount(gone_rows, minlength=n)

@@ -9,7 +9,7 @@ recovery protects (Litt et al. 2009, network support).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -226,20 +226,23 @@ class ContactCounts:
     def update(self, people: PopulationState) -> None:
         """Bring the counts to the statuses `people` have now (only changed people cost)."""
         using, recovering = _contact_flags(people)
-        changed = np.flatnonzero(self.using != using)
+        # Most changes move both flags (a lapse ends recovery and starts use): one pass over
+        # the changed people's ties serves both counts.
+        changed = np.flatnonzero((self.using != using) | (self.recovering != recovering))
         if len(changed):
-            delta = _delta(self.using, using, changed, self.using_contacts.dtype)
-            add_to_neighbours(self.adjacency, changed, delta, self.using_contacts)
-        changed = np.flatnonzero(self.recovering != recovering)
-        if len(changed):
-            delta = _delta(self.recovering, recovering, changed, self.recovery_contacts.dtype)
+            ties = neighbour_entries(self.adjacency, changed)
             before = self.recovery_contacts[changed]
-            add_to_neighbours(self.adjacency, changed, delta, self.recovery_contacts)
+            for old, new, counts in (
+                (self.using, using, self.using_contacts),
+                (self.recovering, recovering, self.recovery_contacts),
+            ):
+                delta = _delta(old, new, changed, counts.dtype)
+                add_to_neighbours(self.adjacency, ties, delta, counts)
             # With r the recovering flags and A the ties, twice the ties within recovery is
             # r.A.r; a change d of r moves it by d.(A r + A r'), read off the changed rows.
             after = self.recovery_contacts[changed]
-            twice = np.dot(delta.astype(np.float64), before.astype(np.float64) + after)
-            self.recovery_ties += round(twice / 2)
+            d = _delta(self.recovering, recovering, changed, np.float64)
+            self.recovery_ties += round(np.dot(d, before.astype(np.float64) + after) / 2)
         self.using, self.recovering = using, recovering
 
     def exposure(self, people: PopulationState) -> SocialExposure:
@@ -287,22 +290,35 @@ def recovery_tie_count(counts: ContactCounts, people: PopulationState) -> int:
     return counts.recovery_ties
 
 
+class NeighbourEntries(NamedTuple):
+    """The CSR entries of some rows: where they are, how many per row, their columns."""
+
+    entries: np.ndarray
+    lengths: np.ndarray
+    columns: np.ndarray
+
+
+def neighbour_entries(adjacency: sp.csr_array, rows: np.ndarray) -> NeighbourEntries:
+    """Positions, per-row counts and column numbers of the stored entries of `rows`."""
+    starts = adjacency.indptr[rows]
+    lengths = adjacency.indptr[rows + 1] - starts
+    entries = row_ranges(starts, lengths)
+    return NeighbourEntries(entries, lengths, adjacency.indices[entries])
+
+
 def add_to_neighbours(
-    adjacency: sp.csr_array, rows: np.ndarray, values: np.ndarray, out: np.ndarray
+    adjacency: sp.csr_array, ties: NeighbourEntries, values: np.ndarray, out: np.ndarray
 ) -> None:
     """Add `adjacency[rows].T @ values` to `out` in place, reading only those rows.
 
     Args:
         adjacency: CSR matrix.
-        rows: distinct row numbers.
+        ties: `neighbour_entries(adjacency, rows)` for distinct row numbers `rows`.
         values: one value per row.
         out: one total per column, added to.
     """
-    starts = adjacency.indptr[rows]
-    lengths = adjacency.indptr[rows + 1] - starts
-    entries = row_ranges(starts, lengths)
-    weighted = adjacency.data[entries] * np.repeat(values, lengths)
-    np.add.at(out, adjacency.indices[entries], weighted.astype(out.dtype, copy=False))
+    weighted = adjacency.data[ties.entries] * np.repeat(values, ties.lengths)
+    np.add.at(out, ties.columns, weighted.astype(out.dtype, copy=False))
 
 
 def row_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

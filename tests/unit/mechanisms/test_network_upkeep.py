@@ -89,7 +89,7 @@ def test_row_ranges_and_neighbour_sums_equal_the_sparse_product():
     values = rng.choice([-1.0, 1.0], size=40).astype(np.float32)
     out = rng.integers(0, 5, 300).astype(np.float32)
     expected = out + adjacency[rows].T @ values
-    network.add_to_neighbours(adjacency, rows, values, out)
+    network.add_to_neighbours(adjacency, network.neighbour_entries(adjacency, rows), values, out)
     np.testing.assert_array_equal(out, expected)
     starts, lengths = np.array([3, 10, 0]), np.array([2, 0, 3])
     assert network.row_ranges(starts, lengths).tolist() == [3, 4, 0, 1, 2]
