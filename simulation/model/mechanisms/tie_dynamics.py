@@ -105,17 +105,20 @@ def ties_to_dissolve(
     if len(edges) == 0:
         return np.empty(0, dtype=np.int64)
     status, kind = people.status, people.kind
-    # One small code per person (1 in recovery, 2 using): a tie is mixed when its ends add to 3.
-    side = (((kind == PARTICIPANT) | (kind == MENTOR)) & (status == RECOVERING)).view(np.int8)
-    side = side | (((status == USING) | (status == LAPSED)).view(np.int8) << 1)
+    # One small code per person: a tie is mixed when its two ends' codes add up to MIXED_TIE.
+    in_recovery = ((kind == PARTICIPANT) | (kind == MENTOR)) & (status == RECOVERING)
+    side = np.where(in_recovery, IN_RECOVERY_SIDE, 0).astype(np.int8)
+    side[(status == USING) | (status == LAPSED)] = USING_SIDE
     a, b = edges[:, 0], edges[:, 1]
     mixed = np.flatnonzero(side[a] + side[b] == MIXED_TIE)
     keys = (a[mixed] << ROW_BITS) | b[mixed]  # the same row pair in every design
     return mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
 
 
-#: `ties_to_dissolve`'s code sum for a tie between someone in recovery (1) and someone using (2).
-MIXED_TIE = 3
+#: `ties_to_dissolve`'s codes for a person in recovery and a person using (anyone else: 0);
+#: only a tie between one of each adds up to MIXED_TIE (the two states exclude each other).
+IN_RECOVERY_SIDE, USING_SIDE = 1, 2
+MIXED_TIE = IN_RECOVERY_SIDE + USING_SIDE
 
 
 def mentor_introductions(
