@@ -2,7 +2,7 @@
 
 A week changes a few thousand of the ties, so nothing is rebuilt from scratch: the sorted edge
 list and the CSR adjacency are spliced (the changed ties found by binary search, the rest copied
-in one pass), and the contact counts move for the ends of the changed ties only. The result is
+with no sort), and the contact counts move for the ends of the changed ties only. The result is
 exactly what sorting all ties and building the adjacency afresh gives.
 """
 
