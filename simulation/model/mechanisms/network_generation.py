@@ -10,7 +10,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from simulation.model.mechanisms.network import NetworkParams, sorted_unique
+from simulation.model.mechanisms.network import NetworkParams
 from simulation.model.random_streams import RandomStreams
 
 
@@ -29,7 +29,7 @@ def population_edges(
     n_others = len(cultural_group) - len(mentor_rows)
     base = build_edges(params, cultural_group[:n_others], streams.seed_for("network"))
     mentors = mentor_edges(mentor_rows, n_others, params, streams.seed_for("network/mentors"))
-    return canonical_edges(np.concatenate([base, mentors]))
+    return merged_edges(base, canonical_edges(mentors))
 
 
 def build_edges(params: NetworkParams, cultural_group: np.ndarray, seed: int) -> np.ndarray:
@@ -117,9 +117,59 @@ def mentor_edges(
 
 
 def canonical_edges(edges: np.ndarray) -> np.ndarray:
-    """Ties as sorted, unique (low, high) pairs without self-ties: the form tie updates keep."""
-    edges = np.sort(np.asarray(edges, dtype=np.int64).reshape(-1, 2), axis=1)
-    edges = edges[edges[:, 0] != edges[:, 1]]
+    """Ties as sorted, unique (low, high) pairs without self-ties: the form tie updates keep.
+
+    Worked on one int64 key per tie (low * n + high), in place where it can be: at a million
+    people the ties take ~90 MB, and each extra copy of them counts towards peak memory.
+    """
+    edges = np.asarray(edges, dtype=np.int64).reshape(-1, 2)
     n = int(edges.max()) + 1 if len(edges) else 1
-    keys = sorted_unique(edges[:, 0] * n + edges[:, 1])
-    return np.column_stack([keys // n, keys % n])
+    a, b = edges[:, 0], edges[:, 1]
+    keys = np.minimum(a, b)
+    keys *= n
+    keys += np.maximum(a, b)
+    self_ties = a == b
+    if self_ties.any():
+        keys = keys[~self_ties]
+    del self_ties
+    keys.sort()
+    return _pairs(_drop_repeats(keys), n)
+
+
+def merged_edges(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """The canonical union of two canonical edge arrays, without sorting them all again."""
+    if len(second) == 0 or len(first) == 0:
+        return first if len(second) == 0 else second
+    n = int(max(first[:, 1].max(), second[:, 1].max())) + 1
+    first_keys, second_keys = _keys(first, n), _keys(second, n)
+    at = np.searchsorted(first_keys, second_keys)
+    fresh = (at == len(first_keys)) | (
+        first_keys[np.minimum(at, len(first_keys) - 1)] != second_keys
+    )
+    keys = np.insert(first_keys, at[fresh], second_keys[fresh])
+    del first_keys
+    return _pairs(keys, n)
+
+
+def _keys(edges: np.ndarray, n: int) -> np.ndarray:
+    keys = edges[:, 0] * n
+    keys += edges[:, 1]
+    return keys
+
+
+def _drop_repeats(ordered: np.ndarray) -> np.ndarray:
+    """A sorted array without its repeated values (what `sorted_unique` does after sorting)."""
+    if len(ordered) < 2:
+        return ordered
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered if keep.all() else ordered[keep]
+
+
+def _pairs(keys: np.ndarray, n: int) -> np.ndarray:
+    """(low, high) pairs of keys low * n + high, written straight into one (k, 2) array."""
+    pairs = np.empty((len(keys), 2), dtype=np.int64)
+    np.floor_divide(keys, n, out=pairs[:, 0])
+    np.remainder(keys, n, out=pairs[:, 1])
+    return pairs

@@ -86,24 +86,39 @@ ROW_BITS = 32
 def dissolve_using_ties(
     edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, salt: int
 ) -> np.ndarray:
-    """Edges kept after people in recovery drop some ties to people using.
+    """Edges kept after people in recovery drop some ties to people using (see `ties_to_dissolve`)."""
+    dropped = ties_to_dissolve(edges, people, params, salt)
+    if len(dropped) == 0:
+        return edges
+    return np.delete(edges, dropped, axis=0)
+
+
+def ties_to_dissolve(
+    edges: np.ndarray, people: PopulationState, params: TieDynamicsParams, salt: int
+) -> np.ndarray:
+    """Positions in `edges` (ascending) of the ties people in recovery drop this week.
 
     Each tie between someone in recovery and someone using gets one draw keyed by the tie
     itself and `salt` (the run's seed and the week), so a tie's fate does not depend on which
     other ties exist — common random numbers across designs.
     """
     if len(edges) == 0:
-        return edges
+        return np.empty(0, dtype=np.int64)
     status, kind = people.status, people.kind
-    in_recovery = np.isin(kind, (PARTICIPANT, MENTOR)) & (status == RECOVERING)
-    using = (status == USING) | (status == LAPSED)
+    # One small code per person: a tie is mixed when its two ends' codes add up to MIXED_TIE.
+    in_recovery = ((kind == PARTICIPANT) | (kind == MENTOR)) & (status == RECOVERING)
+    side = np.where(in_recovery, IN_RECOVERY_SIDE, 0).astype(np.int8)
+    side[(status == USING) | (status == LAPSED)] = USING_SIDE
     a, b = edges[:, 0], edges[:, 1]
-    mixed = np.flatnonzero((in_recovery[a] & using[b]) | (in_recovery[b] & using[a]))
+    mixed = np.flatnonzero(side[a] + side[b] == MIXED_TIE)
     keys = (a[mixed] << ROW_BITS) | b[mixed]  # the same row pair in every design
-    dropped = mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
-    if len(dropped) == 0:
-        return edges
-    return np.delete(edges, dropped, axis=0)
+    return mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
+
+
+#: `ties_to_dissolve`'s codes for a person in recovery and a person using (anyone else: 0);
+#: only a tie between one of each adds up to MIXED_TIE (the two states exclude each other).
+IN_RECOVERY_SIDE, USING_SIDE = 1, 2
+MIXED_TIE = IN_RECOVERY_SIDE + USING_SIDE
 
 
 def mentor_introductions(
@@ -140,11 +155,8 @@ def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
     """Edges with new ties added (duplicates and self-ties dropped), as (low, high) pairs."""
     if len(new) == 0:
         return edges
-    new = np.sort(new, axis=1)
-    new = new[new[:, 0] != new[:, 1]]
-    # (low, high) keys in 1-D: much faster than np.sort(axis=1) and np.unique(axis=0)
     old_keys = np.minimum(edges[:, 0], edges[:, 1]) * n + np.maximum(edges[:, 0], edges[:, 1])
-    new_keys = sorted_unique(new[:, 0] * n + new[:, 1])
+    new_keys = tie_keys(new, n)
     if len(old_keys) and np.all(old_keys[1:] > old_keys[:-1]):
         # Already sorted and unique (every call after the first): insert the new keys in place,
         # O(ties) instead of re-sorting all ties; the result is what np.unique would give.
@@ -155,3 +167,17 @@ def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
     else:
         keys = sorted_unique(np.concatenate([old_keys, new_keys]))
     return np.column_stack([keys // n, keys % n])
+
+
+def tie_pairs(new: np.ndarray, n: int) -> np.ndarray:
+    """New ties as sorted, distinct (low, high) pairs without self-ties (rows below `n`)."""
+    keys = tie_keys(new, n)
+    return np.column_stack([keys // n, keys % n])
+
+
+def tie_keys(new: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct keys low * n + high of ties given as row pairs in either order."""
+    low = np.minimum(new[:, 0], new[:, 1]).astype(np.int64)
+    high = np.maximum(new[:, 0], new[:, 1]).astype(np.int64)
+    distinct = low != high
+    return sorted_unique(low[distinct] * n + high[distinct])
