@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from simulation.model.compiled import kernel
 from simulation.model.population import (
     COMMUNITY,
     DECEASED,
@@ -158,9 +159,10 @@ def start_episodes(
         draws: one uniform per person (inverse CDF, so a person's length lines up across designs).
     """
     median = np.array([getattr(params.episode_median_days, s) for s in SUBSTANCES])
-    z = ndtri(np.clip(draws[relapsed], 1e-9, 1 - 1e-9))
-    length = median[people.substance[relapsed]] * np.exp(params.episode_spread * z)
-    people.use_days_left[relapsed] = np.maximum(length, 1.0)
+    rows = np.flatnonzero(relapsed)  # one pass over the mask, then the few rows alone
+    z = ndtri(np.clip(draws[rows], 1e-9, 1 - 1e-9))
+    length = median[people.substance[rows]] * np.exp(params.episode_spread * z)
+    people.use_days_left[rows] = np.maximum(length, 1.0)
 
 
 def start_new_attempts(
@@ -178,22 +180,49 @@ def start_new_attempts(
     Returns:
         Who started a new attempt today.
     """
-    # Work on the rows in an episode of use only (index arrays, not full-width masks).
-    using = np.flatnonzero((people.status == USING) & (people.kind != COMMUNITY) & ~relapsed_today)
-    people.use_days_left[using] -= np.broadcast_to(rate_ratio, people.size)[using]
     attempting = np.zeros(people.size, dtype=bool)
-    attempting[using[people.use_days_left[using] <= 0]] = True
-    people.status[attempting] = RECOVERING
-    people.days_abstinent[attempting] = 0
-    people.use_days_left[attempting] = 0.0
-    people.recovery_attempts[attempting] += 1
+    _start_new_attempts(
+        people.status,
+        people.kind,
+        relapsed_today,
+        np.broadcast_to(np.asarray(rate_ratio), people.size),
+        people.use_days_left,
+        people.days_abstinent,
+        people.recovery_attempts,
+        attempting,
+    )
     return attempting
+
+
+@kernel
+def _start_new_attempts(
+    status, kind, relapsed_today, rate_ratio, use_days_left, days_abstinent, attempts, attempting
+):
+    # Episodes of use (not community members', not today's new ones) run on by the rate ratio;
+    # those that have run their length become new recovery attempts.
+    for i in range(len(status)):
+        if status[i] == USING and kind[i] != COMMUNITY and not relapsed_today[i]:
+            use_days_left[i] -= rate_ratio[i]
+            if use_days_left[i] <= 0:
+                attempting[i] = True
+                status[i] = RECOVERING
+                days_abstinent[i] = 0
+                use_days_left[i] = 0.0
+                attempts[i] += 1
 
 
 def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
     """Each person's share of days with use while in an episode of regular use."""
     shares = np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
-    return shares[people.substance]
+    out = np.empty(people.size, dtype=shares.dtype)
+    _look_up(shares, people.substance, out)  # shares[substance], in one compiled pass
+    return out
+
+
+@kernel
+def _look_up(values, codes, out):
+    for i in range(len(out)):
+        out[i] = values[codes[i]]
 
 
 #: Days in a follow-up quarter: Scott, Dennis & Foss interviewed every three months.
@@ -231,6 +260,49 @@ def apply_deaths(
     tolerance. Community members are background: their deaths are not modelled.
     """
     using_rate = np.array([getattr(params.death_rate_using, s) for s in SUBSTANCES]) / 1000.0
+    extra = np.asarray(extra_hazard, dtype=float)
+    if extra.ndim:
+        return _apply_deaths_by_row(people, params, using_rate, extra, draws, day)
+    # With one extra hazard for all, a row's hazard is one of len(SUBSTANCES) + 1 values (using
+    # one substance, or not using): their probabilities are worked out once, as an array, the
+    # same arithmetic the rows would get, and one compiled pass compares each row's draw.
+    yearly = np.append(using_rate, params.death_rate_in_recovery_per_1000_py / 1000.0)
+    probability = rate_to_probability(per_day(yearly, "year") + extra)
+    died = np.zeros(people.size, dtype=bool)
+    _apply_deaths(
+        people.kind,
+        people.status,
+        people.substance,
+        probability,
+        draws,
+        day,
+        people.death_day,
+        died,
+    )
+    return died
+
+
+@kernel
+def _apply_deaths(kind, status, substance, probability, draws, day, death_day, died):
+    not_using = len(probability) - 1
+    for i in range(len(status)):
+        if (kind[i] == PARTICIPANT or kind[i] == MENTOR) and status[i] != DECEASED:
+            code = substance[i] if status[i] == USING else not_using
+            if draws[i] < probability[code]:
+                died[i] = True
+                status[i] = DECEASED
+                death_day[i] = day
+
+
+def _apply_deaths_by_row(
+    people: PopulationState,
+    params: RecoveryCycleParams,
+    using_rate: np.ndarray,
+    extra: np.ndarray,
+    draws: np.ndarray,
+    day: int,
+) -> np.ndarray:
+    """`apply_deaths` with an extra hazard per person: each living row's own hazard."""
     # Only living participants and mentors can die: the hazard is worked out for them alone.
     rows = np.flatnonzero(
         ((people.kind == PARTICIPANT) | (people.kind == MENTOR)) & (people.status != DECEASED)
@@ -240,8 +312,7 @@ def apply_deaths(
         using_rate[people.substance[rows]],
         params.death_rate_in_recovery_per_1000_py / 1000.0,
     )
-    extra = np.asarray(extra_hazard, dtype=float)
-    hazard = per_day(yearly, "year") + (extra[rows] if extra.ndim else extra)
+    hazard = per_day(yearly, "year") + extra[rows]
     died = np.zeros(people.size, dtype=bool)
     died[rows[draws[rows] < rate_to_probability(hazard)]] = True
     people.status[died] = DECEASED
