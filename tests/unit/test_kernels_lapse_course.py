@@ -147,3 +147,30 @@ def test_record_use_is_the_numpy_body(n, share):
     assert same_people(mine, theirs)
     if n > 100:
         assert (theirs.last_use_day == DAY).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_apply_lapses_leaves_out_only_rows_that_cannot_lapse(dtype):
+    # Draws at, just below and just above each hazard and its probability, and hazards that
+    # are not bounded (0, subnormal, negative, NaN, infinite, above 1): rows the bound leaves
+    # out must be exactly rows the full computation does not let lapse.
+    rng = np.random.default_rng(8)
+    base = np.concatenate(
+        [
+            rng.exponential(0.05, 300),
+            [0.0, 5e-324, 1e-40, 1e-31, 1e-29, -0.2, np.nan, np.inf, 3.0, 40.0, 0.999],
+        ]
+    ).astype(dtype)
+    p = rate_to_probability(base).astype(np.float32)
+    near = [p, np.nextafter(p, 0), np.nextafter(p, 1), base.astype(np.float32)]
+    hazard = np.tile(base, len(near))
+    u = np.concatenate(near).astype(np.float32)
+    u = np.where(np.isnan(u), 0.5, u)
+    n = len(hazard)
+    people = random_people(n, seed=9)
+    people.status[:] = RECOVERING
+    mine, theirs = copy_people(people), copy_people(people)
+    got = lapse_course.apply_lapses(mine, hazard, u, DAY, 2)
+    expected = _apply_lapses(theirs, hazard, u, DAY, 2)
+    assert np.array_equal(got, expected) and same_people(mine, theirs)
+    assert 0 < got.sum() < n
