@@ -13,11 +13,13 @@ import pytest
 from random_people import SIZES, copy_people, draws, random_people, same_people
 from scipy.special import ndtri
 
-from simulation.model.mechanisms import overdose, recovery
+from simulation.model.mechanisms import follow_up, overdose, recovery
+from simulation.model.mechanisms.follow_up import FOLLOW_UP_QUARTERS, NO_GROUP, duration_group
 from simulation.model.population import (
     COMMUNITY,
     DECEASED,
     MENTOR,
+    NEVER,
     PARTICIPANT,
     RECOVERING,
     USING,
@@ -87,6 +89,40 @@ def _overdose_deaths(people, params, relapsed, days_abstinent_before, draws, day
     people.death_day[dying] = day
     people.overdose_deaths[dying] = True
     return dying
+
+
+def _record_quarter(people, day):
+    if day % recovery.QUARTER_DAYS != 0:
+        return
+    rows = people.participants
+    alive = people.status[rows] != DECEASED
+    abstinent = (people.last_use_day[rows] <= day - recovery.QUARTER_DAYS).astype(np.int8)
+    before = people.quarter_abstinent[rows]
+    seen = alive & (before >= 0)
+    people.quarter_pairs[rows][seen] += 1
+    people.quarter_changes[rows][seen & (before != abstinent)] += 1
+    people.quarter_abstinent[rows] = np.where(alive, abstinent, -1)
+
+
+def _record_interview(people, day):
+    quarter = recovery.QUARTER_DAYS
+    if day % quarter != 0:
+        return
+    rows = people.participants
+    slot = (day // quarter) % FOLLOW_UP_QUARTERS
+    alive = people.status[rows] != DECEASED
+    earlier = people.interview_group[rows, slot]
+    followed = np.flatnonzero(alive & (earlier != NO_GROUP))
+    groups = earlier[followed]
+    stayed = people.last_use_day[rows][followed] <= day - FOLLOW_UP_QUARTERS * quarter
+    np.add.at(people.next_year_interviews[rows], (followed, groups), 1)
+    np.add.at(people.next_year_abstinent[rows], (followed[stayed], groups[stayed]), 1)
+    entry = people.entry_day[rows]
+    arrived = (entry != NEVER) & (entry <= day)
+    since = day - np.maximum(people.last_use_day[rows], entry)
+    group = duration_group(since)
+    interviewed = arrived & alive & (people.status[rows] == RECOVERING)
+    people.interview_group[rows, slot] = np.where(interviewed, group, NO_GROUP)
 
 
 def _check(n, seed, compiled, reference):
@@ -174,3 +210,37 @@ def test_overdose_deaths_is_the_numpy_body(n, days_dtype, enabled):
     )
     if n > 100 and enabled:
         assert got.any()
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("day", [91 * 4, 91 * 5 + 3])  # a quarter's end, and not one
+def test_record_quarter_is_the_numpy_body(n, day):
+    _, after = _check(
+        n,
+        n + 5,
+        lambda p: recovery.record_quarter(p, day),
+        lambda p: _record_quarter(p, day),
+    )
+    if n > 100 and day % 91 == 0:
+        assert (after.quarter_abstinent == 1).any() and (after.quarter_abstinent == 0).any()
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("day", [91 * 4, 91 * 5 + 3, 91 * 15])
+def test_record_interview_is_the_numpy_body(n, day):
+    def people_at(p):
+        # Durations since the last use of every group, and entries before and after `day`.
+        rng = np.random.default_rng(n)
+        p.last_use_day[:] = np.where(rng.random(n) < 0.2, NEVER, rng.integers(0, day + 1, n))
+        p.entry_day[:] = np.where(rng.random(n) < 0.1, NEVER, rng.integers(0, day + 30, n))
+        return p
+
+    _, after = _check(
+        n,
+        n + 6,
+        lambda p: follow_up.record_interview(people_at(p), day),
+        lambda p: _record_interview(people_at(p), day),
+    )
+    if n > 100 and day == 91 * 15:  # over three years: NO_GROUP and all three groups
+        slot = (day // 91) % FOLLOW_UP_QUARTERS
+        assert len(np.unique(after.interview_group[after.participants, slot])) == 4

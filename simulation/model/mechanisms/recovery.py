@@ -237,14 +237,30 @@ def record_quarter(people: PopulationState, day: int) -> None:
     """
     if day % QUARTER_DAYS != 0:
         return
-    rows = people.participants
-    alive = people.status[rows] != DECEASED
-    abstinent = (people.last_use_day[rows] <= day - QUARTER_DAYS).astype(np.int8)
-    before = people.quarter_abstinent[rows]
-    seen = alive & (before >= 0)
-    people.quarter_pairs[rows][seen] += 1
-    people.quarter_changes[rows][seen & (before != abstinent)] += 1
-    people.quarter_abstinent[rows] = np.where(alive, abstinent, -1)
+    _record_quarter(
+        people.participants.stop,
+        people.status,
+        people.last_use_day,
+        day - QUARTER_DAYS,
+        people.quarter_abstinent,
+        people.quarter_pairs,
+        people.quarter_changes,
+    )
+
+
+@kernel
+def _record_quarter(participants, status, last_use_day, quarter_start, state, pairs, changes):
+    # For the participants' rows (the first ones): abstinent all quarter (1) or not (0), -1
+    # once dead; a pair and maybe a change for each living row with a state last quarter.
+    for i in range(participants):
+        alive = status[i] != DECEASED
+        abstinent = 1 if last_use_day[i] <= quarter_start else 0
+        before = state[i]
+        if alive and before >= 0:
+            pairs[i] += 1
+            if before != abstinent:
+                changes[i] += 1
+        state[i] = abstinent if alive else -1
 
 
 def apply_deaths(
