@@ -174,3 +174,13 @@ def test_apply_lapses_leaves_out_only_rows_that_cannot_lapse(dtype):
     expected = _apply_lapses(theirs, hazard, u, DAY, 2)
     assert np.array_equal(got, expected) and same_people(mine, theirs)
     assert 0 < got.sum() < n
+
+
+def test_the_lapse_passes_refuse_arrays_not_one_per_person():
+    people, short = random_people(5, seed=2), draws(3, 2)
+    with pytest.raises(ValueError, match="apply_lapses: `hazard` has shape"):
+        lapse_course.apply_lapses(people, np.ones(4), draws(5, 2), DAY)
+    with pytest.raises(ValueError, match="resolve_lapses: `draws`"):
+        lapse_course.resolve_lapses(people, PARAMS, 1.0, short, DAY)
+    with pytest.raises(ValueError, match="record_use: `draws`"):
+        lapse_course.record_use(people, DAY, 0.5, short)

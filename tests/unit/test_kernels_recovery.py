@@ -244,3 +244,14 @@ def test_record_interview_is_the_numpy_body(n, day):
     if n > 100 and day == 91 * 15:  # over three years: NO_GROUP and all three groups
         slot = (day // 91) % FOLLOW_UP_QUARTERS
         assert len(np.unique(after.interview_group[after.participants, slot])) == 4
+
+
+def test_a_compiled_pass_refuses_arrays_not_one_per_person():
+    # The passes do not check their indexes: a short array is refused before it is read.
+    people = random_people(5, seed=1)
+    with pytest.raises(ValueError, match=r"apply_deaths: `draws` has shape \(4,\).*\(5,\)"):
+        recovery.apply_deaths(people, PARAMS, np.zeros(4, dtype=np.float32), DAY)
+    with pytest.raises(ValueError, match="overdose_deaths: `days_abstinent_before`"):
+        overdose.overdose_deaths(people, OVERDOSE, np.ones(5, bool), np.zeros(6), draws(5, 1), 1)
+    with pytest.raises(ValueError, match="start_new_attempts: `relapsed_today`"):
+        recovery.start_new_attempts(people, np.zeros((5, 1), dtype=bool))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulation.model.compiled import kernel
+from simulation.model.mechanisms.recovery import require_per_person
 from simulation.model.mechanisms.relapse import RelapseParams
 from simulation.model.population import (
     COMMUNITY,
@@ -101,6 +102,7 @@ def apply_lapses(
     # bound): their hazards alone become probabilities (rate_to_probability, -expm1(-hazard),
     # the expm1 in NumPy on those rows alone).
     hazard = np.asarray(hazard)
+    require_per_person(people, "apply_lapses", hazard=hazard, draws=draws)
     rows = np.empty(people.size, dtype=np.int64)
     minus_rate = np.empty(people.size, dtype=np.result_type(hazard, 1.0))
     k = _could_lapse(people.status, hazard, draws, _BOUND_MARGIN, _BOUNDED_FROM, rows, minus_rate)
@@ -185,6 +187,7 @@ def resolve_lapses(
     """
     # One pass counts the lapses' days down and finds those ending today (few rows); the
     # chance of escalating is worked out in NumPy for those rows alone.
+    require_per_person(people, "resolve_lapses", draws=draws)
     rows = np.empty(people.size, dtype=np.int64)
     rows = rows[: _count_down(people.status, people.lapse_days_left, rows)]
     ratio = np.asarray(escalation_ratio, dtype=float)
@@ -280,6 +283,8 @@ def record_use(
     """
     # With no draws every row in use uses; `share` and `draws` are then not read.
     drawn = draws is not None
+    if drawn:
+        require_per_person(people, "record_use", draws=draws)
     share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
     draws = draws if drawn else np.ones(1)
     _record_use(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.model.compiled import kernel
+from simulation.model.mechanisms.recovery import require_per_person
 from simulation.model.population import DECEASED, PopulationState
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
@@ -63,6 +64,13 @@ def overdose_deaths(
     """Opioid relapses that end in a fatal overdose today."""
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
+    require_per_person(
+        people,
+        "overdose_deaths",
+        relapsed=relapsed,
+        days_abstinent_before=days_abstinent_before,
+        draws=draws,
+    )
     dying = np.zeros(people.size, dtype=bool)
     _overdose_deaths(
         relapsed,

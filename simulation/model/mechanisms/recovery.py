@@ -144,6 +144,27 @@ class RecoveryCycleParams(Section):
     )
 
 
+def require_per_person(people: PopulationState, function: str, **arrays: np.ndarray) -> None:
+    """Check that each array has one value per person before a compiled pass reads it.
+
+    Compiled passes do not check their indexes, so a short array would be read past its end.
+
+    Args:
+        people: the population.
+        function: the function the arrays are for (named in the error).
+        **arrays: each argument's name and array.
+
+    Raises:
+        ValueError: naming the first argument whose length is not the number of people.
+    """
+    for name, array in arrays.items():
+        if np.shape(array) != (people.size,):
+            raise ValueError(
+                f"{function}: `{name}` has shape {np.shape(array)}; it needs one value per "
+                f"person, shape ({people.size},), in the population's row order."
+            )
+
+
 def start_episodes(
     people: PopulationState,
     params: RecoveryCycleParams,
@@ -180,6 +201,7 @@ def start_new_attempts(
     Returns:
         Who started a new attempt today.
     """
+    require_per_person(people, "start_new_attempts", relapsed_today=relapsed_today)
     attempting = np.zeros(people.size, dtype=bool)
     _start_new_attempts(
         people.status,
@@ -282,6 +304,7 @@ def apply_deaths(
     # With one extra hazard for all, a row's hazard is one of len(SUBSTANCES) + 1 values (using
     # one substance, or not using): their probabilities are worked out once, as an array, the
     # same arithmetic the rows would get, and one compiled pass compares each row's draw.
+    require_per_person(people, "apply_deaths", draws=draws)
     yearly = np.append(using_rate, params.death_rate_in_recovery_per_1000_py / 1000.0)
     probability = rate_to_probability(per_day(yearly, "year") + extra)
     died = np.zeros(people.size, dtype=bool)
