@@ -180,18 +180,23 @@ def test_use_share_is_the_numpy_body(n):
 
 
 @pytest.mark.parametrize("n", SIZES)
-@pytest.mark.parametrize("extra", ["default", "scalar", "array"])
+@pytest.mark.parametrize("extra", ["default", "scalar", "nan", "array"])
 def test_apply_deaths_is_the_numpy_body(n, extra):
     u = draws(n, n + 3)
     # The default (no extra) and a scalar take the same compiled pass; an array, the NumPy one.
-    args = {"default": (), "scalar": (0.05,), "array": (np.random.default_rng(n).random(n) / 10,)}
+    args = {
+        "default": (),
+        "scalar": (0.05,),
+        "nan": (np.nan,),  # no probability passes a NaN: nobody dies
+        "array": (np.random.default_rng(n).random(n) / 10,),
+    }
     got, after = _check(
         n,
         n + 3,
         lambda p: recovery.apply_deaths(p, PARAMS, u, DAY, *args[extra]),
         lambda p: _apply_deaths(p, PARAMS, u, DAY, *args[extra]),
     )
-    if n > 100 and extra != "default":  # the default rates kill too few of 2,000 to count on
+    if n > 100 and extra in ("scalar", "array"):  # the default rates kill too few of 2,000
         assert got.any() and (after.status[got] == DECEASED).all()
 
 

@@ -140,8 +140,8 @@ def _could_lapse(status, hazard, draws, margin, bounded_from, rows, minus_rate):
         h = hazard[i]
         rows[k] = i
         minus_rate[k] = -h
-        bounded = h >= bounded_from and draws[i] > h * margin
-        k += status[i] == RECOVERING and not bounded
+        bounded = (h >= bounded_from) & (draws[i] > h * margin)
+        k += (status[i] == RECOVERING) & (not bounded)
     return k
 
 
@@ -295,10 +295,15 @@ def record_use(
 @kernel
 def _record_use(status, kind, drawn, draws, share, day, use_days, last_use_day):
     # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
-    # use, for everyone but community members.
+    # use, for everyone but community members. The rows that use are listed first (without
+    # branches: they are unpredictable), then only they are updated.
+    rows = np.empty(len(status), dtype=np.int64)
+    k = 0
     for i in range(len(status)):
         lapsed = status[i] == LAPSED
-        in_use = lapsed or status[i] == USING
-        if in_use and kind[i] != COMMUNITY and (lapsed or not drawn or draws[i] < share[i]):
-            use_days[i] += 1
-            last_use_day[i] = day
+        in_use = lapsed | (status[i] == USING)
+        rows[k] = i
+        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[i] < share[i]))
+    for j in range(k):
+        use_days[rows[j]] += 1
+        last_use_day[rows[j]] = day

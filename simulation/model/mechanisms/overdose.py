@@ -73,7 +73,7 @@ def overdose_deaths(
     )
     dying = np.zeros(people.size, dtype=bool)
     _overdose_deaths(
-        relapsed,
+        np.flatnonzero(relapsed),  # today's relapses: few rows
         people.substance,
         days_abstinent_before,
         draws,
@@ -91,7 +91,7 @@ def overdose_deaths(
 
 @kernel
 def _overdose_deaths(
-    relapsed,
+    relapsed_rows,
     substance,
     days_abstinent_before,
     draws,
@@ -106,8 +106,8 @@ def _overdose_deaths(
 ):
     # Today's opioid relapses: the chance rises with the share of tolerance lost (capped at 1,
     # as np.minimum does: a NaN share stays NaN).
-    for i in range(len(relapsed)):
-        if relapsed[i] and substance[i] == OPIOIDS:
+    for i in relapsed_rows:
+        if substance[i] == OPIOIDS:
             lost = days_abstinent_before[i] / tolerance_loss_days
             lost = 1.0 if lost > 1.0 else lost
             if draws[i] < probability * (1.0 + excess_ratio * lost):

@@ -221,16 +221,23 @@ def _start_new_attempts(
     status, kind, relapsed_today, rate_ratio, use_days_left, days_abstinent, attempts, attempting
 ):
     # Episodes of use (not community members', not today's new ones) run on by the rate ratio;
-    # those that have run their length become new recovery attempts.
+    # those that have run their length become new recovery attempts. The rows in an episode
+    # are listed first (without branches), then only they are updated.
+    rows = np.empty(len(status), dtype=np.int64)
+    k = 0
     for i in range(len(status)):
-        if status[i] == USING and kind[i] != COMMUNITY and not relapsed_today[i]:
-            use_days_left[i] -= rate_ratio[i]
-            if use_days_left[i] <= 0:
-                attempting[i] = True
-                status[i] = RECOVERING
-                days_abstinent[i] = 0
-                use_days_left[i] = 0.0
-                attempts[i] += 1
+        rows[k] = i
+        k += (status[i] == USING) & (kind[i] != COMMUNITY) & (not relapsed_today[i])
+    for j in range(k):
+        i = rows[j]
+        left = use_days_left[i] - rate_ratio[i]
+        use_days_left[i] = left
+        if left <= 0:
+            attempting[i] = True
+            status[i] = RECOVERING
+            days_abstinent[i] = 0
+            use_days_left[i] = 0.0
+            attempts[i] += 1
 
 
 def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
@@ -323,11 +330,17 @@ def apply_deaths(
 
 @kernel
 def _apply_deaths(kind, status, substance, probability, draws, day, death_day, died):
+    # A draw at or above the largest probability cannot be below the row's own: only the few
+    # rows below it are looked at further (NaN probabilities, never passed, are left out).
     not_using = len(probability) - 1
+    largest = -np.inf
+    for p in probability:
+        largest = p if p > largest else largest
     for i in range(len(status)):
-        if (kind[i] == PARTICIPANT or kind[i] == MENTOR) and status[i] != DECEASED:
+        if draws[i] < largest:
+            alive = (kind[i] == PARTICIPANT or kind[i] == MENTOR) and status[i] != DECEASED
             code = substance[i] if status[i] == USING else not_using
-            if draws[i] < probability[code]:
+            if alive and draws[i] < probability[code]:
                 died[i] = True
                 status[i] = DECEASED
                 death_day[i] = day
