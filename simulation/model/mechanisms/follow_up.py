@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.recovery import QUARTER_DAYS
 from simulation.model.population import DECEASED, NEVER, RECOVERING, PopulationState
 
@@ -53,19 +54,49 @@ def record_interview(people: PopulationState, day: int) -> None:
     """
     if day % QUARTER_DAYS != 0:
         return
-    rows = people.participants
-    slot = (day // QUARTER_DAYS) % FOLLOW_UP_QUARTERS
-    alive = people.status[rows] != DECEASED
-    earlier = people.interview_group[rows, slot]
-    followed = np.flatnonzero(alive & (earlier != NO_GROUP))
-    groups = earlier[followed]
-    stayed = people.last_use_day[rows][followed] <= day - FOLLOW_UP_QUARTERS * QUARTER_DAYS
-    np.add.at(people.next_year_interviews[rows], (followed, groups), 1)  # a view: in place
-    np.add.at(people.next_year_abstinent[rows], (followed[stayed], groups[stayed]), 1)
+    _record_interview(
+        people.participants.stop,
+        (day // QUARTER_DAYS) % FOLLOW_UP_QUARTERS,
+        day,
+        day - FOLLOW_UP_QUARTERS * QUARTER_DAYS,
+        np.array(DURATION_GROUPS_DAYS),
+        people.status,
+        people.last_use_day,
+        people.entry_day,
+        people.interview_group,
+        people.next_year_interviews,
+        people.next_year_abstinent,
+    )
 
-    entry = people.entry_day[rows]
-    arrived = (entry != NEVER) & (entry <= day)
-    since = day - np.maximum(people.last_use_day[rows], entry)
-    group = duration_group(since)
-    interviewed = arrived & alive & (people.status[rows] == RECOVERING)
-    people.interview_group[rows, slot] = np.where(interviewed, group, NO_GROUP)
+
+@kernel
+def _record_interview(
+    participants,
+    slot,
+    day,
+    year_ago,
+    groups_from,
+    status,
+    last_use_day,
+    entry_day,
+    interview_group,
+    interviews,
+    abstinent,
+):
+    # For the participants' rows (the first ones): follow up the interview in `slot` (a year
+    # ago) of everyone alive, then interview everyone arrived, alive and in recovery, in the
+    # group of their days since their last use (or entry): NO_GROUP under the first bound.
+    for i in range(participants):
+        alive = status[i] != DECEASED
+        earlier = interview_group[i, slot]
+        if alive and earlier != NO_GROUP:
+            interviews[i, earlier] += 1
+            if last_use_day[i] <= year_ago:
+                abstinent[i, earlier] += 1
+        entry = entry_day[i]
+        group = NO_GROUP
+        if entry != NEVER and entry <= day and alive and status[i] == RECOVERING:
+            since = day - max(last_use_day[i], entry)
+            for bound in groups_from:
+                group += since >= bound
+        interview_group[i, slot] = group

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.model.compiled import kernel
+from simulation.model.mechanisms.recovery import require_per_person
 from simulation.model.mechanisms.relapse import RelapseParams
 from simulation.model.population import (
     COMMUNITY,
@@ -26,7 +28,6 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
-from simulation.model.units import rate_to_probability
 
 
 def lapse_durations(
@@ -97,22 +98,69 @@ def apply_lapses(
     Returns:
         Who lapsed today.
     """
-    # Only people in recovery can lapse: their hazards alone become probabilities.
-    recovering = np.flatnonzero(people.status == RECOVERING)
+    # Only people in recovery can lapse, and only if their draw is at most their hazard (the
+    # bound): their hazards alone become probabilities (rate_to_probability, -expm1(-hazard),
+    # the expm1 in NumPy on those rows alone).
+    hazard = np.asarray(hazard)
+    require_per_person(people, "apply_lapses", hazard=hazard, draws=draws)
+    rows = np.empty(people.size, dtype=np.int64)
+    minus_rate = np.empty(people.size, dtype=np.result_type(hazard, 1.0))
+    k = _could_lapse(people.status, hazard, draws, _BOUND_MARGIN, _BOUNDED_FROM, rows, minus_rate)
+    expm1 = np.expm1(minus_rate[:k], out=minus_rate[:k])
     lapsed = np.zeros(people.size, dtype=bool)
-    lapsed[recovering[draws[recovering] < rate_to_probability(hazard[recovering])]] = True
-    people.status[lapsed] = LAPSED
-    people.lapses[lapsed] += 1
+    m = _lapse(
+        rows[:k], expm1, draws, day, people.status, people.lapses, people.first_lapse_day, lapsed
+    )
+    rows = rows[:m]
     if isinstance(durations, LengthDraws):
         # Lengths for today's lapses only (the same numbers `lapse_durations` gives them).
-        rows = np.flatnonzero(lapsed)
         mean = durations.params.by_substance("lapse_mean_days")[people.substance[rows]]
         people.lapse_days_left[rows] = geometric_lengths(mean, durations.draws[rows])
     else:
-        people.lapse_days_left[lapsed] = np.broadcast_to(durations, people.size)[lapsed]
-    first = lapsed & (people.first_lapse_day == NEVER)
-    people.first_lapse_day[first] = day
+        people.lapse_days_left[rows] = np.broadcast_to(durations, people.size)[rows]
     return lapsed
+
+
+#: A lapse needs draw < -expm1(-hazard), and -expm1(-h) <= h for h >= 0: a row whose draw is
+#: above its hazard times this margin cannot lapse, so its expm1 is not needed. The margin
+#: (0.1%) is far wider than the error of NumPy's expm1 (a few units in the last place, 1e-15
+#: in float64, 1e-7 in float32), so the rows left out are exactly rows that would not lapse.
+_BOUND_MARGIN = 1.001
+#: Hazards below this (and negative or NaN ones) are not bounded: their rows always get the
+#: expm1 (subnormal numbers have few significant bits).
+_BOUNDED_FROM = 1e-30
+
+
+@kernel
+def _could_lapse(status, hazard, draws, margin, bounded_from, rows, minus_rate):
+    # Compacts the rows in recovery that could lapse today, and their -hazard, into the first
+    # k places (written for every row, kept where it could lapse).
+    k = 0
+    for i in range(len(status)):
+        h = hazard[i]
+        rows[k] = i
+        minus_rate[k] = -h
+        bounded = (h >= bounded_from) & (draws[i] > h * margin)
+        k += (status[i] == RECOVERING) & (not bounded)
+    return k
+
+
+@kernel
+def _lapse(rows, expm1, draws, day, status, lapses, first_lapse_day, lapsed):
+    # A row in recovery lapses when its draw is below -expm1(-hazard); the lapsed rows are
+    # moved to the front of `rows` (ascending), and their count returned.
+    m = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        if draws[i] < -expm1[j]:
+            lapsed[i] = True
+            status[i] = LAPSED
+            lapses[i] += 1
+            if first_lapse_day[i] == NEVER:
+                first_lapse_day[i] = day
+            rows[m] = i
+            m += 1
+    return m
 
 
 def resolve_lapses(
@@ -137,11 +185,11 @@ def resolve_lapses(
     Returns:
         Who relapsed today.
     """
-    lapsed = people.status == LAPSED
-    people.lapse_days_left[lapsed] -= 1
-    ending = lapsed & (people.lapse_days_left <= 0)
-    # Only today's ending lapses can escalate: the chance is worked out for those rows alone.
-    rows = np.flatnonzero(ending)
+    # One pass counts the lapses' days down and finds those ending today (few rows); the
+    # chance of escalating is worked out in NumPy for those rows alone.
+    require_per_person(people, "resolve_lapses", draws=draws)
+    rows = np.empty(people.size, dtype=np.int64)
+    rows = rows[: _count_down(people.status, people.lapse_days_left, rows)]
     ratio = np.asarray(escalation_ratio, dtype=float)
     p_escalate = np.clip(
         params.by_substance("escalation_probability")[people.substance[rows]]
@@ -151,19 +199,72 @@ def resolve_lapses(
         1.0,
     )
     relapsed = np.zeros(people.size, dtype=bool)
-    relapsed[rows[draws[rows] < p_escalate]] = True
-    caught = ending & ~relapsed
-    people.status[relapsed] = USING
-    people.relapses[relapsed] += 1
-    first = relapsed & (people.first_relapse_day == NEVER)
-    people.first_relapse_day[first] = day
-    people.status[caught] = RECOVERING
-    people.caught_lapse_day[caught] = day
-    people.caught_lapse_day[relapsed] = NEVER
+    caught = rows.copy()
+    m = _end_lapses(
+        rows,
+        draws,
+        p_escalate,
+        day,
+        people.status,
+        people.relapses,
+        people.first_relapse_day,
+        people.caught_lapse_day,
+        people.lapse_days_left,
+        relapsed,
+        caught,
+    )
+    caught = caught[:m]
     kept = np.rint(people.days_abstinent[caught] * (1.0 - params.lapse_clock_setback))
     people.days_abstinent[caught] = kept.astype(people.days_abstinent.dtype)
-    people.lapse_days_left[ending] = 0
     return relapsed
+
+
+@kernel
+def _count_down(status, lapse_days_left, rows):
+    # A day off each lapse; the rows whose lapse has run its length go to `rows` (ascending).
+    k = 0
+    for i in range(len(status)):
+        if status[i] == LAPSED:
+            lapse_days_left[i] -= 1
+            if lapse_days_left[i] <= 0:
+                rows[k] = i
+                k += 1
+    return k
+
+
+@kernel
+def _end_lapses(
+    rows,
+    draws,
+    p_escalate,
+    day,
+    status,
+    relapses,
+    first_relapse_day,
+    caught_lapse_day,
+    lapse_days_left,
+    relapsed,
+    caught,
+):
+    # Each ending lapse escalates (draw below its chance) or is caught; the caught rows are
+    # written to the front of `caught` (ascending), and their count returned.
+    m = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        if draws[i] < p_escalate[j]:
+            relapsed[i] = True
+            status[i] = USING
+            relapses[i] += 1
+            if first_relapse_day[i] == NEVER:
+                first_relapse_day[i] = day
+            caught_lapse_day[i] = NEVER
+        else:
+            status[i] = RECOVERING
+            caught_lapse_day[i] = day
+            caught[m] = i
+            m += 1
+        lapse_days_left[i] = 0
+    return m
 
 
 def record_use(
@@ -180,13 +281,29 @@ def record_use(
         use_share: each person's share of days with use during regular use.
         draws: one uniform per person (needed when `use_share` is below 1).
     """
-    status = people.status
-    # Rows that could use today (lapsed or in an episode, not community); then today's draws.
-    rows = np.flatnonzero(((status == USING) | (status == LAPSED)) & (people.kind != COMMUNITY))
-    if draws is not None:
-        share = np.broadcast_to(use_share, people.size)
-        rows = rows[(status[rows] == LAPSED) | (draws[rows] < share[rows])]
-    used = np.zeros(people.size, dtype=bool)
-    used[rows] = True
-    people.use_days[used] += 1
-    people.last_use_day[used] = day
+    # With no draws every row in use uses; `share` and `draws` are then not read.
+    drawn = draws is not None
+    if drawn:
+        require_per_person(people, "record_use", draws=draws)
+    share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
+    draws = draws if drawn else np.ones(1)
+    _record_use(
+        people.status, people.kind, drawn, draws, share, day, people.use_days, people.last_use_day
+    )
+
+
+@kernel
+def _record_use(status, kind, drawn, draws, share, day, use_days, last_use_day):
+    # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
+    # use, for everyone but community members. The rows that use are listed first (without
+    # branches: they are unpredictable), then only they are updated.
+    rows = np.empty(len(status), dtype=np.int64)
+    k = 0
+    for i in range(len(status)):
+        lapsed = status[i] == LAPSED
+        in_use = lapsed | (status[i] == USING)
+        rows[k] = i
+        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[i] < share[i]))
+    for j in range(k):
+        use_days[rows[j]] += 1
+        last_use_day[rows[j]] = day

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
+from simulation.model.mechanisms.recovery import require_per_person
 from simulation.model.population import DECEASED, PopulationState
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
@@ -62,10 +64,54 @@ def overdose_deaths(
     """Opioid relapses that end in a fatal overdose today."""
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
-    lost = np.minimum(days_abstinent_before / params.tolerance_loss_days, 1.0)
-    p = params.death_probability_per_relapse * (1.0 + (params.lost_tolerance_ratio - 1.0) * lost)
-    dying = relapsed & (people.substance == OPIOIDS) & (draws < p)
-    people.status[dying] = DECEASED
-    people.death_day[dying] = day
-    people.overdose_deaths[dying] = True
+    require_per_person(
+        people,
+        "overdose_deaths",
+        relapsed=relapsed,
+        days_abstinent_before=days_abstinent_before,
+        draws=draws,
+    )
+    dying = np.zeros(people.size, dtype=bool)
+    _overdose_deaths(
+        np.flatnonzero(relapsed),  # today's relapses: few rows
+        people.substance,
+        days_abstinent_before,
+        draws,
+        float(params.tolerance_loss_days),
+        float(params.death_probability_per_relapse),
+        float(params.lost_tolerance_ratio - 1.0),
+        day,
+        people.status,
+        people.death_day,
+        people.overdose_deaths,
+        dying,
+    )
     return dying
+
+
+@kernel
+def _overdose_deaths(
+    relapsed_rows,
+    substance,
+    days_abstinent_before,
+    draws,
+    tolerance_loss_days,
+    probability,
+    excess_ratio,
+    day,
+    status,
+    death_day,
+    overdose_deaths,
+    dying,
+):
+    # Today's opioid relapses: the chance rises with the share of tolerance lost (capped at 1,
+    # as np.minimum does: a NaN share stays NaN).
+    for i in relapsed_rows:
+        if substance[i] == OPIOIDS:
+            lost = days_abstinent_before[i] / tolerance_loss_days
+            lost = 1.0 if lost > 1.0 else lost
+            if draws[i] < probability * (1.0 + excess_ratio * lost):
+                dying[i] = True
+                status[i] = DECEASED
+                death_day[i] = day
+                overdose_deaths[i] = True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
+from simulation.model.compiled import kernel
 from simulation.model.population import (
     COMMUNITY,
     DECEASED,
@@ -143,6 +144,27 @@ class RecoveryCycleParams(Section):
     )
 
 
+def require_per_person(people: PopulationState, function: str, **arrays: np.ndarray) -> None:
+    """Check that each array has one value per person before a compiled pass reads it.
+
+    Compiled passes do not check their indexes, so a short array would be read past its end.
+
+    Args:
+        people: the population.
+        function: the function the arrays are for (named in the error).
+        **arrays: each argument's name and array.
+
+    Raises:
+        ValueError: naming the first argument whose length is not the number of people.
+    """
+    for name, array in arrays.items():
+        if np.shape(array) != (people.size,):
+            raise ValueError(
+                f"{function}: `{name}` has shape {np.shape(array)}; it needs one value per "
+                f"person, shape ({people.size},), in the population's row order."
+            )
+
+
 def start_episodes(
     people: PopulationState,
     params: RecoveryCycleParams,
@@ -158,9 +180,10 @@ def start_episodes(
         draws: one uniform per person (inverse CDF, so a person's length lines up across designs).
     """
     median = np.array([getattr(params.episode_median_days, s) for s in SUBSTANCES])
-    z = ndtri(np.clip(draws[relapsed], 1e-9, 1 - 1e-9))
-    length = median[people.substance[relapsed]] * np.exp(params.episode_spread * z)
-    people.use_days_left[relapsed] = np.maximum(length, 1.0)
+    rows = np.flatnonzero(relapsed)  # one pass over the mask, then the few rows alone
+    z = ndtri(np.clip(draws[rows], 1e-9, 1 - 1e-9))
+    length = median[people.substance[rows]] * np.exp(params.episode_spread * z)
+    people.use_days_left[rows] = np.maximum(length, 1.0)
 
 
 def start_new_attempts(
@@ -178,22 +201,57 @@ def start_new_attempts(
     Returns:
         Who started a new attempt today.
     """
-    # Work on the rows in an episode of use only (index arrays, not full-width masks).
-    using = np.flatnonzero((people.status == USING) & (people.kind != COMMUNITY) & ~relapsed_today)
-    people.use_days_left[using] -= np.broadcast_to(rate_ratio, people.size)[using]
+    require_per_person(people, "start_new_attempts", relapsed_today=relapsed_today)
     attempting = np.zeros(people.size, dtype=bool)
-    attempting[using[people.use_days_left[using] <= 0]] = True
-    people.status[attempting] = RECOVERING
-    people.days_abstinent[attempting] = 0
-    people.use_days_left[attempting] = 0.0
-    people.recovery_attempts[attempting] += 1
+    _start_new_attempts(
+        people.status,
+        people.kind,
+        relapsed_today,
+        np.broadcast_to(np.asarray(rate_ratio), people.size),
+        people.use_days_left,
+        people.days_abstinent,
+        people.recovery_attempts,
+        attempting,
+    )
     return attempting
+
+
+@kernel
+def _start_new_attempts(
+    status, kind, relapsed_today, rate_ratio, use_days_left, days_abstinent, attempts, attempting
+):
+    # Episodes of use (not community members', not today's new ones) run on by the rate ratio;
+    # those that have run their length become new recovery attempts. The rows in an episode
+    # are listed first (without branches), then only they are updated.
+    rows = np.empty(len(status), dtype=np.int64)
+    k = 0
+    for i in range(len(status)):
+        rows[k] = i
+        k += (status[i] == USING) & (kind[i] != COMMUNITY) & (not relapsed_today[i])
+    for j in range(k):
+        i = rows[j]
+        left = use_days_left[i] - rate_ratio[i]
+        use_days_left[i] = left
+        if left <= 0:
+            attempting[i] = True
+            status[i] = RECOVERING
+            days_abstinent[i] = 0
+            use_days_left[i] = 0.0
+            attempts[i] += 1
 
 
 def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
     """Each person's share of days with use while in an episode of regular use."""
     shares = np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
-    return shares[people.substance]
+    out = np.empty(people.size, dtype=shares.dtype)
+    _look_up(shares, people.substance, out)  # shares[substance], in one compiled pass
+    return out
+
+
+@kernel
+def _look_up(values, codes, out):
+    for i in range(len(out)):
+        out[i] = values[codes[i]]
 
 
 #: Days in a follow-up quarter: Scott, Dennis & Foss interviewed every three months.
@@ -208,14 +266,30 @@ def record_quarter(people: PopulationState, day: int) -> None:
     """
     if day % QUARTER_DAYS != 0:
         return
-    rows = people.participants
-    alive = people.status[rows] != DECEASED
-    abstinent = (people.last_use_day[rows] <= day - QUARTER_DAYS).astype(np.int8)
-    before = people.quarter_abstinent[rows]
-    seen = alive & (before >= 0)
-    people.quarter_pairs[rows][seen] += 1
-    people.quarter_changes[rows][seen & (before != abstinent)] += 1
-    people.quarter_abstinent[rows] = np.where(alive, abstinent, -1)
+    _record_quarter(
+        people.participants.stop,
+        people.status,
+        people.last_use_day,
+        day - QUARTER_DAYS,
+        people.quarter_abstinent,
+        people.quarter_pairs,
+        people.quarter_changes,
+    )
+
+
+@kernel
+def _record_quarter(participants, status, last_use_day, quarter_start, state, pairs, changes):
+    # For the participants' rows (the first ones): abstinent all quarter (1) or not (0), -1
+    # once dead; a pair and maybe a change for each living row with a state last quarter.
+    for i in range(participants):
+        alive = status[i] != DECEASED
+        abstinent = 1 if last_use_day[i] <= quarter_start else 0
+        before = state[i]
+        if alive and before >= 0:
+            pairs[i] += 1
+            if before != abstinent:
+                changes[i] += 1
+        state[i] = abstinent if alive else -1
 
 
 def apply_deaths(
@@ -231,6 +305,56 @@ def apply_deaths(
     tolerance. Community members are background: their deaths are not modelled.
     """
     using_rate = np.array([getattr(params.death_rate_using, s) for s in SUBSTANCES]) / 1000.0
+    extra = np.asarray(extra_hazard, dtype=float)
+    if extra.ndim:
+        return _apply_deaths_by_row(people, params, using_rate, extra, draws, day)
+    # With one extra hazard for all, a row's hazard is one of len(SUBSTANCES) + 1 values (using
+    # one substance, or not using): their probabilities are worked out once, as an array, the
+    # same arithmetic the rows would get, and one compiled pass compares each row's draw.
+    require_per_person(people, "apply_deaths", draws=draws)
+    yearly = np.append(using_rate, params.death_rate_in_recovery_per_1000_py / 1000.0)
+    probability = rate_to_probability(per_day(yearly, "year") + extra)
+    died = np.zeros(people.size, dtype=bool)
+    _apply_deaths(
+        people.kind,
+        people.status,
+        people.substance,
+        probability,
+        draws,
+        day,
+        people.death_day,
+        died,
+    )
+    return died
+
+
+@kernel
+def _apply_deaths(kind, status, substance, probability, draws, day, death_day, died):
+    # A draw at or above the largest probability cannot be below the row's own: only the few
+    # rows below it are looked at further (NaN probabilities, never passed, are left out).
+    not_using = len(probability) - 1
+    largest = -np.inf
+    for p in probability:
+        largest = p if p > largest else largest
+    for i in range(len(status)):
+        if draws[i] < largest:
+            alive = (kind[i] == PARTICIPANT or kind[i] == MENTOR) and status[i] != DECEASED
+            code = substance[i] if status[i] == USING else not_using
+            if alive and draws[i] < probability[code]:
+                died[i] = True
+                status[i] = DECEASED
+                death_day[i] = day
+
+
+def _apply_deaths_by_row(
+    people: PopulationState,
+    params: RecoveryCycleParams,
+    using_rate: np.ndarray,
+    extra: np.ndarray,
+    draws: np.ndarray,
+    day: int,
+) -> np.ndarray:
+    """`apply_deaths` with an extra hazard per person: each living row's own hazard."""
     # Only living participants and mentors can die: the hazard is worked out for them alone.
     rows = np.flatnonzero(
         ((people.kind == PARTICIPANT) | (people.kind == MENTOR)) & (people.status != DECEASED)
@@ -240,8 +364,7 @@ def apply_deaths(
         using_rate[people.substance[rows]],
         params.death_rate_in_recovery_per_1000_py / 1000.0,
     )
-    extra = np.asarray(extra_hazard, dtype=float)
-    hazard = per_day(yearly, "year") + (extra[rows] if extra.ndim else extra)
+    hazard = per_day(yearly, "year") + extra[rows]
     died = np.zeros(people.size, dtype=bool)
     died[rows[draws[rows] < rate_to_probability(hazard)]] = True
     people.status[died] = DECEASED

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import NEVER, PopulationState
 from simulation.model.units import per_day
 from simulation.scenario.parameters import AGE_GROUPS, SUBSTANCES, Section, parameter
@@ -238,10 +239,45 @@ def duration_hazard_table(params: RelapseParams, max_days: int) -> np.ndarray:
 
 def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.ndarray:
     """Hazard ratio from self-efficacy (protective) and isolation (harmful), 1 at the midpoint."""
-    return np.exp(
-        -params.self_efficacy_effect * (people.self_efficacy - 0.5)
-        + params.isolation_effect * (people.isolation - 0.5)
+    # exp(-effect * (self_efficacy - 0.5) + effect * (isolation - 0.5)): the exponent in one
+    # compiled pass (each constant in the dtype NumPy would use), the exp in NumPy.
+    se, iso = people.self_efficacy, people.isolation
+    exponent = np.empty(len(se), dtype=np.result_type(se, iso))
+    _state_of_mind_exponent(
+        se,
+        iso,
+        se.dtype.type(-params.self_efficacy_effect),
+        se.dtype.type(0.5),
+        iso.dtype.type(params.isolation_effect),
+        iso.dtype.type(0.5),
+        exponent,
     )
+    return np.exp(exponent, out=exponent)
+
+
+@kernel
+def _state_of_mind_exponent(se, iso, minus_se_effect, se_mid, iso_effect, iso_mid, out):
+    for i in range(len(out)):
+        out[i] = minus_se_effect * (se[i] - se_mid) + iso_effect * (iso[i] - iso_mid)
+
+
+def _post_lapse_powers(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
+    """`0.5 ** (since / half_life)` for every whole number of days `since` a row can have.
+
+    Days since a caught lapse are whole numbers from 0 to `day - earliest caught day`, so the
+    power (a transcendental, kept in NumPy) is worked out once per value instead of per row.
+    """
+    caught = people.caught_lapse_day
+    longest = max(day - int(caught.min()), 0) if len(caught) else 0
+    return 0.5 ** (np.arange(longest + 1) / params.post_lapse_half_life_days)
+
+
+@kernel
+def _post_lapse_kernel(caught_lapse_day, day, rate, powers, out):
+    for i in range(len(out)):
+        caught = caught_lapse_day[i]
+        excess = rate * powers[max(day - caught, 0)]
+        out[i] = excess if caught != NEVER else 0.0
 
 
 def post_lapse_hazard(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
@@ -251,13 +287,10 @@ def post_lapse_hazard(people: PopulationState, params: RelapseParams, day: int) 
     `post_lapse_half_life_days` (0 for people with no caught lapse in this attempt; after a
     relapse the new attempt's restarted clock carries the raised risk).
     """
-    # Worked out only for the rows with a caught lapse; the rest stay 0.
-    rows = np.flatnonzero(people.caught_lapse_day != NEVER)
-    since = day - people.caught_lapse_day[rows]
-    excess = np.zeros(people.size)
-    excess[rows] = params.post_lapse_rate_per_day * 0.5 ** (
-        np.maximum(since, 0) / params.post_lapse_half_life_days
-    )
+    excess = np.empty(people.size)
+    powers = _post_lapse_powers(people, params, day)
+    rate = float(params.post_lapse_rate_per_day)
+    _post_lapse_kernel(people.caught_lapse_day, day, rate, powers, excess)
     return excess
 
 
@@ -279,15 +312,61 @@ def lapse_hazard(
     Returns:
         The daily hazard per person.
     """
+    ages = params.age_ratios()
     if table is None:
         by_duration = duration_hazard(people.days_abstinent, people.substance, params)
-    else:
-        by_duration = table[people.substance, np.minimum(people.days_abstinent, table.shape[1] - 1)]
-    if day is not None:
-        by_duration = by_duration + post_lapse_hazard(people, params, day)
-    return (
-        by_duration
-        * params.age_ratios()[people.age_group]
-        * people.frailty
-        * state_of_mind_ratio(people, params)
+        if day is not None:
+            by_duration = by_duration + post_lapse_hazard(people, params, day)
+        return (
+            by_duration
+            * ages[people.age_group]
+            * people.frailty
+            * state_of_mind_ratio(people, params)
+        )
+    ratio = state_of_mind_ratio(people, params)
+    out = np.empty(people.size, dtype=np.result_type(table, ages, people.frailty, ratio))
+    powers = np.ones(1) if day is None else _post_lapse_powers(people, params, day)
+    _lapse_hazard_kernel(
+        table,
+        people.substance,
+        people.days_abstinent,
+        people.caught_lapse_day,
+        day is not None,
+        0 if day is None else day,
+        float(params.post_lapse_rate_per_day),
+        powers,
+        ages,
+        people.age_group,
+        people.frailty,
+        ratio,
+        out,
     )
+    return out
+
+
+@kernel
+def _lapse_hazard_kernel(
+    table,
+    substance,
+    days_abstinent,
+    caught_lapse_day,
+    post_lapse,
+    day,
+    rate,
+    powers,
+    ages,
+    age_group,
+    frailty,
+    ratio,
+    out,
+):
+    # (table[substance, min(days, last)] + post-lapse excess) * age ratio * frailty * state of
+    # mind, in that order (the excess as `_post_lapse_kernel` gives it; left out without a day).
+    last = table.shape[1] - 1
+    for i in range(len(out)):
+        h = table[substance[i], min(days_abstinent[i], last)]
+        if post_lapse:
+            caught = caught_lapse_day[i]
+            excess = rate * powers[max(day - caught, 0)]
+            h = h + (excess if caught != NEVER else 0.0)
+        out[i] = h * ages[age_group[i]] * frailty[i] * ratio[i]

@@ -1,0 +1,186 @@
+"""The compiled lapse-course passes give exactly what the NumPy they replaced gives.
+
+Each reference below is the function's NumPy body as it was before the kernels (issue 17),
+run on copies of one seeded random population (every status and kind present, sizes in
+`SIZES`); every array of the population and the returned mask must be equal bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from random_people import SIZES, copy_people, draws, random_people, same_people
+
+from simulation.model.mechanisms import lapse_course, relapse
+from simulation.model.mechanisms.lapse_course import LengthDraws, geometric_lengths
+from simulation.model.population import COMMUNITY, LAPSED, NEVER, RECOVERING, USING
+from simulation.model.units import rate_to_probability
+
+PARAMS = relapse.RelapseParams(lapse_clock_setback=0.35)
+DAY = 400
+
+
+def _apply_lapses(people, hazard, draws, day, durations=1):
+    recovering = np.flatnonzero(people.status == RECOVERING)
+    lapsed = np.zeros(people.size, dtype=bool)
+    lapsed[recovering[draws[recovering] < rate_to_probability(hazard[recovering])]] = True
+    people.status[lapsed] = LAPSED
+    people.lapses[lapsed] += 1
+    if isinstance(durations, LengthDraws):
+        rows = np.flatnonzero(lapsed)
+        mean = durations.params.by_substance("lapse_mean_days")[people.substance[rows]]
+        people.lapse_days_left[rows] = geometric_lengths(mean, durations.draws[rows])
+    else:
+        people.lapse_days_left[lapsed] = np.broadcast_to(durations, people.size)[lapsed]
+    first = lapsed & (people.first_lapse_day == NEVER)
+    people.first_lapse_day[first] = day
+    return lapsed
+
+
+def _resolve_lapses(people, params, escalation_ratio, draws, day):
+    lapsed = people.status == LAPSED
+    people.lapse_days_left[lapsed] -= 1
+    ending = lapsed & (people.lapse_days_left <= 0)
+    rows = np.flatnonzero(ending)
+    ratio = np.asarray(escalation_ratio, dtype=float)
+    p_escalate = np.clip(
+        params.by_substance("escalation_probability")[people.substance[rows]]
+        * (ratio[rows] if ratio.ndim else ratio)
+        * np.exp(-params.self_efficacy_effect * (people.self_efficacy[rows] - 0.5)),
+        0.0,
+        1.0,
+    )
+    relapsed = np.zeros(people.size, dtype=bool)
+    relapsed[rows[draws[rows] < p_escalate]] = True
+    caught = ending & ~relapsed
+    people.status[relapsed] = USING
+    people.relapses[relapsed] += 1
+    first = relapsed & (people.first_relapse_day == NEVER)
+    people.first_relapse_day[first] = day
+    people.status[caught] = RECOVERING
+    people.caught_lapse_day[caught] = day
+    people.caught_lapse_day[relapsed] = NEVER
+    kept = np.rint(people.days_abstinent[caught] * (1.0 - params.lapse_clock_setback))
+    people.days_abstinent[caught] = kept.astype(people.days_abstinent.dtype)
+    people.lapse_days_left[ending] = 0
+    return relapsed
+
+
+def _record_use(people, day, use_share=1.0, draws=None):
+    status = people.status
+    rows = np.flatnonzero(((status == USING) | (status == LAPSED)) & (people.kind != COMMUNITY))
+    if draws is not None:
+        share = np.broadcast_to(use_share, people.size)
+        rows = rows[(status[rows] == LAPSED) | (draws[rows] < share[rows])]
+    used = np.zeros(people.size, dtype=bool)
+    used[rows] = True
+    people.use_days[used] += 1
+    people.last_use_day[used] = day
+
+
+def _both(n, seed, compiled, reference):
+    """Run `compiled` and `reference` on copies of one population; both results and states."""
+    people = random_people(n, seed)
+    mine, theirs = copy_people(people), copy_people(people)
+    got, expected = compiled(mine), reference(theirs)
+    return mine, theirs, got, expected
+
+
+def _hazard(n, seed):
+    # Hazards from 0 to far above 1, so that about half the rows in recovery lapse.
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(n) < 0.1, 0.0, rng.exponential(0.7, n))
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("durations", ["length_draws", "int", "array"])
+def test_apply_lapses_is_the_numpy_body(n, durations):
+    hazard, u = _hazard(n, n), draws(n, n)
+    length = {
+        "length_draws": LengthDraws(PARAMS, draws(n, n + 1)),
+        "int": 3,
+        "array": np.arange(n) % 5 + 1,
+    }[durations]
+    mine, theirs, got, expected = _both(
+        n,
+        n,
+        lambda p: lapse_course.apply_lapses(p, hazard, u, DAY, length),
+        lambda p: _apply_lapses(p, hazard, u, DAY, length),
+    )
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert same_people(mine, theirs)
+    if n > 100:
+        assert 0 < got.sum() < (theirs.status == LAPSED).sum()  # some lapsed, some already were
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("ratio", ["scalar", "array"])
+def test_resolve_lapses_is_the_numpy_body(n, ratio):
+    escalation = 0.8 if ratio == "scalar" else np.random.default_rng(n).uniform(0, 3, n)
+    u = draws(n, n + 2)
+    mine, theirs, got, expected = _both(
+        n,
+        n + 3,
+        lambda p: lapse_course.resolve_lapses(p, PARAMS, escalation, u, DAY),
+        lambda p: _resolve_lapses(p, PARAMS, escalation, u, DAY),
+    )
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    assert same_people(mine, theirs)
+    if n > 100:
+        assert got.any() and (theirs.caught_lapse_day == DAY).any()  # escalated and caught
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("share", [None, "scalar", "array"])
+def test_record_use_is_the_numpy_body(n, share):
+    if share is None:
+        args = ()
+    else:
+        use_share = 0.6 if share == "scalar" else np.random.default_rng(n).random(n)
+        args = (use_share, draws(n, n + 4))
+    mine, theirs, _, _ = _both(
+        n,
+        n + 5,
+        lambda p: lapse_course.record_use(p, DAY, *args),
+        lambda p: _record_use(p, DAY, *args),
+    )
+    assert same_people(mine, theirs)
+    if n > 100:
+        assert (theirs.last_use_day == DAY).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_apply_lapses_leaves_out_only_rows_that_cannot_lapse(dtype):
+    # Draws at, just below and just above each hazard and its probability, and hazards that
+    # are not bounded (0, subnormal, negative, NaN, infinite, above 1): rows the bound leaves
+    # out must be exactly rows the full computation does not let lapse.
+    rng = np.random.default_rng(8)
+    base = np.concatenate(
+        [
+            rng.exponential(0.05, 300),
+            [0.0, 5e-324, 1e-40, 1e-31, 1e-29, -0.2, np.nan, np.inf, 3.0, 40.0, 0.999],
+        ]
+    ).astype(dtype)
+    p = rate_to_probability(base).astype(np.float32)
+    near = [p, np.nextafter(p, 0), np.nextafter(p, 1), base.astype(np.float32)]
+    hazard = np.tile(base, len(near))
+    u = np.concatenate(near).astype(np.float32)
+    u = np.where(np.isnan(u), 0.5, u)
+    n = len(hazard)
+    people = random_people(n, seed=9)
+    people.status[:] = RECOVERING
+    mine, theirs = copy_people(people), copy_people(people)
+    got = lapse_course.apply_lapses(mine, hazard, u, DAY, 2)
+    expected = _apply_lapses(theirs, hazard, u, DAY, 2)
+    assert np.array_equal(got, expected) and same_people(mine, theirs)
+    assert 0 < got.sum() < n
+
+
+def test_the_lapse_passes_refuse_arrays_not_one_per_person():
+    people, short = random_people(5, seed=2), draws(3, 2)
+    with pytest.raises(ValueError, match="apply_lapses: `hazard` has shape"):
+        lapse_course.apply_lapses(people, np.ones(4), draws(5, 2), DAY)
+    with pytest.raises(ValueError, match="resolve_lapses: `draws`"):
+        lapse_course.resolve_lapses(people, PARAMS, 1.0, short, DAY)
+    with pytest.raises(ValueError, match="record_use: `draws`"):
+        lapse_course.record_use(people, DAY, 0.5, short)
