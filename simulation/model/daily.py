@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.mentor_wellbeing import BURNOUT_SIGNS_LEVEL
 from simulation.model.population import (
     DECEASED,
@@ -83,9 +84,21 @@ def summarize_day(
     `recovery_ties` counts ties between two people in recovery, out of `n_ties`.
     """
     n = n_participants
-    status = people.status[:n]
-    counts = np.bincount(status, minlength=len(STATUS_NAMES))
-    alive = status != DECEASED
+    # One pass over the cohort for every count (and the mask of the living), one over everyone
+    # for the mentors; the means stay NumPy sums (their pairwise order is part of the numbers).
+    alive = np.empty(n, dtype=bool)
+    counts = np.zeros(len(STATUS_NAMES), dtype=np.int64)
+    lapse_free, matched, n_enrolled, residents = _cohort_counts(
+        people.status,
+        people.first_lapse_day,
+        people.mentor,
+        people.enrolled,
+        people.residence_days_left,
+        DECEASED,
+        counts,
+        alive,
+    )
+    mentors, burnout_signs = _mentor_counts(people.is_mentor, people.burnout, BURNOUT_SIGNS_LEVEL)
     n_alive = max(1, int(counts.sum() - counts[DECEASED]))
     enrolled = people.enrolled[:n]
 
@@ -99,23 +112,53 @@ def summarize_day(
         "relapsed": int(counts[USING]),
         "deceased": int(counts[DECEASED]),
         **{k: events.get(k, 0) for k in EVENT_SERIES},
-        "lapse_free_share": float(np.count_nonzero(people.first_lapse_day[:n] < 0) / max(1, n)),
-        "mentors_active": int(np.count_nonzero(people.is_mentor)),
-        "mentees_matched": int(np.count_nonzero(people.mentor[:n] >= 0)),
+        "lapse_free_share": float(lapse_free / max(1, n)),
+        "mentors_active": mentors,
+        "mentees_matched": matched,
         "self_efficacy_mean": alive_mean(people.self_efficacy),
         "isolation_mean": alive_mean(people.isolation),
         "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
-        "enrolled": int(np.count_nonzero(enrolled)),
-        "residents": int(np.count_nonzero(people.residence_days_left[:n])),
-        "engagement_mean": _mean(people.engagement[:n], enrolled),
-        "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
-        "mentor_burnout_share": _mean(people.burnout >= BURNOUT_SIGNS_LEVEL, people.is_mentor),
+        "enrolled": n_enrolled,
+        "residents": residents,
+        "engagement_mean": _mean(people.engagement[:n], enrolled, n_enrolled),
+        "mentor_burnout_mean": _mean(people.burnout, people.is_mentor, mentors),
+        "mentor_burnout_share": burnout_signs / mentors if mentors else 0.0,
         "stigma_mean": alive_mean(people.stigma),
         "mental_health_mean": alive_mean(people.mental_health),
         "cost_to_date": float(sum(costs.values())),
     }
 
 
-def _mean(values: np.ndarray, mask: np.ndarray) -> float:
-    count = int(np.count_nonzero(mask))
+def _mean(values: np.ndarray, mask: np.ndarray, count: int) -> float:
+    """Mean of `values` where `mask` holds; `count` is how many rows it holds on."""
     return float(np.sum(values, where=mask) / count) if count else 0.0
+
+
+@kernel
+def _cohort_counts(
+    status, first_lapse_day, mentor, enrolled, residence_days_left, deceased, counts, alive
+):
+    """Status counts (into `counts`), the living (into `alive`), and four counts of the cohort."""
+    lapse_free = matched = n_enrolled = residents = 0
+    for i in range(alive.shape[0]):
+        code = status[i]
+        if code < 0 or code >= counts.shape[0]:
+            raise ValueError("summarize_day: a status code outside STATUS_NAMES")
+        counts[code] += 1
+        alive[i] = code != deceased
+        lapse_free += first_lapse_day[i] < 0
+        matched += mentor[i] >= 0
+        n_enrolled += enrolled[i]
+        residents += residence_days_left[i] != 0
+    return lapse_free, matched, n_enrolled, residents
+
+
+@kernel
+def _mentor_counts(is_mentor, burnout, signs_level):
+    """Active mentors, and those of them with burnout at or above `signs_level`."""
+    mentors = signs = 0
+    for i in range(is_mentor.shape[0]):
+        if is_mentor[i]:
+            mentors += 1
+            signs += burnout[i] >= signs_level
+    return mentors, signs
