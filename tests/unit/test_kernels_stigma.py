@@ -33,6 +33,12 @@ def _old_later_enrolment(people, params, draws):
     return joining
 
 
+def _old_enrolment_odds_shift(people, params, rows=slice(None)):
+    part = np.log(params.stigma_odds_ratio) * (people.stigma[rows] - 0.5) if params.enabled else 0.0
+    sceptic = np.where(people.sceptical[rows], np.log(params.sceptic_enrolment_ratio), 0.0)
+    return part + sceptic
+
+
 def _old_update_stigma(people, params, day):
     rate = np.zeros(people.size)
     if params.campaign and day >= params.campaign_start_day:
@@ -114,6 +120,29 @@ def test_later_enrolment_matches_numpy(n, params):
         assert _same(joining, _old_later_enrolment(reference, params, draws))
         assert _same(people.enrolled, reference.enrolled)
         assert _same(people.ever_enrolled, reference.ever_enrolled)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("params", PARAMS)
+def test_enrolment_odds_shift_matches_numpy_for_every_kind_of_rows(n, dtype, params):
+    people = _people(n, n, dtype)
+    rng = np.random.default_rng(n)
+    for rows in (
+        slice(None),
+        slice(1, None, 3),
+        rng.permutation(n)[: n // 2],
+        rng.uniform(0, 1, n) < 0.5,
+        np.arange(-min(n, 3), 0),
+        [],
+    ):
+        new = stigma.enrolment_odds_shift(people, params, rows)
+        assert _same(new, _old_enrolment_odds_shift(people, params, rows))
+
+
+def test_enrolment_odds_shift_refuses_a_row_outside_the_population():
+    with pytest.raises(IndexError, match="row outside"):
+        stigma.enrolment_odds_shift(_people(4, 0), PARAMS[0], np.array([1, 4]))
 
 
 def test_later_enrolment_enrols_someone_at_a_high_rate():

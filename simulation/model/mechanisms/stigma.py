@@ -159,11 +159,37 @@ def enrolment_odds_shift(
     people: PopulationState, params: StigmaParams, rows: np.ndarray | slice = slice(None)
 ) -> np.ndarray:
     """Log-odds shift of enrolling (for `rows`): stigma (centred at 0.5) and scepticism."""
-    stigma = (
-        np.log(params.stigma_odds_ratio) * (people.stigma[rows] - 0.5) if params.enabled else 0.0
+    if isinstance(rows, slice):
+        rows = np.arange(people.size)[rows]
+    rows = np.asarray(rows)
+    if rows.dtype == bool:
+        rows = np.flatnonzero(rows)
+    elif rows.size == 0:
+        rows = rows.astype(np.intp)  # no rows (as `[]`, whatever its dtype)
+    shift = np.empty(rows.shape)
+    _odds_shift(
+        people.stigma,
+        people.sceptical,
+        rows.reshape(-1),
+        params.enabled,
+        np.log(params.stigma_odds_ratio),
+        people.stigma.dtype.type(0.5),
+        np.log(params.sceptic_enrolment_ratio),
+        shift.reshape(-1),
     )
-    sceptic = np.where(people.sceptical[rows], np.log(params.sceptic_enrolment_ratio), 0.0)
-    return stigma + sceptic
+    return shift
+
+
+@kernel
+def _odds_shift(stigma, sceptical, rows, enabled, log_odds_ratio, half, log_sceptic, shift):
+    """Log OR x (stigma - 0.5) (0 when stigma is off) + log sceptic OR for the sceptical."""
+    n = stigma.shape[0]
+    for k in range(rows.shape[0]):
+        row = rows[k] + n if rows[k] < 0 else rows[k]  # a negative row counts from the end
+        if row < 0 or row >= n:
+            raise IndexError("enrolment_odds_shift: a row outside the population")
+        part = log_odds_ratio * (stigma[row] - half) if enabled else 0.0
+        shift[k] = part + (log_sceptic if sceptical[row] else 0.0)
 
 
 def initial_enrolment(
