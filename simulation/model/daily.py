@@ -103,7 +103,7 @@ def summarize_day(
     enrolled = people.enrolled[:n]
 
     def alive_mean(values: np.ndarray) -> float:
-        return float(np.sum(values[:n], where=alive) / n_alive)
+        return float(_masked_sum(values, alive, n) / n_alive)
 
     return {
         "day": day,
@@ -120,7 +120,7 @@ def summarize_day(
         "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
         "enrolled": n_enrolled,
         "residents": residents,
-        "engagement_mean": _mean(people.engagement[:n], enrolled, n_enrolled),
+        "engagement_mean": _mean(people.engagement, enrolled, n_enrolled),
         "mentor_burnout_mean": _mean(people.burnout, people.is_mentor, mentors),
         "mentor_burnout_share": burnout_signs / mentors if mentors else 0.0,
         "stigma_mean": alive_mean(people.stigma),
@@ -130,26 +130,105 @@ def summarize_day(
 
 
 def _mean(values: np.ndarray, mask: np.ndarray, count: int) -> float:
-    """Mean of `values` where `mask` holds; `count` is how many rows it holds on."""
-    return float(np.sum(values, where=mask) / count) if count else 0.0
+    """Mean of `values` where `mask` (of the first rows) holds; `count` is how many it holds on."""
+    return float(_masked_sum(values, mask, len(mask)) / count) if count else 0.0
+
+
+def _masked_sum(values: np.ndarray, mask: np.ndarray, n: int) -> float:
+    """`np.sum(values[:n], where=mask)`, to the last bit.
+
+    NumPy adds the pairwise sum of each run of rows the mask holds on to 0.0 (one call of its
+    inner loop per run); the kernel does the same in one pass, without the per-run call that
+    makes NumPy slow on a scattered mask (the enrolled). Other dtypes than float64 go to NumPy.
+    """
+    if values.dtype != np.float64 or mask.dtype != bool or len(mask) != n:
+        return np.sum(values[:n], where=mask)
+    return _masked_sum_kernel(values, mask, n)
+
+
+#: NumPy's pairwise summation: runs shorter than this are added one by one, longer ones in
+#: eight interleaved partial sums, split in halves above `_PAIRWISE_BLOCK` (numpy/_core/src/
+#: umath/loops_utils.h.src, `pairwise_sum`).
+_PAIRWISE_UNROLL = 8
+_PAIRWISE_BLOCK = 128
+
+
+@kernel
+def _masked_sum_kernel(values, mask, n):
+    total = 0.0
+    i = 0
+    while i < n:
+        if not mask[i]:
+            i += 1
+            continue
+        start = i
+        short = -0.0  # NumPy starts a short run at -0.0 (keeps a sum of -0.0s at -0.0)
+        while i < n and mask[i] and i - start < _PAIRWISE_UNROLL - 1:
+            short += values[i]
+            i += 1
+        if i < n and mask[i]:  # eight or more: find the run's end, sum it pairwise
+            while i < n and mask[i]:
+                i += 1
+            total += _pairwise(values, start, i - start)
+        else:
+            total += short
+    return total
+
+
+@kernel
+def _pairwise(a, start, n):
+    if n < _PAIRWISE_UNROLL:
+        res = -0.0
+        for i in range(start, start + n):
+            res += a[i]
+        return res
+    if n <= _PAIRWISE_BLOCK:
+        r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+        r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+        stop = start + n - n % 8
+        for j in range(start + 8, stop, 8):
+            r0 += a[j]
+            r1 += a[j + 1]
+            r2 += a[j + 2]
+            r3 += a[j + 3]
+            r4 += a[j + 4]
+            r5 += a[j + 5]
+            r6 += a[j + 6]
+            r7 += a[j + 7]
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for j in range(stop, start + n):
+            res += a[j]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, start, half) + _pairwise(a, start + half, n - half)
 
 
 @kernel
 def _cohort_counts(
     status, first_lapse_day, mentor, enrolled, residence_days_left, deceased, counts, alive
 ):
-    """Status counts (into `counts`), the living (into `alive`), and four counts of the cohort."""
-    lapse_free = matched = n_enrolled = residents = 0
-    for i in range(alive.shape[0]):
+    """Status counts (into `counts`), the living (into `alive`), and four counts of the cohort.
+
+    Written without branches (integer sums, one pass per status code) so the loops vectorise.
+    """
+    n, codes = alive.shape[0], counts.shape[0]
+    for code in range(codes):
+        count = 0
+        for i in range(n):
+            count += np.int64(status[i] == code)
+        counts[code] = count
+    outside = lapse_free = matched = n_enrolled = residents = 0
+    for i in range(n):
         code = status[i]
-        if code < 0 or code >= counts.shape[0]:
-            raise ValueError("summarize_day: a status code outside STATUS_NAMES")
-        counts[code] += 1
+        outside += np.int64(code < 0) | np.int64(code >= codes)
         alive[i] = code != deceased
-        lapse_free += first_lapse_day[i] < 0
-        matched += mentor[i] >= 0
-        n_enrolled += enrolled[i]
-        residents += residence_days_left[i] != 0
+        lapse_free += np.int64(first_lapse_day[i] < 0)
+        matched += np.int64(mentor[i] >= 0)
+        n_enrolled += np.int64(enrolled[i])
+        residents += np.int64(residence_days_left[i] != 0)
+    if outside:
+        raise ValueError("summarize_day: a status code outside STATUS_NAMES")
     return lapse_free, matched, n_enrolled, residents
 
 
@@ -158,7 +237,7 @@ def _mentor_counts(is_mentor, burnout, signs_level):
     """Active mentors, and those of them with burnout at or above `signs_level`."""
     mentors = signs = 0
     for i in range(is_mentor.shape[0]):
-        if is_mentor[i]:
-            mentors += 1
-            signs += burnout[i] >= signs_level
+        mentor = np.int64(is_mentor[i])
+        mentors += mentor
+        signs += mentor & np.int64(burnout[i] >= signs_level)
     return mentors, signs

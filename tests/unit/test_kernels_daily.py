@@ -125,3 +125,32 @@ def test_a_status_code_outside_the_names_is_refused():
     people.status[1] = len(STATUS_NAMES)
     with pytest.raises(ValueError, match="status code"):
         daily.summarize_day(people, 4, 0, 0, 1, {}, {})
+
+
+@pytest.mark.parametrize(
+    "n", [0, 1, 7, 8, 9, 15, 16, 127, 128, 129, 256, 1000, 8191, 8192, 8193, 65_537, 170_000]
+)
+def test_masked_sum_is_numpys_masked_sum_to_the_last_bit(n):
+    rng = np.random.default_rng(n)
+    for density in (0.0, 0.01, 0.3, 0.71, 0.97, 0.999, 1.0):
+        values = rng.uniform(-1, 1, n) * rng.choice([1.0, 1e-9, 1e9], n)
+        values[rng.uniform(0, 1, n) < 0.05] = -0.0
+        mask = rng.uniform(0, 1, n) < density
+        mask[: n // 3] = density > 0.5  # long runs as well as scattered ones
+        expected = np.sum(values, where=mask)
+        got = daily._masked_sum(values, mask, n)
+        assert np.float64(got).tobytes() == expected.tobytes(), density
+    special = np.array([np.inf, 1.0, -np.inf, np.nan, -0.0, -0.0] * max(1, n // 6))[:n]
+    mask = np.ones(len(special), bool)
+    with np.errstate(invalid="ignore"):  # inf - inf is NaN, on purpose
+        expected = np.sum(special, where=mask)
+    assert np.float64(daily._masked_sum(special, mask, len(special))).tobytes() == (
+        expected.tobytes()
+    )
+
+
+def test_masked_sum_of_float32_values_is_numpys_own():
+    values = np.random.default_rng(0).uniform(0, 1, 1000).astype(np.float32)
+    mask = np.random.default_rng(1).uniform(0, 1, 1000) < 0.5
+    got = daily._masked_sum(values, mask, 1000)
+    assert np.asarray(got).dtype == np.float32 and got == np.sum(values, where=mask)

@@ -223,13 +223,14 @@ def _counts(enrolled, kind, is_mentor, residence_days_left, participant, contact
     none.
     """
     n_enrolled = mentors = residents = 0
-    for i in range(enrolled.shape[0]):
-        n_enrolled += 1 if enrolled[i] and kind[i] == participant else 0
-        mentors += 1 if is_mentor[i] else 0
-        residents += 1 if residence_days_left[i] > 0 else 0
+    for i in range(enrolled.shape[0]):  # branch-free integer sums: the loop vectorises
+        n_enrolled += np.int64(enrolled[i]) & np.int64(kind[i] == participant)
+        mentors += np.int64(is_mentor[i])
+        residents += np.int64(residence_days_left[i] > 0)
     n_contacts = n_digital = 0
     for i in range(contacts.shape[0]):
-        if contacts[i]:
-            n_contacts += 1
-            n_digital += 1 if (digital[i] if every < 0 else every == 1) else 0
+        contact = np.int64(contacts[i] != 0)
+        flagged = np.int64(digital[i] != 0) if every < 0 else np.int64(every == 1)
+        n_contacts += contact
+        n_digital += contact & flagged
     return n_enrolled, mentors, residents, n_contacts, n_digital

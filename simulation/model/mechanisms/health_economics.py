@@ -222,11 +222,18 @@ def _status_counts(status: np.ndarray) -> np.ndarray:
 
 @kernel
 def _count_codes(status, counts):
-    for i in range(status.shape[0]):
-        code = status[i]
-        if code < 0 or code >= counts.shape[0]:
-            raise ValueError("health_economics: a status code outside STATUS_NAMES")
-        counts[code] += 1
+    """One branch-free pass per code (the loops vectorise; a histogram's scatter would not)."""
+    n, codes = status.shape[0], counts.shape[0]
+    outside = 0
+    for i in range(n):
+        outside += np.int64(status[i] < 0) | np.int64(status[i] >= codes)
+    if outside:
+        raise ValueError("health_economics: a status code outside STATUS_NAMES")
+    for code in range(codes):
+        count = 0
+        for i in range(n):
+            count += np.int64(status[i] == code)
+        counts[code] = count
 
 
 def _values_from_counts(

@@ -162,7 +162,7 @@ def _attend_kernel(enrolled, status, draws, chance, engagement, deceased, attend
     """Enrolled, alive, and the draw (in float64, as NumPy compares) below chance x engagement."""
     for i in range(attending.shape[0]):
         wants = np.float64(draws[i]) < chance * engagement[i]
-        attending[i] = enrolled[i] and status[i] != deceased and wants
+        attending[i] = enrolled[i] & (status[i] != deceased) & wants  # no branches
 
 
 def new_ties(attendees: np.ndarray, params: MeetingParams, rng: np.random.Generator) -> np.ndarray:

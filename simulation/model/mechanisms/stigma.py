@@ -206,7 +206,9 @@ def initial_enrolment(
 def later_enrolment(people: PopulationState, params: StigmaParams, draws: np.ndarray) -> np.ndarray:
     """People not enrolled join at a rate scaled by the same stigma and scepticism odds."""
     base = rate_to_probability(per_day(params.enrolment_rate_per_year, "year"))
-    waiting = _waiting(people.kind, people.enrolled, people.status, PARTICIPANT, DECEASED)
+    waiting = np.flatnonzero(
+        _waiting(people.kind, people.enrolled, people.status, PARTICIPANT, DECEASED).view(bool)
+    )
     p = base * np.exp(enrolment_odds_shift(people, params, waiting))
     joining = np.zeros(people.size, dtype=bool)
     _join(waiting, draws, p, joining, people.enrolled, people.ever_enrolled)
@@ -215,14 +217,15 @@ def later_enrolment(people: PopulationState, params: StigmaParams, draws: np.nda
 
 @kernel
 def _waiting(kind, enrolled, status, participant, deceased):
-    """Rows of living participants not enrolled (np.flatnonzero of the three conditions)."""
-    rows = np.empty(kind.shape[0], dtype=np.int64)
-    count = 0
+    """Living participants not enrolled, as 0/1 bytes (uint8 arithmetic: the loop vectorises)."""
+    waiting = np.empty(kind.shape[0], dtype=np.uint8)
     for i in range(kind.shape[0]):
-        if kind[i] == participant and not enrolled[i] and status[i] != deceased:
-            rows[count] = i
-            count += 1
-    return rows[:count].copy()
+        waiting[i] = (
+            np.uint8(kind[i] == participant)
+            & np.uint8(not enrolled[i])
+            & np.uint8(status[i] != deceased)
+        )
+    return waiting
 
 
 @kernel
