@@ -85,7 +85,7 @@ def summarize_day(
     """
     n = n_participants
     # One pass over the cohort for every count (and the mask of the living), one over everyone
-    # for the mentors; the means stay NumPy sums (their pairwise order is part of the numbers).
+    # for the mentors; the means are NumPy's masked sums, done in one pass each (_masked_sum).
     alive = np.empty(n, dtype=bool)
     counts = np.zeros(len(STATUS_NAMES), dtype=np.int64)
     lapse_free, matched, n_enrolled, residents = _cohort_counts(
@@ -166,7 +166,7 @@ def _masked_sum_kernel(values, mask, n):
         while i < n and mask[i] and i - start < _PAIRWISE_UNROLL - 1:
             short += values[i]
             i += 1
-        if i < n and mask[i]:  # eight or more: find the run's end, sum it pairwise
+        if i < n and mask[i]:  # a run of _PAIRWISE_UNROLL or more: its end, then pairwise
             while i < n and mask[i]:
                 i += 1
             total += _pairwise(values, start, i - start)
@@ -177,6 +177,7 @@ def _masked_sum_kernel(values, mask, n):
 
 @kernel
 def _pairwise(a, start, n):
+    """NumPy's pairwise sum of a[start:start + n] (the eight partial sums written out)."""
     if n < _PAIRWISE_UNROLL:
         res = -0.0
         for i in range(start, start + n):
@@ -185,8 +186,8 @@ def _pairwise(a, start, n):
     if n <= _PAIRWISE_BLOCK:
         r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
         r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
-        stop = start + n - n % 8
-        for j in range(start + 8, stop, 8):
+        stop = start + n - n % _PAIRWISE_UNROLL
+        for j in range(start + _PAIRWISE_UNROLL, stop, _PAIRWISE_UNROLL):
             r0 += a[j]
             r1 += a[j + 1]
             r2 += a[j + 2]
@@ -200,7 +201,7 @@ def _pairwise(a, start, n):
             res += a[j]
         return res
     half = n // 2
-    half -= half % 8
+    half -= half % _PAIRWISE_UNROLL
     return _pairwise(a, start, half) + _pairwise(a, start + half, n - half)
 
 
