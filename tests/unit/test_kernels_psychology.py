@@ -168,3 +168,9 @@ def test_isolation_with_withdrawal_of_the_wrong_length_is_refused():
     people = _people(4, 0)
     with pytest.raises(ValueError, match="withdrawal"):
         psychology.update_isolation(people, PSY, np.zeros(4), 0.0, np.zeros(3))
+
+
+def test_a_mask_of_the_wrong_length_is_refused():
+    people = _people(5, 0)
+    with pytest.raises(ValueError, match="mask"):
+        psychology.update_self_efficacy(people, PSY, np.zeros(4, bool), np.zeros(5, bool))

@@ -256,6 +256,11 @@ def _mask(rows: np.ndarray, n: int) -> np.ndarray:
     """A boolean mask of `n` rows from a mask or from row numbers."""
     rows = np.asarray(rows)
     if rows.dtype == bool:
+        if rows.shape != (n,):
+            raise ValueError(
+                f"update_self_efficacy: a lapsed or relapsed mask has shape {rows.shape}; it "
+                f"needs one value per person ({n})."
+            )
         return rows
     mask = np.zeros(n, dtype=bool)
     mask[rows] = True
