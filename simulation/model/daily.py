@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.mentor_wellbeing import BURNOUT_SIGNS_LEVEL
 from simulation.model.population import (
     DECEASED,
@@ -83,14 +84,26 @@ def summarize_day(
     `recovery_ties` counts ties between two people in recovery, out of `n_ties`.
     """
     n = n_participants
-    status = people.status[:n]
-    counts = np.bincount(status, minlength=len(STATUS_NAMES))
-    alive = status != DECEASED
+    # One pass over the cohort for every count (and the mask of the living), one over everyone
+    # for the mentors; the means are NumPy's masked sums, done in one pass each (_masked_sum).
+    alive = np.empty(n, dtype=bool)
+    counts = np.zeros(len(STATUS_NAMES), dtype=np.int64)
+    lapse_free, matched, n_enrolled, residents = _cohort_counts(
+        people.status,
+        people.first_lapse_day,
+        people.mentor,
+        people.enrolled,
+        people.residence_days_left,
+        DECEASED,
+        counts,
+        alive,
+    )
+    mentors, burnout_signs = _mentor_counts(people.is_mentor, people.burnout, BURNOUT_SIGNS_LEVEL)
     n_alive = max(1, int(counts.sum() - counts[DECEASED]))
     enrolled = people.enrolled[:n]
 
     def alive_mean(values: np.ndarray) -> float:
-        return float(np.sum(values[:n], where=alive) / n_alive)
+        return float(_masked_sum(values, alive, n) / n_alive)
 
     return {
         "day": day,
@@ -99,23 +112,133 @@ def summarize_day(
         "relapsed": int(counts[USING]),
         "deceased": int(counts[DECEASED]),
         **{k: events.get(k, 0) for k in EVENT_SERIES},
-        "lapse_free_share": float(np.count_nonzero(people.first_lapse_day[:n] < 0) / max(1, n)),
-        "mentors_active": int(np.count_nonzero(people.is_mentor)),
-        "mentees_matched": int(np.count_nonzero(people.mentor[:n] >= 0)),
+        "lapse_free_share": float(lapse_free / max(1, n)),
+        "mentors_active": mentors,
+        "mentees_matched": matched,
         "self_efficacy_mean": alive_mean(people.self_efficacy),
         "isolation_mean": alive_mean(people.isolation),
         "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
-        "enrolled": int(np.count_nonzero(enrolled)),
-        "residents": int(np.count_nonzero(people.residence_days_left[:n])),
-        "engagement_mean": _mean(people.engagement[:n], enrolled),
-        "mentor_burnout_mean": _mean(people.burnout, people.is_mentor),
-        "mentor_burnout_share": _mean(people.burnout >= BURNOUT_SIGNS_LEVEL, people.is_mentor),
+        "enrolled": n_enrolled,
+        "residents": residents,
+        "engagement_mean": _mean(people.engagement, enrolled, n_enrolled),
+        "mentor_burnout_mean": _mean(people.burnout, people.is_mentor, mentors),
+        "mentor_burnout_share": burnout_signs / mentors if mentors else 0.0,
         "stigma_mean": alive_mean(people.stigma),
         "mental_health_mean": alive_mean(people.mental_health),
         "cost_to_date": float(sum(costs.values())),
     }
 
 
-def _mean(values: np.ndarray, mask: np.ndarray) -> float:
-    count = int(np.count_nonzero(mask))
-    return float(np.sum(values, where=mask) / count) if count else 0.0
+def _mean(values: np.ndarray, mask: np.ndarray, count: int) -> float:
+    """Mean of `values` where `mask` (of the first rows) holds; `count` is how many it holds on."""
+    return float(_masked_sum(values, mask, len(mask)) / count) if count else 0.0
+
+
+def _masked_sum(values: np.ndarray, mask: np.ndarray, n: int) -> float:
+    """`np.sum(values[:n], where=mask)`, to the last bit.
+
+    NumPy adds the pairwise sum of each run of rows the mask holds on to 0.0 (one call of its
+    inner loop per run); the kernel does the same in one pass, without the per-run call that
+    makes NumPy slow on a scattered mask (the enrolled). Other dtypes than float64 go to NumPy.
+    """
+    if values.dtype != np.float64 or mask.dtype != bool or len(mask) != n:
+        return np.sum(values[:n], where=mask)
+    return _masked_sum_kernel(values, mask, n)
+
+
+#: NumPy's pairwise summation: runs shorter than this are added one by one, longer ones in
+#: eight interleaved partial sums, split in halves above `_PAIRWISE_BLOCK` (numpy/_core/src/
+#: umath/loops_utils.h.src, `pairwise_sum`).
+_PAIRWISE_UNROLL = 8
+_PAIRWISE_BLOCK = 128
+
+
+@kernel
+def _masked_sum_kernel(values, mask, n):
+    total = 0.0
+    i = 0
+    while i < n:
+        if not mask[i]:
+            i += 1
+            continue
+        start = i
+        short = -0.0  # NumPy starts a short run at -0.0 (keeps a sum of -0.0s at -0.0)
+        while i < n and mask[i] and i - start < _PAIRWISE_UNROLL - 1:
+            short += values[i]
+            i += 1
+        if i < n and mask[i]:  # a run of _PAIRWISE_UNROLL or more: its end, then pairwise
+            while i < n and mask[i]:
+                i += 1
+            total += _pairwise(values, start, i - start)
+        else:
+            total += short
+    return total
+
+
+@kernel
+def _pairwise(a, start, n):
+    """NumPy's pairwise sum of a[start:start + n] (the eight partial sums written out)."""
+    if n < _PAIRWISE_UNROLL:
+        res = -0.0
+        for i in range(start, start + n):
+            res += a[i]
+        return res
+    if n <= _PAIRWISE_BLOCK:
+        r0, r1, r2, r3 = a[start], a[start + 1], a[start + 2], a[start + 3]
+        r4, r5, r6, r7 = a[start + 4], a[start + 5], a[start + 6], a[start + 7]
+        stop = start + n - n % _PAIRWISE_UNROLL
+        for j in range(start + _PAIRWISE_UNROLL, stop, _PAIRWISE_UNROLL):
+            r0 += a[j]
+            r1 += a[j + 1]
+            r2 += a[j + 2]
+            r3 += a[j + 3]
+            r4 += a[j + 4]
+            r5 += a[j + 5]
+            r6 += a[j + 6]
+            r7 += a[j + 7]
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        for j in range(stop, start + n):
+            res += a[j]
+        return res
+    half = n // 2
+    half -= half % _PAIRWISE_UNROLL
+    return _pairwise(a, start, half) + _pairwise(a, start + half, n - half)
+
+
+@kernel
+def _cohort_counts(
+    status, first_lapse_day, mentor, enrolled, residence_days_left, deceased, counts, alive
+):
+    """Status counts (into `counts`), the living (into `alive`), and four counts of the cohort.
+
+    Written without branches (integer sums, one pass per status code) so the loops vectorise.
+    """
+    n, codes = alive.shape[0], counts.shape[0]
+    for code in range(codes):
+        count = 0
+        for i in range(n):
+            count += np.int64(status[i] == code)
+        counts[code] = count
+    outside = lapse_free = matched = n_enrolled = residents = 0
+    for i in range(n):
+        code = status[i]
+        outside += np.int64(code < 0) | np.int64(code >= codes)
+        alive[i] = code != deceased
+        lapse_free += np.int64(first_lapse_day[i] < 0)
+        matched += np.int64(mentor[i] >= 0)
+        n_enrolled += np.int64(enrolled[i])
+        residents += np.int64(residence_days_left[i] != 0)
+    if outside:
+        raise ValueError("summarize_day: a status code outside STATUS_NAMES")
+    return lapse_free, matched, n_enrolled, residents
+
+
+@kernel
+def _mentor_counts(is_mentor, burnout, signs_level):
+    """Active mentors, and those of them with burnout at or above `signs_level`."""
+    mentors = signs = 0
+    for i in range(is_mentor.shape[0]):
+        mentor = np.int64(is_mentor[i])
+        mentors += mentor
+        signs += mentor & np.int64(burnout[i] >= signs_level)
+    return mentors, signs

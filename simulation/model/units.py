@@ -16,7 +16,15 @@ def rate_to_probability(rate: np.ndarray | float, dt_days: float = 1.0) -> np.nd
         >>> round(rate_to_probability(0.1), 4)
         0.0952
     """
-    return -np.expm1(-np.asarray(rate) * dt_days)
+    rate = np.asarray(rate)
+    if rate.ndim == 0 or rate.dtype.kind != "f" or type(dt_days) not in (float, int):
+        return -np.expm1(-rate * dt_days)
+    # The same steps in one new array (a Python number keeps the array's dtype; x * 1.0 is x).
+    probability = np.negative(rate)
+    if dt_days != 1.0:
+        np.multiply(probability, dt_days, out=probability)
+    np.expm1(probability, out=probability)
+    return np.negative(probability, out=probability)
 
 
 def per_day(rate: float, per: str) -> float:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.meetings import MEETING_GROUP_SIZE
 from simulation.model.population import PARTICIPANT, PopulationState
 from simulation.scenario.parameters import Section, parameter
@@ -173,15 +174,21 @@ def daily_costs(
         Dollars spent today, one entry per item of `ITEMS`.
     """
     c: CostParams = scenario.costs
-    enrolled = int((people.enrolled & (people.kind == PARTICIPANT)).sum())
-    active_mentors = int(people.is_mentor.sum()) if scenario.mentoring.enabled else 0
     digital = scenario.setting.kind in ("digital", "hybrid")
-    if digital_contacts is None:
-        digital_contacts = (
-            contacts if scenario.setting.kind == "digital" else np.zeros_like(contacts)
-        )
-    n_digital = int(np.count_nonzero(contacts & digital_contacts))
-    n_in_person = int(np.count_nonzero(contacts)) - n_digital
+    # digital_contacts None: every contact is digital in the digital setting, none elsewhere.
+    all_digital = digital_contacts is None and scenario.setting.kind == "digital"
+    enrolled, mentors, residents, n_contacts, n_digital = _counts(
+        people.enrolled,
+        people.kind,
+        people.is_mentor,
+        people.residence_days_left,
+        PARTICIPANT,
+        contacts,
+        contacts if digital_contacts is None else digital_contacts,
+        -1 if digital_contacts is not None else int(all_digital),
+    )
+    active_mentors = mentors if scenario.mentoring.enabled else 0
+    n_in_person = n_contacts - n_digital
     spend = dict.fromkeys(ITEMS, 0.0)
     spend["mentor_time"] = active_mentors * c.mentor_cost_per_day
     spend["contacts"] = (
@@ -199,10 +206,31 @@ def daily_costs(
             c.per_day(c.platform_cost_per_year)
             + platform_users * c.platform_cost_per_user_month * 12 / 365.25
         )
-    spend["residential"] = int((people.residence_days_left > 0).sum()) * c.bed_day_cost
+    spend["residential"] = residents * c.bed_day_cost
     if scenario.meetings.enabled:
         groups = -(-enrolled // MEETING_GROUP_SIZE)
         spend["meetings"] = groups * scenario.meetings.meetings_per_week / 7.0 * c.meeting_cost
     if scenario.stigma.campaign and day >= scenario.stigma.campaign_start_day:
         spend["campaign"] = c.per_day(c.campaign_cost_per_year)
     return spend
+
+
+@kernel
+def _counts(enrolled, kind, is_mentor, residence_days_left, participant, contacts, digital, every):
+    """Enrolled participants, mentors, residents; contacts and the digital ones among them.
+
+    `every`: -1 counts the contacts marked in `digital`, 1 counts every contact as digital, 0
+    none.
+    """
+    n_enrolled = mentors = residents = 0
+    for i in range(enrolled.shape[0]):  # branch-free integer sums: the loop vectorises
+        n_enrolled += np.int64(enrolled[i]) & np.int64(kind[i] == participant)
+        mentors += np.int64(is_mentor[i])
+        residents += np.int64(residence_days_left[i] > 0)
+    n_contacts = n_digital = 0
+    for i in range(contacts.shape[0]):
+        contact = np.int64(contacts[i] != 0)
+        flagged = np.int64(digital[i] != 0) if every < 0 else np.int64(every == 1)
+        n_contacts += contact
+        n_digital += contact & flagged
+    return n_enrolled, mentors, residents, n_contacts, n_digital

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import DECEASED, PARTICIPANT, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -178,8 +179,14 @@ def fade_use(people: PopulationState, params: SelfGuidedToolParams, use: np.ndar
         params: tool parameters.
         use: tool use per person.
     """
-    use *= 0.5 ** (1.0 / params.use_half_life_days)
-    use[people.status == DECEASED] = 0.0
+    factor = use.dtype.type(0.5 ** (1.0 / params.use_half_life_days))  # NumPy's weak scalar
+    _fade_kernel(use, people.status, factor, DECEASED)
+
+
+@kernel
+def _fade_kernel(use, status, factor, deceased):
+    for i in range(use.shape[0]):
+        use[i] = 0.0 if status[i] == deceased else use[i] * factor
 
 
 def hazard_ratio(params: SelfGuidedToolParams, use: np.ndarray) -> np.ndarray | float:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import DECEASED, LAPSED, RECOVERING, STATUS_NAMES, USING
 from simulation.scenario.parameters import Section, parameter
 
@@ -199,7 +200,45 @@ def day_values(
         >>> round(values["qalys"] * DAYS_PER_YEAR, 3)  # 0.766 + 0.574 + 0
         1.34
     """
-    counts = np.bincount(status, minlength=len(STATUS_NAMES))
+    return _values_from_counts(_status_counts(status), overdose_deaths_today, params)
+
+
+def _status_counts(status: np.ndarray) -> np.ndarray:
+    """How many have each status code (`np.bincount(status, minlength=len(STATUS_NAMES))`).
+
+    Args:
+        status: status codes, each one of `STATUS_NAMES`' positions.
+
+    Returns:
+        One count per status code (int64).
+
+    Raises:
+        ValueError: a code is not a position of `STATUS_NAMES`.
+    """
+    counts = np.zeros(len(STATUS_NAMES), dtype=np.int64)
+    _count_codes(status, counts)
+    return counts
+
+
+@kernel
+def _count_codes(status, counts):
+    """One branch-free pass per code (the loops vectorise; a histogram's scatter would not)."""
+    n, codes = status.shape[0], counts.shape[0]
+    outside = 0
+    for i in range(n):
+        outside += np.int64(status[i] < 0) | np.int64(status[i] >= codes)
+    if outside:
+        raise ValueError("health_economics: a status code outside STATUS_NAMES")
+    for code in range(codes):
+        count = 0
+        for i in range(n):
+            count += np.int64(status[i] == code)
+        counts[code] = count
+
+
+def _values_from_counts(
+    counts: np.ndarray, overdose_deaths_today: int, params: EconomicsParams
+) -> dict[str, float]:
     recovering, lapsed, using = counts[RECOVERING], counts[LAPSED], counts[USING]
     utility = (
         recovering * params.utility_in_recovery
@@ -246,7 +285,8 @@ def accrue_day(
         day: today (1 = the first day).
         program_offered: whether the design offers a program (then start-up is paid on day 1).
     """
-    today = day_values(status, overdose_deaths_today, params)
+    counts = _status_counts(status)
+    today = _values_from_counts(counts, overdose_deaths_today, params)
     spend = program_spend_to_date - accounts["program_spend_seen"]
     accounts["program_spend_seen"] = program_spend_to_date
     if day == 1 and program_offered:
@@ -256,7 +296,7 @@ def accrue_day(
     for name, value in today.items():
         accounts[name] += value * factor
     accounts["program_cost"] += spend * factor
-    accounts["deaths_all_cause"] = float(np.count_nonzero(status == DECEASED))
+    accounts["deaths_all_cause"] = float(counts[DECEASED])
     accounts["overdose_deaths"] += overdose_deaths_today
     year = f"cost_year_{(day - 1) // BUDGET_YEAR_DAYS + 1}"
     downstream = today["health_care_cost"] + today["emergency_cost"]

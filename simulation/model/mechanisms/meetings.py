@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import DECEASED, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -121,7 +122,8 @@ def hazard_ratio(group_support: np.ndarray, params: MeetingParams) -> np.ndarray
     Returns:
         `exp(-meeting_protection * group_support)`.
     """
-    return np.exp(-params.meeting_protection * group_support)
+    ratio = np.multiply(-params.meeting_protection, group_support)
+    return np.exp(ratio, out=ratio)  # in place: one new array
 
 
 def attendance_probability(params: MeetingParams) -> float:
@@ -143,14 +145,24 @@ def attend(people: PopulationState, params: MeetingParams, draws: np.ndarray) ->
         Mask of today's attendees. When more want to come than there are seats, those with the
         lowest draws (the keenest today) get them.
     """
-    eligible = people.enrolled & (people.status != DECEASED)
-    attending = eligible & (draws < attendance_probability(params) * people.engagement)
+    engagement = people.engagement
+    attending = np.empty(engagement.shape, dtype=bool)
+    chance = engagement.dtype.type(attendance_probability(params))  # NumPy's weak scalar
+    _attend_kernel(people.enrolled, people.status, draws, chance, engagement, DECEASED, attending)
     seats = params.seats_per_meeting_day
     if seats and np.count_nonzero(attending) > seats:
         rows = np.flatnonzero(attending)
         turned_away = rows[np.argsort(draws[rows], kind="stable")[seats:]]
         attending[turned_away] = False
     return attending
+
+
+@kernel
+def _attend_kernel(enrolled, status, draws, chance, engagement, deceased, attending):
+    """Enrolled, alive, and the draw (in float64, as NumPy compares) below chance x engagement."""
+    for i in range(attending.shape[0]):
+        wants = np.float64(draws[i]) < chance * engagement[i]
+        attending[i] = enrolled[i] & (status[i] != deceased) & wants  # no branches
 
 
 def new_ties(attendees: np.ndarray, params: MeetingParams, rng: np.random.Generator) -> np.ndarray:

@@ -9,7 +9,10 @@ the lapse hazard (`relapse.state_of_mind_ratio`).
 from __future__ import annotations
 
 import numpy as np
+from numba.core import types
+from numba.extending import overload
 
+from simulation.model.compiled import kernel
 from simulation.model.population import RECOVERING, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -129,22 +132,40 @@ class MentalHealthParams(Section):
 
 def update_mental_health(people: PopulationState, params: MentalHealthParams) -> None:
     """Mental health moves toward a level: better with support and abstinence, worse when isolated."""
-    target = np.clip(
-        params.base_level
-        + params.abstinence_weight * (people.status == RECOVERING)
-        + params.support_weight * people.support
-        - params.isolation_weight * (people.isolation - 0.5)
-        - params.stigma_weight * (people.stigma - 0.5),
-        0.0,
-        1.0,
+    p = params
+    _mental_health_kernel(
+        people.mental_health,
+        people.status,
+        people.support,
+        people.isolation,
+        people.stigma,
+        RECOVERING,
+        (p.base_level, p.abstinence_weight, p.support_weight, p.isolation_weight, p.stigma_weight),
+        p.adjustment_per_day,
     )
-    people.mental_health += params.adjustment_per_day * (target - people.mental_health)
-    np.clip(people.mental_health, 0.0, 1.0, out=people.mental_health)
+
+
+@kernel
+def _mental_health_kernel(mh, status, support, iso, stigma, recovering, weights, adjust):
+    base, w_abstinent, w_support, w_iso, w_stigma = weights
+    for i in range(mh.shape[0]):
+        # Each weight takes the dtype of the array it meets (NumPy's weak scalars).
+        abstinent = 1.0 if status[i] == recovering else 0.0
+        s, x, g = support[i], iso[i], stigma[i]
+        target = base + w_abstinent * abstinent + _as(s, w_support) * s
+        target = target - _as(x, w_iso) * (x - _as(x, 0.5)) - _as(g, w_stigma) * (g - _as(g, 0.5))
+        target = _clip01(target)
+        level = mh[i]
+        change = target - level
+        mh[i] = _clip01(_as(level, level + _as(change, adjust) * change))
 
 
 def mental_health_ratio(people: PopulationState, params: MentalHealthParams) -> np.ndarray:
     """Lapse hazard ratio from mental health (1 at the midpoint)."""
-    return np.exp(params.hazard_effect * (0.5 - people.mental_health))
+    # exp(hazard_effect * (0.5 - mental_health)), each step in place in one new array.
+    ratio = np.subtract(0.5, people.mental_health)
+    np.multiply(params.hazard_effect, ratio, out=ratio)
+    return np.exp(ratio, out=ratio)
 
 
 def update_self_efficacy(
@@ -159,13 +180,91 @@ def update_self_efficacy(
     `loss_softening` (0-1 multiplier) lets a timely supportive response soften the loss.
     """
     se = people.self_efficacy
-    abstinent = people.status == RECOVERING
-    # In place on the abstinent rows (no gathered copies): the same sum for each of them.
-    np.add(se, params.self_efficacy_growth_per_day * (1.0 - se), out=se, where=abstinent)
-    loss = np.broadcast_to(np.asarray(loss_softening, dtype=float), se.shape)
-    se[lapsed] *= 1.0 - params.lapse_self_efficacy_loss * loss[lapsed]
-    se[relapsed] *= 1.0 - params.relapse_self_efficacy_loss * loss[relapsed]
-    np.clip(se, 0.0, 1.0, out=se)
+    loss = _per_person(np.asarray(loss_softening, dtype=float), se.shape[0], "loss_softening")
+    _self_efficacy_kernel(
+        se,
+        people.status,
+        _mask(lapsed, se.shape[0]),
+        _mask(relapsed, se.shape[0]),
+        loss,
+        RECOVERING,
+        params.self_efficacy_growth_per_day,
+        params.lapse_self_efficacy_loss,
+        params.relapse_self_efficacy_loss,
+    )
+
+
+@kernel
+def _self_efficacy_kernel(se, status, lapsed, relapsed, loss, recovering, growth, lapse, relapse):
+    for i in range(se.shape[0]):
+        x = se[i]
+        grown = x + _as(x, growth) * (_as(x, 1.0) - x)
+        x = grown if status[i] == recovering else x
+        softening = _at(loss, i)
+        # x * 1.0 is x: the selects keep the loop branch-free.
+        x = _as(x, x * ((1.0 - lapse * softening) if lapsed[i] else 1.0))
+        x = _as(x, x * ((1.0 - relapse * softening) if relapsed[i] else 1.0))
+        se[i] = _clip01(x)
+
+
+def _per_person(values: np.ndarray, n: int, name: str) -> np.ndarray | np.generic:
+    """`values` as one value per person (1-D), or as one scalar for everyone."""
+    if values.size not in (1, n) or values.ndim > 1:
+        raise ValueError(
+            f"psychology: {name} has shape {values.shape}; it must be a number or one value "
+            f"per person ({n} values)."
+        )
+    return values.reshape(-1) if values.ndim == 1 and values.size == n else values.reshape(-1)[0]
+
+
+def _at(values, i):
+    """In a kernel: `values[i]` for an array, `values` itself for a scalar."""
+
+
+@overload(_at)
+def _at_overload(values, i):  # noqa: ARG001 (the signature numba matches)
+    if isinstance(values, types.Array):
+        return lambda values, i: values[i]
+    return lambda values, i: values  # noqa: ARG005
+
+
+def _as(like, value):
+    """In a kernel: `value` in the type of `like`.
+
+    NumPy casts a Python float that meets an array, and a result stored into one, to the
+    array's dtype; a kernel says so with `_as`.
+    """
+
+
+@overload(_as)
+def _as_overload(like, value):  # noqa: ARG001 (the signature numba matches)
+    kind = like
+    return lambda like, value: kind(value)  # noqa: ARG005
+
+
+def _clip01(x):
+    """In a kernel: np.clip(x, 0, 1) in x's type (-0.0 and NaN stay, as in NumPy)."""
+
+
+@overload(_clip01)
+def _clip01_overload(x):
+    kind = x
+    return lambda x: kind(0.0) if x < kind(0.0) else (kind(1.0) if x > kind(1.0) else x)
+
+
+def _mask(rows: np.ndarray, n: int) -> np.ndarray:
+    """A boolean mask of `n` rows from a mask or from row numbers."""
+    rows = np.asarray(rows)
+    if rows.dtype == bool:
+        if rows.shape != (n,):
+            raise ValueError(
+                f"update_self_efficacy: a lapsed or relapsed mask has shape {rows.shape}; it "
+                f"needs one value per person ({n})."
+            )
+        return rows
+    mask = np.zeros(n, dtype=bool)
+    mask[rows] = True
+    return mask
 
 
 def update_isolation(
@@ -184,14 +283,31 @@ def update_isolation(
         extra_belonging: belonging from elsewhere (meetings), 0-1.
         withdrawal: relative rise of the level from stigma (negative: a fall).
     """
-    target = np.clip(
-        params.isolation_without_ties
-        * (1.0 - params.belonging_from_recovery_ties * recovery_share)
-        * (1.0 - params.belonging_from_support * people.support)
-        * (1.0 - np.clip(extra_belonging, 0.0, 1.0))
-        * (1.0 + np.asarray(withdrawal)),
-        0.0,
-        1.0,
+    n = people.isolation.shape[0]
+    _isolation_kernel(
+        people.isolation,
+        _per_person(np.asarray(recovery_share), n, "recovery_share"),
+        people.support,
+        _per_person(np.asarray(extra_belonging), n, "extra_belonging"),
+        _per_person(np.asarray(withdrawal), n, "withdrawal"),
+        (
+            params.isolation_without_ties,
+            params.belonging_from_recovery_ties,
+            params.belonging_from_support,
+        ),
+        params.isolation_adjustment_per_day,
     )
-    people.isolation += params.isolation_adjustment_per_day * (target - people.isolation)
-    np.clip(people.isolation, 0.0, 1.0, out=people.isolation)
+
+
+@kernel
+def _isolation_kernel(iso, share, support, extra, rise, levels, adjust):
+    without_ties, from_ties, from_support = levels
+    for i in range(iso.shape[0]):
+        # Each factor in its own array's dtype (NumPy's weak scalars), the product promoted.
+        s, p, e, w = _at(share, i), support[i], _clip01(_at(extra, i)), _at(rise, i)
+        target = _as(s, without_ties) * (_as(s, 1.0) - _as(s, from_ties) * s)
+        target = target * (_as(p, 1.0) - _as(p, from_support) * p)
+        target = _clip01(target * (_as(e, 1.0) - e) * (_as(w, 1.0) + w))
+        level = iso[i]
+        change = target - level
+        iso[i] = _clip01(_as(level, level + _as(change, adjust) * change))

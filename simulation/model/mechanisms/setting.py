@@ -21,6 +21,7 @@ from typing import Literal
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms import digital
 from simulation.model.mechanisms.appeal import AppealParams
 from simulation.model.mechanisms.digital import DigitalPreferenceParams, SelfGuidedToolParams
@@ -193,7 +194,18 @@ def contact_intensity(
     Returns:
         Intensity per person.
     """
-    return np.where(draws < in_person, 1.0, params.digital_contact_intensity)
+    if np.shape(in_person) != np.shape(draws):
+        return np.where(draws < in_person, 1.0, params.digital_contact_intensity)
+    intensity = np.empty(np.shape(draws))
+    _intensity_kernel(draws, in_person, params.digital_contact_intensity, intensity)
+    return intensity
+
+
+@kernel
+def _intensity_kernel(draws, in_person, digital, intensity):
+    """np.where(draws < in_person, 1.0, digital) (the draws compared in float64, as NumPy does)."""
+    for i in range(draws.shape[0]):
+        intensity[i] = 1.0 if np.float64(draws[i]) < in_person[i] else digital
 
 
 def adaptive_contact(
@@ -245,7 +257,15 @@ def update_residence(
 
 def hazard_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
     """Residents live in a sheltered setting: lower lapse hazard."""
-    return np.where(people.residence_days_left > 0, params.residential_hazard_ratio, 1.0)
+    ratio = np.empty(people.residence_days_left.shape)
+    _residence_ratio(people.residence_days_left, params.residential_hazard_ratio, ratio)
+    return ratio
+
+
+@kernel
+def _residence_ratio(residence_days_left, resident_ratio, ratio):
+    for i in range(ratio.shape[0]):
+        ratio[i] = resident_ratio if residence_days_left[i] > 0 else 1.0
 
 
 def engagement_ratio(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import DECEASED, PARTICIPANT, PopulationState
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import Section, parameter
@@ -158,11 +159,37 @@ def enrolment_odds_shift(
     people: PopulationState, params: StigmaParams, rows: np.ndarray | slice = slice(None)
 ) -> np.ndarray:
     """Log-odds shift of enrolling (for `rows`): stigma (centred at 0.5) and scepticism."""
-    stigma = (
-        np.log(params.stigma_odds_ratio) * (people.stigma[rows] - 0.5) if params.enabled else 0.0
+    if isinstance(rows, slice):
+        rows = np.arange(people.size)[rows]
+    rows = np.asarray(rows)
+    if rows.dtype == bool:
+        rows = np.flatnonzero(rows)
+    elif rows.size == 0:
+        rows = rows.astype(np.intp)  # no rows (as `[]`, whatever its dtype)
+    shift = np.empty(rows.shape)
+    _odds_shift(
+        people.stigma,
+        people.sceptical,
+        rows.reshape(-1),
+        params.enabled,
+        np.log(params.stigma_odds_ratio),
+        people.stigma.dtype.type(0.5),
+        np.log(params.sceptic_enrolment_ratio),
+        shift.reshape(-1),
     )
-    sceptic = np.where(people.sceptical[rows], np.log(params.sceptic_enrolment_ratio), 0.0)
-    return stigma + sceptic
+    return shift
+
+
+@kernel
+def _odds_shift(stigma, sceptical, rows, enabled, log_odds_ratio, half, log_sceptic, shift):
+    """Log OR x (stigma - 0.5) (0 when stigma is off) + log sceptic OR for the sceptical."""
+    n = stigma.shape[0]
+    for k in range(rows.shape[0]):
+        row = rows[k] + n if rows[k] < 0 else rows[k]  # a negative row counts from the end
+        if row < 0 or row >= n:
+            raise IndexError("enrolment_odds_shift: a row outside the population")
+        part = log_odds_ratio * (stigma[row] - half) if enabled else 0.0
+        shift[k] = part + (log_sceptic if sceptical[row] else 0.0)
 
 
 def initial_enrolment(
@@ -180,20 +207,45 @@ def later_enrolment(people: PopulationState, params: StigmaParams, draws: np.nda
     """People not enrolled join at a rate scaled by the same stigma and scepticism odds."""
     base = rate_to_probability(per_day(params.enrolment_rate_per_year, "year"))
     waiting = np.flatnonzero(
-        (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED)
+        _waiting(people.kind, people.enrolled, people.status, PARTICIPANT, DECEASED).view(bool)
     )
     p = base * np.exp(enrolment_odds_shift(people, params, waiting))
     joining = np.zeros(people.size, dtype=bool)
-    joining[waiting[draws[waiting] < p]] = True
-    people.enrolled[joining] = True
-    people.ever_enrolled[joining] = True
+    _join(waiting, draws, p, joining, people.enrolled, people.ever_enrolled)
     return joining
+
+
+@kernel
+def _waiting(kind, enrolled, status, participant, deceased):
+    """Living participants not enrolled, as 0/1 bytes (uint8 arithmetic: the loop vectorises)."""
+    waiting = np.empty(kind.shape[0], dtype=np.uint8)
+    for i in range(kind.shape[0]):
+        waiting[i] = (
+            np.uint8(kind[i] == participant)
+            & np.uint8(not enrolled[i])
+            & np.uint8(status[i] != deceased)
+        )
+    return waiting
+
+
+@kernel
+def _join(waiting, draws, p, joining, enrolled, ever_enrolled):
+    """Waiting rows whose draw is below their chance join (the draw compared in float64)."""
+    for k in range(waiting.shape[0]):
+        row = waiting[k]
+        if np.float64(draws[row]) < p[k]:
+            joining[row] = True
+            enrolled[row] = True
+            ever_enrolled[row] = True
 
 
 def update_stigma(people: PopulationState, params: StigmaParams, day: int) -> None:
     """Campaigns lower everyone's stigma after their start; inclusive programs lower participants'."""
+    campaigning = params.campaign and day >= params.campaign_start_day
+    if not (campaigning or params.inclusive_program):
+        return  # no rate anywhere: stigma stays as it is
     rate = np.zeros(people.size)
-    if params.campaign and day >= params.campaign_start_day:
+    if campaigning:
         rate += per_day(params.campaign_strength_per_year, "year")
     if params.inclusive_program:
         rate += np.where(people.enrolled, per_day(params.inclusive_strength_per_year, "year"), 0.0)
@@ -211,12 +263,31 @@ def engagement_ratio(people: PopulationState, params: StigmaParams) -> np.ndarra
     Returns:
         A ratio on each person's engagement decay rate (the stigma part at least 0.1).
     """
-    stigma = (
-        np.maximum(1.0 + params.engagement_effect * (people.stigma - 0.5), MIN_DECAY_RATIO)
-        if params.enabled
-        else 1.0
+    stigma = people.stigma
+    kind = stigma.dtype.type  # NumPy casts each weight to the dtype of the array it meets
+    ratio = np.empty(stigma.shape, dtype=np.result_type(stigma, np.float64))
+    _engagement_ratio_kernel(
+        stigma,
+        people.sceptical,
+        params.enabled,
+        (kind(1.0), kind(params.engagement_effect), kind(0.5), kind(MIN_DECAY_RATIO)),
+        params.sceptic_engagement_ratio,
+        ratio,
     )
-    return stigma * np.where(people.sceptical, params.sceptic_engagement_ratio, 1.0)
+    return ratio
+
+
+@kernel
+def _engagement_ratio_kernel(stigma, sceptical, enabled, weights, sceptic, ratio):
+    one, effect, half, floor = weights
+    for i in range(stigma.shape[0]):
+        factor = sceptic if sceptical[i] else 1.0
+        if enabled:
+            part = one + effect * (stigma[i] - half)
+            part = part if (part >= floor or part != part) else floor  # np.maximum: NaN stays
+            ratio[i] = part * factor
+        else:
+            ratio[i] = 1.0 * factor
 
 
 #: Low stigma slows disengagement but never stops it: the ratio is kept at or above this.
@@ -235,7 +306,10 @@ def hazard_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray | 
     """
     if not params.enabled:
         return 1.0
-    return np.exp(params.shame_hazard_effect * (people.stigma - 0.5))
+    # exp(shame_hazard_effect * (stigma - 0.5)), each step in place in one new array.
+    ratio = np.subtract(people.stigma, 0.5)
+    np.multiply(params.shame_hazard_effect, ratio, out=ratio)
+    return np.exp(ratio, out=ratio)
 
 
 def withdrawal(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
@@ -250,4 +324,5 @@ def withdrawal(people: PopulationState, params: StigmaParams) -> np.ndarray | fl
     """
     if not params.enabled:
         return 0.0
-    return params.isolation_effect * (people.stigma - 0.5)
+    rise = np.subtract(people.stigma, 0.5)
+    return np.multiply(params.isolation_effect, rise, out=rise)
