@@ -28,20 +28,23 @@ def scores(rng: np.random.Generator, n: int, low: float = -0.05, high: float = 1
 
 
 def draws(
-    rng: np.random.Generator, n: int, dtype: type = np.float32, near: tuple[float, ...] = ()
+    rng: np.random.Generator, n: int, dtype: type = np.float32, near: tuple = ()
 ) -> np.ndarray:
     """Uniform draws of the model's dtype (float32), some exactly 1.0 (non-participants).
 
-    Some draws sit at each threshold in `near` (rounded to the draws' dtype) and one step either
-    side: there a comparison made in the wrong dtype gives a different answer.
+    Some draws sit at each threshold in `near` (a number or one per row, rounded to the draws'
+    dtype) and one step either side: there, for a threshold that rounds down in float32, a
+    comparison made in the wrong dtype gives a different answer.
     """
     values = rng.random(n, dtype=np.float32).astype(dtype)
     values[rng.random(n) < 0.05] = 1.0
     for p in near:
-        at = dtype(p)
-        edge = np.array([np.nextafter(at, dtype(0)), at, np.nextafter(at, dtype(1))], dtype)
+        at = np.broadcast_to(np.asarray(p).astype(dtype), n)
+        side = rng.integers(-1, 2, n)
+        edge = np.where(side < 0, np.nextafter(at, dtype(0)), at)
+        edge = np.where(side > 0, np.nextafter(at, dtype(1)), edge)
         spots = rng.random(n) < 0.05
-        values[spots] = rng.choice(edge, int(spots.sum()))
+        values[spots] = edge[spots]
     return values
 
 

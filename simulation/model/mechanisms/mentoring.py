@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.mentoring_params import MentoringParams
 from simulation.model.population import DECEASED, NEVER, PARTICIPANT, USING, PopulationState
 from simulation.model.units import per_day, rate_to_probability
@@ -22,18 +23,24 @@ from simulation.model.units import per_day, rate_to_probability
 
 def release_mentees(people: PopulationState) -> np.ndarray:
     """Mentors who relapsed, died or left the role free their mentees; returns who was freed."""
-    has_mentor = people.mentor != NEVER
-    mentor = np.where(has_mentor, people.mentor, 0)
-    mentor_status = people.status[mentor]
-    gone = has_mentor & (
-        ~people.is_mentor[mentor]
-        | (mentor_status == USING)
-        | (mentor_status == DECEASED)
-        | (people.status == DECEASED)
-    )
-    freed = np.flatnonzero(gone)
+    freed = _gone_kernel(people.mentor, people.is_mentor, people.status)
     end_pairs(people, freed)
     return freed
+
+
+@kernel
+def _gone_kernel(mentor, is_mentor, status):
+    """Rows of the mentees whose mentor left the role, relapsed or died, or who died."""
+    gone = np.empty(len(mentor), dtype=np.int64)
+    k = 0
+    for i in range(len(mentor)):
+        m = mentor[i]
+        if m != NEVER and (
+            not is_mentor[m] or status[m] == USING or status[m] == DECEASED or status[i] == DECEASED
+        ):
+            gone[k] = i
+            k += 1
+    return gone[:k].copy()
 
 
 def mentors_leave(
@@ -44,10 +51,21 @@ def mentors_leave(
 ) -> np.ndarray:
     """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die."""
     p_leave = rate_to_probability(per_day(params.attrition_rate_per_year, "year") * rate_multiplier)
-    leaving = people.is_mentor & (
-        (draws < p_leave) | (people.status == USING) | (people.status == DECEASED)
-    )
-    people.is_mentor[leaving] = False
+    # `draws < p` compares in the dtype NumPy promotes the two to.
+    below = np.asarray(p_leave, dtype=np.result_type(draws, p_leave))
+    shape = people.is_mentor.shape
+    draws, below = np.broadcast_to(draws, shape), np.broadcast_to(below, shape)
+    return _leave_kernel(people.is_mentor, people.status, draws, below)
+
+
+@kernel
+def _leave_kernel(is_mentor, status, draws, below):
+    """Mentors who leave (a draw below the chance, or relapsed or died), as a mask; they leave."""
+    leaving = np.zeros(len(is_mentor), dtype=np.bool_)
+    for i in range(len(is_mentor)):
+        if is_mentor[i] and (draws[i] < below[i] or status[i] == USING or status[i] == DECEASED):
+            leaving[i] = True
+            is_mentor[i] = False
     return leaving
 
 
@@ -84,10 +102,33 @@ def failing_matches(
     Returns:
         Rows of the mentees whose pair breaks up: weak alliances break up more often.
     """
-    p = rate_to_probability(
-        per_day(params.match_failure_rate_per_year, "year") * (1.0 - people.alliance)
+    rate = _weakness_rate_kernel(
+        people.alliance, per_day(params.match_failure_rate_per_year, "year")
     )
-    return np.flatnonzero((people.mentor != NEVER) & (draws < p))
+    p = rate_to_probability(rate)  # NumPy's expm1 (see simulation.model.compiled)
+    draws, p = np.broadcast_to(draws, people.mentor.shape), np.broadcast_to(p, people.mentor.shape)
+    return _chosen_kernel(people.mentor, draws, p)
+
+
+@kernel
+def _weakness_rate_kernel(alliance, rate):
+    """`rate * (1 - alliance)` in one pass."""
+    out = np.empty(len(alliance))
+    for i in range(len(alliance)):
+        out[i] = rate * (1.0 - alliance[i])
+    return out
+
+
+@kernel
+def _chosen_kernel(mentor, draws, below):
+    """Rows of the mentees whose draw is below their chance (compared as float64)."""
+    chosen = np.empty(len(mentor), dtype=np.int64)
+    k = 0
+    for i in range(len(mentor)):
+        if mentor[i] != NEVER and draws[i] < below[i]:
+            chosen[k] = i
+            k += 1
+    return chosen[:k].copy()
 
 
 def make_contact(
@@ -114,15 +155,33 @@ def make_contact(
     """
     if contact_probability is None:
         contact_probability = min(1.0, params.contacts_per_week / 7.0)
-    people.support *= 0.5 ** (1.0 / params.support_half_life_days)
-    contact = (people.mentor != NEVER) & (draws < contact_probability)
-    people.support[contact] = np.maximum(
-        people.support[contact], np.broadcast_to(intensity, people.support.shape)[contact]
+    # `draws < p` compares in the dtype NumPy promotes the two to (a Python float: the draws').
+    below = np.asarray(contact_probability, dtype=np.result_type(draws, contact_probability))
+    shape = people.support.shape
+    return _contact_kernel(
+        (people.mentor, np.broadcast_to(draws, shape), np.broadcast_to(below, shape)),
+        (people.support, 0.5 ** (1.0 / params.support_half_life_days)),
+        np.broadcast_to(np.asarray(intensity, dtype=float), shape),
+        (people.self_efficacy, params.self_efficacy_gain_per_contact),
+        np.broadcast_to(np.asarray(effectiveness, dtype=float), shape),
     )
-    gain = params.self_efficacy_gain_per_contact * np.broadcast_to(
-        np.asarray(effectiveness, dtype=float), people.support.shape
-    )
-    people.self_efficacy[contact] += gain[contact] * (1.0 - people.self_efficacy[contact])
+
+
+@kernel
+def _contact_kernel(chance, support_fade, intensity, self_efficacy_gain, effectiveness):
+    """`make_contact` in one pass: every row's support fades, contacts top it up."""
+    mentor, draws, below = chance
+    support, fade = support_fade
+    self_efficacy, gain_per_contact = self_efficacy_gain
+    contact = np.zeros(len(mentor), dtype=np.bool_)
+    for i in range(len(mentor)):
+        s = support[i] * fade
+        if mentor[i] != NEVER and draws[i] < below[i]:
+            contact[i] = True
+            s = s if s > intensity[i] or s != s else intensity[i]  # np.maximum
+            gain = gain_per_contact * effectiveness[i]
+            self_efficacy[i] += gain * (1.0 - self_efficacy[i])
+        support[i] = s
     return contact
 
 
@@ -139,8 +198,21 @@ def hazard_ratio(
     Returns:
         `exp(-support_effect * support * alliance * quality)`; 1 for people without support.
     """
-    alliance = np.where(people.mentor != NEVER, people.alliance, 1.0)
-    return np.exp(-params.support_effect * people.support * alliance * quality)
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), people.support.shape)
+    return np.exp(
+        _dose_kernel(
+            people.mentor, people.support, people.alliance, quality, -params.support_effect
+        )
+    )
+
+
+@kernel
+def _dose_kernel(mentor, support, alliance, quality, effect):
+    """`effect * support * alliance * quality` (alliance 1 without a mentor) in one pass."""
+    dose = np.empty(len(mentor))
+    for i in range(len(mentor)):
+        dose[i] = effect * support[i] * (alliance[i] if mentor[i] != NEVER else 1.0) * quality[i]
+    return dose
 
 
 def rapid_response_ratio(
@@ -159,8 +231,14 @@ def rapid_response_ratio(
     Returns:
         `1 - rapid_response_effect * alliance` where the mentor knows, 1 elsewhere.
     """
-    # Worked out for the aware mentees only; everyone else keeps exactly 1.
-    rows = np.flatnonzero(aware)
-    ratio = np.ones(people.size)
-    ratio[rows] = 1.0 - params.rapid_response_effect * people.alliance[rows]
+    return _answer_kernel(aware, people.alliance, params.rapid_response_effect)
+
+
+@kernel
+def _answer_kernel(aware, alliance, effect):
+    """`1 - effect * alliance` where aware, exactly 1 elsewhere, in one pass."""
+    ratio = np.ones(len(aware))
+    for i in range(len(aware)):
+        if aware[i]:
+            ratio[i] = 1.0 - effect * alliance[i]
     return ratio
