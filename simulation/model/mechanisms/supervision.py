@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import NEVER, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -91,7 +92,15 @@ def relieve_burnout(people: PopulationState, params: SupervisionParams) -> None:
         people: population state (`burnout` changes).
         params: supervision parameters.
     """
-    people.burnout[people.is_mentor] *= 1.0 - params.burnout_relief
+    _relief_kernel(people.burnout, people.is_mentor, 1.0 - params.burnout_relief)
+
+
+@kernel
+def _relief_kernel(burnout, is_mentor, kept):
+    """`burnout[is_mentor] *= kept` in one pass."""
+    for i in range(len(burnout)):
+        if is_mentor[i]:
+            burnout[i] *= kept
 
 
 def escalation_ratio(params: SupervisionParams, aware: np.ndarray) -> np.ndarray | float:
@@ -106,4 +115,13 @@ def escalation_ratio(params: SupervisionParams, aware: np.ndarray) -> np.ndarray
     """
     if not params.enabled:
         return 1.0
-    return np.where(aware, 1.0 - params.lapse_response_effect, 1.0)
+    return _escalation_kernel(np.asarray(aware), 1.0 - params.lapse_response_effect)
+
+
+@kernel
+def _escalation_kernel(aware, helped):
+    """`np.where(aware, helped, 1.0)` for a mask, in one pass."""
+    ratio = np.empty(aware.shape)
+    for i in range(len(aware)):
+        ratio[i] = helped if aware[i] else 1.0
+    return ratio
