@@ -218,14 +218,14 @@ def contact_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray
 @kernel
 def _kept_kernel(mentor, alliance, full, slope):
     """`contact_ratio` in one pass; with a slope, `engagement_decay_ratio` from it."""
-    ratio = np.full(len(mentor), 0.0 if np.isnan(slope) else 1.0)
-    for i in range(len(mentor)):
-        if mentor[i] != NEVER:
-            kept = alliance[i] / full
-            kept = kept if kept < 1.0 or kept != kept else 1.0  # np.minimum(1.0, kept)
-            # The weakness clip(1 - alliance / full, 0, 1) is 1 - kept (never below 0), capped.
-            weak = 1.0 - kept
-            ratio[i] = kept if np.isnan(slope) else 1.0 + slope * (1.0 if weak > 1.0 else weak)
+    decay = not np.isnan(slope)
+    ratio = np.empty(len(mentor))
+    for i in range(len(mentor)):  # branch-free (selects): mentees are spread over the rows
+        kept = alliance[i] / full
+        kept = kept if kept < 1.0 or kept != kept else 1.0  # np.minimum(1.0, kept)
+        weak = 1.0 - kept  # the weakness clip(1 - alliance / full, 0, 1): never below 0
+        value = 1.0 + slope * (1.0 if weak > 1.0 else weak) if decay else kept
+        ratio[i] = value if mentor[i] != NEVER else (1.0 if decay else 0.0)
     return ratio
 
 
@@ -259,8 +259,8 @@ def aware_of_lapse(
         Mask of matched mentees whose pair (this mentor, not an earlier one) had a contact in
         the last `awareness_window_days`.
     """
-    since = np.maximum(record.matched_day, day - params.awareness_window_days)  # one test
-    return (people.mentor != NEVER) & (record.last_contact_day >= since)
+    recent = record.last_contact_day >= day - params.awareness_window_days
+    return (people.mentor != NEVER) & recent & met(record, slice(None))
 
 
 def update(
@@ -310,20 +310,16 @@ def _update_kernel(pairs, silence, draws, changes):
     last_contact, matched, day, missed_days, fade = silence
     rupture_draw, rupture_below, repair_draw, repair_below, ruptures, repairs = draws
     growth_per_contact, repair_gain, rupture_loss = changes
-    for i in range(len(alliance)):
-        a = alliance[i]
-        if mentor[i] != NEVER:
-            if contact[i]:
-                a += growth_per_contact * quality[i] * (1.0 - a)
-                if rupture_draw[i] < rupture_below:
-                    ruptures[i] += 1
-                    if repair_draw[i] < repair_below:
-                        repairs[i] += 1
-                        a += repair_gain
-                    else:
-                        a -= rupture_loss
-            elif day - max(last_contact[i], matched[i]) > missed_days:  # silent since then
-                a *= fade
+    for i in range(len(alliance)):  # branch-free (selects): mentees are spread over the rows
+        a, paired = alliance[i], mentor[i] != NEVER
+        met = paired & contact[i]
+        silent = paired & (day - max(last_contact[i], matched[i]) > missed_days)
+        a = a + growth_per_contact * quality[i] * (1.0 - a) if met else (a * fade if silent else a)
+        ruptured = met & (rupture_draw[i] < rupture_below)
+        repaired = ruptured & (repair_draw[i] < repair_below)
+        a = a + repair_gain if repaired else (a - rupture_loss if ruptured else a)
+        ruptures[i] += ruptured
+        repairs[i] += repaired
         alliance[i] = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)  # every row is clipped
 
 

@@ -238,13 +238,11 @@ def _update_kernel(state, ratios, decay, gains, threshold):
     use_ratio, alliance_gain, meeting_gain = gains
     for i in range(len(enrolled)):
         if not enrolled[i]:
-            continue  # everything below is discarded for people not enrolled
+            continue  # NumPy's result is discarded for people not enrolled
         ratio = engagement_ratio[i]
         rate = decay_per_day * decay_ratio[i] / ratio
-        if substance[i] == STIMULANTS:
-            rate = rate * stimulant_ratio
-        if status[i] == LAPSED or status[i] == USING:
-            rate = rate * use_ratio
+        rate = rate * stimulant_ratio if substance[i] == STIMULANTS else rate  # selects
+        rate = rate * use_ratio if (status[i] == LAPSED) | (status[i] == USING) else rate
         gain = alliance_gain * alliance[i] * ratio + meeting_gain * attended[i]
         e = engagement[i]
         faded = e - rate * e
@@ -279,23 +277,9 @@ def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarra
         Who was re-enrolled today.
     """
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
-    below = float(np.asarray(p, dtype=np.result_type(draws, p)))  # NumPy's comparison dtype
-    draws = np.broadcast_to(draws, people.enrolled.shape)
-    state = (people.ever_enrolled, people.completed, people.status, people.engagement)
-    return _back_kernel(people.enrolled, state, draws, below, params.initial_engagement)
-
-
-@kernel
-def _back_kernel(enrolled, state, draws, below, initial):
-    """Dropouts alive whose draw is below the chance re-enrol (one pass); returns who."""
-    ever_enrolled, completed, status, engagement = state
-    back = np.zeros(len(enrolled), dtype=np.bool_)
-    for i in range(len(enrolled)):
-        dropout = ever_enrolled[i] and not enrolled[i] and not completed[i]
-        if dropout and status[i] != DECEASED and draws[i] < below:
-            back[i] = True
-            enrolled[i] = True
-            engagement[i] = initial
+    back = dropped_out(people) & (people.status != DECEASED) & (draws < p)
+    people.enrolled[back] = True
+    people.engagement[back] = params.initial_engagement
     return back
 
 

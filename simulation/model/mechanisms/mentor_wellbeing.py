@@ -219,10 +219,10 @@ def support_quality_ratio(people: PopulationState, params: MentorWellbeingParams
 @kernel
 def _quality_kernel(mentor, burnout, loss):
     """`1 - loss * burnout[mentor]` for mentees, exactly 1 for everyone else, in one pass."""
-    ratio = np.ones(len(mentor))
-    for i in range(len(mentor)):
-        if mentor[i] != NEVER:
-            ratio[i] = 1.0 - loss * burnout[mentor[i]]
+    ratio = np.empty(len(mentor))
+    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, then a select
+        kept = 1.0 - loss * burnout[max(mentor[i], 0)]
+        ratio[i] = kept if mentor[i] != NEVER else 1.0
     return ratio
 
 
@@ -265,8 +265,8 @@ def _incident_kernel(mentor, contact, draws, below):
     incident = np.zeros(len(mentor), dtype=np.bool_)
     hits = np.zeros(len(mentor), dtype=np.int64)
     count = 0
-    for i in range(len(mentor)):
-        if contact[i] and mentor[i] != NEVER and draws[i] < below:
+    for i in range(len(mentor)):  # one branch, on the rare incident (`&`: no short circuits)
+        if contact[i] & (mentor[i] != NEVER) & (draws[i] < below):
             incident[i] = True
             hits[mentor[i]] += 1
             count += 1
@@ -313,8 +313,8 @@ def update_burnout(
 def _crises_kernel(mentor, lapsed):
     """Each mentor's count of mentees in `lapsed` (`np.bincount` over the mentees' mentors)."""
     crises = np.zeros(len(mentor), dtype=np.int64)
-    for i in range(len(mentor)):
-        if lapsed[i] and mentor[i] != NEVER:
+    for i in range(len(mentor)):  # one branch, on the rare lapse (`&`: no short circuit)
+        if lapsed[i] & (mentor[i] != NEVER):
             crises[mentor[i]] += 1
     return crises
 

@@ -33,13 +33,11 @@ def _gone_kernel(mentor, is_mentor, status):
     """Rows of the mentees whose mentor left the role, relapsed or died, or who died."""
     gone = np.empty(len(mentor), dtype=np.int64)
     k = 0
-    for i in range(len(mentor)):
-        m = mentor[i]
-        if m != NEVER and (
-            not is_mentor[m] or status[m] == USING or status[m] == DECEASED or status[i] == DECEASED
-        ):
-            gone[k] = i
-            k += 1
+    for i in range(len(mentor)):  # branch-free: each row is written, kept if it counts
+        m = max(mentor[i], 0)  # row 0 stands in for NEVER, as `np.where(has_mentor, mentor, 0)`
+        left = (is_mentor[m] ^ True) | (status[m] == USING) | (status[m] == DECEASED)
+        gone[k] = i
+        k += (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
     return gone[:k].copy()
 
 
@@ -50,7 +48,11 @@ def mentors_leave(
     rate_multiplier: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die."""
-    p_leave = rate_to_probability(per_day(params.attrition_rate_per_year, "year") * rate_multiplier)
+    rate = per_day(params.attrition_rate_per_year, "year")
+    if np.ndim(rate_multiplier) == 0:  # one number: a scalar chance, as before
+        p_leave = rate_to_probability(rate * rate_multiplier)
+    else:
+        p_leave = _daily_chance(np.multiply(rate_multiplier, rate))
     # `draws < p` compares in the dtype NumPy promotes the two to.
     below = np.asarray(p_leave, dtype=np.result_type(draws, p_leave))
     shape = people.is_mentor.shape
@@ -61,11 +63,11 @@ def mentors_leave(
 @kernel
 def _leave_kernel(is_mentor, status, draws, below):
     """Mentors who leave (a draw below the chance, or relapsed or died), as a mask; they leave."""
-    leaving = np.zeros(len(is_mentor), dtype=np.bool_)
-    for i in range(len(is_mentor)):
-        if is_mentor[i] and (draws[i] < below[i] or status[i] == USING or status[i] == DECEASED):
-            leaving[i] = True
-            is_mentor[i] = False
+    leaving = np.empty(len(is_mentor), dtype=np.bool_)
+    for i in range(len(is_mentor)):  # branch-free
+        gone = (draws[i] < below[i]) | (status[i] == USING) | (status[i] == DECEASED)
+        leaving[i] = is_mentor[i] & gone
+        is_mentor[i] = is_mentor[i] ^ leaving[i]
     return leaving
 
 
@@ -102,33 +104,20 @@ def failing_matches(
     Returns:
         Rows of the mentees whose pair breaks up: weak alliances break up more often.
     """
-    rate = _weakness_rate_kernel(
-        people.alliance, per_day(params.match_failure_rate_per_year, "year")
+    p = rate_to_probability(
+        per_day(params.match_failure_rate_per_year, "year") * (1.0 - people.alliance)
     )
-    p = rate_to_probability(rate)  # NumPy's expm1 (see simulation.model.compiled)
-    draws, p = np.broadcast_to(draws, people.mentor.shape), np.broadcast_to(p, people.mentor.shape)
-    return _chosen_kernel(people.mentor, draws, p)
+    return np.flatnonzero((people.mentor != NEVER) & (draws < p))
 
 
-@kernel
-def _weakness_rate_kernel(alliance, rate):
-    """`rate * (1 - alliance)` in one pass."""
-    out = np.empty(len(alliance))
-    for i in range(len(alliance)):
-        out[i] = rate * (1.0 - alliance[i])
-    return out
+def _daily_chance(rate: np.ndarray) -> np.ndarray:
+    """`units.rate_to_probability(rate)` of an array of daily rates (`rate` is overwritten).
 
-
-@kernel
-def _chosen_kernel(mentor, draws, below):
-    """Rows of the mentees whose draw is below their chance (compared as float64)."""
-    chosen = np.empty(len(mentor), dtype=np.int64)
-    k = 0
-    for i in range(len(mentor)):
-        if mentor[i] != NEVER and draws[i] < below[i]:
-            chosen[k] = i
-            k += 1
-    return chosen[:k].copy()
+    The same NumPy operations on the same values (`-expm1(-rate * 1 day)`; times 1 changes
+    nothing), with one temporary instead of three (expm1 in place is slower).
+    """
+    chance = np.expm1(np.negative(rate, out=rate))
+    return np.negative(chance, out=chance)
 
 
 def make_contact(
@@ -173,15 +162,14 @@ def _contact_kernel(chance, support_fade, intensity, self_efficacy_gain, effecti
     mentor, draws, below = chance
     support, fade = support_fade
     self_efficacy, gain_per_contact = self_efficacy_gain
-    contact = np.zeros(len(mentor), dtype=np.bool_)
-    for i in range(len(mentor)):
-        s = support[i] * fade
-        if mentor[i] != NEVER and draws[i] < below[i]:
-            contact[i] = True
-            s = s if s > intensity[i] or s != s else intensity[i]  # np.maximum
-            gain = gain_per_contact * effectiveness[i]
-            self_efficacy[i] += gain * (1.0 - self_efficacy[i])
-        support[i] = s
+    contact = np.empty(len(mentor), dtype=np.bool_)
+    for i in range(len(mentor)):  # branch-free (selects): mentees are spread over the rows
+        met = (mentor[i] != NEVER) & (draws[i] < below[i])
+        s, se = support[i] * fade, self_efficacy[i]
+        topped = s if s > intensity[i] or s != s else intensity[i]  # np.maximum
+        support[i] = topped if met else s
+        self_efficacy[i] = se + gain_per_contact * effectiveness[i] * (1.0 - se) if met else se
+        contact[i] = met
     return contact
 
 
@@ -237,8 +225,7 @@ def rapid_response_ratio(
 @kernel
 def _answer_kernel(aware, alliance, effect):
     """`1 - effect * alliance` where aware, exactly 1 elsewhere, in one pass."""
-    ratio = np.ones(len(aware))
-    for i in range(len(aware)):
-        if aware[i]:
-            ratio[i] = 1.0 - effect * alliance[i]
+    ratio = np.empty(len(aware))
+    for i in range(len(aware)):  # branch-free (a select)
+        ratio[i] = 1.0 - effect * alliance[i] if aware[i] else 1.0
     return ratio
