@@ -107,3 +107,18 @@ def test_update_matches_numpy(n, seed, params, quality_kind, draw_dtype):
         assert np.array_equal(my_record.repairs, record.repairs)
     if n > 1000:  # every branch was taken
         assert record.ruptures.sum() > 0 and record.repairs.sum() > 0
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_boundary_incident_matches_numpy(n, seed):
+    rng = np.random.default_rng(seed + 31)
+    people, record = random_people(n, seed), _record(n, seed)
+    mine, my_record = random_people(n, seed), _record(n, seed)
+    mentees = rng.random(n) < 0.3
+    alliance.boundary_incident(mine, BUSY, my_record, mentees)
+    lowered = people.alliance[mentees] - BUSY.boundary_incident_alliance_loss
+    people.alliance[mentees] = np.maximum(0.0, lowered)
+    record.boundary_incidents[mentees] += 1
+    assert np.array_equal(mine.alliance, people.alliance)
+    assert np.array_equal(my_record.boundary_incidents, record.boundary_incidents)

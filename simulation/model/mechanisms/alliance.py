@@ -334,9 +334,18 @@ def boundary_incident(
         record: pair record (incidents are counted).
         mentees: mask of mentees whose pair had an incident today.
     """
-    lowered = people.alliance[mentees] - params.boundary_incident_alliance_loss
-    people.alliance[mentees] = np.maximum(0.0, lowered)
-    record.boundary_incidents[mentees] += 1
+    mentees = np.broadcast_to(mentees, people.alliance.shape)
+    loss = params.boundary_incident_alliance_loss
+    _incident_kernel(people.alliance, record.boundary_incidents, mentees, loss)
+
+
+@kernel
+def _incident_kernel(alliance, incidents, mentees, loss):
+    for i in range(len(alliance)):  # one branch, on the rare incident
+        if mentees[i]:
+            lowered = alliance[i] - loss
+            alliance[i] = 0.0 if lowered < 0.0 else lowered  # np.maximum(0.0, lowered)
+            incidents[i] += 1
 
 
 def dissolving(people: PopulationState, params: AllianceParams) -> np.ndarray:
