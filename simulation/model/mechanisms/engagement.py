@@ -262,7 +262,9 @@ def leave_at_death(people: PopulationState) -> np.ndarray:
     Returns:
         Who left the program today because they died.
     """
-    return _leave_kernel(people.enrolled, people.status)
+    left = people.enrolled & (people.status == DECEASED)
+    people.enrolled[left] = False
+    return left
 
 
 def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarray) -> np.ndarray:
@@ -281,14 +283,3 @@ def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarra
     people.enrolled[back] = True
     people.engagement[back] = params.initial_engagement
     return back
-
-
-@kernel
-def _leave_kernel(enrolled, status):
-    """The dead leave the program (one pass); returns who left."""
-    left = np.zeros(len(enrolled), dtype=np.bool_)
-    for i in range(len(enrolled)):
-        if enrolled[i] and status[i] == DECEASED:
-            left[i] = True
-            enrolled[i] = False
-    return left

@@ -337,16 +337,7 @@ def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams)
     """Each person's factor on mentor attrition from burnout (all 1 when the mechanism is off)."""
     if not params.enabled:
         return np.ones(people.size)
-    return _attrition_kernel(people.burnout, params.burnout_attrition_ratio - 1.0)
-
-
-@kernel
-def _attrition_kernel(burnout, slope):
-    """`1 + slope * burnout` in one pass."""
-    multiplier = np.empty(len(burnout))
-    for i in range(len(burnout)):
-        multiplier[i] = 1.0 + slope * burnout[i]
-    return multiplier
+    return 1.0 + (params.burnout_attrition_ratio - 1.0) * people.burnout
 
 
 def feel_mentor_loss(

@@ -92,15 +92,7 @@ def relieve_burnout(people: PopulationState, params: SupervisionParams) -> None:
         people: population state (`burnout` changes).
         params: supervision parameters.
     """
-    _relief_kernel(people.burnout, people.is_mentor, 1.0 - params.burnout_relief)
-
-
-@kernel
-def _relief_kernel(burnout, is_mentor, kept):
-    """`burnout[is_mentor] *= kept` in one pass."""
-    for i in range(len(burnout)):
-        if is_mentor[i]:
-            burnout[i] *= kept
+    people.burnout[people.is_mentor] *= 1.0 - params.burnout_relief
 
 
 def escalation_ratio(params: SupervisionParams, aware: np.ndarray) -> np.ndarray | float:
