@@ -72,6 +72,16 @@ def _update_burnout(people, params, mentee_lapses, build_multiplier):
     np.clip(b, 0.0, 1.0, out=b)
 
 
+def _hazard_ratio(people, params):
+    ratio = np.ones(people.size)
+    helping = people.is_mentor & (people.caseload > 0)
+    ratio[helping] = params.helper_hazard_ratio
+    ratio[people.is_mentor] *= np.exp(
+        params.burnout_hazard_effect * people.burnout[people.is_mentor]
+    )
+    return ratio
+
+
 def _attrition_multiplier(people, params):
     return 1.0 + (params.burnout_attrition_ratio - 1.0) * people.burnout
 
@@ -86,6 +96,8 @@ def test_ratios_match_numpy(n, seed, params):
         assert np.array_equal(got, _over_helping_ratio(people, params, over_involvement))
     got = mentor_wellbeing.support_quality_ratio(people, params)
     assert np.array_equal(got, _support_quality_ratio(people, params))
+    got = mentor_wellbeing.hazard_ratio(people, params)
+    assert np.array_equal(got, _hazard_ratio(people, params))
     got = mentor_wellbeing.attrition_multiplier(people, params)
     assert np.array_equal(got, _attrition_multiplier(people, params))
 

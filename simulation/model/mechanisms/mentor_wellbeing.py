@@ -163,11 +163,10 @@ def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.n
     ratio = np.ones(people.size)
     if not params.enabled:
         return ratio
-    helping = people.is_mentor & (people.caseload > 0)
-    ratio[helping] = params.helper_hazard_ratio
-    ratio[people.is_mentor] *= np.exp(
-        params.burnout_hazard_effect * people.burnout[people.is_mentor]
-    )
+    # On the mentors' rows only (the same exp of the same array as masking every row).
+    mentors = np.flatnonzero(people.is_mentor)
+    helping = np.where(people.caseload[mentors] > 0, params.helper_hazard_ratio, 1.0)
+    ratio[mentors] = helping * np.exp(params.burnout_hazard_effect * people.burnout[mentors])
     return ratio
 
 

@@ -48,26 +48,19 @@ def mentors_leave(
     rate_multiplier: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die."""
+    # Worked out for the mentors' rows only: nobody else can leave the role.
+    mentors = np.flatnonzero(people.is_mentor)
     rate = per_day(params.attrition_rate_per_year, "year")
     if np.ndim(rate_multiplier) == 0:  # one number: a scalar chance, as before
         p_leave = rate_to_probability(rate * rate_multiplier)
-    else:
-        p_leave = _daily_chance(np.multiply(rate_multiplier, rate))
-    # `draws < p` compares in the dtype NumPy promotes the two to.
-    below = np.asarray(p_leave, dtype=np.result_type(draws, p_leave))
-    shape = people.is_mentor.shape
-    draws, below = np.broadcast_to(draws, shape), np.broadcast_to(below, shape)
-    return _leave_kernel(people.is_mentor, people.status, draws, below)
-
-
-@kernel
-def _leave_kernel(is_mentor, status, draws, below):
-    """Mentors who leave (a draw below the chance, or relapsed or died), as a mask; they leave."""
-    leaving = np.empty(len(is_mentor), dtype=np.bool_)
-    for i in range(len(is_mentor)):  # branch-free
-        gone = (draws[i] < below[i]) | (status[i] == USING) | (status[i] == DECEASED)
-        leaving[i] = is_mentor[i] & gone
-        is_mentor[i] = is_mentor[i] ^ leaving[i]
+    else:  # NumPy's expm1 on the mentors' rates, each as in the whole array
+        ratio = np.broadcast_to(rate_multiplier, people.is_mentor.shape)[mentors]
+        p_leave = _daily_chance(np.multiply(ratio, rate))
+    status = people.status[mentors]
+    gone = mentors[(draws[mentors] < p_leave) | (status == USING) | (status == DECEASED)]
+    leaving = np.zeros(people.size, dtype=bool)
+    leaving[gone] = True
+    people.is_mentor[gone] = False
     return leaving
 
 
