@@ -1,6 +1,8 @@
-"""Engagement's kernels give exactly the numbers of the NumPy expressions they replaced.
+"""Engagement's update kernel gives exactly the numbers of the NumPy body it replaced.
 
-Each reference below is the function's former NumPy body, kept here as the oracle.
+Each reference below is the function's former NumPy body, kept here as the oracle (outreach and
+leaving at death kept their NumPy bodies, which measured faster than a loop; they are checked
+against them all the same).
 """
 
 from __future__ import annotations

@@ -287,11 +287,10 @@ def update(
         repair_share: chance that a rupture is repaired (conflict-resolution training raises it).
         draws: two uniform draws per person, (rupture, repair).
     """
-    quality = np.broadcast_to(np.asarray(quality, dtype=float), people.alliance.shape)
-    rupture_p, (rupture_draw, repair_draw) = (
-        params.rupture_chance_per_contact * rupture_ratio,
-        draws,
-    )
+    shape = people.alliance.shape  # every input one per person (or one number), as in NumPy
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), shape)
+    contact, rupture_draw, repair_draw = (np.broadcast_to(a, shape) for a in (contact, *draws))
+    rupture_p = params.rupture_chance_per_contact * rupture_ratio
     # `draw < p` compares in NumPy's promoted dtype: a Python float meets float32 draws as one.
     rupture_below = float(np.asarray(rupture_p, dtype=np.result_type(rupture_draw, rupture_p)))
     repair_below = float(np.asarray(repair_share, dtype=np.result_type(repair_draw, repair_share)))
@@ -306,6 +305,7 @@ def update(
 
 @kernel
 def _update_kernel(pairs, silence, draws, changes):
+    """`update` in one pass over every row."""
     mentor, alliance, contact, quality = pairs
     last_contact, matched, day, missed_days, fade = silence
     rupture_draw, rupture_below, repair_draw, repair_below, ruptures, repairs = draws
@@ -341,6 +341,7 @@ def boundary_incident(
 
 @kernel
 def _incident_kernel(alliance, incidents, mentees, loss):
+    """`boundary_incident` in one pass."""
     for i in range(len(alliance)):  # one branch, on the rare incident
         if mentees[i]:
             lowered = alliance[i] - loss

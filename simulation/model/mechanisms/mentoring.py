@@ -212,6 +212,7 @@ def rapid_response_ratio(
     Returns:
         `1 - rapid_response_effect * alliance` where the mentor knows, 1 elsewhere.
     """
+    aware = np.broadcast_to(aware, people.alliance.shape)
     return _answer_kernel(aware, people.alliance, params.rapid_response_effect)
 
 
