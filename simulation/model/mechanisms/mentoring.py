@@ -31,14 +31,12 @@ def release_mentees(people: PopulationState) -> np.ndarray:
 @kernel
 def _gone_kernel(mentor, is_mentor, status):
     """Rows of the mentees whose mentor left the role, relapsed or died, or who died."""
-    gone = np.empty(len(mentor), dtype=np.int64)
-    k = 0
-    for i in range(len(mentor)):  # branch-free: each row is written, kept if it counts
-        m = max(mentor[i], 0)  # row 0 stands in for NEVER, as `np.where(has_mentor, mentor, 0)`
+    freed = np.zeros(len(mentor), dtype=np.bool_)
+    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, as np.where(.., 0)
+        m = max(mentor[i], 0)
         left = (is_mentor[m] ^ True) | (status[m] == USING) | (status[m] == DECEASED)
-        gone[k] = i
-        k += (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
-    return gone[:k].copy()
+        freed[i] = (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
+    return np.flatnonzero(freed)
 
 
 def mentors_leave(
