@@ -19,10 +19,11 @@ resolution training; explore them with wide ranges.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import NEVER, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -171,37 +172,18 @@ class PairRecord:
         Returns:
             The empty record.
         """
-        return cls(
-            last_contact_day=np.full(n, NEVER, dtype=np.int32),
-            wait_until=np.zeros(n, dtype=np.int32),
-            failed_matches=np.zeros(n, dtype=np.int32),
-            rematches=np.zeros(n, dtype=np.int32),
-            ruptures=np.zeros(n, dtype=np.int32),
-            repairs=np.zeros(n, dtype=np.int32),
-            boundary_incidents=np.zeros(n, dtype=np.int32),
-            matched_day=np.zeros(n, dtype=np.int32),
-        )
+        record = cls(*(np.zeros(n, dtype=np.int32) for _ in fields(cls)))
+        record.last_contact_day[:] = NEVER
+        return record
 
 
 def record_contact(record: PairRecord, contact: np.ndarray, day: int) -> None:
-    """Remember today as the last contact day of everyone who had a contact.
-
-    Args:
-        record: the pair record.
-        contact: mask of people with a contact today.
-        day: today.
-    """
+    """Remember today (`day`) in `record` as the last contact day of the `contact` mask's people."""
     record.last_contact_day[contact] = day
 
 
 def record_matches(record: PairRecord, rows: np.ndarray, day: int) -> None:
-    """Remember today as the day these mentees' new pairs were formed.
-
-    Args:
-        record: the pair record.
-        rows: mentees matched today.
-        day: today.
-    """
+    """Remember today (`day`) in `record` as the day the new pairs of mentees `rows` formed."""
     record.matched_day[rows] = day
 
 
@@ -230,8 +212,21 @@ def contact_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray
     Returns:
         `min(1, alliance / full_contact_alliance)` for matched mentees, 0 for everyone else.
     """
-    kept = np.minimum(1.0, people.alliance / params.full_contact_alliance)
-    return np.where(people.mentor != NEVER, kept, 0.0)
+    return _kept_kernel(people.mentor, people.alliance, params.full_contact_alliance, np.nan)
+
+
+@kernel
+def _kept_kernel(mentor, alliance, full, slope):
+    """`contact_ratio` in one pass; with a slope, `engagement_decay_ratio` from it."""
+    decay = not np.isnan(slope)
+    ratio = np.empty(len(mentor))
+    for i in range(len(mentor)):  # branch-free (selects): mentees are spread over the rows
+        kept = alliance[i] / full
+        kept = kept if kept < 1.0 or kept != kept else 1.0  # np.minimum(1.0, kept)
+        weak = 1.0 - kept  # the weakness clip(1 - alliance / full, 0, 1): never below 0
+        value = 1.0 + slope * (1.0 if weak > 1.0 else weak) if decay else kept
+        ratio[i] = value if mentor[i] != NEVER else (1.0 if decay else 0.0)
+    return ratio
 
 
 def engagement_decay_ratio(people: PopulationState, params: AllianceParams) -> np.ndarray:
@@ -245,9 +240,8 @@ def engagement_decay_ratio(people: PopulationState, params: AllianceParams) -> n
         1 at or above `full_contact_alliance`, rising linearly to `weak_alliance_decay_ratio`
         at alliance 0, for matched mentees; 1 for everyone else.
     """
-    weakness = np.clip(1.0 - people.alliance / params.full_contact_alliance, 0.0, 1.0)
-    ratio = 1.0 + (params.weak_alliance_decay_ratio - 1.0) * weakness
-    return np.where(people.mentor != NEVER, ratio, 1.0)
+    slope = params.weak_alliance_decay_ratio - 1.0
+    return _kept_kernel(people.mentor, people.alliance, params.full_contact_alliance, slope)
 
 
 def aware_of_lapse(
@@ -293,27 +287,40 @@ def update(
         repair_share: chance that a rupture is repaired (conflict-resolution training raises it).
         draws: two uniform draws per person, (rupture, repair).
     """
-    # Only matched mentees have an alliance to move: work on their rows alone, then write back.
-    rows = np.flatnonzero(people.mentor != NEVER)
-    a = people.alliance[rows]
-    quality = np.broadcast_to(np.asarray(quality, dtype=float), people.alliance.shape)[rows]
-    contact = contact[rows]
-    grow = contact
-    a[grow] += params.growth_per_contact * quality[grow] * (1.0 - a[grow])
-    # Silent since the pair's last contact, or since it was formed if it has had none.
-    silent_since = np.maximum(record.last_contact_day[rows], record.matched_day[rows])
-    fading = ~contact & (day - silent_since > params.missed_contact_days)
-    a[fading] *= 0.5 ** (1.0 / params.fade_half_life_days)
-    rupture_draw, repair_draw = draws
-    ruptured = grow & (rupture_draw[rows] < params.rupture_chance_per_contact * rupture_ratio)
-    repaired = ruptured & (repair_draw[rows] < repair_share)
-    broken = ruptured & ~repaired
-    a[repaired] += params.repair_alliance_gain
-    a[broken] -= params.rupture_alliance_loss
-    people.alliance[rows] = a
-    np.clip(people.alliance, 0.0, 1.0, out=people.alliance)
-    record.ruptures[rows[ruptured]] += 1
-    record.repairs[rows[repaired]] += 1
+    shape = people.alliance.shape  # every input one per person (or one number), as in NumPy
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), shape)
+    contact, rupture_draw, repair_draw = (np.broadcast_to(a, shape) for a in (contact, *draws))
+    rupture_p = params.rupture_chance_per_contact * rupture_ratio
+    # `draw < p` compares in NumPy's promoted dtype: a Python float meets float32 draws as one.
+    rupture_below = float(np.asarray(rupture_p, dtype=np.result_type(rupture_draw, rupture_p)))
+    repair_below = float(np.asarray(repair_share, dtype=np.result_type(repair_draw, repair_share)))
+    fade = 0.5 ** (1.0 / params.fade_half_life_days)
+    _update_kernel(
+        (people.mentor, people.alliance, contact, quality),
+        (record.last_contact_day, record.matched_day, day, params.missed_contact_days, fade),
+        (rupture_draw, rupture_below, repair_draw, repair_below, record.ruptures, record.repairs),
+        (params.growth_per_contact, params.repair_alliance_gain, params.rupture_alliance_loss),
+    )
+
+
+@kernel
+def _update_kernel(pairs, silence, draws, changes):
+    """`update` in one pass over every row."""
+    mentor, alliance, contact, quality = pairs
+    last_contact, matched, day, missed_days, fade = silence
+    rupture_draw, rupture_below, repair_draw, repair_below, ruptures, repairs = draws
+    growth_per_contact, repair_gain, rupture_loss = changes
+    for i in range(len(alliance)):  # branch-free (selects): mentees are spread over the rows
+        a, paired = alliance[i], mentor[i] != NEVER
+        met = paired & contact[i]
+        silent = paired & (day - max(last_contact[i], matched[i]) > missed_days)
+        a = a + growth_per_contact * quality[i] * (1.0 - a) if met else (a * fade if silent else a)
+        ruptured = met & (rupture_draw[i] < rupture_below)
+        repaired = ruptured & (repair_draw[i] < repair_below)
+        a = a + repair_gain if repaired else (a - rupture_loss if ruptured else a)
+        ruptures[i] += ruptured
+        repairs[i] += repaired
+        alliance[i] = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)  # every row is clipped
 
 
 def boundary_incident(
@@ -327,10 +334,19 @@ def boundary_incident(
         record: pair record (incidents are counted).
         mentees: mask of mentees whose pair had an incident today.
     """
-    people.alliance[mentees] = np.maximum(
-        0.0, people.alliance[mentees] - params.boundary_incident_alliance_loss
-    )
-    record.boundary_incidents[mentees] += 1
+    mentees = np.broadcast_to(mentees, people.alliance.shape)
+    loss = params.boundary_incident_alliance_loss
+    _incident_kernel(people.alliance, record.boundary_incidents, mentees, loss)
+
+
+@kernel
+def _incident_kernel(alliance, incidents, mentees, loss):
+    """`boundary_incident` in one pass."""
+    for i in range(len(alliance)):  # one branch, on the rare incident
+        if mentees[i]:
+            lowered = alliance[i] - loss
+            alliance[i] = 0.0 if lowered < 0.0 else lowered  # np.maximum(0.0, lowered)
+            incidents[i] += 1
 
 
 def dissolving(people: PopulationState, params: AllianceParams) -> np.ndarray:
@@ -343,9 +359,8 @@ def dissolving(people: PopulationState, params: AllianceParams) -> np.ndarray:
     Returns:
         Rows of the mentees of those pairs.
     """
-    return np.flatnonzero(
-        (people.mentor != NEVER) & (people.alliance < params.dissolution_alliance)
-    )
+    matched = people.mentor != NEVER
+    return np.flatnonzero(matched & (people.alliance < params.dissolution_alliance))
 
 
 def mark_failed(record: PairRecord, params: AllianceParams, rows: np.ndarray, day: int) -> None:

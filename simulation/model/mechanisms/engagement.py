@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import DECEASED, LAPSED, USING, PopulationState
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
@@ -211,28 +212,45 @@ def update(
     """
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
-    # Only participants enrol, and they are the first rows: work on that slice.
-    rows = people.participants
-    enrolled = people.enrolled[rows]
-    e = people.engagement[rows]
-    ratio = engagement_ratio[rows]
-    decay = per_day(params.decay_per_year, "year") * decay_ratio[rows] / ratio
-    decay = np.where(
-        people.substance[rows] == STIMULANTS, decay * params.stimulant_decay_ratio, decay
+    # Only participants enrol, and they are the first rows: work on those rows.
+    n = people.participants.stop
+    alliance, decay_ratio, engagement_ratio, attended = (
+        np.broadcast_to(a[:n], (n,))
+        for a in (people.alliance, decay_ratio, engagement_ratio, attended)
     )
-    status = people.status[rows]
-    decay = np.where((status == LAPSED) | (status == USING), decay * params.use_decay_ratio, decay)
-    gain = (
-        params.alliance_gain_per_day * people.alliance[rows] * ratio
-        + params.meeting_gain * attended[rows]
-    )
-    faded = e - decay * e
-    moved = faded + gain * (1.0 - faded)
-    np.copyto(e, np.clip(moved, 0.0, 1.0), where=enrolled)  # e is a view: updates in place
     dropping = np.zeros(people.size, dtype=bool)
-    dropping[rows] = enrolled & (e < params.dropout_threshold)
-    people.enrolled[dropping] = False
+    _update_kernel(
+        (people.enrolled[:n], people.engagement[:n], people.substance, people.status),
+        (alliance, decay_ratio, engagement_ratio, attended, dropping),
+        (per_day(params.decay_per_year, "year"), params.stimulant_decay_ratio),
+        (params.use_decay_ratio, params.alliance_gain_per_day, params.meeting_gain),
+        params.dropout_threshold,
+    )
     return dropping
+
+
+@kernel
+def _update_kernel(state, ratios, decay, gains, threshold):
+    """`update` in one pass over the participants' rows (the first `len(enrolled)`)."""
+    enrolled, engagement, substance, status = state
+    alliance, decay_ratio, engagement_ratio, attended, dropping = ratios
+    decay_per_day, stimulant_ratio = decay
+    use_ratio, alliance_gain, meeting_gain = gains
+    for i in range(len(enrolled)):
+        if not enrolled[i]:
+            continue  # NumPy's result is discarded for people not enrolled
+        ratio = engagement_ratio[i]
+        rate = decay_per_day * decay_ratio[i] / ratio
+        rate = rate * stimulant_ratio if substance[i] == STIMULANTS else rate  # selects
+        rate = rate * use_ratio if (status[i] == LAPSED) | (status[i] == USING) else rate
+        gain = alliance_gain * alliance[i] * ratio + meeting_gain * attended[i]
+        e = engagement[i]
+        faded = e - rate * e
+        moved = faded + gain * (1.0 - faded)
+        engagement[i] = 0.0 if moved < 0.0 else (1.0 if moved > 1.0 else moved)  # clip
+        if engagement[i] < threshold:
+            dropping[i] = True
+            enrolled[i] = False
 
 
 def leave_at_death(people: PopulationState) -> np.ndarray:

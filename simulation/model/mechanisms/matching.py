@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
 
@@ -194,15 +195,16 @@ def assign_mentors(
     Returns:
         The rows newly matched.
     """
-    mentors = np.flatnonzero(available_mentors(people, params))
-    seekers = np.flatnonzero(seeking & (people.mentor == NEVER))
-    if len(mentors) == 0 or len(seekers) == 0:
+    seekers = _seekers_kernel(np.broadcast_to(seeking, people.mentor.shape), people.mentor)
+    if len(seekers) == 0:  # most days: nobody to match, no slots to list
         return np.empty(0, dtype=np.int64)
-    spare = params.caseload_cap - people.caseload[mentors]
-    slot_mentor = np.repeat(mentors, spare)
     # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
-    slot_index = np.arange(len(slot_mentor)) - np.repeat(np.cumsum(spare) - spare, spare)
-    slot_order = slot_index + priority[slot_mentor]
+    priority = np.broadcast_to(priority, people.mentor.shape)
+    slot_mentor, slot_order = _slots_kernel(
+        people.is_mentor, people.status, people.caseload, params.caseload_cap, priority
+    )
+    if len(slot_mentor) == 0:  # no available mentor
+        return np.empty(0, dtype=np.int64)
 
     matched_seekers = np.empty(0, dtype=np.int64)
     matched_slots = np.empty(0, dtype=np.int64)
@@ -232,3 +234,41 @@ def assign_mentors(
     np.add.at(people.caseload, chosen, 1)
     people.mentor_changes[rows] += 1
     return rows
+
+
+@kernel
+def _seekers_kernel(seeking, mentor):
+    """`np.flatnonzero(seeking & (mentor == NEVER))`: a count (no branches), then the rows."""
+    count = 0
+    for i in range(len(mentor)):
+        count += seeking[i] & (mentor[i] == NEVER)
+    rows = np.empty(count, dtype=np.int64)
+    k = 0
+    for i in range(len(mentor)):
+        if seeking[i] & (mentor[i] == NEVER):
+            rows[k] = i
+            k += 1
+    return rows
+
+
+@kernel
+def _slots_kernel(is_mentor, status, caseload, cap, priority):
+    """The free slots of `available_mentors`, by row: slot j of a mentor is ordered j + priority.
+
+    The same as repeating each available mentor once per free slot, with slot indices 0, 1, ...
+    (an integer plus the mentor's draw, added as float64 as NumPy promotes them).
+    """
+    count = 0
+    for i in range(len(is_mentor)):
+        if is_mentor[i] & (status[i] == RECOVERING) & (caseload[i] < cap):
+            count += cap - caseload[i]
+    slot_mentor = np.empty(count, dtype=np.int64)
+    slot_order = np.empty(count)
+    k = 0
+    for i in range(len(is_mentor)):
+        if is_mentor[i] & (status[i] == RECOVERING) & (caseload[i] < cap):
+            for j in range(cap - caseload[i]):
+                slot_mentor[k] = i
+                slot_order[k] = np.float64(j) + np.float64(priority[i])
+                k += 1
+    return slot_mentor, slot_order

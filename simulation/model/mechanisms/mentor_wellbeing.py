@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import NEVER, PopulationState
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import Section, parameter
@@ -162,11 +163,10 @@ def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.n
     ratio = np.ones(people.size)
     if not params.enabled:
         return ratio
-    helping = people.is_mentor & (people.caseload > 0)
-    ratio[helping] = params.helper_hazard_ratio
-    ratio[people.is_mentor] *= np.exp(
-        params.burnout_hazard_effect * people.burnout[people.is_mentor]
-    )
+    # On the mentors' rows only (the same exp of the same array as masking every row).
+    mentors = np.flatnonzero(people.is_mentor)
+    helping = np.where(people.caseload[mentors] > 0, params.helper_hazard_ratio, 1.0)
+    ratio[mentors] = helping * np.exp(params.burnout_hazard_effect * people.burnout[mentors])
     return ratio
 
 
@@ -186,10 +186,18 @@ def over_helping_ratio(
     """
     if not params.enabled:
         return np.ones(people.size)
-    over = np.clip(people.caseload - params.over_helping_caseload, 0, None)
-    return np.where(
-        people.is_mentor, 1.0 + params.over_helping_risk_per_mentee * over_involvement * over, 1.0
-    )
+    per_mentee = params.over_helping_risk_per_mentee * over_involvement
+    return _over_kernel(people.is_mentor, people.caseload, params.over_helping_caseload, per_mentee)
+
+
+@kernel
+def _over_kernel(is_mentor, caseload, limit, per_mentee):
+    """`1 + per_mentee * max(caseload - limit, 0)` for mentors, 1 for others, in one pass."""
+    ratio = np.ones(len(is_mentor))
+    for i in range(len(is_mentor)):
+        if is_mentor[i]:
+            ratio[i] = 1.0 + per_mentee * max(caseload[i] - limit, 0)
+    return ratio
 
 
 def support_quality_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
@@ -204,10 +212,16 @@ def support_quality_ratio(people: PopulationState, params: MentorWellbeingParams
     """
     if not params.enabled:
         return np.ones(people.size)
-    # Only mentees have a mentor whose burnout counts; everyone else keeps exactly 1.
-    mentees = np.flatnonzero(people.mentor != NEVER)
-    ratio = np.ones(people.size)
-    ratio[mentees] = 1.0 - params.burnout_quality_loss * people.burnout[people.mentor[mentees]]
+    return _quality_kernel(people.mentor, people.burnout, params.burnout_quality_loss)
+
+
+@kernel
+def _quality_kernel(mentor, burnout, loss):
+    """`1 - loss * burnout[mentor]` for mentees, exactly 1 for everyone else, in one pass."""
+    ratio = np.empty(len(mentor))
+    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, then a select
+        kept = 1.0 - loss * burnout[max(mentor[i], 0)]
+        ratio[i] = kept if mentor[i] != NEVER else 1.0
     return ratio
 
 
@@ -235,12 +249,36 @@ def boundary_incidents(
     p = rate_to_probability(
         params.boundary_incident_rate_per_year / CONTACTS_PER_YEAR_AT_WEEKLY * over_involvement
     )
-    incident = contact & (people.mentor != NEVER) & (draws < p)
-    if incident.any():
-        hits = np.bincount(people.mentor[incident], minlength=people.size)
-        people.burnout += params.burnout_per_boundary_incident * hits * (1.0 - people.burnout)
-        np.clip(people.burnout, 0.0, 1.0, out=people.burnout)
+    below = float(np.asarray(p, dtype=np.result_type(draws, p)))  # NumPy's comparison dtype
+    shape = people.mentor.shape
+    contact, draws = np.broadcast_to(contact, shape), np.broadcast_to(draws, shape)
+    incident, hits, count = _incident_kernel(people.mentor, contact, draws, below)
+    if count:  # some incident: every row's burnout is recomputed and clipped, as NumPy did
+        _incident_burnout_kernel(people.burnout, hits, params.burnout_per_boundary_incident)
     return incident
+
+
+@kernel
+def _incident_kernel(mentor, contact, draws, below):
+    """Mentees with an incident (a contact and a draw below the chance), each row's count."""
+    incident = np.zeros(len(mentor), dtype=np.bool_)
+    hits = np.zeros(len(mentor), dtype=np.int64)
+    count = 0
+    for i in range(len(mentor)):  # one branch, on the rare incident (`&`: no short circuits)
+        if contact[i] & (mentor[i] != NEVER) & (draws[i] < below):
+            incident[i] = True
+            hits[mentor[i]] += 1
+            count += 1
+    return incident, hits, count
+
+
+@kernel
+def _incident_burnout_kernel(burnout, hits, per_incident):
+    """`burnout += per_incident * hits * (1 - burnout)`, clipped to 0-1, in one pass."""
+    for i in range(len(burnout)):
+        b = burnout[i]
+        b += per_incident * hits[i] * (1.0 - b)
+        burnout[i] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)  # clip
 
 
 def update_burnout(
@@ -260,19 +298,38 @@ def update_burnout(
     """
     if not params.enabled:
         return
-    mentors = people.is_mentor
-    crises = np.bincount(
-        people.mentor[mentee_lapses & (people.mentor != NEVER)], minlength=people.size
+    crises = _crises_kernel(people.mentor, np.broadcast_to(mentee_lapses, people.mentor.shape))
+    _burnout_kernel(
+        (people.burnout, people.is_mentor, people.caseload, crises, people.strain_susceptibility),
+        per_day(params.burnout_per_mentee_per_year, "year"),
+        params.burnout_per_mentee_crisis,
+        build_multiplier,
+        per_day(params.burnout_recovery_per_year, "year"),
     )
-    build = (
-        per_day(params.burnout_per_mentee_per_year, "year") * people.caseload
-        + params.burnout_per_mentee_crisis * crises
-    ) * build_multiplier
-    build *= people.strain_susceptibility
-    b = people.burnout
-    b[mentors] += build[mentors] * (1.0 - b[mentors])
-    b[mentors] -= per_day(params.burnout_recovery_per_year, "year") * b[mentors]
-    np.clip(b, 0.0, 1.0, out=b)
+
+
+@kernel
+def _crises_kernel(mentor, lapsed):
+    """Each mentor's count of mentees in `lapsed` (`np.bincount` over the mentees' mentors)."""
+    crises = np.zeros(len(mentor), dtype=np.int64)
+    for i in range(len(mentor)):  # one branch, on the rare lapse (`&`: no short circuit)
+        if lapsed[i] & (mentor[i] != NEVER):
+            crises[mentor[i]] += 1
+    return crises
+
+
+@kernel
+def _burnout_kernel(rows, per_mentee, per_crisis, multiplier, recovery):
+    """`update_burnout` for every mentor, then every row clipped to 0-1, in one pass."""
+    burnout, is_mentor, caseload, crises, strain = rows
+    for i in range(len(burnout)):
+        b = burnout[i]
+        if is_mentor[i]:
+            build = (per_mentee * caseload[i] + per_crisis * crises[i]) * multiplier
+            build *= strain[i]
+            b += build * (1.0 - b)
+            b -= recovery * b
+        burnout[i] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)  # clip
 
 
 def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.mentoring_params import MentoringParams
 from simulation.model.population import DECEASED, NEVER, PARTICIPANT, USING, PopulationState
 from simulation.model.units import per_day, rate_to_probability
@@ -22,18 +23,20 @@ from simulation.model.units import per_day, rate_to_probability
 
 def release_mentees(people: PopulationState) -> np.ndarray:
     """Mentors who relapsed, died or left the role free their mentees; returns who was freed."""
-    has_mentor = people.mentor != NEVER
-    mentor = np.where(has_mentor, people.mentor, 0)
-    mentor_status = people.status[mentor]
-    gone = has_mentor & (
-        ~people.is_mentor[mentor]
-        | (mentor_status == USING)
-        | (mentor_status == DECEASED)
-        | (people.status == DECEASED)
-    )
-    freed = np.flatnonzero(gone)
+    freed = _gone_kernel(people.mentor, people.is_mentor, people.status)
     end_pairs(people, freed)
     return freed
+
+
+@kernel
+def _gone_kernel(mentor, is_mentor, status):
+    """Rows of the mentees whose mentor left the role, relapsed or died, or who died."""
+    freed = np.zeros(len(mentor), dtype=np.bool_)
+    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, as np.where(.., 0)
+        m = max(mentor[i], 0)
+        left = (is_mentor[m] ^ True) | (status[m] == USING) | (status[m] == DECEASED)
+        freed[i] = (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
+    return np.flatnonzero(freed)
 
 
 def mentors_leave(
@@ -43,11 +46,19 @@ def mentors_leave(
     rate_multiplier: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die."""
-    p_leave = rate_to_probability(per_day(params.attrition_rate_per_year, "year") * rate_multiplier)
-    leaving = people.is_mentor & (
-        (draws < p_leave) | (people.status == USING) | (people.status == DECEASED)
-    )
-    people.is_mentor[leaving] = False
+    # Worked out for the mentors' rows only: nobody else can leave the role.
+    mentors = np.flatnonzero(people.is_mentor)
+    rate = per_day(params.attrition_rate_per_year, "year")
+    if np.ndim(rate_multiplier) == 0:  # one number: a scalar chance, as before
+        p_leave = rate_to_probability(rate * rate_multiplier)
+    else:  # NumPy's expm1 on the mentors' rates, each as in the whole array
+        ratio = np.broadcast_to(rate_multiplier, people.is_mentor.shape)[mentors]
+        p_leave = _daily_chance(np.multiply(ratio, rate))
+    status = people.status[mentors]
+    gone = mentors[(draws[mentors] < p_leave) | (status == USING) | (status == DECEASED)]
+    leaving = np.zeros(people.size, dtype=bool)
+    leaving[gone] = True
+    people.is_mentor[gone] = False
     return leaving
 
 
@@ -90,6 +101,16 @@ def failing_matches(
     return np.flatnonzero((people.mentor != NEVER) & (draws < p))
 
 
+def _daily_chance(rate: np.ndarray) -> np.ndarray:
+    """`units.rate_to_probability(rate)` of an array of daily rates (`rate` is overwritten).
+
+    The same NumPy operations on the same values (`-expm1(-rate * 1 day)`; times 1 changes
+    nothing), with one temporary instead of three (expm1 in place is slower).
+    """
+    chance = np.expm1(np.negative(rate, out=rate))
+    return np.negative(chance, out=chance)
+
+
 def make_contact(
     people: PopulationState,
     params: MentoringParams,
@@ -114,15 +135,32 @@ def make_contact(
     """
     if contact_probability is None:
         contact_probability = min(1.0, params.contacts_per_week / 7.0)
-    people.support *= 0.5 ** (1.0 / params.support_half_life_days)
-    contact = (people.mentor != NEVER) & (draws < contact_probability)
-    people.support[contact] = np.maximum(
-        people.support[contact], np.broadcast_to(intensity, people.support.shape)[contact]
+    # `draws < p` compares in the dtype NumPy promotes the two to (a Python float: the draws').
+    below = np.asarray(contact_probability, dtype=np.result_type(draws, contact_probability))
+    shape = people.support.shape
+    return _contact_kernel(
+        (people.mentor, np.broadcast_to(draws, shape), np.broadcast_to(below, shape)),
+        (people.support, 0.5 ** (1.0 / params.support_half_life_days)),
+        np.broadcast_to(np.asarray(intensity, dtype=float), shape),
+        (people.self_efficacy, params.self_efficacy_gain_per_contact),
+        np.broadcast_to(np.asarray(effectiveness, dtype=float), shape),
     )
-    gain = params.self_efficacy_gain_per_contact * np.broadcast_to(
-        np.asarray(effectiveness, dtype=float), people.support.shape
-    )
-    people.self_efficacy[contact] += gain[contact] * (1.0 - people.self_efficacy[contact])
+
+
+@kernel
+def _contact_kernel(chance, support_fade, intensity, self_efficacy_gain, effectiveness):
+    """`make_contact` in one pass: every row's support fades, contacts top it up."""
+    mentor, draws, below = chance
+    support, fade = support_fade
+    self_efficacy, gain_per_contact = self_efficacy_gain
+    contact = np.empty(len(mentor), dtype=np.bool_)
+    for i in range(len(mentor)):  # branch-free (selects): mentees are spread over the rows
+        met = (mentor[i] != NEVER) & (draws[i] < below[i])
+        s, se = support[i] * fade, self_efficacy[i]
+        topped = s if s > intensity[i] or s != s else intensity[i]  # np.maximum
+        support[i] = topped if met else s
+        self_efficacy[i] = se + gain_per_contact * effectiveness[i] * (1.0 - se) if met else se
+        contact[i] = met
     return contact
 
 
@@ -139,8 +177,21 @@ def hazard_ratio(
     Returns:
         `exp(-support_effect * support * alliance * quality)`; 1 for people without support.
     """
-    alliance = np.where(people.mentor != NEVER, people.alliance, 1.0)
-    return np.exp(-params.support_effect * people.support * alliance * quality)
+    quality = np.broadcast_to(np.asarray(quality, dtype=float), people.support.shape)
+    return np.exp(
+        _dose_kernel(
+            people.mentor, people.support, people.alliance, quality, -params.support_effect
+        )
+    )
+
+
+@kernel
+def _dose_kernel(mentor, support, alliance, quality, effect):
+    """`effect * support * alliance * quality` (alliance 1 without a mentor) in one pass."""
+    dose = np.empty(len(mentor))
+    for i in range(len(mentor)):
+        dose[i] = effect * support[i] * (alliance[i] if mentor[i] != NEVER else 1.0) * quality[i]
+    return dose
 
 
 def rapid_response_ratio(
@@ -159,8 +210,14 @@ def rapid_response_ratio(
     Returns:
         `1 - rapid_response_effect * alliance` where the mentor knows, 1 elsewhere.
     """
-    # Worked out for the aware mentees only; everyone else keeps exactly 1.
-    rows = np.flatnonzero(aware)
-    ratio = np.ones(people.size)
-    ratio[rows] = 1.0 - params.rapid_response_effect * people.alliance[rows]
+    aware = np.broadcast_to(aware, people.alliance.shape)
+    return _answer_kernel(aware, people.alliance, params.rapid_response_effect)
+
+
+@kernel
+def _answer_kernel(aware, alliance, effect):
+    """`1 - effect * alliance` where aware, exactly 1 elsewhere, in one pass."""
+    ratio = np.empty(len(aware))
+    for i in range(len(aware)):  # branch-free (a select)
+        ratio[i] = 1.0 - effect * alliance[i] if aware[i] else 1.0
     return ratio

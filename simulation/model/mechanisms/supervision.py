@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.model.compiled import kernel
 from simulation.model.population import NEVER, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -106,4 +107,13 @@ def escalation_ratio(params: SupervisionParams, aware: np.ndarray) -> np.ndarray
     """
     if not params.enabled:
         return 1.0
-    return np.where(aware, 1.0 - params.lapse_response_effect, 1.0)
+    return _escalation_kernel(np.asarray(aware), 1.0 - params.lapse_response_effect)
+
+
+@kernel
+def _escalation_kernel(aware, helped):
+    """`np.where(aware, helped, 1.0)` for a mask, in one pass."""
+    ratio = np.empty(aware.shape)
+    for i in range(len(aware)):
+        ratio[i] = helped if aware[i] else 1.0
+    return ratio

@@ -1,0 +1,88 @@
+"""Matching's kernels (seekers, free slots) give exactly the pairs of the NumPy body replaced.
+
+Under every matching rule, with few seekers for many slots and many for few.
+
+The reference below is `assign_mentors`'s former NumPy body, kept here as the oracle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from kernel_people import SEEDS, SIZES, random_people
+
+from simulation.model.mechanisms import matching
+from simulation.model.mechanisms.mentoring_params import MentoringParams
+from simulation.model.population import NEVER, RECOVERING
+
+RULES = ["random", "same_substance", "same_age_group", "veterans", "same_cultural_group"]
+COMPOSITE = {"substance": 1.0, "age_group": 0.5, "veteran": 0.2, "cultural_group": 0.8}
+STATE = ("mentor", "alliance", "caseload", "mentor_changes")
+
+
+def _assign_mentors(people, params, seeking, priority):
+    mentors = np.flatnonzero(matching.available_mentors(people, params))
+    seekers = np.flatnonzero(seeking & (people.mentor == NEVER))
+    if len(mentors) == 0 or len(seekers) == 0:
+        return np.empty(0, dtype=np.int64)
+    spare = params.caseload_cap - people.caseload[mentors]
+    slot_mentor = np.repeat(mentors, spare)
+    slot_index = np.arange(len(slot_mentor)) - np.repeat(np.cumsum(spare) - spare, spare)
+    slot_order = slot_index + priority[slot_mentor]
+    matched_seekers = np.empty(0, dtype=np.int64)
+    matched_slots = np.empty(0, dtype=np.int64)
+    seeker_open = np.ones(len(seekers), dtype=bool)
+    slot_open = np.ones(len(slot_mentor), dtype=bool)
+    for attributes in matching.matching_passes(params):
+        seeker_open[matched_seekers] = False
+        slot_open[matched_slots] = False
+        left_seekers = np.flatnonzero(seeker_open)
+        left_slots = np.flatnonzero(slot_open)
+        if len(left_seekers) == 0 or len(left_slots) == 0:
+            break
+        new_seekers, new_slots = matching.pair_within_keys(
+            matching.matching_key(people, seekers[left_seekers], attributes),
+            matching.matching_key(people, slot_mentor[left_slots], attributes),
+            priority[seekers[left_seekers]],
+            slot_order[left_slots],
+        )
+        matched_seekers = np.r_[matched_seekers, left_seekers[new_seekers]]
+        matched_slots = np.r_[matched_slots, left_slots[new_slots]]
+    rows = seekers[matched_seekers]
+    chosen = slot_mentor[matched_slots]
+    people.mentor[rows] = chosen
+    people.alliance[rows] = matching.starting_alliance(people, rows, chosen, params)
+    np.add.at(people.caseload, chosen, 1)
+    people.mentor_changes[rows] += 1
+    return rows
+
+
+def _matching_people(n, seed):
+    rng = np.random.default_rng(seed + 23)
+    people = random_people(n, seed)
+    people.status[rng.random(n) < 0.6] = RECOVERING  # most mentors are available
+    people.caseload[:] = rng.integers(0, 6, n)
+    people.age_group[:] = rng.integers(0, 3, n)
+    people.veteran[:] = rng.random(n) < 0.3
+    people.cultural_group[:] = rng.integers(0, 4, n)
+    return people
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("rule", [*RULES, "composite"])
+@pytest.mark.parametrize("priority_dtype", [np.float32, np.float64])
+def test_assign_mentors_matches_numpy(n, seed, rule, priority_dtype):
+    rng = np.random.default_rng(seed + 29)
+    weights = COMPOSITE if rule == "composite" else {}
+    params = MentoringParams(caseload_cap=5, matching=rule, composite_weights=weights)
+    people, mine = _matching_people(n, seed), _matching_people(n, seed)
+    for share in (0.02, 0.5):  # few seekers for many slots, and many for few
+        seeking = rng.random(n) < share
+        priority = rng.random(n).astype(priority_dtype)
+        got = matching.assign_mentors(mine, params, seeking, priority)
+        assert np.array_equal(got, _assign_mentors(people, params, seeking, priority))
+        for name in STATE:
+            assert np.array_equal(getattr(mine, name), getattr(people, name)), name
+    if n > 1000:
+        assert (people.mentor_changes > 0).sum() > 0
