@@ -207,14 +207,12 @@ class RecoveryCommunityModel(mesa.Model):
         and no random numbers are spent on them.
         """
         n_part = self._participants
-        # Drawn straight into one array (no per-part temporaries and no concatenating copy);
-        # the same numbers from the same streams in the same order.
         today = np.empty(self.people.size, dtype=np.float32)
-        self.streams.uniform(f"{purpose}/participants", n_part, out=today[:n_part])
+        self.streams.daily_uniform(f"{purpose}/participants", self.day, today[:n_part])
         if participants_only:
             today[n_part:] = 1.0
         else:
-            self.streams.uniform(f"{purpose}/others", len(today) - n_part, out=today[n_part:])
+            self.streams.daily_uniform(f"{purpose}/others", self.day, today[n_part:])
         return today
 
     def step(self) -> None:
