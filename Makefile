@@ -46,10 +46,12 @@ dashboard: venv
 	$(BIN)/recovery-sim dashboard --port $(PORT)
 
 # Agent-days per second, peak memory and scaling 10k -> 1M; then the same runs beside Starsim
-# (bench_peers.py builds Starsim in a cached venv of its own the first time).
+# (bench_peers.py builds Starsim in a cached venv of its own the first time); then experiments'
+# parallel efficiency per added worker.
 bench: venv
 	$(BIN)/python benchmarks/bench_model.py
 	$(BIN)/python benchmarks/bench_peers.py
+	$(BIN)/python benchmarks/bench_experiments.py
 
 lint: venv
 	$(BIN)/ruff check --fix .

@@ -17,7 +17,7 @@ import pandas as pd
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
 from simulation.errors import RecoverySimError
-from simulation.model import arrivals, daily, network_upkeep, program, program_intake
+from simulation.model import arrivals, daily, lapse_risk, network_upkeep, program, program_intake
 from simulation.model.daily import DAILY_SERIES, INTAKE_SERIES
 from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
@@ -28,14 +28,12 @@ from simulation.model.mechanisms import (
     intake,
     lapse_course,
     meetings,
-    mentor_wellbeing,
     network,
     network_generation,
     overdose,
     psychology,
     recovery,
     relapse,
-    setting,
     stigma,
     tie_dynamics,
 )
@@ -207,14 +205,12 @@ class RecoveryCommunityModel(mesa.Model):
         and no random numbers are spent on them.
         """
         n_part = self._participants
-        # Drawn straight into one array (no per-part temporaries and no concatenating copy);
-        # the same numbers from the same streams in the same order.
         today = np.empty(self.people.size, dtype=np.float32)
-        self.streams.uniform(f"{purpose}/participants", n_part, out=today[:n_part])
+        self.streams.daily_uniform(f"{purpose}/participants", self.day, today[:n_part])
         if participants_only:
             today[n_part:] = 1.0
         else:
-            self.streams.uniform(f"{purpose}/others", len(today) - n_part, out=today[n_part:])
+            self.streams.daily_uniform(f"{purpose}/others", self.day, today[n_part:])
         return today
 
     def step(self) -> None:
@@ -266,16 +262,7 @@ class RecoveryCommunityModel(mesa.Model):
             program.end(self)
         attended = program.run_program_day(self, today)
 
-        hazard = (
-            relapse.lapse_hazard(people, p.relapse, self.hazard_table, today)
-            * network.hazard_ratio(exposure, p.network)
-            * program.hazard_ratio(self)
-            * setting.hazard_ratio(people, p.setting)
-            * mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing)
-            * psychology.mental_health_ratio(people, p.mental_health)
-            * engagement.hazard_ratio(people, p.engagement)
-            * stigma.hazard_ratio(people, p.stigma)
-        )
+        hazard = lapse_risk.daily_hazard(self, exposure, today)
         self.last_hazard = hazard
         lapsed = lapse_course.apply_lapses(
             people,
@@ -285,7 +272,9 @@ class RecoveryCommunityModel(mesa.Model):
             lapse_course.LengthDraws(p.relapse, self.draws("lapse_length")),
         )
 
-        answered = program.answered(self)
+        # Pairs do not change again today: the mentors who know of a lapse are found once.
+        aware = program.aware_of_lapse(self, today)
+        answered = program.answered(self, aware)
         psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
         psychology.update_isolation(
             people,
@@ -296,14 +285,16 @@ class RecoveryCommunityModel(mesa.Model):
         )
         psychology.update_mental_health(people, p.mental_health)
         stigma.update_stigma(people, p.stigma, today)
-        program.update_burnout(self, lapsed)
+        program.update_burnout(self, lapsed, aware)
         if p.meetings.enabled and attended.any():
             self._pending_ties.append(
                 meetings.new_ties(attended, p.meetings, self.streams["meeting_ties"])
             )
         if today % 7 == 0:
             network_upkeep.reconstruct_network(self)
-        people.days_abstinent[people.status == RECOVERING] += 1
+        np.add(
+            people.days_abstinent, 1, out=people.days_abstinent, where=people.status == RECOVERING
+        )
         if today == p.days - FOLLOW_UP_WINDOW_DAYS:
             people.use_days_before_window[:] = people.use_days
         lapse_course.record_use(

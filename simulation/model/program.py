@@ -330,18 +330,19 @@ def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:
     ) * supervision.escalation_ratio(p.supervision, aware)
 
 
-def answered(model: RecoveryCommunityModel) -> np.ndarray:
+def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> np.ndarray:
     """How much of a lapse's self-efficacy cost remains after a mentor's answer.
 
     Args:
         model: the model.
+        aware: `aware_of_lapse` for today, if already computed since the pairs last changed.
 
     Returns:
         Ratio per person (1 where no mentor knows of the lapse).
     """
-    return mentoring.rapid_response_ratio(
-        model.people, model.scenario.mentoring, aware_of_lapse(model, model.day + 1)
-    )
+    if aware is None:
+        aware = aware_of_lapse(model, model.day + 1)
+    return mentoring.rapid_response_ratio(model.people, model.scenario.mentoring, aware)
 
 
 def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
@@ -367,7 +368,9 @@ def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
     )
 
 
-def update_burnout(model: RecoveryCommunityModel, lapsed: np.ndarray) -> None:
+def update_burnout(
+    model: RecoveryCommunityModel, lapsed: np.ndarray, aware: np.ndarray | None = None
+) -> None:
     """Mentors' burnout moves with caseload and the mentees' lapses they know of.
 
     Boundary training slows it; a lapse the mentor never hears of (no recent contact, no
@@ -376,9 +379,12 @@ def update_burnout(model: RecoveryCommunityModel, lapsed: np.ndarray) -> None:
     Args:
         model: the model.
         lapsed: mask of people who lapsed today.
+        aware: `aware_of_lapse` for today, if already computed since the pairs last changed.
     """
     p = model.scenario
-    known = lapsed & aware_of_lapse(model, model.day + 1)
+    if aware is None:
+        aware = aware_of_lapse(model, model.day + 1)
+    known = lapsed & aware
     mentor_wellbeing.update_burnout(
         model.people, p.mentor_wellbeing, known, p.training.burnout_multiplier()
     )

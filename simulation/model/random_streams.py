@@ -5,6 +5,11 @@ from the run's seed and the stream's name, and every daily draw covers every per
 always gets draw i. Changing one lever therefore leaves unrelated draws untouched, and two
 scenarios run with the same seed differ only where their designs differ — the approach Starsim
 takes. This is what makes paired comparisons between designs narrow.
+
+The daily per-person draws are counter-based (`RandomStreams.daily_uniform`: splitmix64 of the
+purpose's key and the counter day * 2**32 + row), so a person's draw for a purpose on a day does
+not even depend on how many draws came before it. One-off draws (population, referrals, network
+generation) use ordinary generators, `streams[name]`.
 """
 
 from __future__ import annotations
@@ -12,6 +17,18 @@ from __future__ import annotations
 import zlib
 
 import numpy as np
+
+from simulation.model.compiled import kernel
+
+#: splitmix64's constants (Steele, Lea & Flood 2014): the golden-ratio increment and the two
+#: multipliers of its finaliser. Fixed by the algorithm, not parameters.
+GOLDEN_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+MIX_1, MIX_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+#: A float32 in [0, 1) from the top 24 bits of a 64-bit word (24 = float32's mantissa + 1).
+FLOAT32_BITS = 24
+#: Second spawn-key word that separates counter-based streams from the generator streams of the
+#: same name (`streams[name]`), so the two never share a seed.
+COUNTER_STREAMS = 1
 
 
 class RandomStreams:
@@ -29,6 +46,8 @@ class RandomStreams:
         self.seed = seed
         self._root = np.random.SeedSequence(seed)
         self._generators: dict[str, np.random.Generator] = {}
+        self._keys: dict[str, np.uint64] = {}
+        self._day, self._calls_today = -1, {}
 
     def __getitem__(self, purpose: str) -> np.random.Generator:
         generator = self._generators.get(purpose)
@@ -40,23 +59,44 @@ class RandomStreams:
             self._generators[purpose] = generator
         return generator
 
-    def uniform(self, purpose: str, n: int, out: np.ndarray | None = None) -> np.ndarray:
-        """One uniform draw per person from the named stream (always `n` draws, for CRN).
+    def daily_uniform(self, purpose: str, day: int, out: np.ndarray) -> np.ndarray:
+        """One uniform draw per row from the named stream for one day, written into `out`.
 
-        Single precision: half the cost of doubles, and 2**-24 resolution is far finer than
-        any daily probability the model compares against.
+        Counter-based: row i's draw on day d depends only on the seed, the purpose and (d, i)
+        — the output of splitmix64 at counter `d * 2**32 + i` of a stream seeded from the
+        purpose's key. So it is the same whatever else is drawn, in whatever order, and the
+        draws cost a fraction of a generator's (one compiled pass; issue 17). A purpose drawn
+        again on the same day is keyed by its call number, so it never repeats.
+
+        Single precision with 2**-24 resolution, far finer than any daily probability the model
+        compares against.
 
         Args:
             purpose: the stream's name.
-            n: how many draws.
-            out: an optional contiguous float32 array of length `n` to draw into (saves a copy).
+            day: the model's day when drawing (the counter's upper half; below 2**31).
+            out: a contiguous float32 array of the length wanted.
 
         Returns:
-            The `n` draws (`out` itself when given).
+            `out`, filled.
         """
-        if out is None:
-            return self[purpose].random(n, dtype=np.float32)
-        return self[purpose].random(n, dtype=np.float32, out=out)
+        if self._day != day:
+            self._day, self._calls_today = day, {}
+        calls = self._calls_today.get(purpose, 0)
+        self._calls_today[purpose] = calls + 1
+        key = self._key(purpose if calls == 0 else f"{purpose}#{calls}")
+        _splitmix_uniform(key, np.int64(day) << np.int64(32), out)
+        return out
+
+    def _key(self, purpose: str) -> np.uint64:
+        """The 64-bit key of a counter-based stream, derived from the seed and the name."""
+        key = self._keys.get(purpose)
+        if key is None:
+            child = np.random.SeedSequence(
+                self._root.entropy, spawn_key=(zlib.crc32(purpose.encode()), COUNTER_STREAMS)
+            )
+            key = np.uint64(child.generate_state(1, dtype=np.uint64)[0])
+            self._keys[purpose] = key
+        return key
 
     def seed_for(self, purpose: str) -> int:
         """An integer seed for a library that wants one (networkx), derived from the stream."""
@@ -81,3 +121,17 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)
+
+
+@kernel
+def _splitmix_uniform(key, counter_start, out):  # pragma: no cover - compiled
+    """splitmix64 outputs at counters counter_start, counter_start + 1, ... as float32."""
+    scale = np.float32(1.0 / (1 << FLOAT32_BITS))
+    shift = np.uint64(64 - FLOAT32_BITS)
+    for i in range(out.size):
+        z = key + np.uint64(counter_start + i) * GOLDEN_GAMMA
+        z = (z ^ (z >> np.uint64(30))) * MIX_1
+        z = (z ^ (z >> np.uint64(27))) * MIX_2
+        z = z ^ (z >> np.uint64(31))
+        out[i] = np.float32(z >> shift) * scale
+    return out
