@@ -8,7 +8,13 @@ import pytest
 
 from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
 from simulation.model.model import RecoveryCommunityModel
-from simulation.model.population import COMMUNITY, MENTOR, NOT_YET_ARRIVED, PARTICIPANT
+from simulation.model.population import (
+    COMMUNITY,
+    MENTOR,
+    NOT_YET_ARRIVED,
+    PARTICIPANT,
+    STATUS_NAMES,
+)
 from simulation.running.pool import release_model
 from simulation.running.runner import simulate
 from simulation.scenario.schema import Scenario
@@ -101,4 +107,18 @@ def test_setting_agents_is_an_error_as_in_mesa():
         model.agents = []
     model.remove_all_agents()  # made, then removed: nothing comes back later
     assert len(model.agents) == 0 and model.agents_built
+    release_model(model)
+
+
+def test_a_datacollector_agent_reporter_makes_the_agents_and_reads_the_rows():
+    model = _arriving_model()
+    model.run(5)
+    collector = mesa.DataCollector(agent_reporters={"status": "status"})
+    collector.collect(model)
+    frame = collector.get_agent_vars_dataframe()
+    assert model.agents_built and len(frame) == len(model.agents)
+    rows = [a.row for a in model.agents]  # the frame is in the AgentSet's order
+    codes = model.people.status[rows]
+    assert frame["status"].tolist() == [STATUS_NAMES[c] for c in codes]
+    assert frame["status"].nunique() > 1  # a real mix of statuses, not one default
     release_model(model)
