@@ -111,7 +111,7 @@ class LazyAgents:
         return mesa.Model.agent_types.fget(self)  # type: ignore[attr-defined]
 
     def register_agent(self, agent: mesa.Agent) -> None:
-        """Mesa's `Model.register_agent`, after the model's own agents (so ids keep their order).
+        """Mesa's `Model.register_agent`, the model's own agents made first if they are not yet.
 
         Args:
             agent: the agent to register (Mesa's `Agent.__init__` calls this).
