@@ -1,7 +1,8 @@
 """The `recovery-sim` command line: a thin layer over the Python API.
 
-Every command lives in its own module under `simulation/commands/`; this file only gathers
-them and turns the errors users can fix into one paragraph on stderr with exit code 2.
+Every command lives in its own module under `simulation/commands/`, imported only when that
+command runs (`LazyGroup`); this file only gathers them and turns the errors users can fix into
+one paragraph on stderr with exit code 2.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ import sys
 
 import click
 
-from simulation.commands import register_commands
+from simulation.commands import LazyGroup
 from simulation.errors import RecoverySimError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="recovery-sim")
 def cli() -> None:
     """Simulate peer-mentoring programs in substance-use recovery communities."""
-
-
-register_commands(cli)
 
 
 def main(argv: list[str] | None = None) -> None:

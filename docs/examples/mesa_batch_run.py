@@ -32,7 +32,7 @@ def main() -> None:
         data_collection_period=-1,  # the last day only; 1 gives every day
         display_progress=False,
     )
-    release_model()  # Mesa 3.3 would otherwise keep the sweep's finished models in memory
+    release_model()  # Mesa 3.3 keeps finished models that made agents (this sweep asks for none)
     frame = pd.DataFrame(rows)
     print(frame.shape, "columns:", ", ".join(frame.columns[:8]), "...")
     print(

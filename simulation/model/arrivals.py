@@ -60,5 +60,4 @@ def admit(model: RecoveryCommunityModel, today: int) -> np.ndarray:
 
 
 def _add_agents(model: RecoveryCommunityModel, rows: np.ndarray, agent_class: type) -> None:
-    for agent in agent_class.create_agents(model, len(rows), row=rows):
-        model.agent_at_row[agent.row] = agent
+    model.add_agents(agent_class, rows)  # made now, or noted until agents are first asked for

@@ -2,8 +2,10 @@
 
 State lives in NumPy arrays (`model.people`, one row per person); Mesa agents are thin handles on
 those rows, so `model.agents`, `AgentSet.select/get/groupby`, the `DataCollector` and SolaraViz
-all work while each day updates everyone at once. The day is synchronous: everyone reacts to the
-state at the start of the day. The model knows no files, screens or executors.
+all work while each day updates everyone at once. The agents are made on first use
+(`simulation.agents.lazy`): a batch run that only reads the arrays never builds them. The day is
+synchronous: everyone reacts to the state at the start of the day. The model knows no files,
+screens or executors.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from simulation.agents import CommunityMember, PeerMentor, PersonInRecovery
+from simulation.agents.lazy import LazyAgents
 from simulation.errors import RecoverySimError
 from simulation.model import arrivals, daily, lapse_risk, network_upkeep, program, program_intake
 from simulation.model.daily import DAILY_SERIES, INTAKE_SERIES
@@ -38,10 +40,8 @@ from simulation.model.mechanisms import (
     tie_dynamics,
 )
 from simulation.model.population import (
-    COMMUNITY,
     MENTOR,
     MENTOR_ABSTINENCE_SPAN_DAYS,
-    PARTICIPANT,
     RECOVERING,
     USING,
     Arrivals,
@@ -56,7 +56,7 @@ from simulation.scenario.schema import Scenario
 FOLLOW_UP_WINDOW_DAYS = 90
 
 
-class RecoveryCommunityModel(mesa.Model):
+class RecoveryCommunityModel(LazyAgents, mesa.Model):
     """A recovery community: participants, peer mentors and their friends on a network.
 
     Build it from a `Scenario` and a seed, or from plain keyword arguments that override the
@@ -171,16 +171,8 @@ class RecoveryCommunityModel(mesa.Model):
             engagement.start(self.people, p.engagement, joined)
 
     def _create_agents(self) -> None:
-        kind = self.people.kind
-        self.agent_at_row: list[mesa.Agent] = [None] * self.people.size  # type: ignore[list-item]
-        for agent_class, code in (
-            (PersonInRecovery, PARTICIPANT),
-            (PeerMentor, MENTOR),
-            (CommunityMember, COMMUNITY),
-        ):
-            rows = np.flatnonzero(kind == code)
-            for agent in agent_class.create_agents(self, len(rows), row=rows):
-                self.agent_at_row[agent.row] = agent
+        """Note the day-0 agents; they are made when first asked for (`LazyAgents`)."""
+        self._note_day_zero_agents()
 
     @property
     def graph(self) -> nx.Graph:

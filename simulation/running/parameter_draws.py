@@ -127,7 +127,7 @@ def check_posterior(posterior: pd.DataFrame) -> pd.DataFrame:
     if not values.notna().all().all():
         raise RecoverySimError("posterior: a draw has a missing value (NaN).")
     for key in values.columns:
-        scenario_value(Scenario(), str(key))  # raises for a key the schema does not have
+        scenario_value(_DEFAULTS, str(key))  # raises for a key the schema does not have
     return values
 
 

@@ -13,7 +13,9 @@ this module. It owns:
 - **releasing a finished model**: Mesa 3.3 keeps every model that created agents in a private
   class-level id counter on `mesa.Agent` (mesa/mesa#3179, fixed after 3.3), so a finished model
   is never garbage-collected unless it is dropped from there. `release_model` is the only code
-  that touches that counter.
+  that touches that counter. (The model makes its agents only when something asks for
+  them, `simulation.agents.lazy`; a run that never did is not in the counter and is freed as
+  usual.)
 
 Pools start their workers from a fork server that has already imported the model (a fresh
 worker takes milliseconds, not the second a new interpreter needs), or spawn them where there is
@@ -66,6 +68,9 @@ def release_model(*models: mesa.Model) -> int:
     way to free the models of a `mesa.batch_run` sweep or a notebook, which step the model
     themselves and never hand it back.
 
+    Only models whose agents were made (`model.agents` and the like were used) are in the
+    counter; a model whose agents were never asked for is freed without it.
+
     Args:
         *models: the finished models; none means every finished model Mesa still holds.
 
@@ -76,6 +81,10 @@ def release_model(*models: mesa.Model) -> int:
         >>> from simulation.model.model import RecoveryCommunityModel
         >>> model = RecoveryCommunityModel(seed=1, population={"size": 20}, days=2)
         >>> model.run()
+        >>> release_model(model)  # its agents were never made: Mesa does not hold it
+        0
+        >>> len(model.agents) > 20  # now they are (participants, mentors, community members)
+        True
         >>> release_model(model)
         1
     """

@@ -12,6 +12,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+# Imported before the rest: Mesa 3.3's `mesa.model` runs `inspect.stack()` on import, whose cost
+# grows with the stack's depth and the modules already loaded (see simulation.commands.run).
+import mesa  # noqa: F401
 import numpy as np
 import pandas as pd
 from scipy import stats

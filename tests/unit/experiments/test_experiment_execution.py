@@ -6,10 +6,15 @@ import pandas as pd
 import pytest
 from experiment_files import daily, runs, write
 
-from simulation.cli import main
+from simulation.cli import cli, main
 from simulation.experiments import run_experiment
 from simulation.running.runner import simulate
 from simulation.scenario.files import BUNDLED_SCENARIOS
+
+# The commands load on demand; load them all now, before a test here patches
+# `simulation.running.runner.simulate`: a module first imported under the patch (api, compare,
+# ... import `simulate` by name) would keep the stand-in for the rest of the session.
+cli.all_commands()
 
 BASE = str(BUNDLED_SCENARIOS / "community_peer_mentoring.yaml")
 SMALL = {

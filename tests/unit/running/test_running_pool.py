@@ -123,8 +123,19 @@ def test_run_each_returns_results_in_job_order_and_reports_each():
     assert sorted(seen) == [0, 1, 4, 9, 16, 25]
 
 
+def test_a_model_whose_agents_were_never_asked_for_is_freed_without_release():
+    model = RecoveryCommunityModel(seed=1, population={"size": 50}, days=3)
+    model.run()
+    assert not model.agents_built
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None
+
+
 def test_a_finished_model_is_kept_by_mesa_until_released():
     model = RecoveryCommunityModel(seed=1, population={"size": 50}, days=3)
+    assert len(model.agents) == model.people.size  # made now: Mesa's id counter holds the model
     model.run()
     assert not model.running
     ref = weakref.ref(model)
@@ -143,24 +154,36 @@ def test_simulate_lets_its_model_go():
     assert len(mesa.Agent._ids) == before
 
 
-def test_release_without_arguments_frees_a_batch_run_sweep():
+def test_a_batch_run_sweep_leaves_no_model_behind():
     release_model()
     before = set(mesa.Agent._ids)  # unfinished models other tests left behind stay
-
-    def new_models() -> list:
-        return [m for m in mesa.Agent._ids if m not in before]
-
-    mesa.batch_run(
+    rows = mesa.batch_run(
         RecoveryCommunityModel,
         parameters={"population": [{"size": 60}], "days": 5, "seed": range(3)},
         iterations=1,
         number_processes=1,
         display_progress=False,
     )
-    swept = new_models()
-    assert len(swept) == 3 and not any(m.running for m in swept)
-    del swept
+    assert len(rows) == 3 and {row["day"] for row in rows} == {5}
+    gc.collect()
+    assert set(mesa.Agent._ids) == before  # the sweep never asked for agents
+
+
+def test_release_without_arguments_frees_the_finished_models_only():
+    release_model()
+    before = set(mesa.Agent._ids)  # unfinished models other tests left behind stay
+
+    def new_models() -> list:
+        return [m for m in mesa.Agent._ids if m not in before]
+
+    for seed in range(3):
+        model = RecoveryCommunityModel(seed=seed, population={"size": 60}, days=5)
+        model.agents_by_type  # noqa: B018 - asking for the agents makes them
+        model.run()
+    del model
     unfinished = RecoveryCommunityModel(seed=1, population={"size": 30}, days=5)
+    unfinished.agent_at_row  # noqa: B018
+    assert len(new_models()) == 4
     assert release_model() == 3  # the finished ones only
     assert new_models() == [unfinished]
     release_model(unfinished)
