@@ -192,14 +192,18 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
         people, p.setting, p.mentoring.contacts_per_week, today
     )
     kept = alliance.contact_ratio(people, p.mentoring.alliance)
-    probability, in_person = probability * kept, in_person * kept
+    # Both are new arrays: scaled in place (the same numbers as `probability * kept`).
+    probability *= kept
+    in_person *= kept
     extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
         extra = extra | program_intake.first_meeting_due(people)
-    probability = np.where(extra, 1.0, probability)
+    if extra.any():
+        probability[extra] = 1.0
     draws = model.draws("contact", participants_only=True)
     quality = support_quality(model)
-    effectiveness = quality * np.where(people.mentor != NEVER, people.alliance, 0.0)
+    effectiveness = np.where(people.mentor != NEVER, people.alliance, 0.0)
+    effectiveness *= quality  # x * q == q * x exactly
     contacts = mentoring.make_contact(
         people,
         p.mentoring,
