@@ -24,7 +24,7 @@ def capacity_comparison():
         load_scenario(ROOT / "scenarios" / f"intake_one_mentor_per_{n}_referrals.yaml", SMALL)
         for n in (10, 5)
     ]
-    return compare(scenarios, replicates=2, seed=3, workers=1)
+    return compare(scenarios, replicates=4, seed=3, workers=1)
 
 
 def test_both_capacity_designs_get_the_same_referrals_and_more_mentors_serve_more(
@@ -34,7 +34,10 @@ def test_both_capacity_designs_get_the_same_referrals_and_more_mentors_serve_mor
     for a, b in zip(few, many, strict=True):
         assert a.daily["referred_to_date"].tolist() == b.daily["referred_to_date"].tolist()
         assert b.metrics["participants_served"] > a.metrics["participants_served"]
-        assert b.metrics["mean_wait_days"] < a.metrics["mean_wait_days"]
+    # The mean wait is over those served, and the larger pool serves people the smaller one
+    # never reaches, so a single 100-person replicate can go either way: compare the means.
+    wait = [np.mean([r.metrics["mean_wait_days"] for r in runs]) for runs in (few, many)]
+    assert wait[1] < wait[0] - 2
     document = capacity_comparison.document
     first = next(iter(document["scenarios"].values()))
     assert first["participants_served"]["mean"] > 0

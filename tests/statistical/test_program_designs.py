@@ -15,12 +15,17 @@ SEEDS = range(6)
 
 
 def mean_metric(
-    path: str, metric: str, overrides: tuple[str, ...] = (), size: int = 300, days: int = 365
+    path: str,
+    metric: str,
+    overrides: tuple[str, ...] = (),
+    size: int = 300,
+    days: int = 365,
+    seeds: range = SEEDS,
 ) -> float:
     scenario = load_scenario(
         BUNDLED_SCENARIOS / path, [f"population.size={size}", f"days={days}", *overrides]
     )
-    return float(np.mean([simulate(scenario, seed).metrics[metric] for seed in SEEDS]))
+    return float(np.mean([simulate(scenario, seed).metrics[metric] for seed in seeds]))
 
 
 def test_training_benefit_has_diminishing_returns():
@@ -161,11 +166,14 @@ def test_pairing_when_no_waiting_seeker_shares_a_free_slots_key():
 def test_about_one_in_four_peer_workers_show_burnout_at_a_typical_load():
     # RTI 2024: ~1 in 4 peer recovery workers show burnout signs; a supervised, trained worker
     # with a caseload of 10 is the typical case the default burnout rate is fitted to.
+    # The model sits near the band's lower edge (about 0.13, standard error 0.008 over 20
+    # seeds), so 20 seeds: with 6 the test passed or failed by the luck of the draws.
     share = mean_metric(
         "community_peer_mentoring.yaml",
         "mentor_burnout_share",
         ("mentoring.caseload_cap=10", "mentoring.mentors_per_100_participants=10"),
         size=1000,
+        seeds=range(20),
     )
     assert 0.12 < share < 0.35
 
