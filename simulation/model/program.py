@@ -192,8 +192,7 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
         people, p.setting, p.mentoring.contacts_per_week, today
     )
     kept = alliance.contact_ratio(people, p.mentoring.alliance)
-    # Both are new arrays: scaled in place (the same numbers as `probability * kept`).
-    probability *= kept
+    probability *= kept  # both are new arrays: the same numbers as `probability * kept`
     in_person *= kept
     extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
@@ -328,10 +327,11 @@ def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:
         Ratio on each person's chance that a lapse escalates today.
     """
     p = model.scenario
+    if not offered(p):  # no mentor or supervisor to answer
+        return np.ones(model.people.size)
     aware = aware_of_lapse(model, model.day + 1)
-    return mentoring.rapid_response_ratio(
-        model.people, p.mentoring, aware
-    ) * supervision.escalation_ratio(p.supervision, aware)
+    ratio = mentoring.rapid_response_ratio(model.people, p.mentoring, aware)
+    return ratio * supervision.escalation_ratio(p.supervision, aware)
 
 
 def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> np.ndarray:
@@ -344,12 +344,14 @@ def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> 
     Returns:
         Ratio per person (1 where no mentor knows of the lapse).
     """
+    if not offered(model.scenario):
+        return np.ones(model.people.size)
     if aware is None:
         aware = aware_of_lapse(model, model.day + 1)
     return mentoring.rapid_response_ratio(model.people, model.scenario.mentoring, aware)
 
 
-def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
+def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
     """The program's factors of the lapse hazard.
 
     Mentor support, meetings, the digital tool, and mentors' over-helping (less with
@@ -359,9 +361,11 @@ def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray:
         model: the model.
 
     Returns:
-        Hazard ratio per person.
+        Hazard ratio per person (exactly 1 where no program is offered).
     """
     p = model.scenario
+    if not offered(p):
+        return 1.0  # usual care: no support, meetings or tool, so every factor is exactly 1
     return (
         mentoring.hazard_ratio(model.people, p.mentoring, support_quality(model))
         * meetings.hazard_ratio(model.group_support, p.meetings)
@@ -386,6 +390,8 @@ def update_burnout(
         aware: `aware_of_lapse` for today, if already computed since the pairs last changed.
     """
     p = model.scenario
+    if not offered(p):
+        return  # no mentors
     if aware is None:
         aware = aware_of_lapse(model, model.day + 1)
     known = lapsed & aware
