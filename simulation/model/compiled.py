@@ -16,9 +16,13 @@ per installation, not once per run.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numba
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulation.model.population import PopulationState
 
 F = TypeVar("F", bound=Callable)
 
@@ -33,3 +37,24 @@ def kernel(function: F) -> F:
         The compiled function (call it with arrays of the dtypes it was written for).
     """
     return numba.njit(cache=True, nogil=True, fastmath=False)(function)
+
+
+def require_per_person(people: PopulationState, function: str, **arrays: np.ndarray) -> None:
+    """Check that each array has one value per person before a compiled pass reads it.
+
+    Compiled passes do not check their indexes, so a short array would be read past its end.
+
+    Args:
+        people: the population.
+        function: the function the arrays are for (named in the error).
+        **arrays: each argument's name and array.
+
+    Raises:
+        ValueError: naming the first argument whose length is not the number of people.
+    """
+    for name, array in arrays.items():
+        if np.shape(array) != (people.size,):
+            raise ValueError(
+                f"{function}: `{name}` has shape {np.shape(array)}; it needs one value per "
+                f"person, shape ({people.size},), in the population's row order."
+            )

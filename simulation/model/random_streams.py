@@ -116,9 +116,9 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
         True
     """
     with np.errstate(over="ignore"):
-        z = keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(salt & (2**64 - 1))
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = keys.astype(np.uint64) * GOLDEN_GAMMA + np.uint64(salt & (2**64 - 1))
+        z = (z ^ (z >> np.uint64(30))) * MIX_1
+        z = (z ^ (z >> np.uint64(27))) * MIX_2
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)
 

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.model.compiled import kernel
-from simulation.model.mechanisms.recovery import require_per_person
+from simulation.model.compiled import kernel, require_per_person
 from simulation.model.mechanisms.relapse import RelapseParams
 from simulation.model.population import (
     COMMUNITY,

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.model.compiled import kernel
-from simulation.model.mechanisms.recovery import require_per_person
+from simulation.model.compiled import kernel, require_per_person
 from simulation.model.population import DECEASED, PopulationState
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
-from simulation.model.compiled import kernel
+from simulation.model.compiled import kernel, require_per_person
 from simulation.model.population import (
     COMMUNITY,
     DECEASED,
@@ -142,27 +142,6 @@ class RecoveryCycleParams(Section):
         ge=0.0,
         le=1000.0,
     )
-
-
-def require_per_person(people: PopulationState, function: str, **arrays: np.ndarray) -> None:
-    """Check that each array has one value per person before a compiled pass reads it.
-
-    Compiled passes do not check their indexes, so a short array would be read past its end.
-
-    Args:
-        people: the population.
-        function: the function the arrays are for (named in the error).
-        **arrays: each argument's name and array.
-
-    Raises:
-        ValueError: naming the first argument whose length is not the number of people.
-    """
-    for name, array in arrays.items():
-        if np.shape(array) != (people.size,):
-            raise ValueError(
-                f"{function}: `{name}` has shape {np.shape(array)}; it needs one value per "
-                f"person, shape ({people.size},), in the population's row order."
-            )
 
 
 def start_episodes(
