@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms import network, tie_dynamics
 
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
-
-#: One edge (two int64 row numbers) as a single 16-byte item: removing and inserting whole
-#: rows of a 1-D array of these is a plain copy, about 10x faster than on the (m, 2) array.
-_EDGE = np.dtype((np.void, 16))
 
 
 def reconstruct_network(model: RecoveryCommunityModel) -> None:
@@ -130,15 +127,9 @@ def spliced_edges(
     Returns:
         A new (m - len(dropped) + k, 2) int64 array.
     """
-    items = np.ascontiguousarray(edges, dtype=np.int64).view(_EDGE).ravel()
-    if len(dropped):
-        keep = np.ones(len(items), dtype=bool)
-        keep[dropped] = False
-        items = items[keep]
-    if len(added):
-        fresh = np.ascontiguousarray(added, dtype=np.int64).view(_EDGE).ravel()
-        items = np.insert(items, at - np.searchsorted(dropped, at), fresh)
-    return items.view(np.int64).reshape(-1, 2)
+    edges = np.ascontiguousarray(edges, dtype=np.int64)
+    added = np.ascontiguousarray(added, dtype=np.int64).reshape(-1, 2)
+    return _spliced(edges, *_insertion_order(dropped, at, added))
 
 
 def spliced_adjacency(
@@ -166,14 +157,10 @@ def spliced_adjacency(
     at = row_positions(adjacency, new_rows, new_cols)
     size = len(indices) - len(gone) + len(at)
     idx = network.index_dtype(n, size)
-    kept = indices.astype(idx, copy=False)
-    if len(gone):
-        keep = np.ones(len(indices), dtype=bool)
-        keep[gone] = False
-        kept = kept[keep]
-        del keep
-    if len(at):
-        kept = np.insert(kept, at - np.searchsorted(gone, at), new_cols.astype(idx))
+    kept = _spliced(
+        indices.astype(idx, copy=False).reshape(-1, 1),
+        *_insertion_order(gone, at, new_cols.astype(idx).reshape(-1, 1)),
+    ).ravel()
     change = np.bincount(new_rows, minlength=n) - np.bincount(gone_rows, minlength=n)
     new_indptr = indptr.astype(idx)  # a copy
     new_indptr[1:] += np.cumsum(change).astype(idx)
@@ -184,3 +171,42 @@ def spliced_adjacency(
 def _both_ways(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rows and columns of both entries of each tie: (a, b) then (b, a)."""
     return np.concatenate([ties[:, 0], ties[:, 1]]), np.concatenate([ties[:, 1], ties[:, 0]])
+
+
+def _insertion_order(
+    dropped: np.ndarray, at: np.ndarray, added: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The arguments of `_spliced`, with insertions in `np.insert`'s order (stable in `at`)."""
+    at = np.asarray(at, dtype=np.int64)
+    if len(at) > 1 and np.any(at[1:] < at[:-1]):
+        order = np.argsort(at, kind="stable")
+        at, added = at[order], added[order]
+    return np.asarray(dropped, dtype=np.int64), at, added
+
+
+@kernel
+def _spliced(old, dropped, at, added):
+    """Rows of `old` without `dropped` (ascending), each `added[j]` before old row `at[j]`.
+
+    One pass that copies every kept row once: the result of deleting the rows and then
+    `np.insert` at the positions moved down by the deletions before them, which at a million
+    people cost about a second a week as two boolean-mask copies.
+    """
+    m, width = old.shape
+    out = np.empty((m - len(dropped) + len(added), width), dtype=old.dtype)
+    d = j = o = 0
+    for i in range(m + 1):
+        while j < len(added) and at[j] == i:
+            for c in range(width):
+                out[o, c] = added[j, c]
+            o += 1
+            j += 1
+        if i == m:
+            break
+        if d < len(dropped) and dropped[d] == i:
+            d += 1
+            continue
+        for c in range(width):
+            out[o, c] = old[i, c]
+        o += 1
+    return out
