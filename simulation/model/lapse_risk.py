@@ -1,4 +1,11 @@
-"""The day's lapse hazard: each person's baseline risk times every mechanism's ratio on it."""
+"""The day's lapse hazard: each person's baseline risk times every mechanism's ratio on it.
+
+Only people in recovery can lapse, so by default only their rows get a hazard: each factor is
+worked out for those rows alone (the same numbers, row by row, as for everyone) and applied
+in turn. Yesterday's hazard is also read for other rows by an adaptive platform (who it
+reaches) and by a waiting list that serves the highest risk first; with either, every row
+gets its hazard, as before.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.model import program
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms import (
     engagement,
     mentor_wellbeing,
@@ -16,10 +24,14 @@ from simulation.model.mechanisms import (
     setting,
     stigma,
 )
+from simulation.model.population import RECOVERING
 
 if TYPE_CHECKING:
     from simulation.model.mechanisms.network import SocialExposure
     from simulation.model.model import RecoveryCommunityModel
+
+#: The hazard of a row that is not worked out today (not in recovery, and no reader needs it).
+NOT_AT_RISK = 0.0
 
 
 def daily_hazard(model: RecoveryCommunityModel, exposure: SocialExposure, today: int) -> np.ndarray:
@@ -35,21 +47,61 @@ def daily_hazard(model: RecoveryCommunityModel, exposure: SocialExposure, today:
         today: today.
 
     Returns:
-        The daily hazard per person (a new array).
+        The daily hazard per person (a new array): for the rows of `hazard_rows`, and
+        `NOT_AT_RISK` for the others (they cannot lapse today and no one reads their hazard).
     """
     people, p = model.people, model.scenario
-    hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today)
+    rows = hazard_rows(model)
+    hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows)
     for ratio in (
-        network.hazard_ratio(exposure, p.network),
-        program.hazard_ratio(model),
-        setting.hazard_ratio(people, p.setting),
-        mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing),
-        psychology.mental_health_ratio(people, p.mental_health),
-        engagement.hazard_ratio(people, p.engagement),
-        stigma.hazard_ratio(people, p.stigma),
+        network.hazard_ratio(exposure, p.network, rows),
+        program.hazard_ratio(model, rows),
+        setting.hazard_ratio(people, p.setting, rows),
+        mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing, rows),
+        psychology.mental_health_ratio(people, p.mental_health, rows),
+        engagement.hazard_ratio(people, p.engagement, rows),
+        stigma.hazard_ratio(people, p.stigma, rows),
     ):
         multiply_in_place(hazard, ratio)
-    return hazard
+    if rows is None:
+        return hazard
+    everyone = np.full(people.size, NOT_AT_RISK, dtype=hazard.dtype)
+    everyone[rows] = hazard
+    return everyone
+
+
+def hazard_rows(model: RecoveryCommunityModel) -> np.ndarray | None:
+    """The rows whose hazard today is needed, ascending; None for every row.
+
+    People in recovery (only they can lapse), unless yesterday's hazard of other rows is read
+    tomorrow: by an adaptive digital platform (`setting.adaptive_contact`, the enrolled) or a
+    waiting list ranked by risk (`waiting_list.queue_priority`, the queue).
+
+    Args:
+        model: the model.
+
+    Returns:
+        Row numbers, or None when every row needs its hazard.
+    """
+    p = model.scenario
+    adaptive = p.setting.adaptive and p.setting.kind in ("digital", "hybrid")
+    ranked = model.intake is not None and p.intake.waiting_list.rule != "first_come"
+    if adaptive or ranked:
+        return None
+    status = model.people.status
+    rows = np.empty(len(status), dtype=np.int64)
+    return rows[: _in_recovery(status, rows)]
+
+
+@kernel
+def _in_recovery(status, rows):
+    # The rows in recovery, ascending, at the front of `rows` (written for every row, kept
+    # where in recovery: no branch to mispredict); their count.
+    k = 0
+    for i in range(len(status)):
+        rows[k] = i
+        k += status[i] == RECOVERING
+    return k
 
 
 def multiply_in_place(hazard: np.ndarray, ratio: np.ndarray | float) -> None:

@@ -315,7 +315,7 @@ def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     return recent | (checked_in & (model.people.mentor != NEVER))
 
 
-def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:
+def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
     """A mentor's and a supervisor's quick response make a lapse less likely to escalate.
 
     Both need the mentor to know of the lapse (recent contact or a digital check-in).
@@ -324,14 +324,15 @@ def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:
         model: the model.
 
     Returns:
-        Ratio on each person's chance that a lapse escalates today.
+        Ratio on each person's chance that a lapse escalates today (1.0 without a program).
     """
     p = model.scenario
     if not offered(p):  # no mentor or supervisor to answer
-        return np.ones(model.people.size)
+        return 1.0
     aware = aware_of_lapse(model, model.day + 1)
     ratio = mentoring.rapid_response_ratio(model.people, p.mentoring, aware)
-    return ratio * supervision.escalation_ratio(p.supervision, aware)
+    helped = supervision.escalation_ratio(p.supervision, aware)  # 1.0 unsupervised
+    return ratio if np.isscalar(helped) else np.multiply(ratio, helped, out=ratio)
 
 
 def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> np.ndarray:
@@ -351,29 +352,27 @@ def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> 
     return mentoring.rapid_response_ratio(model.people, model.scenario.mentoring, aware)
 
 
-def hazard_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
-    """The program's factors of the lapse hazard.
-
-    Mentor support, meetings, the digital tool, and mentors' over-helping (less with
-    boundary-setting training).
+def hazard_ratio(
+    model: RecoveryCommunityModel, rows: np.ndarray | None = None
+) -> np.ndarray | float:
+    """The program's factors of the lapse hazard, in turn: support, meetings, tool, over-helping.
 
     Args:
         model: the model.
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        Hazard ratio per person (exactly 1 where no program is offered).
+        Hazard ratio per row asked for (exactly 1 where no program is offered).
     """
-    p = model.scenario
+    p, people = model.scenario, model.people
     if not offered(p):
         return 1.0  # usual care: no support, meetings or tool, so every factor is exactly 1
-    return (
-        mentoring.hazard_ratio(model.people, p.mentoring, support_quality(model))
-        * meetings.hazard_ratio(model.group_support, p.meetings)
-        * digital.hazard_ratio(p.setting.self_guided_tool, model.digital.tool_use)
-        * mentor_wellbeing.over_helping_ratio(
-            model.people, p.mentor_wellbeing, p.training.over_involvement()
-        )
-    )
+    ratio = mentoring.hazard_ratio(people, p.mentoring, support_quality(model), rows)
+    ratio *= meetings.hazard_ratio(model.group_support, p.meetings, rows)  # in place, as `r * f`
+    ratio *= digital.hazard_ratio(p.setting.self_guided_tool, model.digital.tool_use, rows)
+    over = p.training.over_involvement()
+    ratio *= mentor_wellbeing.over_helping_ratio(people, p.mentor_wellbeing, over, rows)
+    return ratio
 
 
 def update_burnout(

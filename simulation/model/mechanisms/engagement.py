@@ -172,7 +172,9 @@ def dropped_out(people: PopulationState) -> np.ndarray:
     return people.ever_enrolled & ~people.enrolled & ~people.completed
 
 
-def hazard_ratio(people: PopulationState, params: EngagementParams) -> np.ndarray | float:
+def hazard_ratio(
+    people: PopulationState, params: EngagementParams, rows: np.ndarray | None = None
+) -> np.ndarray | float:
     """Extra lapse hazard of people who dropped out (1 for everyone else).
 
     Losing the program's support is not in this ratio: it follows from the support itself
@@ -182,13 +184,15 @@ def hazard_ratio(people: PopulationState, params: EngagementParams) -> np.ndarra
     Args:
         people: the population.
         params: the engagement section.
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        A ratio per person, or 1.0 when engagement is switched off.
+        A ratio per row asked for, or 1.0 when engagement is switched off.
     """
     if not params.enabled or params.disengaged_hazard_ratio == 1.0:
         return 1.0
-    return np.where(dropped_out(people), params.disengaged_hazard_ratio, 1.0)
+    dropped = dropped_out(people)
+    return np.where(dropped if rows is None else dropped[rows], params.disengaged_hazard_ratio, 1.0)
 
 
 def update(

@@ -112,18 +112,43 @@ def fade_protection(group_support: np.ndarray, params: MeetingParams) -> None:
     group_support *= 0.5 ** (1.0 / params.protection_half_life_days)
 
 
-def hazard_ratio(group_support: np.ndarray, params: MeetingParams) -> np.ndarray:
+def hazard_ratio(
+    group_support: np.ndarray, params: MeetingParams, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Lapse hazard ratio from recent meetings.
 
     Args:
         group_support: each person's protection from recent meetings (1 on a meeting day).
         params: meeting parameters (`meeting_protection`).
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
         `exp(-meeting_protection * group_support)`.
     """
-    ratio = np.multiply(-params.meeting_protection, group_support)
-    return np.exp(ratio, out=ratio)  # in place: one new array
+    if rows is None:
+        ratio = np.multiply(-params.meeting_protection, group_support)
+        return np.exp(ratio, out=ratio)  # in place: one new array
+    # Only rows with some protection left need the exp (exp(-0.0) is exactly 1).
+    exponent = np.multiply(-params.meeting_protection, group_support[:0])
+    ratio, at = np.empty(len(rows), exponent.dtype), np.empty(len(rows), np.int64)
+    nonzero = np.empty(len(rows), exponent.dtype)
+    minus = exponent.dtype.type(-params.meeting_protection)
+    m = _protection_exponents(rows, group_support, minus, ratio, at, nonzero)
+    ratio[at[:m]] = np.exp(nonzero[:m])
+    return ratio
+
+
+@kernel
+def _protection_exponents(rows, group_support, minus, ratio, at, nonzero):
+    # 1 per row, and the nonzero exponents `minus * group_support` with their places, first.
+    m = 0
+    for j in range(len(rows)):
+        x = minus * group_support[rows[j]]
+        ratio[j] = 1.0
+        at[m] = j
+        nonzero[m] = x
+        m += x != 0
+    return m
 
 
 def attendance_probability(params: MeetingParams) -> float:

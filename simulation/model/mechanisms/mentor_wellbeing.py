@@ -150,28 +150,38 @@ BURNOUT_SIGNS_LEVEL = 0.5
 CONTACTS_PER_YEAR_AT_WEEKLY = 52.0
 
 
-def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
+def hazard_ratio(
+    people: PopulationState, params: MentorWellbeingParams, rows: np.ndarray | None = None
+) -> np.ndarray:
     """Mentors' own hazard: helper therapy and burnout (over-helping: `over_helping_ratio`).
 
     Args:
         people: population state.
         params: wellbeing parameters.
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        Hazard ratio per person (1 for everyone who is not a mentor).
+        Hazard ratio per row asked for (1 for everyone who is not a mentor).
     """
-    ratio = np.ones(people.size)
+    ratio = np.ones(people.size if rows is None else len(rows))
     if not params.enabled:
         return ratio
     # On the mentors' rows only (the same exp of the same array as masking every row).
-    mentors = np.flatnonzero(people.is_mentor)
+    if rows is None:
+        mentors = at = np.flatnonzero(people.is_mentor)
+    else:
+        at = np.flatnonzero(people.is_mentor[rows])
+        mentors = rows[at]
     helping = np.where(people.caseload[mentors] > 0, params.helper_hazard_ratio, 1.0)
-    ratio[mentors] = helping * np.exp(params.burnout_hazard_effect * people.burnout[mentors])
+    ratio[at] = helping * np.exp(params.burnout_hazard_effect * people.burnout[mentors])
     return ratio
 
 
 def over_helping_ratio(
-    people: PopulationState, params: MentorWellbeingParams, over_involvement: float = 1.0
+    people: PopulationState,
+    params: MentorWellbeingParams,
+    over_involvement: float = 1.0,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Mentors' added hazard from too many mentees, as far as they are over-involved.
 
@@ -179,24 +189,28 @@ def over_helping_ratio(
         people: population state.
         params: wellbeing parameters.
         over_involvement: how over-involved mentors are (1 untrained; boundary training lowers it).
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
         `1 + over_helping_risk_per_mentee * over_involvement * mentees above the caseload`
         for mentors, 1 for everyone else.
     """
+    rows = np.arange(people.size) if rows is None else rows
     if not params.enabled:
-        return np.ones(people.size)
+        return np.ones(len(rows))
     per_mentee = params.over_helping_risk_per_mentee * over_involvement
-    return _over_kernel(people.is_mentor, people.caseload, params.over_helping_caseload, per_mentee)
+    limit = params.over_helping_caseload
+    return _over_kernel(rows, people.is_mentor, people.caseload, limit, per_mentee)
 
 
 @kernel
-def _over_kernel(is_mentor, caseload, limit, per_mentee):
+def _over_kernel(rows, is_mentor, caseload, limit, per_mentee):
     """`1 + per_mentee * max(caseload - limit, 0)` for mentors, 1 for others, in one pass."""
-    ratio = np.ones(len(is_mentor))
-    for i in range(len(is_mentor)):
+    ratio = np.ones(len(rows))
+    for j in range(len(rows)):
+        i = rows[j]
         if is_mentor[i]:
-            ratio[i] = 1.0 + per_mentee * max(caseload[i] - limit, 0)
+            ratio[j] = 1.0 + per_mentee * max(caseload[i] - limit, 0)
     return ratio
 
 

@@ -165,7 +165,10 @@ def _contact_kernel(chance, support_fade, intensity, self_efficacy_gain, effecti
 
 
 def hazard_ratio(
-    people: PopulationState, params: MentoringParams, quality: np.ndarray | float = 1.0
+    people: PopulationState,
+    params: MentoringParams,
+    quality: np.ndarray | float = 1.0,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Lapse hazard ratio from recent mentor support (dose), its quality and the alliance.
 
@@ -173,25 +176,26 @@ def hazard_ratio(
         people: population state.
         params: mentoring parameters (`support_effect`).
         quality: the mentor's support quality (training, burnout), per mentee or one number.
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
         `exp(-support_effect * support * alliance * quality)`; 1 for people without support.
     """
     quality = np.broadcast_to(np.asarray(quality, dtype=float), people.support.shape)
-    return np.exp(
-        _dose_kernel(
-            people.mentor, people.support, people.alliance, quality, -params.support_effect
-        )
+    rows = np.arange(people.size) if rows is None else rows
+    dose = np.empty(len(rows))
+    _dose_kernel(
+        rows, people.mentor, people.support, people.alliance, quality, -params.support_effect, dose
     )
+    return np.exp(dose, out=dose)
 
 
 @kernel
-def _dose_kernel(mentor, support, alliance, quality, effect):
+def _dose_kernel(rows, mentor, support, alliance, quality, effect, dose):
     """`effect * support * alliance * quality` (alliance 1 without a mentor) in one pass."""
-    dose = np.empty(len(mentor))
-    for i in range(len(mentor)):
-        dose[i] = effect * support[i] * (alliance[i] if mentor[i] != NEVER else 1.0) * quality[i]
-    return dose
+    for j in range(len(rows)):
+        i = rows[j]
+        dose[j] = effect * support[i] * (alliance[i] if mentor[i] != NEVER else 1.0) * quality[i]
 
 
 def rapid_response_ratio(

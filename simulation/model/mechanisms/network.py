@@ -14,6 +14,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.compiled import kernel
 from simulation.model.population import COMMUNITY, LAPSED, RECOVERING, USING, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -343,9 +344,52 @@ def node_degree(adjacency: sp.csr_array) -> np.ndarray:
     return np.asarray(adjacency.sum(axis=1)).ravel()
 
 
-def hazard_ratio(exposure: SocialExposure, params: NetworkParams) -> np.ndarray:
-    """Friends' influence on the lapse hazard: risk from using contacts, protection from recovery ties."""
-    using = np.minimum(exposure.using_contacts, params.max_using_contacts_counted)
-    return (1.0 + params.using_contact_risk) ** using * np.exp(
-        -params.recovery_tie_protection * exposure.recovery_share
+def hazard_ratio(
+    exposure: SocialExposure, params: NetworkParams, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Friends' influence on the lapse hazard: risk from using contacts, protection from recovery ties.
+
+    `(1 + using_contact_risk) ** min(using, max_counted) * exp(-protection * recovery share)`
+    for every row, or for `rows` alone (in that order): then the power of a whole count comes
+    from a table NumPy works out once, the exponent from one compiled pass, the exp from NumPy.
+    """
+    using, counts, degree = exposure.using_contacts, exposure.recovery_contacts, exposure.degree
+    if rows is None or counts.dtype != degree.dtype:  # the share divides in the counts' dtype
+        using = np.minimum(using, params.max_using_contacts_counted)
+        ratio = (1.0 + params.using_contact_risk) ** using * np.exp(
+            -params.recovery_tie_protection * exposure.recovery_share
+        )
+        return ratio if rows is None else ratio[rows]
+    most = np.minimum(using[:0], params.max_using_contacts_counted).dtype.type(
+        params.max_using_contacts_counted
     )
+    powers = (1.0 + params.using_contact_risk) ** np.arange(int(most) + 1, dtype=most.dtype)
+    minus_effect = (-params.recovery_tie_protection * counts[:0]).dtype.type(
+        -params.recovery_tie_protection
+    )
+    power, exponent = np.empty(len(rows), powers.dtype), np.empty(len(rows), counts.dtype)
+    zero = counts.dtype.type(0)
+    if _exposure_terms(
+        rows, using, counts, degree, most, powers, minus_effect, zero, power, exponent
+    ):
+        odd = np.flatnonzero(np.isnan(power))  # counts that are not whole (ties of other weights)
+        counted = np.minimum(using[rows[odd]], params.max_using_contacts_counted)
+        power[odd] = (1.0 + params.using_contact_risk) ** counted
+    return np.multiply(power, np.exp(exponent, out=exponent), out=exponent)
+
+
+@kernel
+def _exposure_terms(rows, using, counts, degree, most, powers, minus_effect, zero, power, exponent):
+    # The table's power of each row's counted users (NaN where the count is not one of its
+    # whole numbers; their number is returned), and -protection * (recovery contacts / degree,
+    # 0 without ties), as `recovery_share` divides them.
+    missed = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        counted = min(using[i], most)
+        k = int(counted) if counted >= 0 and counted <= most else -1
+        whole = k >= 0 and counted == k
+        power[j] = powers[k] if whole else np.nan
+        missed += not whole
+        exponent[j] = minus_effect * (counts[i] / degree[i] if degree[i] > 0 else zero)
+    return missed

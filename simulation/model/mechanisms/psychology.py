@@ -160,12 +160,28 @@ def _mental_health_kernel(mh, status, support, iso, stigma, recovering, weights,
         mh[i] = _clip01(_as(level, level + _as(change, adjust) * change))
 
 
-def mental_health_ratio(people: PopulationState, params: MentalHealthParams) -> np.ndarray:
-    """Lapse hazard ratio from mental health (1 at the midpoint)."""
-    # exp(hazard_effect * (0.5 - mental_health)), each step in place in one new array.
-    ratio = np.subtract(0.5, people.mental_health)
-    np.multiply(params.hazard_effect, ratio, out=ratio)
+def mental_health_ratio(
+    people: PopulationState, params: MentalHealthParams, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Lapse hazard ratio from mental health (1 at the midpoint), for `rows` (default all)."""
+    # exp(hazard_effect * (0.5 - mental_health)), each step in place in one new array (on the
+    # rows asked for: their exponent in one compiled pass, in the dtype NumPy would use).
+    mh = people.mental_health
+    if rows is None:
+        ratio = np.subtract(0.5, mh)
+        np.multiply(params.hazard_effect, ratio, out=ratio)
+    else:
+        ratio = np.empty(len(rows), mh.dtype)
+        _mental_health_exponent(
+            rows, mh, mh.dtype.type(0.5), mh.dtype.type(params.hazard_effect), ratio
+        )
     return np.exp(ratio, out=ratio)
+
+
+@kernel
+def _mental_health_exponent(rows, mh, mid, effect, out):
+    for j in range(len(rows)):
+        out[j] = effect * (mid - mh[rows[j]])
 
 
 def update_self_efficacy(

@@ -237,13 +237,26 @@ def duration_hazard_table(params: RelapseParams, max_days: int) -> np.ndarray:
     )
 
 
-def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.ndarray:
-    """Hazard ratio from self-efficacy (protective) and isolation (harmful), 1 at the midpoint."""
+def state_of_mind_ratio(
+    people: PopulationState, params: RelapseParams, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Hazard ratio from self-efficacy (protective) and isolation (harmful), 1 at the midpoint.
+
+    Args:
+        people: the population.
+        params: the relapse section.
+        rows: the rows to work out, in this order (default: every row).
+
+    Returns:
+        The ratio per row asked for.
+    """
     # exp(-effect * (self_efficacy - 0.5) + effect * (isolation - 0.5)): the exponent in one
     # compiled pass (each constant in the dtype NumPy would use), the exp in NumPy.
     se, iso = people.self_efficacy, people.isolation
-    exponent = np.empty(len(se), dtype=np.result_type(se, iso))
+    rows = np.arange(len(se)) if rows is None else rows
+    exponent = np.empty(len(rows), dtype=np.result_type(se, iso))
     _state_of_mind_exponent(
+        rows,
         se,
         iso,
         se.dtype.type(-params.self_efficacy_effect),
@@ -256,9 +269,10 @@ def state_of_mind_ratio(people: PopulationState, params: RelapseParams) -> np.nd
 
 
 @kernel
-def _state_of_mind_exponent(se, iso, minus_se_effect, se_mid, iso_effect, iso_mid, out):
-    for i in range(len(out)):
-        out[i] = minus_se_effect * (se[i] - se_mid) + iso_effect * (iso[i] - iso_mid)
+def _state_of_mind_exponent(rows, se, iso, minus_se_effect, se_mid, iso_effect, iso_mid, out):
+    for j in range(len(out)):
+        i = rows[j]
+        out[j] = minus_se_effect * (se[i] - se_mid) + iso_effect * (iso[i] - iso_mid)
 
 
 def _post_lapse_powers(people: PopulationState, params: RelapseParams, day: int) -> np.ndarray:
@@ -299,6 +313,7 @@ def lapse_hazard(
     params: RelapseParams,
     table: np.ndarray | None = None,
     day: int | None = None,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each person's daily lapse hazard before social and program modifiers.
 
@@ -308,25 +323,24 @@ def lapse_hazard(
         table: an optional `duration_hazard_table` (days past its end use its last column).
         day: today, for the raised risk after a caught lapse (`post_lapse_hazard`); None
             leaves it out.
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        The daily hazard per person.
+        The daily hazard per row asked for.
     """
     ages = params.age_ratios()
     if table is None:
         by_duration = duration_hazard(people.days_abstinent, people.substance, params)
         if day is not None:
             by_duration = by_duration + post_lapse_hazard(people, params, day)
-        return (
-            by_duration
-            * ages[people.age_group]
-            * people.frailty
-            * state_of_mind_ratio(people, params)
-        )
-    ratio = state_of_mind_ratio(people, params)
-    out = np.empty(people.size, dtype=np.result_type(table, ages, people.frailty, ratio))
+        full = by_duration * ages[people.age_group] * people.frailty
+        return (full * state_of_mind_ratio(people, params))[slice(None) if rows is None else rows]
+    rows = np.arange(people.size) if rows is None else rows
+    ratio = state_of_mind_ratio(people, params, rows)
+    out = np.empty(len(rows), dtype=np.result_type(table, ages, people.frailty, ratio))
     powers = np.ones(1) if day is None else _post_lapse_powers(people, params, day)
     _lapse_hazard_kernel(
+        rows,
         table,
         people.substance,
         people.days_abstinent,
@@ -346,6 +360,7 @@ def lapse_hazard(
 
 @kernel
 def _lapse_hazard_kernel(
+    rows,
     table,
     substance,
     days_abstinent,
@@ -361,12 +376,14 @@ def _lapse_hazard_kernel(
     out,
 ):
     # (table[substance, min(days, last)] + post-lapse excess) * age ratio * frailty * state of
-    # mind, in that order (the excess as `_post_lapse_kernel` gives it; left out without a day).
+    # mind, in that order, for each row asked for (the excess as `_post_lapse_kernel` gives it;
+    # left out without a day; `ratio` is already per row asked for).
     last = table.shape[1] - 1
-    for i in range(len(out)):
+    for j in range(len(out)):
+        i = rows[j]
         h = table[substance[i], min(days_abstinent[i], last)]
         if post_lapse:
             caught = caught_lapse_day[i]
             excess = rate * powers[max(day - caught, 0)]
             h = h + (excess if caught != NEVER else 0.0)
-        out[i] = h * ages[age_group[i]] * frailty[i] * ratio[i]
+        out[j] = h * ages[age_group[i]] * frailty[i] * ratio[j]

@@ -255,17 +255,20 @@ def update_residence(
     people.residence_days_left[chosen] = params.residential_stay_days
 
 
-def hazard_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
-    """Residents live in a sheltered setting: lower lapse hazard."""
-    ratio = np.empty(people.residence_days_left.shape)
-    _residence_ratio(people.residence_days_left, params.residential_hazard_ratio, ratio)
+def hazard_ratio(
+    people: PopulationState, params: SettingParams, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Residents live in a sheltered setting: lower lapse hazard (for `rows`, default all)."""
+    rows = np.arange(people.size) if rows is None else rows
+    ratio = np.empty(len(rows))
+    _residence_ratio(rows, people.residence_days_left, params.residential_hazard_ratio, ratio)
     return ratio
 
 
 @kernel
-def _residence_ratio(residence_days_left, resident_ratio, ratio):
-    for i in range(ratio.shape[0]):
-        ratio[i] = resident_ratio if residence_days_left[i] > 0 else 1.0
+def _residence_ratio(rows, residence_days_left, resident_ratio, ratio):
+    for j in range(len(rows)):
+        ratio[j] = resident_ratio if residence_days_left[rows[j]] > 0 else 1.0
 
 
 def engagement_ratio(

@@ -294,22 +294,38 @@ def _engagement_ratio_kernel(stigma, sceptical, enabled, weights, sceptic, ratio
 MIN_DECAY_RATIO = 0.1
 
 
-def hazard_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
+def hazard_ratio(
+    people: PopulationState, params: StigmaParams, rows: np.ndarray | None = None
+) -> np.ndarray | float:
     """Lapse hazard ratio from shame: above 1 for stigma above mid-scale, below it under.
 
     Args:
         people: the population.
         params: the stigma section.
+        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        A ratio per person, or 1.0 when stigma is switched off.
+        A ratio per row asked for, or 1.0 when stigma is switched off.
     """
     if not params.enabled:
         return 1.0
-    # exp(shame_hazard_effect * (stigma - 0.5)), each step in place in one new array.
-    ratio = np.subtract(people.stigma, 0.5)
-    np.multiply(params.shame_hazard_effect, ratio, out=ratio)
+    # exp(shame_hazard_effect * (stigma - 0.5)), each step in place in one new array (on the
+    # rows asked for: their exponent in one compiled pass, in the dtype NumPy would use).
+    stigma = people.stigma
+    if rows is None:
+        ratio = np.subtract(stigma, 0.5)
+        np.multiply(params.shame_hazard_effect, ratio, out=ratio)
+    else:
+        ratio = np.empty(len(rows), stigma.dtype)
+        effect = stigma.dtype.type(params.shame_hazard_effect)
+        _shame_exponent(rows, stigma, stigma.dtype.type(0.5), effect, ratio)
     return np.exp(ratio, out=ratio)
+
+
+@kernel
+def _shame_exponent(rows, stigma, mid, effect, out):
+    for j in range(len(rows)):
+        out[j] = effect * (stigma[rows[j]] - mid)
 
 
 def withdrawal(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
