@@ -52,18 +52,19 @@ def daily_hazard(model: RecoveryCommunityModel, exposure: SocialExposure, today:
     """
     people, p = model.people, model.scenario
     rows = hazard_rows(model)
+    every_row = rows is None
+    rows = np.arange(people.size) if every_row else rows
     hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows)
-    for ratio in (
-        network.hazard_ratio(exposure, p.network, rows),
-        program.hazard_ratio(model, rows),
-        setting.hazard_ratio(people, p.setting, rows),
-        mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing, rows),
-        psychology.mental_health_ratio(people, p.mental_health, rows),
-        engagement.hazard_ratio(people, p.engagement, rows),
-        stigma.hazard_ratio(people, p.stigma, rows),
-    ):
-        multiply_in_place(hazard, ratio)
-    if rows is None:
+    # Each factor in turn (`h * r1 * r2 ...`); those that move only a few rows (residents,
+    # mentors, dropouts) multiply those rows in place.
+    multiply_in_place(hazard, network.hazard_ratio(exposure, p.network, rows))
+    multiply_in_place(hazard, program.hazard_ratio(model, rows))
+    setting.apply_hazard_ratio(hazard, people, p.setting, rows)
+    mentor_wellbeing.apply_hazard_ratio(hazard, people, p.mentor_wellbeing, rows)
+    multiply_in_place(hazard, psychology.mental_health_ratio(people, p.mental_health, rows))
+    engagement.apply_hazard_ratio(hazard, people, p.engagement, rows)
+    multiply_in_place(hazard, stigma.hazard_ratio(people, p.stigma, rows))
+    if every_row:
         return hazard
     everyone = np.full(people.size, NOT_AT_RISK, dtype=hazard.dtype)
     everyone[rows] = hazard

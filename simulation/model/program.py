@@ -367,9 +367,10 @@ def hazard_ratio(
     p, people = model.scenario, model.people
     if not offered(p):
         return 1.0  # usual care: no support, meetings or tool, so every factor is exactly 1
+    rows = np.arange(people.size) if rows is None else rows
     ratio = mentoring.hazard_ratio(people, p.mentoring, support_quality(model), rows)
-    ratio *= meetings.hazard_ratio(model.group_support, p.meetings, rows)  # in place, as `r * f`
-    ratio *= digital.hazard_ratio(p.setting.self_guided_tool, model.digital.tool_use, rows)
+    meetings.apply_hazard_ratio(ratio, model.group_support, p.meetings, rows)  # as `r * f`
+    digital.apply_hazard_ratio(ratio, p.setting.self_guided_tool, model.digital.tool_use, rows)
     over = p.training.over_involvement()
     ratio *= mentor_wellbeing.over_helping_ratio(people, p.mentor_wellbeing, over, rows)
     return ratio

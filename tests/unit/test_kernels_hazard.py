@@ -109,7 +109,10 @@ def _over_helping(people, params, over_involvement):
 
 
 def _factors(people, exposure, quality, use, support):
-    """(function of rows, its reference for every row) for each factor of the hazard."""
+    """(factor for rows, its NumPy body for every row) for each factor of the hazard.
+
+    A factor for rows is `ratio(rows)`, or `apply(hazard, rows)` that multiplies in place.
+    """
     net = network.NetworkParams(using_contact_risk=0.23, recovery_tie_protection=0.61)
     tool = digital.SelfGuidedToolParams(enabled=True, hazard_effect=0.47)
     meet = meetings.MeetingParams(meeting_protection=0.83)
@@ -118,44 +121,52 @@ def _factors(people, exposure, quality, use, support):
     where = setting.SettingParams(kind="residential", residential_hazard_ratio=0.55)
     left = engagement.EngagementParams(disengaged_hazard_ratio=1.4)
     menti = mentoring.MentoringParams(support_effect=1.1)
-    som = _state_of_mind(people, RELAPSE)
-    return [
-        (lambda r: relapse.state_of_mind_ratio(people, RELAPSE, r), som),
+    ratios = [
+        (
+            lambda r: relapse.state_of_mind_ratio(people, RELAPSE, r),
+            _state_of_mind(people, RELAPSE),
+        ),
         (lambda r: network.hazard_ratio(exposure, net, r), _network(exposure, net)),
         (
             lambda r: mentoring.hazard_ratio(people, menti, quality, r),
             _mentoring(people, menti, quality),
         ),
         (
-            lambda r: meetings.hazard_ratio(support, meet, r),
-            np.exp(np.multiply(-meet.meeting_protection, support)),
-        ),
-        (lambda r: digital.hazard_ratio(tool, use, r), np.exp(-tool.hazard_effect * use)),
-        (
             lambda r: mentor_wellbeing.over_helping_ratio(people, WELLBEING, 0.6, r),
             _over_helping(people, WELLBEING, 0.6),
-        ),
-        (
-            lambda r: setting.hazard_ratio(people, where, r),
-            np.where(people.residence_days_left > 0, where.residential_hazard_ratio, 1.0),
-        ),
-        (
-            lambda r: mentor_wellbeing.hazard_ratio(people, WELLBEING, r),
-            _wellbeing(people, WELLBEING),
         ),
         (
             lambda r: psychology.mental_health_ratio(people, mind, r),
             np.exp(mind.hazard_effect * (0.5 - people.mental_health)),
         ),
         (
-            lambda r: engagement.hazard_ratio(people, left, r),
-            np.where(engagement.dropped_out(people), left.disengaged_hazard_ratio, 1.0),
-        ),
-        (
             lambda r: stigma.hazard_ratio(people, shame, r),
             np.exp(shame.shame_hazard_effect * (people.stigma - 0.5)),
         ),
     ]
+    applied = [
+        (
+            lambda h, r: meetings.apply_hazard_ratio(h, support, meet, r),
+            np.exp(np.multiply(-meet.meeting_protection, support)),
+        ),
+        (
+            lambda h, r: digital.apply_hazard_ratio(h, tool, use, r),
+            np.exp(-tool.hazard_effect * use),
+        ),
+        (
+            lambda h, r: setting.apply_hazard_ratio(h, people, where, r),
+            np.where(people.residence_days_left > 0, where.residential_hazard_ratio, 1.0),
+        ),
+        (
+            lambda h, r: mentor_wellbeing.apply_hazard_ratio(h, people, WELLBEING, r),
+            _wellbeing(people, WELLBEING),
+        ),
+        (
+            lambda h, r: engagement.apply_hazard_ratio(h, people, left, r),
+            np.where(engagement.dropped_out(people), left.disengaged_hazard_ratio, 1.0),
+        ),
+    ]
+    return ratios, applied
 
 
 def _state_of_mind(people, params):
@@ -172,10 +183,32 @@ def test_each_factor_for_some_rows_is_its_numpy_body_at_those_rows(n):
     quality = rng.uniform(0.3, 1.0, n)
     use = np.where(rng.random(n) < 0.6, 0.0, rng.random(n))
     support = np.where(rng.random(n) < 0.7, 0.0, rng.random(n))
-    for function, everyone in _factors(people, _exposure(n, n), quality, use, support):
+    ratios, applied = _factors(people, _exposure(n, n), quality, use, support)
+    for function, everyone in ratios:
         assert _same(function(None), everyone)
         for rows in _rows(n, n):
             assert _same(function(rows), everyone[rows])
+    for apply, everyone in applied:
+        for rows in _rows(n, n):
+            hazard = rng.gamma(2.0, 0.01, len(rows))
+            expected = hazard * everyone[rows]
+            apply(hazard, rows)
+            assert _same(hazard, expected)
+
+
+def test_the_whole_population_ratios_are_still_their_numpy_bodies():
+    # The factors applied in place also give their ratio for everyone, as before.
+    people = _people(2_000, seed=9)
+    params = setting.SettingParams(kind="residential", residential_hazard_ratio=0.55)
+    expected = np.where(people.residence_days_left > 0, params.residential_hazard_ratio, 1.0)
+    assert _same(setting.hazard_ratio(people, params), expected)
+    assert _same(mentor_wellbeing.hazard_ratio(people, WELLBEING), _wellbeing(people, WELLBEING))
+    off = WELLBEING.model_copy(update={"enabled": False})
+    assert _same(mentor_wellbeing.hazard_ratio(people, off), np.ones(people.size))
+    hazard = np.ones(7)
+    digital.apply_hazard_ratio(hazard, digital.SelfGuidedToolParams(), np.ones(9), np.arange(7))
+    engagement.apply_hazard_ratio(hazard, people, engagement.EngagementParams(), np.arange(7))
+    assert _same(hazard, np.ones(7))  # the tool not offered; dropping out adds no risk
 
 
 @pytest.mark.parametrize("n", SIZES)
@@ -202,13 +235,27 @@ def test_lapse_hazard_for_some_rows_is_the_hazard_of_everyone_at_those_rows(n, d
             assert _same(relapse.lapse_hazard(people, RELAPSE, table, day, rows), everyone[rows])
 
 
+def _old_program_ratio(model):
+    p, people = model.scenario, model.people
+    if not program.offered(p):
+        return 1.0
+    return (
+        mentoring.hazard_ratio(people, p.mentoring, program.support_quality(model))
+        * meetings.hazard_ratio(model.group_support, p.meetings)
+        * digital.hazard_ratio(p.setting.self_guided_tool, model.digital.tool_use)
+        * mentor_wellbeing.over_helping_ratio(
+            people, p.mentor_wellbeing, p.training.over_involvement()
+        )
+    )
+
+
 def _old_daily_hazard(model, exposure, today):
     # The chained product before `rows` (issue 17): every factor for every row.
     people, p = model.people, model.scenario
     hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today)
     for ratio in (
         network.hazard_ratio(exposure, p.network),
-        program.hazard_ratio(model),
+        _old_program_ratio(model),
         setting.hazard_ratio(people, p.setting),
         mentor_wellbeing.hazard_ratio(people, p.mentor_wellbeing),
         psychology.mental_health_ratio(people, p.mental_health),
@@ -241,6 +288,7 @@ def test_daily_hazard_is_the_chained_product_on_the_rows_that_need_it(scenario, 
     at_risk = model.people.status == RECOVERING
     assert 0 < at_risk.sum() < model.people.size
     assert got.dtype == expected.dtype and np.array_equal(got[at_risk], expected[at_risk])
+    assert _same(program.hazard_ratio(model), _old_program_ratio(model))
     if every_row:
         assert lapse_risk.hazard_rows(model) is None
         assert np.array_equal(got, expected)

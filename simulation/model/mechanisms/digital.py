@@ -189,43 +189,58 @@ def _fade_kernel(use, status, factor, deceased):
         use[i] = 0.0 if status[i] == deceased else use[i] * factor
 
 
-def hazard_ratio(
-    params: SelfGuidedToolParams, use: np.ndarray, rows: np.ndarray | None = None
-) -> np.ndarray | float:
+def hazard_ratio(params: SelfGuidedToolParams, use: np.ndarray) -> np.ndarray | float:
     """Lapse hazard ratio of the tool's users.
 
     Args:
         params: tool parameters.
         use: tool use per person.
-        rows: the rows to work out, in this order (default: every row).
 
     Returns:
         `exp(-hazard_effect * use)` (1 when the tool is not offered).
     """
     if not params.enabled:
         return 1.0
-    if rows is None:
-        return np.exp(-params.hazard_effect * use)
-    # Only the rows of users need the exp (exp(-0.0) is exactly 1).
-    exponent = -params.hazard_effect * use[:0]
-    ratio, at = np.empty(len(rows), exponent.dtype), np.empty(len(rows), np.int64)
-    nonzero = np.empty(len(rows), exponent.dtype)
-    m = _use_exponents(rows, use, exponent.dtype.type(-params.hazard_effect), ratio, at, nonzero)
-    ratio[at[:m]] = np.exp(nonzero[:m])
-    return ratio
+    return np.exp(-params.hazard_effect * use)
+
+
+def apply_hazard_ratio(
+    hazard: np.ndarray, params: SelfGuidedToolParams, use: np.ndarray, rows: np.ndarray
+) -> None:
+    """Multiply each row's hazard by `hazard_ratio` in place.
+
+    Only the users' rows change, and only they need the exp (exp(-0.0) is exactly 1).
+
+    Args:
+        hazard: one hazard (or ratio) per row of `rows`, changed in place.
+        params: tool parameters.
+        use: tool use per person.
+        rows: the rows the hazards are for.
+    """
+    if not params.enabled:
+        return
+    dtype = (-params.hazard_effect * use[:0]).dtype
+    at, nonzero = np.empty(len(rows), np.int64), np.empty(len(rows), dtype)
+    m = _use_exponents(rows, use, dtype.type(-params.hazard_effect), at, nonzero)
+    _scale_at(hazard, at[:m], np.exp(nonzero[:m], out=nonzero[:m]))
 
 
 @kernel
-def _use_exponents(rows, use, minus, ratio, at, nonzero):
-    # 1 per row, and the nonzero exponents `minus * use` with their places, first.
+def _use_exponents(rows, use, minus, at, nonzero):
+    # The nonzero exponents `minus * use` and their places, at the front.
     m = 0
     for j in range(len(rows)):
         x = minus * use[rows[j]]
-        ratio[j] = 1.0
         at[m] = j
         nonzero[m] = x
         m += x != 0
     return m
+
+
+@kernel
+def _scale_at(hazard, at, ratio):
+    for m in range(len(at)):
+        hazard[at[m]] *= ratio[m]
 
 
 def checking_in(params: SelfGuidedToolParams, use: np.ndarray) -> np.ndarray:

@@ -172,9 +172,7 @@ def dropped_out(people: PopulationState) -> np.ndarray:
     return people.ever_enrolled & ~people.enrolled & ~people.completed
 
 
-def hazard_ratio(
-    people: PopulationState, params: EngagementParams, rows: np.ndarray | None = None
-) -> np.ndarray | float:
+def hazard_ratio(people: PopulationState, params: EngagementParams) -> np.ndarray | float:
     """Extra lapse hazard of people who dropped out (1 for everyone else).
 
     Losing the program's support is not in this ratio: it follows from the support itself
@@ -184,15 +182,28 @@ def hazard_ratio(
     Args:
         people: the population.
         params: the engagement section.
-        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        A ratio per row asked for, or 1.0 when engagement is switched off.
+        A ratio per person, or 1.0 when engagement is switched off.
     """
     if not params.enabled or params.disengaged_hazard_ratio == 1.0:
         return 1.0
-    dropped = dropped_out(people)
-    return np.where(dropped if rows is None else dropped[rows], params.disengaged_hazard_ratio, 1.0)
+    return np.where(dropped_out(people), params.disengaged_hazard_ratio, 1.0)
+
+
+def apply_hazard_ratio(
+    hazard: np.ndarray, people: PopulationState, params: EngagementParams, rows: np.ndarray
+) -> None:
+    """Multiply each row's hazard by `hazard_ratio` in place (dropouts' rows alone change).
+
+    Args:
+        hazard: one hazard per row of `rows`, changed in place.
+        people: the population.
+        params: the engagement section.
+        rows: the rows the hazards are for.
+    """
+    if params.enabled and params.disengaged_hazard_ratio != 1.0:
+        hazard[np.flatnonzero(dropped_out(people)[rows])] *= params.disengaged_hazard_ratio
 
 
 def update(

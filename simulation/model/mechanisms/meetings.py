@@ -112,43 +112,57 @@ def fade_protection(group_support: np.ndarray, params: MeetingParams) -> None:
     group_support *= 0.5 ** (1.0 / params.protection_half_life_days)
 
 
-def hazard_ratio(
-    group_support: np.ndarray, params: MeetingParams, rows: np.ndarray | None = None
-) -> np.ndarray:
+def hazard_ratio(group_support: np.ndarray, params: MeetingParams) -> np.ndarray:
     """Lapse hazard ratio from recent meetings.
 
     Args:
         group_support: each person's protection from recent meetings (1 on a meeting day).
         params: meeting parameters (`meeting_protection`).
-        rows: the rows to work out, in this order (default: every row).
 
     Returns:
         `exp(-meeting_protection * group_support)`.
     """
-    if rows is None:
-        ratio = np.multiply(-params.meeting_protection, group_support)
-        return np.exp(ratio, out=ratio)  # in place: one new array
-    # Only rows with some protection left need the exp (exp(-0.0) is exactly 1).
-    exponent = np.multiply(-params.meeting_protection, group_support[:0])
-    ratio, at = np.empty(len(rows), exponent.dtype), np.empty(len(rows), np.int64)
-    nonzero = np.empty(len(rows), exponent.dtype)
-    minus = exponent.dtype.type(-params.meeting_protection)
-    m = _protection_exponents(rows, group_support, minus, ratio, at, nonzero)
-    ratio[at[:m]] = np.exp(nonzero[:m])
-    return ratio
+    ratio = np.multiply(-params.meeting_protection, group_support)
+    return np.exp(ratio, out=ratio)  # in place: one new array
+
+
+def apply_hazard_ratio(
+    hazard: np.ndarray, group_support: np.ndarray, params: MeetingParams, rows: np.ndarray
+) -> None:
+    """Multiply each row's hazard by `hazard_ratio` in place.
+
+    Only rows with some protection left change, and only they need the exp (exp(-0.0) is
+    exactly 1, and `h * 1.0` is h).
+
+    Args:
+        hazard: one hazard (or ratio) per row of `rows`, changed in place.
+        group_support: each person's protection from recent meetings.
+        params: meeting parameters (`meeting_protection`).
+        rows: the rows the hazards are for.
+    """
+    dtype = np.multiply(-params.meeting_protection, group_support[:0]).dtype
+    at, nonzero = np.empty(len(rows), np.int64), np.empty(len(rows), dtype)
+    minus = dtype.type(-params.meeting_protection)
+    m = _protection_exponents(rows, group_support, minus, at, nonzero)
+    _scale_at(hazard, at[:m], np.exp(nonzero[:m], out=nonzero[:m]))
 
 
 @kernel
-def _protection_exponents(rows, group_support, minus, ratio, at, nonzero):
-    # 1 per row, and the nonzero exponents `minus * group_support` with their places, first.
+def _protection_exponents(rows, group_support, minus, at, nonzero):
+    # The nonzero exponents `minus * group_support` and their places, at the front.
     m = 0
     for j in range(len(rows)):
         x = minus * group_support[rows[j]]
-        ratio[j] = 1.0
         at[m] = j
         nonzero[m] = x
         m += x != 0
     return m
+
+
+@kernel
+def _scale_at(hazard, at, ratio):
+    for m in range(len(at)):
+        hazard[at[m]] *= ratio[m]
 
 
 def attendance_probability(params: MeetingParams) -> float:

@@ -150,31 +150,56 @@ BURNOUT_SIGNS_LEVEL = 0.5
 CONTACTS_PER_YEAR_AT_WEEKLY = 52.0
 
 
-def hazard_ratio(
-    people: PopulationState, params: MentorWellbeingParams, rows: np.ndarray | None = None
-) -> np.ndarray:
+def hazard_ratio(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
     """Mentors' own hazard: helper therapy and burnout (over-helping: `over_helping_ratio`).
 
     Args:
         people: population state.
         params: wellbeing parameters.
-        rows: the rows to work out, in this order (default: every row).
 
     Returns:
-        Hazard ratio per row asked for (1 for everyone who is not a mentor).
+        Hazard ratio per person (1 for everyone who is not a mentor).
     """
-    ratio = np.ones(people.size if rows is None else len(rows))
-    if not params.enabled:
-        return ratio
-    # On the mentors' rows only (the same exp of the same array as masking every row).
-    if rows is None:
-        mentors = at = np.flatnonzero(people.is_mentor)
-    else:
-        at = np.flatnonzero(people.is_mentor[rows])
-        mentors = rows[at]
-    helping = np.where(people.caseload[mentors] > 0, params.helper_hazard_ratio, 1.0)
-    ratio[at] = helping * np.exp(params.burnout_hazard_effect * people.burnout[mentors])
+    ratio = np.ones(people.size)
+    apply_hazard_ratio(ratio, people, params, np.arange(people.size))
     return ratio
+
+
+def apply_hazard_ratio(
+    hazard: np.ndarray, people: PopulationState, params: MentorWellbeingParams, rows: np.ndarray
+) -> None:
+    """Multiply each row's hazard by `hazard_ratio` in place (mentors' rows alone change).
+
+    Args:
+        hazard: one hazard per row of `rows`, changed in place.
+        people: population state.
+        params: wellbeing parameters.
+        rows: the rows the hazards are for.
+    """
+    if not params.enabled:
+        return
+    # `helping * exp(burnout_hazard_effect * burnout)` on the mentors' rows, the exp in NumPy
+    # (the exponent in the dtype NumPy would work it in).
+    effect = (params.burnout_hazard_effect * people.burnout[:0]).dtype.type(
+        params.burnout_hazard_effect
+    )
+    at, helping, exponent = (np.empty(len(rows), t) for t in (np.int64, float, effect.dtype))
+    terms = (people.is_mentor, people.caseload, people.burnout, params.helper_hazard_ratio, effect)
+    m = _mentor_terms(rows, *terms, at, helping, exponent)
+    hazard[at[:m]] *= helping[:m] * np.exp(exponent[:m], out=exponent[:m])
+
+
+@kernel
+def _mentor_terms(rows, is_mentor, caseload, burnout, helper, effect, at, helping, exponent):
+    # The mentors' places, helper-therapy ratios and burnout exponents, at the front.
+    m = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        at[m] = j
+        helping[m] = helper if caseload[i] > 0 else 1.0
+        exponent[m] = effect * burnout[i]
+        m += is_mentor[i]
+    return m
 
 
 def over_helping_ratio(

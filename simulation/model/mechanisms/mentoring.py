@@ -183,19 +183,28 @@ def hazard_ratio(
     """
     quality = np.broadcast_to(np.asarray(quality, dtype=float), people.support.shape)
     rows = np.arange(people.size) if rows is None else rows
-    dose = np.empty(len(rows))
-    _dose_kernel(
-        rows, people.mentor, people.support, people.alliance, quality, -params.support_effect, dose
+    # The dose is 0 without support (exp(-0.0) is exactly 1): only the others need the exp.
+    ratio, at, dose = np.empty(len(rows)), np.empty(len(rows), np.int64), np.empty(len(rows))
+    mentor, support, alliance = people.mentor, people.support, people.alliance
+    m = _dose_kernel(
+        rows, mentor, support, alliance, quality, -params.support_effect, ratio, at, dose
     )
-    return np.exp(dose, out=dose)
+    ratio[at[:m]] = np.exp(dose[:m], out=dose[:m])
+    return ratio
 
 
 @kernel
-def _dose_kernel(rows, mentor, support, alliance, quality, effect, dose):
-    """`effect * support * alliance * quality` (alliance 1 without a mentor) in one pass."""
+def _dose_kernel(rows, mentor, support, alliance, quality, effect, ratio, at, dose):
+    # 1 per row, and the nonzero `effect * support * alliance * quality` (alliance 1 without a
+    # mentor) with their places at the front, in one pass.
+    m = 0
     for j in range(len(rows)):
         i = rows[j]
-        dose[j] = effect * support[i] * (alliance[i] if mentor[i] != NEVER else 1.0) * quality[i]
+        ratio[j] = 1.0
+        at[m] = j
+        dose[m] = effect * support[i] * (alliance[i] if mentor[i] != NEVER else 1.0) * quality[i]
+        m += dose[m] != 0
+    return m
 
 
 def rapid_response_ratio(

@@ -255,20 +255,32 @@ def update_residence(
     people.residence_days_left[chosen] = params.residential_stay_days
 
 
-def hazard_ratio(
-    people: PopulationState, params: SettingParams, rows: np.ndarray | None = None
-) -> np.ndarray:
-    """Residents live in a sheltered setting: lower lapse hazard (for `rows`, default all)."""
-    rows = np.arange(people.size) if rows is None else rows
-    ratio = np.empty(len(rows))
-    _residence_ratio(rows, people.residence_days_left, params.residential_hazard_ratio, ratio)
+def hazard_ratio(people: PopulationState, params: SettingParams) -> np.ndarray:
+    """Residents live in a sheltered setting: lower lapse hazard."""
+    ratio = np.ones(people.size)
+    apply_hazard_ratio(ratio, people, params, np.arange(people.size))
     return ratio
 
 
+def apply_hazard_ratio(
+    hazard: np.ndarray, people: PopulationState, params: SettingParams, rows: np.ndarray
+) -> None:
+    """Multiply each row's hazard by `hazard_ratio` in place (residents' rows alone change).
+
+    Args:
+        hazard: one hazard per row of `rows`, changed in place.
+        people: population state.
+        params: setting parameters.
+        rows: the rows the hazards are for.
+    """
+    _residence_ratio(rows, people.residence_days_left, params.residential_hazard_ratio, hazard)
+
+
 @kernel
-def _residence_ratio(rows, residence_days_left, resident_ratio, ratio):
+def _residence_ratio(rows, residence_days_left, resident_ratio, hazard):
     for j in range(len(rows)):
-        ratio[j] = resident_ratio if residence_days_left[rows[j]] > 0 else 1.0
+        if residence_days_left[rows[j]] > 0:
+            hazard[j] *= resident_ratio
 
 
 def engagement_ratio(
