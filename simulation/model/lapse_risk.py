@@ -66,9 +66,20 @@ def daily_hazard(model: RecoveryCommunityModel, exposure: SocialExposure, today:
     multiply_in_place(hazard, stigma.hazard_ratio(people, p.stigma, rows))
     if every_row:
         return hazard
-    everyone = np.full(people.size, NOT_AT_RISK, dtype=hazard.dtype)
-    everyone[rows] = hazard
+    everyone = np.empty(people.size, dtype=hazard.dtype)
+    _spread(rows, hazard, NOT_AT_RISK, everyone)
     return everyone
+
+
+@kernel
+def _spread(rows, hazard, other, everyone):
+    # `everyone[:] = other; everyone[rows] = hazard` for ascending rows, in one pass.
+    start = 0
+    for j in range(len(rows)):
+        everyone[start : rows[j]] = other
+        everyone[rows[j]] = hazard[j]
+        start = rows[j] + 1
+    everyone[start:] = other
 
 
 def hazard_rows(model: RecoveryCommunityModel) -> np.ndarray | None:
@@ -90,7 +101,8 @@ def hazard_rows(model: RecoveryCommunityModel) -> np.ndarray | None:
     if adaptive or ranked:
         return None
     status = model.people.status
-    rows = np.empty(len(status), dtype=np.int64)
+    # Half the bytes of int64 for each pass that reads them (below 2**31 rows).
+    rows = np.empty(len(status), dtype=np.int32 if len(status) < 2**31 else np.int64)
     return rows[: _in_recovery(status, rows)]
 
 

@@ -303,3 +303,16 @@ def test_rows_in_recovery_are_the_recovering_rows_ascending(n):
     rows = np.empty(n, dtype=np.int64)
     k = lapse_risk._in_recovery(people.status, rows)
     assert np.array_equal(rows[:k], np.flatnonzero(people.status == RECOVERING))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_spread_puts_each_hazard_in_its_row_and_the_value_elsewhere(n):
+    rng = np.random.default_rng(n + 9)
+    half, _, none, every = _rows(n, n)  # the ascending ones, and int32 rows as the model's
+    for rows in (half, none, every, np.flatnonzero(rng.random(n) < 0.5).astype(np.int32)):
+        hazard = rng.random(len(rows))
+        expected = np.full(n, lapse_risk.NOT_AT_RISK)
+        expected[rows] = hazard
+        got = np.full(n, np.nan)
+        lapse_risk._spread(rows, hazard, lapse_risk.NOT_AT_RISK, got)
+        assert _same(got, expected)

@@ -191,14 +191,16 @@ def apply_hazard_ratio(
 
 @kernel
 def _mentor_terms(rows, is_mentor, caseload, burnout, helper, effect, at, helping, exponent):
-    # The mentors' places, helper-therapy ratios and burnout exponents, at the front.
+    # The mentors' places, helper-therapy ratios and burnout exponents, at the front (mentors'
+    # rows come in blocks: the branch is predictable, and others' rows are not read).
     m = 0
     for j in range(len(rows)):
         i = rows[j]
-        at[m] = j
-        helping[m] = helper if caseload[i] > 0 else 1.0
-        exponent[m] = effect * burnout[i]
-        m += is_mentor[i]
+        if is_mentor[i]:
+            at[m] = j
+            helping[m] = helper if caseload[i] > 0 else 1.0
+            exponent[m] = effect * burnout[i]
+            m += 1
     return m
 
 
