@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulation.model import program
-from simulation.model.compiled import kernel
+from simulation.model.compiled import kernel, require_per_person
 from simulation.model.mechanisms import (
     engagement,
     mentor_wellbeing,
@@ -30,31 +30,55 @@ if TYPE_CHECKING:
     from simulation.model.mechanisms.network import SocialExposure
     from simulation.model.model import RecoveryCommunityModel
 
-#: The hazard of a row that is not worked out today (not in recovery, and no reader needs it).
+#: The hazard of a row that is not worked out today: a row that cannot lapse today (not in
+#: recovery, or today's draw is above any hazard it could have) and whose hazard no one reads.
 NOT_AT_RISK = 0.0
 
+#: A row is left out when its draw is above its baseline hazard times the factors' ceiling
+#: times this margin. The margin (0.1%) is far wider than the rounding of the products and
+#: exps (float32 for friends' factor: 1e-7 relative), so the rows left out are exactly rows
+#: whose draw is above their hazard, and that cannot lapse (a lapse needs a draw below
+#: -expm1(-hazard), which is at most the hazard).
+CEILING_MARGIN = 1.001
 
-def daily_hazard(model: RecoveryCommunityModel, exposure: SocialExposure, today: int) -> np.ndarray:
+
+def daily_hazard(
+    model: RecoveryCommunityModel,
+    exposure: SocialExposure,
+    today: int,
+    draws: np.ndarray | None = None,
+) -> np.ndarray:
     """Today's lapse hazard per person.
 
     Days abstinent, age, frailty, state of mind and a recent caught lapse (the baseline), then
     friends who use, mentor support, meetings and the tool, the setting, a mentor's own burnout,
     mental health, having dropped out of the program, and the shame of stigma.
 
+    The baseline is worked out for the rows of `hazard_rows`; given today's draws, the other
+    factors only for those of them whose draw could be below their hazard (`factor_ceiling`).
+
     Args:
         model: the model.
         exposure: today's social exposure (ties who use, ties in recovery).
         today: today.
+        draws: today's `hazard` draws, the ones `lapse_course.apply_lapses` will compare the
+            hazards with; without them every row of `hazard_rows` gets its whole hazard (a
+            second `model.draws("hazard")` today would be other numbers).
 
     Returns:
-        The daily hazard per person (a new array): for the rows of `hazard_rows`, and
-        `NOT_AT_RISK` for the others (they cannot lapse today and no one reads their hazard).
+        The daily hazard per person (a new array), and `NOT_AT_RISK` for rows that cannot lapse
+        today and whose hazard no one reads (see `hazard_rows`).
     """
     people, p = model.people, model.scenario
     rows = hazard_rows(model)
     every_row = rows is None
     rows = np.arange(people.size) if every_row else rows
     hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows)
+    ceiling = None if every_row or draws is None else factor_ceiling(model)
+    if ceiling is not None:
+        require_per_person(people, "daily_hazard", draws=draws)
+        k = _may_lapse(rows, hazard, draws, people.is_mentor, *ceiling, CEILING_MARGIN)
+        rows, hazard = rows[:k], hazard[:k]
     # Each factor in turn (`h * r1 * r2 ...`); those that move only a few rows (residents,
     # mentors, dropouts) multiply those rows in place.
     multiply_in_place(hazard, network.hazard_ratio(exposure, p.network, rows))
@@ -69,6 +93,69 @@ def daily_hazard(model: RecoveryCommunityModel, exposure: SocialExposure, today:
     everyone = np.empty(people.size, dtype=hazard.dtype)
     _spread(rows, hazard, NOT_AT_RISK, everyone)
     return everyone
+
+
+def factor_ceiling(model: RecoveryCommunityModel) -> tuple[float, float] | None:
+    """Upper bounds of the product of the factors after the baseline: (others, mentors).
+
+    Each factor's largest value over the ranges its inputs keep: scores (mental health,
+    stigma, burnout) between 0 and 1; support, alliance, support quality, meeting protection
+    and tool use at least 0; contact counts at least 0, with the ties in recovery among a
+    person's ties (a share between 0 and 1); a caseload at most today's largest.
+
+    Args:
+        model: the model.
+
+    Returns:
+        The two bounds, or None when a parameter's sign leaves a factor without one (then
+        every row gets its hazard).
+    """
+    p = model.scenario
+    net, wellbeing = p.network, p.mentor_wellbeing
+    if net.using_contact_risk <= -1.0:
+        return None
+    # Friends' power is worked out in float32, from the base rounded to float32.
+    others = max(
+        1.0, float(np.float32(1.0 + net.using_contact_risk)) ** net.max_using_contacts_counted
+    )
+    others *= max(1.0, np.exp(-net.recovery_tie_protection))
+    mentors = 1.0
+    if program.offered(p):
+        tool = p.setting.self_guided_tool
+        per_mentee = wellbeing.over_helping_risk_per_mentee * p.training.over_involvement()
+        if min(p.mentoring.support_effect, p.meetings.meeting_protection, per_mentee) < 0 or (
+            tool.enabled and tool.hazard_effect < 0
+        ):
+            return None
+        if wellbeing.enabled:  # over-helping: mentors alone
+            excess = max(
+                int(model.people.caseload.max(initial=0)) - wellbeing.over_helping_caseload, 0
+            )
+            mentors *= 1.0 + per_mentee * excess
+    others *= max(1.0, abs(p.setting.residential_hazard_ratio))
+    if wellbeing.enabled:  # helper therapy and burnout: mentors alone
+        mentors *= max(1.0, abs(wellbeing.helper_hazard_ratio))
+        mentors *= np.exp(max(wellbeing.burnout_hazard_effect, 0.0))
+    others *= np.exp(abs(p.mental_health.hazard_effect) * 0.5)
+    if p.engagement.enabled:
+        others *= max(1.0, abs(p.engagement.disengaged_hazard_ratio))
+    if p.stigma.enabled:
+        others *= np.exp(abs(p.stigma.shame_hazard_effect) * 0.5)
+    return float(others), float(others * mentors)
+
+
+@kernel
+def _may_lapse(rows, hazard, draws, is_mentor, others, mentors, margin):
+    # Keeps, at the front of `rows` and `hazard`, the rows whose draw is not above their
+    # baseline times their ceiling times the margin (a NaN bound keeps the row); their count.
+    k = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        bound = hazard[j] * (mentors if is_mentor[i] else others) * margin
+        rows[k] = i
+        hazard[k] = hazard[j]
+        k += not (draws[i] > bound)
+    return k
 
 
 @kernel

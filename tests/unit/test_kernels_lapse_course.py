@@ -158,13 +158,14 @@ def test_apply_lapses_leaves_out_only_rows_that_cannot_lapse(dtype):
     base = np.concatenate(
         [
             rng.exponential(0.05, 300),
-            [0.0, 5e-324, 1e-40, 1e-31, 1e-29, -0.2, np.nan, np.inf, 3.0, 40.0, 0.999],
+            [0.0, -0.0, 5e-324, 1e-40, 1e-31, 1e-29, -0.2, np.nan, np.inf, 3.0, 40.0, 0.999],
         ]
     ).astype(dtype)
     p = rate_to_probability(base).astype(np.float32)
     near = [p, np.nextafter(p, 0), np.nextafter(p, 1), base.astype(np.float32)]
-    hazard = np.tile(base, len(near))
-    u = np.concatenate(near).astype(np.float32)
+    # A hazard of exactly 0 (a row `daily_hazard` left out) with draws of 0 and below 0 too.
+    hazard = np.concatenate([np.tile(base, len(near)), np.array([0.0, -0.0, 0.0], dtype)])
+    u = np.concatenate([*near, [-0.25, -0.25, 0.0]]).astype(np.float32)
     u = np.where(np.isnan(u), 0.5, u)
     n = len(hazard)
     people = random_people(n, seed=9)
