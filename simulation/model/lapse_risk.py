@@ -73,10 +73,19 @@ def daily_hazard(
     rows = hazard_rows(model)
     every_row = rows is None
     rows = np.arange(people.size) if every_row else rows
-    hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows)
     ceiling = None if every_row or draws is None else factor_ceiling(model)
-    if ceiling is not None:
+    if ceiling is None:
+        hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows)
+    else:
         require_per_person(people, "daily_hazard", draws=draws)
+        # The baseline without the state of mind (its last factor) first, bounded by its
+        # ceiling too; then the state of mind for the rows left, and the bound once more.
+        hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows, False)
+        mind = state_of_mind_ceiling(p.relapse)
+        bounds = (ceiling[0] * mind, ceiling[1] * mind)
+        k = _may_lapse(rows, hazard, draws, people.is_mentor, *bounds, CEILING_MARGIN)
+        rows, hazard = rows[:k], hazard[:k]
+        hazard *= relapse.state_of_mind_ratio(people, p.relapse, rows)  # in place: h * ratio
         k = _may_lapse(rows, hazard, draws, people.is_mentor, *ceiling, CEILING_MARGIN)
         rows, hazard = rows[:k], hazard[:k]
     # Each factor in turn (`h * r1 * r2 ...`); those that move only a few rows (residents,
@@ -142,6 +151,20 @@ def factor_ceiling(model: RecoveryCommunityModel) -> tuple[float, float] | None:
     if p.stigma.enabled:
         others *= np.exp(abs(p.stigma.shame_hazard_effect) * 0.5)
     return float(others), float(others * mentors)
+
+
+def state_of_mind_ceiling(params: relapse.RelapseParams) -> float:
+    """Upper bound of `relapse.state_of_mind_ratio`: self-efficacy and isolation lie in 0-1.
+
+    Args:
+        params: the relapse section.
+
+    Returns:
+        `exp((|self_efficacy_effect| + |isolation_effect|) / 2)`.
+    """
+    return float(
+        np.exp(0.5 * abs(params.self_efficacy_effect) + 0.5 * abs(params.isolation_effect))
+    )
 
 
 @kernel

@@ -234,6 +234,10 @@ def test_lapse_hazard_for_some_rows_is_the_hazard_of_everyone_at_those_rows(n, d
         everyone = relapse.lapse_hazard(people, RELAPSE, table, day)
         for rows in _rows(n, n):
             assert _same(relapse.lapse_hazard(people, RELAPSE, table, day, rows), everyone[rows])
+            # Without the state of mind, then times it: the same numbers (its last factor).
+            without = relapse.lapse_hazard(people, RELAPSE, table, day, rows, state_of_mind=False)
+            without *= relapse.state_of_mind_ratio(people, RELAPSE, rows)
+            assert _same(without, everyone[rows])
 
 
 def _old_program_ratio(model):
@@ -353,6 +357,8 @@ def test_the_factors_never_pass_their_ceiling_on_real_runs(scenario):
             others, mentors = lapse_risk.factor_ceiling(model)
             ceiling = np.where(people.is_mentor[rows], mentors, others)
             assert np.all(hazard[rows] <= base * ceiling)
+            mind = relapse.state_of_mind_ratio(people, p.relapse, rows)
+            assert np.all(mind <= lapse_risk.state_of_mind_ceiling(p.relapse))
             assert others >= 1.0 and mentors >= others
         model.step()
 

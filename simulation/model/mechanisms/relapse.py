@@ -314,6 +314,7 @@ def lapse_hazard(
     table: np.ndarray | None = None,
     day: int | None = None,
     rows: np.ndarray | None = None,
+    state_of_mind: bool = True,
 ) -> np.ndarray:
     """Each person's daily lapse hazard before social and program modifiers.
 
@@ -324,6 +325,8 @@ def lapse_hazard(
         day: today, for the raised risk after a caught lapse (`post_lapse_hazard`); None
             leaves it out.
         rows: the rows to work out, in this order (default: every row).
+        state_of_mind: False leaves its ratio out (times `state_of_mind_ratio` of the same
+            rows, that is the hazard: the same numbers, as it is the last factor).
 
     Returns:
         The daily hazard per row asked for.
@@ -334,9 +337,10 @@ def lapse_hazard(
         if day is not None:
             by_duration = by_duration + post_lapse_hazard(people, params, day)
         full = by_duration * ages[people.age_group] * people.frailty
-        return (full * state_of_mind_ratio(people, params))[slice(None) if rows is None else rows]
+        full = full * state_of_mind_ratio(people, params) if state_of_mind else full
+        return full[slice(None) if rows is None else rows]
     rows = np.arange(people.size) if rows is None else rows
-    ratio = state_of_mind_ratio(people, params, rows)
+    ratio = state_of_mind_ratio(people, params, rows) if state_of_mind else np.ones(0)
     out = np.empty(len(rows), dtype=np.result_type(table, ages, people.frailty, ratio))
     powers = np.ones(1) if day is None else _post_lapse_powers(people, params, day)
     _lapse_hazard_kernel(
@@ -352,6 +356,7 @@ def lapse_hazard(
         ages,
         people.age_group,
         people.frailty,
+        state_of_mind,
         ratio,
         out,
     )
@@ -372,12 +377,13 @@ def _lapse_hazard_kernel(
     ages,
     age_group,
     frailty,
+    state_of_mind,
     ratio,
     out,
 ):
     # (table[substance, min(days, last)] + post-lapse excess) * age ratio * frailty * state of
-    # mind, in that order, for each row asked for (the excess as `_post_lapse_kernel` gives it;
-    # left out without a day; `ratio` is already per row asked for).
+    # mind (if asked for), in that order, for each row asked for (the excess as
+    # `_post_lapse_kernel` gives it; left out without a day; `ratio` is per row asked for).
     last = table.shape[1] - 1
     for j in range(len(out)):
         i = rows[j]
@@ -386,4 +392,5 @@ def _lapse_hazard_kernel(
             caught = caught_lapse_day[i]
             excess = rate * powers[max(day - caught, 0)]
             h = h + (excess if caught != NEVER else 0.0)
-        out[j] = h * ages[age_group[i]] * frailty[i] * ratio[j]
+        h = h * ages[age_group[i]] * frailty[i]
+        out[j] = h * ratio[j] if state_of_mind else h
