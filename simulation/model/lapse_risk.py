@@ -5,6 +5,12 @@ worked out for those rows alone (the same numbers, row by row, as for everyone) 
 in turn. Yesterday's hazard is also read for other rows by an adaptive platform (who it
 reaches) and by a waiting list that serves the highest risk first; with either, every row
 gets its hazard, as before.
+
+Given today's draws (those `lapse_course.apply_lapses` compares with), fewer rows still: a
+row whose draw is above its baseline times the most the other factors can multiply it by
+(`factor_ceiling`) cannot lapse whatever they are, so they are worked out only for the rest
+(one in ten to twenty of those in recovery). The lapses are the same; the rows left out get
+`NOT_AT_RISK`, as nothing else reads their hazard.
 """
 
 from __future__ import annotations
