@@ -76,6 +76,8 @@ def daily_hazard(
         today and whose hazard no one reads (see `hazard_rows`).
     """
     people, p = model.people, model.scenario
+    if draws is not None:
+        require_per_person(people, "daily_hazard", draws=draws)
     rows = hazard_rows(model)
     every_row = rows is None
     rows = np.arange(people.size) if every_row else rows
@@ -83,7 +85,6 @@ def daily_hazard(
     if ceiling is None:
         hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows)
     else:
-        require_per_person(people, "daily_hazard", draws=draws)
         # The baseline without the state of mind (its last factor) first, bounded by its
         # ceiling too; then the state of mind for the rows left, and the bound once more.
         hazard = relapse.lapse_hazard(people, p.relapse, model.hazard_table, today, rows, False)

@@ -398,3 +398,10 @@ def test_no_ceiling_when_a_factor_could_grow_without_bound():
         model.scenario = s.model_construct(**{**s.__dict__, section: changed})
         assert lapse_risk.factor_ceiling(model) is None, field
     model.scenario = s
+
+
+def test_draws_not_one_per_person_are_refused():
+    model = _run("community_peer_mentoring", 1, size=100)
+    exposure = model.contacts.exposure(model.people)
+    with pytest.raises(ValueError, match="daily_hazard: `draws` has shape"):
+        lapse_risk.daily_hazard(model, exposure, model.day + 1, np.ones(3, np.float32))
