@@ -134,14 +134,14 @@ _BOUNDED_FROM = 1e-30
 def _could_lapse(status, hazard, draws, margin, bounded_from, rows, minus_rate):
     # Compacts the rows in recovery that could lapse today, and their -hazard, into the first
     # k places (written for every row, kept where it could lapse).
-    # A hazard of exactly 0 (a row `lapse_risk.daily_hazard` left out) cannot be passed by a
-    # draw of 0 or more: -expm1(-0.0) is 0.
+    # A hazard of exactly 0 (a row `lapse_risk.daily_hazard` left out) is bounded too: a draw
+    # above 0 cannot pass -expm1(-0.0), which is 0.
     k = 0
     for i in range(len(status)):
         h = hazard[i]
         rows[k] = i
         minus_rate[k] = -h
-        bounded = ((h >= bounded_from) & (draws[i] > h * margin)) | ((h == 0) & (draws[i] >= 0))
+        bounded = ((h >= bounded_from) | (h == 0)) & (draws[i] > h * margin)
         k += (status[i] == RECOVERING) & (not bounded)
     return k
 
