@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.model import program_intake
+from simulation.model import program_contact, program_intake
 from simulation.model.mechanisms import (
     alliance,
     appeal,
@@ -32,6 +32,9 @@ from simulation.model.population import NEVER
 
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
+
+#: The draws of the day's contact step (`program_contact.ContactDraws`), in its order.
+CONTACT_DRAWS = ("contact", "rupture", "repair", "boundary")
 
 
 def start(model: RecoveryCommunityModel) -> None:
@@ -188,53 +191,16 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
         (who had a contact, which of those contacts were digital).
     """
     people, p = model.people, model.scenario
-    probability, in_person = setting.planned_contact_probability(
-        people, p.setting, p.mentoring.contacts_per_week, today
-    )
-    kept = alliance.contact_ratio(people, p.mentoring.alliance)
-    probability *= kept  # both are new arrays: the same numbers as `probability * kept`
-    in_person *= kept
-    extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
+    extra = None
+    if p.setting.adaptive and p.setting.kind in ("digital", "hybrid"):
+        extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
-        extra = extra | program_intake.first_meeting_due(people)
-    if extra.any():
-        probability[extra] = 1.0
-    draws = model.draws("contact", participants_only=True)
-    quality = support_quality(model)
-    effectiveness = np.where(people.mentor != NEVER, people.alliance, 0.0)
-    effectiveness *= quality  # x * q == q * x exactly
-    contacts = mentoring.make_contact(
-        people,
-        p.mentoring,
-        draws,
-        probability,
-        setting.contact_intensity(p.setting, draws, in_person),
-        effectiveness,
+        first = program_intake.first_meeting_due(people)
+        extra = first if extra is None else extra | first
+    draws = program_contact.ContactDraws(
+        *(model.draws(purpose, participants_only=True) for purpose in CONTACT_DRAWS)
     )
-    alliance.record_contact(model.pairs, contacts, today)
-    alliance.update(
-        people,
-        p.mentoring.alliance,
-        model.pairs,
-        contacts,
-        today,
-        quality,
-        p.training.rupture_ratio(),
-        p.training.repair_share(),
-        (
-            model.draws("rupture", participants_only=True),
-            model.draws("repair", participants_only=True),
-        ),
-    )
-    incidents = mentor_wellbeing.boundary_incidents(
-        people,
-        p.mentor_wellbeing,
-        p.training.over_involvement(),
-        model.draws("boundary", participants_only=True),
-        contacts,
-    )
-    alliance.boundary_incident(people, p.mentoring.alliance, model.pairs, incidents)
-    return contacts, contacts & (draws >= in_person)
+    return program_contact.deliver(people, p, model.pairs, draws, extra, today)
 
 
 def update_mentors(model: RecoveryCommunityModel, today: int) -> None:

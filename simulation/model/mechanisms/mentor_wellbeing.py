@@ -254,8 +254,21 @@ def boundary_incidents(
     contact, draws = np.broadcast_to(contact, shape), np.broadcast_to(draws, shape)
     incident, hits, count = _incident_kernel(people.mentor, contact, draws, below)
     if count:  # some incident: every row's burnout is recomputed and clipped, as NumPy did
-        _incident_burnout_kernel(people.burnout, hits, params.burnout_per_boundary_incident)
+        add_incident_burnout(people.burnout, hits, params)
     return incident
+
+
+def add_incident_burnout(
+    burnout: np.ndarray, hits: np.ndarray, params: MentorWellbeingParams
+) -> None:
+    """Mentors gain burnout from the day's boundary incidents (every row is then clipped).
+
+    Args:
+        burnout: burnout per person (changed in place).
+        hits: each mentor's number of incidents today (0 for everyone else), one per person.
+        params: wellbeing parameters (`burnout_per_boundary_incident`).
+    """
+    _incident_burnout_kernel(burnout, hits, params.burnout_per_boundary_incident)
 
 
 @kernel
