@@ -206,31 +206,33 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
 def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     """Mentors leave and join, failing pairs end, and people seeking a mentor are matched."""
     people, p = model.people, model.scenario
+    # Only participants are ever matched with a mentor, and their rows come first.
+    n = people.participants.stop
+    mentors = np.flatnonzero(people.is_mentor)
     left = mentoring.mentors_leave(
         people,
         p.mentoring,
         model.draws("mentor_attrition"),
-        mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing),
+        mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing, mentors),
+        mentors,
     )
     model.mentors_left[left] = True
-    freed = mentoring.release_mentees(people)
+    freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
     mentor_wellbeing.feel_mentor_loss(
         people, p.mentor_wellbeing, freed[alliance.met(model.pairs, freed)]
     )
-    if p.pipeline.enabled:
+    if p.pipeline.enabled:  # without a pipeline nobody trains, so nobody graduates
         pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
-    graduates = pipeline.graduate(people, today)
-    if graduates.any():
-        mentoring.end_pairs(people, np.flatnonzero(graduates))
-        model.ever_mentor |= graduates
-        model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
+        graduates = pipeline.graduate(people, today)
+        if graduates.any():
+            mentoring.end_pairs(people, np.flatnonzero(graduates))
+            model.ever_mentor |= graduates
+            model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
     # Breakdowns: the alliance has collapsed, or the pair breaks up; the mentee waits.
-    broken = np.union1d(
-        alliance.dissolving(people, p.mentoring.alliance),
-        mentoring.failing_matches(
-            people, p.mentoring, model.draws("match_failure", participants_only=True)
-        ),
+    mentees = np.flatnonzero(people.mentor[:n] != NEVER)
+    broken = mentoring.breaking_pairs(
+        people, p.mentoring, model.draws("match_failure", participants_only=True), mentees
     )
     alliance.mark_failed(model.pairs, p.mentoring.alliance, broken, today)
     mentoring.end_pairs(people, broken)
@@ -240,11 +242,15 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         alliance.mark_rematched(model.pairs, reviewed)
         mentoring.end_pairs(people, reviewed)
         supervision.relieve_burnout(people, p.supervision)
+    if model.intake is None:
+        seekers = mentoring.seekers(people, model.pairs.wait_until, today, n)
+        if len(seekers):  # the day's draws are counter-based: unused ones need not be made
+            matched = matching.assign_rows(people, p.mentoring, seekers, model.draws("matching"))
+            alliance.record_matches(model.pairs, matched, today)
+        return
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)
-    priority = model.draws("matching")
-    if model.intake is not None:
-        seeking = program_intake.end_finished_courses(model, seeking, today)
-        priority = program_intake.queue_priority(model, priority, seeking)
+    seeking = program_intake.end_finished_courses(model, seeking, today)
+    priority = program_intake.queue_priority(model, model.draws("matching"), seeking)
     alliance.record_matches(
         model.pairs, matching.assign_mentors(people, p.mentoring, seeking, priority), today
     )

@@ -196,7 +196,27 @@ def assign_mentors(
         The rows newly matched.
     """
     seekers = _seekers_kernel(np.broadcast_to(seeking, people.mentor.shape), people.mentor)
-    if len(seekers) == 0:  # most days: nobody to match, no slots to list
+    return assign_rows(people, params, seekers, priority)
+
+
+def assign_rows(
+    people: PopulationState,
+    params: MentoringParams,
+    seekers: np.ndarray,
+    priority: np.ndarray,
+) -> np.ndarray:
+    """`assign_mentors` for the rows of the seekers (ascending, each without a mentor).
+
+    Args:
+        people: population state (`mentor`, `alliance`, `caseload`, `mentor_changes` change).
+        params: mentoring parameters.
+        seekers: rows of the people looking for a mentor, ascending.
+        priority: one uniform draw per person (see `assign_mentors`).
+
+    Returns:
+        The rows newly matched.
+    """
+    if len(seekers) == 0:  # nobody to match, no slots to list
         return np.empty(0, dtype=np.int64)
     # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
     priority = np.broadcast_to(priority, people.mentor.shape)

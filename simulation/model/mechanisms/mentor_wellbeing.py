@@ -345,11 +345,23 @@ def _burnout_kernel(rows, per_mentee, per_crisis, multiplier, recovery):
         burnout[i] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)  # clip
 
 
-def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
-    """Each person's factor on mentor attrition from burnout (all 1 when the mechanism is off)."""
+def attrition_multiplier(
+    people: PopulationState, params: MentorWellbeingParams, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Each person's factor on mentor attrition from burnout (all 1 when the mechanism is off).
+
+    Args:
+        people: population state.
+        params: wellbeing parameters (`burnout_attrition_ratio`).
+        rows: the rows wanted (e.g. the mentors'); default every row.
+
+    Returns:
+        One factor per row asked for.
+    """
+    burnout = people.burnout if rows is None else people.burnout[rows]
     if not params.enabled:
-        return np.ones(people.size)
-    return 1.0 + (params.burnout_attrition_ratio - 1.0) * people.burnout
+        return np.ones(len(burnout))
+    return 1.0 + (params.burnout_attrition_ratio - 1.0) * burnout
 
 
 def feel_mentor_loss(
