@@ -21,6 +21,9 @@ from simulation.model.population import NEVER, RECOVERING, PopulationState
 #: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
 #: different attribute combinations never collide; a code detail, not a behaviour.
 KEY_BASE = 16
+#: How far past its share of the order range the random pass first looks for slots (a speed
+#: detail only: any level that holds enough slots gives the same pairs).
+SLOT_GUESS = 4.0
 RULE_ATTRIBUTE = {
     "same_substance": "substance",
     "same_age_group": "age_group",
@@ -149,6 +152,30 @@ def _possible_slots(
     return candidates
 
 
+def _pair_in_order(
+    seeker_order: np.ndarray, slot_order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`pair_within_keys` with one key for all and no fewer slots than seekers, in rank order.
+
+    The i-th seeker by order (ties by position) takes the i-th slot by order (ties by
+    position). Only the first slots need ranking: any order level below which at least as
+    many slots lie as there are seekers holds them all, and a guess is widened until it does.
+    """
+    k = len(seeker_order)
+    candidates = np.arange(len(slot_order))
+    low, high = float(slot_order.min()), float(slot_order.max())
+    if len(slot_order) > k and np.isfinite(low) and np.isfinite(high):
+        reach = (high - low) * SLOT_GUESS * k / len(slot_order)
+        while low + reach < high:
+            found = np.flatnonzero(slot_order <= low + reach)
+            if len(found) >= k:
+                candidates = found
+                break
+            reach *= 2.0
+    slots = candidates[np.argsort(slot_order[candidates], kind="stable")[:k]]
+    return np.argsort(seeker_order, kind="stable"), slots
+
+
 def _rank_within_key(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Each item's position among the items with the same key, by `order`."""
     idx = np.lexsort((order, keys))
@@ -238,12 +265,17 @@ def assign_rows(
         left_slots = np.flatnonzero(slot_open)
         if len(left_seekers) == 0 or len(left_slots) == 0:
             break
-        new_seekers, new_slots = pair_within_keys(
-            matching_key(people, seekers[left_seekers], attributes),
-            matching_key(people, slot_mentor[left_slots], attributes),
-            priority[seekers[left_seekers]],
-            slot_order[left_slots],
-        )
+        if not attributes and len(left_seekers) <= len(left_slots):  # the usual random pass
+            new_seekers, new_slots = _pair_in_order(
+                priority[seekers[left_seekers]], slot_order[left_slots]
+            )
+        else:
+            new_seekers, new_slots = pair_within_keys(
+                matching_key(people, seekers[left_seekers], attributes),
+                matching_key(people, slot_mentor[left_slots], attributes),
+                priority[seekers[left_seekers]],
+                slot_order[left_slots],
+            )
         matched_seekers = np.r_[matched_seekers, left_seekers[new_seekers]]
         matched_slots = np.r_[matched_slots, left_slots[new_slots]]
 
