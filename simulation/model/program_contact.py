@@ -1,4 +1,4 @@
-"""The day's mentor contact in one compiled pass over the mentees' rows (issue 17).
+"""The day's mentor contact in two compiled passes over the participants' rows (issue 17).
 
 `program.deliver_contact` is a chain of mechanisms: the planned chance of a contact
 (`setting`), the share a weak alliance keeps (`alliance.contact_ratio`), the mentor's quality
@@ -6,10 +6,12 @@
 (`mentoring.make_contact`), the alliance's growth, fading, ruptures and repairs
 (`alliance.update`) and boundary incidents (`mentor_wellbeing.boundary_incidents`,
 `alliance.boundary_incident`). Each row's steps read only that row and its mentor's burnout
-(which incidents change only after every row's contact), so one loop does them all, in the
-same order and with the same arithmetic as those functions.
+(which incidents change only after every row's contact), so two loops do them all, in the
+same order and with the same arithmetic as those functions: a branch-free one over every row
+(who has a contact, support, the fading of the others' alliance), then one over the rows with
+a contact (the mentor's quality, self-efficacy, the alliance's growth, ruptures, incidents).
 
-The loop covers the participants' rows only: nobody else is ever matched with a mentor, so the
+The loops cover the participants' rows only: nobody else is ever matched with a mentor, so the
 other rows keep the support and alliance of 0 they started with (fading or clipping 0 leaves
 0), have no contact and no incident.
 """
@@ -82,38 +84,45 @@ def deliver(
     boundary_below = float(np.asarray(boundary_p, dtype=np.result_type(draws.boundary, boundary_p)))
     contacts = np.zeros(people.size, dtype=bool)
     digital_contacts = np.zeros(people.size, dtype=bool)
-    hits = np.zeros(people.size, dtype=np.int64)
-    count = _deliver_kernel(
-        (people.mentor[:n], people.alliance[:n], people.support[:n], people.self_efficacy[:n]),
-        (record.last_contact_day[:n], record.matched_day[:n], record.ruptures[:n]),
-        (record.repairs[:n], record.boundary_incidents[:n], people.burnout, hits),
+    mentor, alliance = people.mentor[:n], people.alliance[:n]
+    last_contact = record.last_contact_day[:n]
+    _contact_kernel(
+        (mentor, alliance, people.support[:n], last_contact, record.matched_day[:n]),
         (
             anyone,
             in_person,
             resident,
             p.setting.kind == "residential",
             people.residence_days_left[:n],
-            np.zeros(0, dtype=bool) if extra is None else extra[:n],
+            np.zeros(n, dtype=bool) if extra is None else extra[:n],
+            draws.contact[:n],
         ),
-        tuple(d[:n] for d in draws),
         (
             fading.full_contact_alliance,
+            p.setting.digital_contact_intensity,
+            0.5 ** (1.0 / p.mentoring.support_half_life_days),
+        ),
+        (today, fading.missed_contact_days, 0.5 ** (1.0 / fading.fade_half_life_days)),
+        (contacts[:n], digital_contacts[:n]),
+    )
+    hits = np.zeros(people.size, dtype=np.int64)
+    count = _contacted_kernel(
+        (mentor, alliance, people.self_efficacy[:n], contacts[:n], people.burnout),
+        (record.ruptures[:n], record.repairs[:n], record.boundary_incidents[:n], hits),
+        (draws.rupture[:n], draws.repair[:n], draws.boundary[:n]),
+        (rupture_below, repair_below, boundary_below),
+        (
             p.training.support_quality(),
             wellbeing.enabled,
             wellbeing.burnout_quality_loss,
-            p.setting.digital_contact_intensity,
-            0.5 ** (1.0 / p.mentoring.support_half_life_days),
             p.mentoring.self_efficacy_gain_per_contact,
         ),
-        (today, fading.missed_contact_days, 0.5 ** (1.0 / fading.fade_half_life_days)),
-        (rupture_below, repair_below, boundary_below),
         (
             fading.growth_per_contact,
             fading.repair_alliance_gain,
             fading.rupture_alliance_loss,
             fading.boundary_incident_alliance_loss,
         ),
-        (contacts[:n], digital_contacts[:n]),
     )
     if count:  # some incident: every row's burnout is recomputed and clipped, as NumPy did
         mentor_wellbeing.add_incident_burnout(people.burnout, hits, wellbeing)
@@ -121,58 +130,70 @@ def deliver(
 
 
 @kernel
-def _deliver_kernel(pairs, record, counts, chances, draws, quality, silence, below, changes, out):
-    """`deliver` for each participant's row: contact, support, alliance, incidents."""
-    mentor, alliance, support, self_efficacy = pairs
-    last_contact, matched, ruptures = record
-    repairs, incidents, burnout, hits = counts
-    anyone, in_person, resident_chance, residential, residence_days_left, extra = chances
-    contact_draw, rupture_draw, repair_draw, boundary_draw = draws
-    full, training_quality, wellbeing, quality_loss, digital_intensity, fade, gain = quality
+def _contact_kernel(pairs, chances, quality, silence, out):
+    """Who has a contact, support, and the alliance of the rows without one (their fading).
+
+    Branch-free (selects), so it vectorizes: the mentor's quality (a gather of their burnout)
+    is left to `_contacted_kernel`, for the rows with a contact, whose alliance it leaves alone.
+    """
+    mentor, alliance, support, last_contact, matched = pairs
+    anyone, in_person, resident_chance, residential, residence_days_left, extra, draw = chances
+    full, digital_intensity, fade = quality
     day, missed_days, alliance_fade = silence
-    rupture_below, repair_below, boundary_below = below
-    growth, repair_gain, rupture_loss, incident_loss = changes
     contacts, digital_contacts = out
-    has_extra = len(extra) > 0
-    count = 0
-    for i in range(len(mentor)):  # branch-free (selects): mentees are spread over the rows
-        s, a, m = support[i] * fade, alliance[i], mentor[i]
-        paired = m != NEVER
+    for i in range(len(mentor)):
+        s, a, paired = support[i] * fade, alliance[i], mentor[i] != NEVER
         # setting.planned_contact_probability times alliance.contact_ratio; extra: certain.
         kept = a / full
         kept = kept if kept < 1.0 or kept != kept else 1.0  # np.minimum(1.0, kept)
         resident = residential & (residence_days_left[i] > 0)
         chance = (resident_chance if resident else anyone) * kept
         personal = (resident_chance if resident else in_person) * kept
-        chance = 1.0 if has_extra and extra[i] else chance
-        # support_quality: training times the share burnout leaves (1 when wellbeing is off).
-        kept_quality = 1.0 - quality_loss * burnout[max(m, 0)] if wellbeing else 1.0
-        q = training_quality * kept_quality
+        chance = 1.0 if extra[i] else chance
         # mentoring.make_contact (setting.contact_intensity: in person below `personal`).
-        d = np.float64(contact_draw[i])
+        d = np.float64(draw[i])
         met = paired & (d < chance)
         intensity = 1.0 if d < personal else digital_intensity
         topped = s if s > intensity or s != s else intensity  # np.maximum
         support[i] = topped if met else s
-        se = self_efficacy[i]
-        self_efficacy[i] = se + gain * (a * q) * (1.0 - se) if met else se
         last = day if met else last_contact[i]  # alliance.record_contact
         last_contact[i] = last
         contacts[i] = met
         digital_contacts[i] = met & (d >= personal)
-        # alliance.update (every row is clipped)
+        # alliance.update without a contact: silence fades it; every row is clipped.
         silent = paired & (day - max(last, matched[i]) > missed_days)
-        a = a + growth * q * (1.0 - a) if met else (a * alliance_fade if silent else a)
-        ruptured = met & (rupture_draw[i] < rupture_below)
+        a = a * alliance_fade if silent else a
+        a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
+        alliance[i] = alliance[i] if met else a
+
+
+@kernel
+def _contacted_kernel(pairs, counts, draws, below, quality, changes):
+    """The rows with a contact: self-efficacy, the alliance's growth, ruptures, incidents."""
+    mentor, alliance, self_efficacy, contacts, burnout = pairs
+    ruptures, repairs, incidents, hits = counts
+    rupture_draw, repair_draw, boundary_draw = draws
+    rupture_below, repair_below, boundary_below = below
+    training_quality, wellbeing, quality_loss, gain = quality
+    growth, repair_gain, rupture_loss, incident_loss = changes
+    count = 0
+    for i in range(len(mentor)):  # one branch, on the day's few contacts
+        if not contacts[i]:
+            continue
+        m, a, se = mentor[i], alliance[i], self_efficacy[i]
+        # support_quality: training times the share burnout leaves (1 when wellbeing is off).
+        q = training_quality * (1.0 - quality_loss * burnout[m] if wellbeing else 1.0)
+        self_efficacy[i] = se + gain * (a * q) * (1.0 - se)  # mentoring.make_contact
+        # alliance.update (a contact: growth, then a rupture, perhaps repaired; clipped)
+        a = a + growth * q * (1.0 - a)
+        ruptured = rupture_draw[i] < rupture_below
         repaired = ruptured & (repair_draw[i] < repair_below)
         a = a + repair_gain if repaired else (a - rupture_loss if ruptured else a)
         ruptures[i] += ruptured
         repairs[i] += repaired
         a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
         # mentor_wellbeing.boundary_incidents, then alliance.boundary_incident
-        if (
-            wellbeing & met & (boundary_draw[i] < boundary_below)
-        ):  # one branch, on the rare incident
+        if wellbeing & (boundary_draw[i] < boundary_below):
             hits[m] += 1
             count += 1
             lowered = a - incident_loss
