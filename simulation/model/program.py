@@ -230,9 +230,8 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
             model.ever_mentor |= graduates
             model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
     # Breakdowns: the alliance has collapsed, or the pair breaks up; the mentee waits.
-    mentees = np.flatnonzero(people.mentor[:n] != NEVER)
     broken = mentoring.breaking_pairs(
-        people, p.mentoring, model.draws("match_failure", participants_only=True), mentees
+        people, p.mentoring, model.draws("match_failure", participants_only=True), n
     )
     alliance.mark_failed(model.pairs, p.mentoring.alliance, broken, today)
     mentoring.end_pairs(people, broken)

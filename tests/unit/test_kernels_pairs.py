@@ -109,14 +109,18 @@ def test_breakdowns_on_the_mentees_rows_match_every_row(n, seed, draw_dtype):
     failing = mentoring.failing_matches(people, PARAMS, u, mentees)
     assert np.array_equal(failing, _failing_matches(people, PARAMS, u))
     assert np.array_equal(mentoring.failing_matches(people, PARAMS, u), failing)
-    params = MentoringParams(
-        match_failure_rate_per_year=40.0, alliance=AllianceParams(dissolution_alliance=0.5)
-    )
-    whole = np.union1d(
-        alliance.dissolving(people, params.alliance), _failing_matches(people, params, u)
-    )
-    assert np.array_equal(mentoring.breaking_pairs(people, params, u, mentees), whole)
-    assert len(whole) > 0 or n < 3000
+    for yearly in (40.0, 0.5, 1e-9):  # tiny rates: chances within rounding of the rate
+        params = MentoringParams(
+            match_failure_rate_per_year=yearly, alliance=AllianceParams(dissolution_alliance=0.5)
+        )
+        chance = rate_to_probability(per_day(yearly, "year") * (1.0 - people.alliance))
+        u = draws(rng, n, draw_dtype, near=(chance,))
+        u[: n // 3] = (chance[: n // 3] * rng.uniform(0.0, 1.5, n // 3)).astype(draw_dtype)
+        whole = np.union1d(
+            alliance.dissolving(people, params.alliance), _failing_matches(people, params, u)
+        )
+        assert np.array_equal(mentoring.breaking_pairs(people, params, u, n_part), whole)
+        assert len(_failing_matches(people, params, u)) > 0 or n < 3000
 
 
 @pytest.mark.parametrize("n", SIZES)

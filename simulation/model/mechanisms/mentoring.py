@@ -134,7 +134,7 @@ def failing_matches(
 
 
 def breaking_pairs(
-    people: PopulationState, params: MentoringParams, draws: np.ndarray, mentees: np.ndarray
+    people: PopulationState, params: MentoringParams, draws: np.ndarray, end: int
 ) -> np.ndarray:
     """Pairs that end today: the alliance has collapsed (`alliance.dissolving`) or they fail.
 
@@ -142,13 +142,46 @@ def breaking_pairs(
         people: population state.
         params: mentoring parameters (`alliance.dissolution_alliance`, match failure rate).
         draws: one uniform draw per person (`failing_matches`).
-        mentees: the rows of the matched mentees, ascending.
+        end: rows from here on have no mentor (in a model: the participants' end).
 
     Returns:
         Rows of the mentees of those pairs, ascending (`np.union1d` of the two).
     """
-    collapsed = people.alliance[mentees] < params.alliance.dissolution_alliance
-    return np.union1d(mentees[collapsed], failing_matches(people, params, draws, mentees))
+    rate = per_day(params.match_failure_rate_per_year, "year")
+    collapsed, maybe, rates = _breaking_kernel(
+        people.mentor[:end],
+        people.alliance[:end],
+        draws[:end],
+        params.alliance.dissolution_alliance,
+        rate,
+    )
+    # Only pairs whose draw is below their chance can fail, and the chance 1 - exp(-x) is
+    # below x, by far more than rounding (x + |x|: twice x, or 0 for x < 0, is a safe bound),
+    # so only those chances are worked out, each as NumPy gives it in the whole array.
+    failing = maybe[draws[maybe] < rate_to_probability(rates)]
+    return np.union1d(collapsed, failing)
+
+
+@kernel
+def _breaking_kernel(mentor, alliance, draws, dissolution, rate):
+    """Mentees whose alliance is below `dissolution`, and those whose draw is below x + |x|."""
+    collapsed = np.empty(len(mentor), dtype=np.int64)
+    maybe = np.empty(len(mentor), dtype=np.int64)
+    rates = np.empty(len(mentor))
+    n_collapsed = n_maybe = 0
+    for i in range(len(mentor)):  # rare branches: few pairs end on a day
+        if mentor[i] == NEVER:
+            continue
+        a = alliance[i]
+        x = rate * (1.0 - a)
+        if a < dissolution:
+            collapsed[n_collapsed] = i
+            n_collapsed += 1
+        if np.float64(draws[i]) < x + abs(x):
+            maybe[n_maybe] = i
+            rates[n_maybe] = x
+            n_maybe += 1
+    return collapsed[:n_collapsed], maybe[:n_maybe], rates[:n_maybe]
 
 
 def seekers(people: PopulationState, wait_until: np.ndarray, day: int, end: int) -> np.ndarray:
