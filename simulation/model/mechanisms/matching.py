@@ -311,16 +311,20 @@ def _slots_kernel(is_mentor, status, caseload, cap, priority):
     (an integer plus the mentor's draw, added as float64 as NumPy promotes them).
     """
     count = 0
-    for i in range(len(is_mentor)):
-        if is_mentor[i] & (status[i] == RECOVERING) & (caseload[i] < cap):
+    available = np.empty(len(is_mentor), dtype=np.int64)
+    n_available = 0
+    for i in range(len(is_mentor)):  # mentors are few and mostly together: branches
+        if is_mentor[i] and status[i] == RECOVERING and caseload[i] < cap:
             count += cap - caseload[i]
+            available[n_available] = i
+            n_available += 1
     slot_mentor = np.empty(count, dtype=np.int64)
     slot_order = np.empty(count)
     k = 0
-    for i in range(len(is_mentor)):
-        if is_mentor[i] & (status[i] == RECOVERING) & (caseload[i] < cap):
-            for j in range(cap - caseload[i]):
-                slot_mentor[k] = i
-                slot_order[k] = np.float64(j) + np.float64(priority[i])
-                k += 1
+    for a in range(n_available):
+        i = available[a]
+        for j in range(cap - caseload[i]):
+            slot_mentor[k] = i
+            slot_order[k] = np.float64(j) + np.float64(priority[i])
+            k += 1
     return slot_mentor, slot_order

@@ -148,40 +148,38 @@ def breaking_pairs(
         Rows of the mentees of those pairs, ascending (`np.union1d` of the two).
     """
     rate = per_day(params.match_failure_rate_per_year, "year")
-    collapsed, maybe, rates = _breaking_kernel(
+    flags = _breaking_kernel(
         people.mentor[:end],
         people.alliance[:end],
         draws[:end],
         params.alliance.dissolution_alliance,
         rate,
     )
+    rows = np.flatnonzero(flags)
+    collapsed = rows[(flags[rows] & COLLAPSED) > 0]
+    maybe = rows[(flags[rows] & MAY_FAIL) > 0]
     # Only pairs whose draw is below their chance can fail, and the chance 1 - exp(-x) is
     # below x, by far more than rounding (x + |x|: twice x, or 0 for x < 0, is a safe bound),
     # so only those chances are worked out, each as NumPy gives it in the whole array.
-    failing = maybe[draws[maybe] < rate_to_probability(rates)]
-    return np.union1d(collapsed, failing)
+    chance = rate_to_probability(rate * (1.0 - people.alliance[maybe]))
+    return np.union1d(collapsed, maybe[draws[maybe] < chance])
+
+
+#: `_breaking_kernel`'s flags: the alliance has collapsed; the draw is below the chance's bound.
+COLLAPSED, MAY_FAIL = 1, 2
 
 
 @kernel
 def _breaking_kernel(mentor, alliance, draws, dissolution, rate):
-    """Mentees whose alliance is below `dissolution`, and those whose draw is below x + |x|."""
-    collapsed = np.empty(len(mentor), dtype=np.int64)
-    maybe = np.empty(len(mentor), dtype=np.int64)
-    rates = np.empty(len(mentor))
-    n_collapsed = n_maybe = 0
-    for i in range(len(mentor)):  # rare branches: few pairs end on a day
-        if mentor[i] == NEVER:
-            continue
-        a = alliance[i]
+    """Flags per row (uint8 arithmetic and no branches, so the loop vectorises)."""
+    flags = np.empty(len(mentor), dtype=np.uint8)
+    for i in range(len(mentor)):
+        a, paired = alliance[i], np.uint8(mentor[i] != NEVER)
         x = rate * (1.0 - a)
-        if a < dissolution:
-            collapsed[n_collapsed] = i
-            n_collapsed += 1
-        if np.float64(draws[i]) < x + abs(x):
-            maybe[n_maybe] = i
-            rates[n_maybe] = x
-            n_maybe += 1
-    return collapsed[:n_collapsed], maybe[:n_maybe], rates[:n_maybe]
+        collapsed = paired & np.uint8(a < dissolution)
+        maybe = paired & np.uint8(np.float64(draws[i]) < x + abs(x))
+        flags[i] = collapsed | (maybe << np.uint8(1))
+    return flags
 
 
 def seekers(people: PopulationState, wait_until: np.ndarray, day: int, end: int) -> np.ndarray:
