@@ -69,12 +69,15 @@ def _outreach(people, params, draws):
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("params", PARAMS)
-def test_update_matches_numpy(n, seed, params):
+@pytest.mark.parametrize("unit", [False, True])  # True: the setting ratio is 1 everywhere
+def test_update_matches_numpy(n, seed, params, unit):
     rng = np.random.default_rng(seed + 11)
     people, mine = random_people(n, seed), random_people(n, seed)
     for _ in range(3):  # a few days, so that today's dropouts are not enrolled tomorrow
         decay_ratio = rng.uniform(0.1, 6.0, n)
         engagement_ratio = np.where(rng.random(n) < 0.5, 1.0, rng.uniform(0.5, 2.0, n))
+        if unit:
+            engagement_ratio = np.ones(n)
         attended = rng.random(n) < 0.3
         args = (decay_ratio, attended, engagement_ratio)
         assert np.array_equal(

@@ -219,9 +219,12 @@ def update(
         for a in (people.alliance, decay_ratio, engagement_ratio, attended)
     )
     dropping = np.zeros(people.size, dtype=bool)
+    # A setting ratio of exactly 1 everywhere (outside digital settings) divides and multiplies
+    # nothing (x / 1 and x * 1 are x), and a loop without the division vectorises.
+    unit = bool((engagement_ratio == 1.0).all())
     _update_kernel(
         (people.enrolled[:n], people.engagement[:n], people.substance, people.status),
-        (alliance, decay_ratio, engagement_ratio, attended, dropping),
+        (alliance, decay_ratio, engagement_ratio, attended, dropping, unit),
         (per_day(params.decay_per_year, "year"), params.stimulant_decay_ratio),
         (params.use_decay_ratio, params.alliance_gain_per_day, params.meeting_gain),
         params.dropout_threshold,
@@ -233,9 +236,25 @@ def update(
 def _update_kernel(state, ratios, decay, gains, threshold):
     """`update` in one pass over the participants' rows (the first `len(enrolled)`)."""
     enrolled, engagement, substance, status = state
-    alliance, decay_ratio, engagement_ratio, attended, dropping = ratios
+    alliance, decay_ratio, engagement_ratio, attended, dropping, unit = ratios
     decay_per_day, stimulant_ratio = decay
     use_ratio, alliance_gain, meeting_gain = gains
+    if unit:  # every setting ratio is 1: the same steps without it, branch-free (selects)
+        for i in range(len(enrolled)):
+            on = enrolled[i]  # NumPy's result is discarded for people not enrolled
+            rate = decay_per_day * decay_ratio[i]
+            rate = rate * stimulant_ratio if substance[i] == STIMULANTS else rate
+            rate = rate * use_ratio if (status[i] == LAPSED) | (status[i] == USING) else rate
+            gain = alliance_gain * alliance[i] + meeting_gain * attended[i]
+            e = engagement[i]
+            faded = e - rate * e
+            moved = faded + gain * (1.0 - faded)
+            moved = 0.0 if moved < 0.0 else (1.0 if moved > 1.0 else moved)  # clip
+            engagement[i] = moved if on else e
+            drop = on & (moved < threshold)
+            dropping[i] = drop
+            enrolled[i] = on & (drop ^ True)
+        return
     for i in range(len(enrolled)):
         if not enrolled[i]:
             continue  # NumPy's result is discarded for people not enrolled
