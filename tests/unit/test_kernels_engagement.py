@@ -13,7 +13,7 @@ from kernel_people import SEEDS, SIZES, draws, random_people
 
 from simulation.model.mechanisms import engagement
 from simulation.model.mechanisms.engagement import STIMULANTS, EngagementParams
-from simulation.model.population import DECEASED, LAPSED, USING
+from simulation.model.population import DECEASED, LAPSED, PARTICIPANT, USING
 from simulation.model.units import per_day, rate_to_probability
 
 #: Default parameters, and fast decay and outreach so that many rows drop out and come back.
@@ -50,6 +50,17 @@ def _update(people, params, decay_ratio, attended, engagement_ratio):
     dropping[rows] = enrolled & (e < params.dropout_threshold)
     people.enrolled[dropping] = False
     return dropping
+
+
+def _participants_first(n, seed):
+    """Random people as in a model: participants in the first rows, only they ever enrolled."""
+    people = random_people(n, seed)
+    others = people.kind[people.kind != PARTICIPANT]
+    n_part = n - len(others)
+    people.kind[:] = np.concatenate([np.full(n_part, PARTICIPANT), others])
+    for name in ("enrolled", "ever_enrolled", "completed"):
+        getattr(people, name)[n_part:] = False
+    return people
 
 
 def _leave_at_death(people):
@@ -94,7 +105,7 @@ def test_update_matches_numpy(n, seed, params, unit):
 @pytest.mark.parametrize("draw_dtype", [np.float32, np.float64])
 def test_outreach_and_leaving_at_death_match_numpy(n, seed, params, draw_dtype):
     rng = np.random.default_rng(seed + 13)
-    people, mine = random_people(n, seed), random_people(n, seed)
+    people, mine = _participants_first(n, seed), _participants_first(n, seed)
     assert np.array_equal(engagement.leave_at_death(mine), _leave_at_death(people))
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
     u = draws(rng, n, draw_dtype, near=(p,))

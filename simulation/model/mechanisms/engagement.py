@@ -281,9 +281,19 @@ def leave_at_death(people: PopulationState) -> np.ndarray:
     Returns:
         Who left the program today because they died.
     """
-    left = people.enrolled & (people.status == DECEASED)
-    people.enrolled[left] = False
+    left = np.zeros(people.size, dtype=bool)
+    n = people.participants.stop  # only participants (the first rows) ever enrol
+    _leave_kernel(people.enrolled[:n], people.status[:n], left[:n])
     return left
+
+
+@kernel
+def _leave_kernel(enrolled, status, left):
+    """`enrolled & (status == DECEASED)` leave, in one branch-free pass."""
+    for i in range(len(enrolled)):
+        gone = enrolled[i] & (status[i] == DECEASED)
+        left[i] = gone
+        enrolled[i] = enrolled[i] & (gone ^ True)
 
 
 def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarray) -> np.ndarray:
@@ -298,7 +308,30 @@ def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarra
         Who was re-enrolled today.
     """
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
-    back = dropped_out(people) & (people.status != DECEASED) & (draws < p)
-    people.enrolled[back] = True
-    people.engagement[back] = params.initial_engagement
+    below = float(np.asarray(p, dtype=np.result_type(draws, p)))  # NumPy's comparison dtype
+    back = np.zeros(people.size, dtype=bool)
+    n = people.participants.stop  # only participants (the first rows) ever enrol
+    _outreach_kernel(
+        (people.ever_enrolled[:n], people.enrolled[:n], people.completed[:n], people.status[:n]),
+        (draws[:n], below, people.engagement[:n], params.initial_engagement),
+        back[:n],
+    )
     return back
+
+
+@kernel
+def _outreach_kernel(state, chance, back):
+    """`dropped_out & alive & (draw < p)` come back at the initial engagement, in one pass."""
+    ever_enrolled, enrolled, completed, status = state
+    draws, below, engagement, initial = chance
+    for i in range(len(enrolled)):  # one branch, on the rare return (`&`: no short circuits)
+        if (
+            ever_enrolled[i]
+            & (enrolled[i] ^ True)
+            & (completed[i] ^ True)
+            & (status[i] != DECEASED)
+            & (draws[i] < below)
+        ):
+            back[i] = True
+            enrolled[i] = True
+            engagement[i] = initial
