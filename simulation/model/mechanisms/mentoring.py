@@ -148,37 +148,32 @@ def breaking_pairs(
         Rows of the mentees of those pairs, ascending (`np.union1d` of the two).
     """
     rate = per_day(params.match_failure_rate_per_year, "year")
-    flags = _breaking_kernel(
-        people.mentor[:end],
-        people.alliance[:end],
-        draws[:end],
-        params.alliance.dissolution_alliance,
-        rate,
-    )
-    rows = np.flatnonzero(flags)
-    collapsed = rows[(flags[rows] & COLLAPSED) > 0]
-    maybe = rows[(flags[rows] & MAY_FAIL) > 0]
+    dissolution = params.alliance.dissolution_alliance
     # Only pairs whose draw is below their chance can fail, and the chance 1 - exp(-x) is
     # below x, by far more than rounding (x + |x|: twice x, or 0 for x < 0, is a safe bound),
     # so only those chances are worked out, each as NumPy gives it in the whole array.
-    chance = rate_to_probability(rate * (1.0 - people.alliance[maybe]))
-    return np.union1d(collapsed, maybe[draws[maybe] < chance])
-
-
-#: `_breaking_kernel`'s flags: the alliance has collapsed; the draw is below the chance's bound.
-COLLAPSED, MAY_FAIL = 1, 2
+    rows = np.flatnonzero(
+        _breaking_kernel(
+            people.mentor[:end], people.alliance[:end], draws[:end], dissolution, rate
+        ).view(bool)
+    )
+    alliance = people.alliance[rows]
+    chance = rate_to_probability(rate * (1.0 - alliance))
+    return rows[(alliance < dissolution) | (draws[rows] < chance)]
 
 
 @kernel
 def _breaking_kernel(mentor, alliance, draws, dissolution, rate):
-    """Flags per row (uint8 arithmetic and no branches, so the loop vectorises)."""
+    """Mentees whose alliance is below `dissolution` or whose draw is below x + |x|.
+
+    As 0/1 bytes (uint8 arithmetic and no branches: the loop vectorises).
+    """
     flags = np.empty(len(mentor), dtype=np.uint8)
     for i in range(len(mentor)):
-        a, paired = alliance[i], np.uint8(mentor[i] != NEVER)
+        a = alliance[i]
         x = rate * (1.0 - a)
-        collapsed = paired & np.uint8(a < dissolution)
-        maybe = paired & np.uint8(np.float64(draws[i]) < x + abs(x))
-        flags[i] = collapsed | (maybe << np.uint8(1))
+        ends = np.uint8(a < dissolution) | np.uint8(np.float64(draws[i]) < x + abs(x))
+        flags[i] = np.uint8(mentor[i] != NEVER) & ends
     return flags
 
 
