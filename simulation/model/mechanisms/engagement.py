@@ -324,14 +324,15 @@ def _outreach_kernel(state, chance, back):
     """`dropped_out & alive & (draw < p)` come back at the initial engagement, in one pass."""
     ever_enrolled, enrolled, completed, status = state
     draws, below, engagement, initial = chance
-    for i in range(len(enrolled)):  # one branch, on the rare return (`&`: no short circuits)
-        if (
+    for i in range(len(enrolled)):  # branch-free (selects, `&`), so the loop vectorises
+        on = enrolled[i]
+        returns = (
             ever_enrolled[i]
-            & (enrolled[i] ^ True)
+            & (on ^ True)
             & (completed[i] ^ True)
             & (status[i] != DECEASED)
             & (draws[i] < below)
-        ):
-            back[i] = True
-            enrolled[i] = True
-            engagement[i] = initial
+        )
+        back[i] = returns
+        enrolled[i] = on | returns
+        engagement[i] = initial if returns else engagement[i]
