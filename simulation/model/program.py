@@ -285,9 +285,13 @@ def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         Mask of mentees whose mentor knows.
     """
     p = model.scenario
-    checked_in = digital.checking_in(p.setting.self_guided_tool, model.digital.tool_use)
-    recent = alliance.aware_of_lapse(model.people, p.mentoring.alliance, model.pairs, today)
-    return recent | (checked_in & (model.people.mentor != NEVER))
+    tool = p.setting.self_guided_tool
+    checked_in = None  # without alerts nobody's check-ins tell a mentor anything
+    if tool.enabled and tool.check_in_alerts_mentor:
+        checked_in = digital.checking_in(tool, model.digital.tool_use)
+    return program_contact.aware_of_lapse(
+        model.people, p.mentoring.alliance, model.pairs, checked_in, today
+    )
 
 
 def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray:

@@ -24,7 +24,7 @@ import numpy as np
 
 from simulation.model.compiled import kernel
 from simulation.model.mechanisms import mentor_wellbeing, setting
-from simulation.model.mechanisms.alliance import PairRecord
+from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
 from simulation.model.population import NEVER, PopulationState
 from simulation.model.units import rate_to_probability
 
@@ -201,3 +201,45 @@ def _contacted_kernel(pairs, counts, draws, below, quality, changes):
             incidents[i] += 1
         alliance[i] = a
     return count
+
+
+def aware_of_lapse(
+    people: PopulationState,
+    params: AllianceParams,
+    record: PairRecord,
+    checked_in: np.ndarray | None,
+    day: int,
+) -> np.ndarray:
+    """Mentees whose mentor learns of a lapse: a recent contact, or a digital check-in.
+
+    `alliance.aware_of_lapse` or `digital.checking_in`, in one pass over the participants' rows.
+
+    Args:
+        people: the population.
+        params: alliance parameters (the awareness window).
+        record: the pair record (last contact and match days).
+        checked_in: mask of people whose check-ins alert their mentor, or None for nobody.
+        day: today.
+
+    Returns:
+        Mask of mentees whose mentor knows.
+    """
+    n = people.participants.stop
+    aware = np.zeros(people.size, dtype=bool)
+    _aware_kernel(
+        (people.mentor[:n], record.last_contact_day[:n], record.matched_day[:n]),
+        np.zeros(n, dtype=bool) if checked_in is None else checked_in[:n],
+        day - params.awareness_window_days,
+        aware[:n],
+    )
+    return aware
+
+
+@kernel
+def _aware_kernel(pairs, checked_in, since, aware):
+    """`paired & ((last >= since) & (last >= matched) | checked_in)`, branch-free."""
+    mentor, last_contact, matched = pairs
+    for i in range(len(mentor)):
+        last = last_contact[i]
+        recent = (last >= since) & (last >= matched[i])
+        aware[i] = (mentor[i] != NEVER) & (recent | checked_in[i])

@@ -12,7 +12,7 @@ from kernel_people import SEEDS, SIZES, draws, random_people
 
 from simulation.model import program_contact
 from simulation.model.mechanisms import alliance, mentor_wellbeing, mentoring, setting
-from simulation.model.mechanisms.alliance import PairRecord
+from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
 from simulation.model.population import KIND_NAMES, NEVER, PARTICIPANT
 from simulation.scenario.schema import Scenario
 
@@ -136,3 +136,20 @@ def test_contacts_happen_and_change_the_state():
     assert record.ruptures.sum() > before[0]
     assert record.boundary_incidents.sum() > before[1]
     assert not digital.any()  # community setting: every contact is in person
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("with_check_ins", [False, True])
+def test_awareness_matches_recent_contact_or_check_in(n, seed, with_check_ins):
+    people, record = _people_and_record(n, seed)
+    rng = np.random.default_rng(seed + 600)
+    params = AllianceParams()
+    checked_in = (rng.random(n) < 0.3) if with_check_ins else None
+    day = 30
+    want = alliance.aware_of_lapse(people, params, record, day)
+    if checked_in is not None:
+        want = want | (checked_in & (people.mentor != NEVER))
+    got = program_contact.aware_of_lapse(people, params, record, checked_in, day)
+    assert np.array_equal(got, want)
+    assert want.any() or n < 64
