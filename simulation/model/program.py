@@ -268,10 +268,7 @@ def support_quality(model: RecoveryCommunityModel) -> np.ndarray:
     Returns:
         Support quality per person.
     """
-    p = model.scenario
-    return p.training.support_quality() * mentor_wellbeing.support_quality_ratio(
-        model.people, p.mentor_wellbeing
-    )
+    return program_contact.support_quality(model.people, model.scenario)
 
 
 def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:

@@ -243,3 +243,39 @@ def _aware_kernel(pairs, checked_in, since, aware):
         last = last_contact[i]
         recent = (last >= since) & (last >= matched[i])
         aware[i] = (mentor[i] != NEVER) & (recent | checked_in[i])
+
+
+def support_quality(people: PopulationState, scenario: Scenario) -> np.ndarray:
+    """Training's support quality times the share the mentor's burnout leaves, per person.
+
+    `training.support_quality() * mentor_wellbeing.support_quality_ratio(...)` in one pass over
+    the participants' rows (everyone else has no mentor: a ratio of 1).
+
+    Args:
+        people: the population.
+        scenario: the run's scenario.
+
+    Returns:
+        Support quality per person.
+    """
+    p = scenario
+    trained = p.training.support_quality()
+    n = people.participants.stop
+    quality = np.full(people.size, trained * 1.0)
+    wellbeing = p.mentor_wellbeing
+    _quality_kernel(
+        people.mentor[:n],
+        people.burnout,
+        (wellbeing.enabled, wellbeing.burnout_quality_loss, trained),
+        quality[:n],
+    )
+    return quality
+
+
+@kernel
+def _quality_kernel(mentor, burnout, rule, quality):
+    """`trained * (1 - loss * burnout[mentor])` for mentees, `trained * 1` for the others."""
+    enabled, loss, trained = rule
+    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, then selects
+        kept = 1.0 - loss * burnout[max(mentor[i], 0)] if enabled else 1.0
+        quality[i] = trained * (kept if mentor[i] != NEVER else 1.0)

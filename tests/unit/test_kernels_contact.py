@@ -153,3 +153,14 @@ def test_awareness_matches_recent_contact_or_check_in(n, seed, with_check_ins):
     got = program_contact.aware_of_lapse(people, params, record, checked_in, day)
     assert np.array_equal(got, want)
     assert want.any() or n < 64
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_support_quality_matches_training_times_burnout_ratio(n, seed, scenario):
+    people, _ = _people_and_record(n, seed)
+    want = scenario.training.support_quality() * mentor_wellbeing.support_quality_ratio(
+        people, scenario.mentor_wellbeing
+    )
+    assert np.array_equal(program_contact.support_quality(people, scenario), want)

@@ -100,6 +100,8 @@ def seeking_mentor(people: PopulationState) -> np.ndarray:
 
 def end_pairs(people: PopulationState, rows: np.ndarray) -> None:
     """End the pairs of these mentees (failed match, dropout, review); they may be rematched."""
+    if len(rows) == 0:  # most calls: no pair ends
+        return
     rows = rows[people.mentor[rows] != NEVER]
     np.subtract.at(people.caseload, people.mentor[rows], 1)
     people.mentor[rows] = NEVER
