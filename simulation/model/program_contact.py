@@ -106,7 +106,7 @@ def deliver(
         (contacts[:n], digital_contacts[:n]),
     )
     hits = np.zeros(people.size, dtype=np.int64)
-    count = _contacted_kernel(
+    hit_mentors = _contacted_kernel(
         (mentor, alliance, people.self_efficacy[:n], contacts[:n], people.burnout),
         (record.ruptures[:n], record.repairs[:n], record.boundary_incidents[:n], hits),
         (draws.rupture[:n], draws.repair[:n], draws.boundary[:n]),
@@ -124,8 +124,8 @@ def deliver(
             fading.boundary_incident_alliance_loss,
         ),
     )
-    if count:  # some incident: every row's burnout is recomputed and clipped, as NumPy did
-        mentor_wellbeing.add_incident_burnout(people.burnout, hits, wellbeing)
+    if len(hit_mentors):  # every burnout is within 0-1 (the daily update clips each row)
+        mentor_wellbeing.add_incident_burnout(people.burnout, hits, wellbeing, hit_mentors)
     return contacts, digital_contacts
 
 
@@ -176,6 +176,7 @@ def _contacted_kernel(pairs, counts, draws, below, quality, changes):
     rupture_below, repair_below, boundary_below = below
     training_quality, wellbeing, quality_loss, gain = quality
     growth, repair_gain, rupture_loss, incident_loss = changes
+    hit_mentors = np.empty(len(mentor), dtype=np.int64)
     count = 0
     for i in range(len(mentor)):  # one branch, on the day's few contacts
         if not contacts[i]:
@@ -194,13 +195,15 @@ def _contacted_kernel(pairs, counts, draws, below, quality, changes):
         a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
         # mentor_wellbeing.boundary_incidents, then alliance.boundary_incident
         if wellbeing & (boundary_draw[i] < boundary_below):
+            if hits[m] == 0:  # each mentor once
+                hit_mentors[count] = m
+                count += 1
             hits[m] += 1
-            count += 1
             lowered = a - incident_loss
             a = 0.0 if lowered < 0.0 else lowered
             incidents[i] += 1
         alliance[i] = a
-    return count
+    return hit_mentors[:count]
 
 
 def aware_of_lapse(

@@ -86,6 +86,8 @@ def _people_and_record(n, seed):
     people.support[n_part:] = 0.0
     people.alliance[n_part:] = 0.0
     people.residence_days_left[:] = rng.integers(0, 3, n)
+    # The daily burnout update leaves every row within 0-1 (incidents rely on it).
+    people.burnout[:] = np.clip(people.burnout, 0.0, 1.0)
     record = PairRecord.empty(n)
     record.last_contact_day[:] = rng.integers(NEVER, 40, n)
     record.matched_day[:] = rng.integers(0, 40, n)
@@ -164,3 +166,17 @@ def test_support_quality_matches_training_times_burnout_ratio(n, seed, scenario)
         people, scenario.mentor_wellbeing
     )
     assert np.array_equal(program_contact.support_quality(people, scenario), want)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_incident_burnout_on_the_hit_rows_matches_every_row(n, seed):
+    rng = np.random.default_rng(seed + 700)
+    people, _ = _people_and_record(n, seed)
+    hits = np.where(rng.random(n) < 0.2, rng.integers(1, 4, n), 0)
+    params = mentor_wellbeing.MentorWellbeingParams(burnout_per_boundary_incident=0.4)
+    whole = people.burnout.copy()
+    mentor_wellbeing.add_incident_burnout(whole, hits, params)
+    mentor_wellbeing.add_incident_burnout(people.burnout, hits, params, np.flatnonzero(hits))
+    assert np.array_equal(people.burnout, whole)
+    assert (whole == 1.0).any() or n < 64

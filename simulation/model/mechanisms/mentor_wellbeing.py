@@ -259,7 +259,10 @@ def boundary_incidents(
 
 
 def add_incident_burnout(
-    burnout: np.ndarray, hits: np.ndarray, params: MentorWellbeingParams
+    burnout: np.ndarray,
+    hits: np.ndarray,
+    params: MentorWellbeingParams,
+    mentors: np.ndarray | None = None,
 ) -> None:
     """Mentors gain burnout from the day's boundary incidents (every row is then clipped).
 
@@ -267,8 +270,15 @@ def add_incident_burnout(
         burnout: burnout per person (changed in place).
         hits: each mentor's number of incidents today (0 for everyone else), one per person.
         params: wellbeing parameters (`burnout_per_boundary_incident`).
+        mentors: the rows with hits, if known and every burnout is already within 0-1 (as
+            the daily `update_burnout` leaves it): the other rows would gain 0 and stay as
+            they are, so only these rows are worked on.
     """
-    _incident_burnout_kernel(burnout, hits, params.burnout_per_boundary_incident)
+    per_incident = params.burnout_per_boundary_incident
+    if mentors is None:
+        _incident_burnout_kernel(burnout, hits, per_incident)
+    else:
+        _incident_burnout_rows(burnout, hits, mentors, per_incident)
 
 
 @kernel
@@ -283,6 +293,15 @@ def _incident_kernel(mentor, contact, draws, below):
             hits[mentor[i]] += 1
             count += 1
     return incident, hits, count
+
+
+@kernel
+def _incident_burnout_rows(burnout, hits, rows, per_incident):
+    """`_incident_burnout_kernel` on these rows only."""
+    for i in rows:
+        b = burnout[i]
+        b += per_incident * hits[i] * (1.0 - b)
+        burnout[i] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)  # clip
 
 
 @kernel
