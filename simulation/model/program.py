@@ -143,7 +143,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         p.engagement,
         decay_ratio,
         attended,
-        setting.engagement_ratio(people, p.setting, model.digital.preference),
+        # Outside digital settings the setting's ratio is 1 for everyone.
+        setting.engagement_ratio(people, p.setting, model.digital.preference)
+        if p.setting.kind in ("digital", "hybrid")
+        else 1.0,
     )
     mentoring.end_pairs(people, np.flatnonzero(dropped))
     tool_users = int(np.count_nonzero(model.digital.tool_use > 0))

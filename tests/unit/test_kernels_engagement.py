@@ -91,8 +91,9 @@ def test_update_matches_numpy(n, seed, params, unit):
             engagement_ratio = np.ones(n)
         attended = rng.random(n) < 0.3
         args = (decay_ratio, attended, engagement_ratio)
+        given = (decay_ratio, attended, 1.0 if unit else engagement_ratio)  # one number: as 1s
         assert np.array_equal(
-            engagement.update(mine, params, *args), _update(people, params, *args)
+            engagement.update(mine, params, *given), _update(people, params, *args)
         )
         assert _same_state(mine, people)
     if n > 1000:

@@ -196,7 +196,7 @@ def update(
     params: EngagementParams,
     decay_ratio: np.ndarray,
     attended: np.ndarray,
-    engagement_ratio: np.ndarray,
+    engagement_ratio: np.ndarray | float,
 ) -> np.ndarray:
     """Engagement moves; returns who drops out today.
 
@@ -205,7 +205,8 @@ def update(
         params: the engagement section.
         decay_ratio: per-person ratio on the decay rate (stigma, scepticism).
         attended: who attended a meeting today.
-        engagement_ratio: per-person ratio from the setting (slows decay, speeds gains).
+        engagement_ratio: per-person ratio from the setting (slows decay, speeds gains), or
+            one number for everyone.
 
     Returns:
         Who dropped out today (engagement fell below the threshold; days of use speed it).
@@ -215,8 +216,8 @@ def update(
     # Only participants enrol, and they are the first rows: work on those rows.
     n = people.participants.stop
     alliance, decay_ratio, engagement_ratio, attended = (
-        np.broadcast_to(a[:n], (n,))
-        for a in (people.alliance, decay_ratio, engagement_ratio, attended)
+        np.broadcast_to(a if np.ndim(a) == 0 else a[:n], (n,))
+        for a in (people.alliance, decay_ratio, np.asarray(engagement_ratio, float), attended)
     )
     dropping = np.zeros(people.size, dtype=bool)
     # A setting ratio of exactly 1 everywhere (outside digital settings) divides and multiplies
