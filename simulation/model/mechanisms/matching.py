@@ -253,11 +253,15 @@ def assign_rows(
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
 
+    passes = matching_passes(params)
+    if passes == [()] and len(seekers) <= len(slot_mentor):  # random matching, slots enough
+        matched_seekers, matched_slots = _pair_in_order(priority[seekers], slot_order)
+        return _record_pairs(people, params, seekers[matched_seekers], slot_mentor[matched_slots])
     matched_seekers = np.empty(0, dtype=np.int64)
     matched_slots = np.empty(0, dtype=np.int64)
     seeker_open = np.ones(len(seekers), dtype=bool)
     slot_open = np.ones(len(slot_mentor), dtype=bool)
-    for attributes in matching_passes(params):
+    for attributes in passes:
         # Each pass matches whoever is left on fewer shared attributes; the last is random.
         seeker_open[matched_seekers] = False
         slot_open[matched_slots] = False
@@ -279,8 +283,13 @@ def assign_rows(
         matched_seekers = np.r_[matched_seekers, left_seekers[new_seekers]]
         matched_slots = np.r_[matched_slots, left_slots[new_slots]]
 
-    rows = seekers[matched_seekers]
-    chosen = slot_mentor[matched_slots]
+    return _record_pairs(people, params, seekers[matched_seekers], slot_mentor[matched_slots])
+
+
+def _record_pairs(
+    people: PopulationState, params: MentoringParams, rows: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """The new pairs (mentees `rows`, mentors `chosen`) start; returns `rows`."""
     people.mentor[rows] = chosen
     people.alliance[rows] = starting_alliance(people, rows, chosen, params)
     np.add.at(people.caseload, chosen, 1)
