@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.model import program_intake
+from simulation.model import program_contact, program_intake
 from simulation.model.mechanisms import (
     alliance,
     appeal,
@@ -33,6 +33,9 @@ from simulation.model.population import NEVER
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
 
+#: The draws of the day's contact step (`program_contact.ContactDraws`), in its order.
+CONTACT_DRAWS = ("contact", "rupture", "repair", "boundary")
+
 
 def start(model: RecoveryCommunityModel) -> None:
     """Day 0 state of the program's own mechanisms: pair record, digital preference and tool.
@@ -41,6 +44,10 @@ def start(model: RecoveryCommunityModel) -> None:
         model: the model (gets `pairs`, `digital` and the day-0 training cost).
     """
     people, p = model.people, model.scenario
+    # NumPy's zeros are pages the OS maps to one shared page of zeros until written; compiled
+    # passes that read the caseload under a mask (mentors only) ran ~100x slower there (2.7
+    # against 0.01 ms for 170,000 rows), so every row is written once (the same zeros).
+    people.caseload += 0
     model.pairs = alliance.PairRecord.empty(people.size)
     preference = digital.draw_preference(
         people,
@@ -136,7 +143,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         p.engagement,
         decay_ratio,
         attended,
-        setting.engagement_ratio(people, p.setting, model.digital.preference),
+        # Outside digital settings the setting's ratio is 1 for everyone.
+        setting.engagement_ratio(people, p.setting, model.digital.preference)
+        if p.setting.kind in ("digital", "hybrid")
+        else 1.0,
     )
     mentoring.end_pairs(people, np.flatnonzero(dropped))
     tool_users = int(np.count_nonzero(model.digital.tool_use > 0))
@@ -188,83 +198,47 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
         (who had a contact, which of those contacts were digital).
     """
     people, p = model.people, model.scenario
-    probability, in_person = setting.planned_contact_probability(
-        people, p.setting, p.mentoring.contacts_per_week, today
-    )
-    kept = alliance.contact_ratio(people, p.mentoring.alliance)
-    probability *= kept  # both are new arrays: the same numbers as `probability * kept`
-    in_person *= kept
-    extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
+    extra = None
+    if p.setting.adaptive and p.setting.kind in ("digital", "hybrid"):
+        extra = setting.adaptive_contact(people, p.setting, model.last_hazard)
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
-        extra = extra | program_intake.first_meeting_due(people)
-    if extra.any():
-        probability[extra] = 1.0
-    draws = model.draws("contact", participants_only=True)
-    quality = support_quality(model)
-    effectiveness = np.where(people.mentor != NEVER, people.alliance, 0.0)
-    effectiveness *= quality  # x * q == q * x exactly
-    contacts = mentoring.make_contact(
-        people,
-        p.mentoring,
-        draws,
-        probability,
-        setting.contact_intensity(p.setting, draws, in_person),
-        effectiveness,
+        first = program_intake.first_meeting_due(people)
+        extra = first if extra is None else extra | first
+    draws = program_contact.ContactDraws(
+        *(model.draws(purpose, participants_only=True) for purpose in CONTACT_DRAWS)
     )
-    alliance.record_contact(model.pairs, contacts, today)
-    alliance.update(
-        people,
-        p.mentoring.alliance,
-        model.pairs,
-        contacts,
-        today,
-        quality,
-        p.training.rupture_ratio(),
-        p.training.repair_share(),
-        (
-            model.draws("rupture", participants_only=True),
-            model.draws("repair", participants_only=True),
-        ),
-    )
-    incidents = mentor_wellbeing.boundary_incidents(
-        people,
-        p.mentor_wellbeing,
-        p.training.over_involvement(),
-        model.draws("boundary", participants_only=True),
-        contacts,
-    )
-    alliance.boundary_incident(people, p.mentoring.alliance, model.pairs, incidents)
-    return contacts, contacts & (draws >= in_person)
+    return program_contact.deliver(people, p, model.pairs, draws, extra, today)
 
 
 def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     """Mentors leave and join, failing pairs end, and people seeking a mentor are matched."""
     people, p = model.people, model.scenario
+    # Only participants are ever matched with a mentor, and their rows come first.
+    n = people.participants.stop
+    mentors = np.flatnonzero(people.is_mentor)
     left = mentoring.mentors_leave(
         people,
         p.mentoring,
         model.draws("mentor_attrition"),
-        mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing),
+        mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing, mentors),
+        mentors,
     )
     model.mentors_left[left] = True
-    freed = mentoring.release_mentees(people)
+    freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
     mentor_wellbeing.feel_mentor_loss(
         people, p.mentor_wellbeing, freed[alliance.met(model.pairs, freed)]
     )
-    if p.pipeline.enabled:
+    if p.pipeline.enabled:  # without a pipeline nobody trains, so nobody graduates
         pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
-    graduates = pipeline.graduate(people, today)
-    if graduates.any():
-        mentoring.end_pairs(people, np.flatnonzero(graduates))
-        model.ever_mentor |= graduates
-        model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
+        graduates = pipeline.graduate(people, today)
+        if graduates.any():
+            mentoring.end_pairs(people, np.flatnonzero(graduates))
+            model.ever_mentor |= graduates
+            model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
     # Breakdowns: the alliance has collapsed, or the pair breaks up; the mentee waits.
-    broken = np.union1d(
-        alliance.dissolving(people, p.mentoring.alliance),
-        mentoring.failing_matches(
-            people, p.mentoring, model.draws("match_failure", participants_only=True)
-        ),
+    broken = mentoring.breaking_pairs(
+        people, p.mentoring, model.draws("match_failure", participants_only=True), n
     )
     alliance.mark_failed(model.pairs, p.mentoring.alliance, broken, today)
     mentoring.end_pairs(people, broken)
@@ -274,11 +248,15 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         alliance.mark_rematched(model.pairs, reviewed)
         mentoring.end_pairs(people, reviewed)
         supervision.relieve_burnout(people, p.supervision)
+    if model.intake is None:
+        seekers = mentoring.seekers(people, model.pairs.wait_until, today, n)
+        if len(seekers):  # the day's draws are counter-based: unused ones need not be made
+            matched = matching.assign_rows(people, p.mentoring, seekers, model.draws("matching"))
+            alliance.record_matches(model.pairs, matched, today)
+        return
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)
-    priority = model.draws("matching")
-    if model.intake is not None:
-        seeking = program_intake.end_finished_courses(model, seeking, today)
-        priority = program_intake.queue_priority(model, priority, seeking)
+    seeking = program_intake.end_finished_courses(model, seeking, today)
+    priority = program_intake.queue_priority(model, model.draws("matching"), seeking)
     alliance.record_matches(
         model.pairs, matching.assign_mentors(people, p.mentoring, seeking, priority), today
     )
@@ -293,10 +271,7 @@ def support_quality(model: RecoveryCommunityModel) -> np.ndarray:
     Returns:
         Support quality per person.
     """
-    p = model.scenario
-    return p.training.support_quality() * mentor_wellbeing.support_quality_ratio(
-        model.people, p.mentor_wellbeing
-    )
+    return program_contact.support_quality(model.people, model.scenario)
 
 
 def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
@@ -310,9 +285,13 @@ def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         Mask of mentees whose mentor knows.
     """
     p = model.scenario
-    checked_in = digital.checking_in(p.setting.self_guided_tool, model.digital.tool_use)
-    recent = alliance.aware_of_lapse(model.people, p.mentoring.alliance, model.pairs, today)
-    return recent | (checked_in & (model.people.mentor != NEVER))
+    tool = p.setting.self_guided_tool
+    checked_in = None  # without alerts nobody's check-ins tell a mentor anything
+    if tool.enabled and tool.check_in_alerts_mentor:
+        checked_in = digital.checking_in(tool, model.digital.tool_use)
+    return program_contact.aware_of_lapse(
+        model.people, p.mentoring.alliance, model.pairs, checked_in, today
+    )
 
 
 def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:

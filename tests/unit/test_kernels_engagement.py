@@ -13,7 +13,7 @@ from kernel_people import SEEDS, SIZES, draws, random_people
 
 from simulation.model.mechanisms import engagement
 from simulation.model.mechanisms.engagement import STIMULANTS, EngagementParams
-from simulation.model.population import DECEASED, LAPSED, USING
+from simulation.model.population import DECEASED, LAPSED, PARTICIPANT, USING
 from simulation.model.units import per_day, rate_to_probability
 
 #: Default parameters, and fast decay and outreach so that many rows drop out and come back.
@@ -52,6 +52,17 @@ def _update(people, params, decay_ratio, attended, engagement_ratio):
     return dropping
 
 
+def _participants_first(n, seed):
+    """Random people as in a model: participants in the first rows, only they ever enrolled."""
+    people = random_people(n, seed)
+    others = people.kind[people.kind != PARTICIPANT]
+    n_part = n - len(others)
+    people.kind[:] = np.concatenate([np.full(n_part, PARTICIPANT), others])
+    for name in ("enrolled", "ever_enrolled", "completed"):
+        getattr(people, name)[n_part:] = False
+    return people
+
+
 def _leave_at_death(people):
     left = people.enrolled & (people.status == DECEASED)
     people.enrolled[left] = False
@@ -69,16 +80,20 @@ def _outreach(people, params, draws):
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("params", PARAMS)
-def test_update_matches_numpy(n, seed, params):
+@pytest.mark.parametrize("unit", [False, True])  # True: the setting ratio is 1 everywhere
+def test_update_matches_numpy(n, seed, params, unit):
     rng = np.random.default_rng(seed + 11)
     people, mine = random_people(n, seed), random_people(n, seed)
     for _ in range(3):  # a few days, so that today's dropouts are not enrolled tomorrow
         decay_ratio = rng.uniform(0.1, 6.0, n)
         engagement_ratio = np.where(rng.random(n) < 0.5, 1.0, rng.uniform(0.5, 2.0, n))
+        if unit:
+            engagement_ratio = np.ones(n)
         attended = rng.random(n) < 0.3
         args = (decay_ratio, attended, engagement_ratio)
+        given = (decay_ratio, attended, 1.0 if unit else engagement_ratio)  # one number: as 1s
         assert np.array_equal(
-            engagement.update(mine, params, *args), _update(people, params, *args)
+            engagement.update(mine, params, *given), _update(people, params, *args)
         )
         assert _same_state(mine, people)
     if n > 1000:
@@ -91,7 +106,7 @@ def test_update_matches_numpy(n, seed, params):
 @pytest.mark.parametrize("draw_dtype", [np.float32, np.float64])
 def test_outreach_and_leaving_at_death_match_numpy(n, seed, params, draw_dtype):
     rng = np.random.default_rng(seed + 13)
-    people, mine = random_people(n, seed), random_people(n, seed)
+    people, mine = _participants_first(n, seed), _participants_first(n, seed)
     assert np.array_equal(engagement.leave_at_death(mine), _leave_at_death(people))
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
     u = draws(rng, n, draw_dtype, near=(p,))

@@ -86,3 +86,21 @@ def test_assign_mentors_matches_numpy(n, seed, rule, priority_dtype):
             assert np.array_equal(getattr(mine, name), getattr(people, name)), name
     if n > 1000:
         assert (people.mentor_changes > 0).sum() > 0
+
+
+@pytest.mark.parametrize(
+    ("seekers", "slots"), [(k, n) for k in (1, 2, 7, 300) for n in (1, 7, 300, 3000) if n >= k]
+)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_random_pass_in_order_matches_pairing_within_keys(seekers, slots, seed):
+    """The random pass (one key) pairs as the general pass does, ties included."""
+    rng = np.random.default_rng(seed)
+    # Coarse draws give many ties, which the general pass breaks by position.
+    seeker_order = (rng.integers(0, 20, seekers) / 20).astype(np.float32)
+    slot_order = rng.integers(0, 3, slots) + (rng.integers(0, 20, slots) / 20)
+    got = matching._pair_in_order(seeker_order, slot_order)
+    want = matching.pair_within_keys(
+        np.zeros(seekers, dtype=np.int64), np.zeros(slots, dtype=np.int64), seeker_order, slot_order
+    )
+    assert np.array_equal(got[0], want[0])
+    assert np.array_equal(got[1], want[1])

@@ -211,7 +211,7 @@ def update(
     params: EngagementParams,
     decay_ratio: np.ndarray,
     attended: np.ndarray,
-    engagement_ratio: np.ndarray,
+    engagement_ratio: np.ndarray | float,
 ) -> np.ndarray:
     """Engagement moves; returns who drops out today.
 
@@ -220,7 +220,8 @@ def update(
         params: the engagement section.
         decay_ratio: per-person ratio on the decay rate (stigma, scepticism).
         attended: who attended a meeting today.
-        engagement_ratio: per-person ratio from the setting (slows decay, speeds gains).
+        engagement_ratio: per-person ratio from the setting (slows decay, speeds gains), or
+            one number for everyone.
 
     Returns:
         Who dropped out today (engagement fell below the threshold; days of use speed it).
@@ -230,13 +231,16 @@ def update(
     # Only participants enrol, and they are the first rows: work on those rows.
     n = people.participants.stop
     alliance, decay_ratio, engagement_ratio, attended = (
-        np.broadcast_to(a[:n], (n,))
-        for a in (people.alliance, decay_ratio, engagement_ratio, attended)
+        np.broadcast_to(a if np.ndim(a) == 0 else a[:n], (n,))
+        for a in (people.alliance, decay_ratio, np.asarray(engagement_ratio, float), attended)
     )
     dropping = np.zeros(people.size, dtype=bool)
+    # A setting ratio of exactly 1 everywhere (outside digital settings) divides and multiplies
+    # nothing (x / 1 and x * 1 are x), and a loop without the division vectorises.
+    unit = bool((engagement_ratio == 1.0).all())
     _update_kernel(
         (people.enrolled[:n], people.engagement[:n], people.substance, people.status),
-        (alliance, decay_ratio, engagement_ratio, attended, dropping),
+        (alliance, decay_ratio, engagement_ratio, attended, dropping, unit),
         (per_day(params.decay_per_year, "year"), params.stimulant_decay_ratio),
         (params.use_decay_ratio, params.alliance_gain_per_day, params.meeting_gain),
         params.dropout_threshold,
@@ -248,9 +252,25 @@ def update(
 def _update_kernel(state, ratios, decay, gains, threshold):
     """`update` in one pass over the participants' rows (the first `len(enrolled)`)."""
     enrolled, engagement, substance, status = state
-    alliance, decay_ratio, engagement_ratio, attended, dropping = ratios
+    alliance, decay_ratio, engagement_ratio, attended, dropping, unit = ratios
     decay_per_day, stimulant_ratio = decay
     use_ratio, alliance_gain, meeting_gain = gains
+    if unit:  # every setting ratio is 1: the same steps without it, branch-free (selects)
+        for i in range(len(enrolled)):
+            on = enrolled[i]  # NumPy's result is discarded for people not enrolled
+            rate = decay_per_day * decay_ratio[i]
+            rate = rate * stimulant_ratio if substance[i] == STIMULANTS else rate
+            rate = rate * use_ratio if (status[i] == LAPSED) | (status[i] == USING) else rate
+            gain = alliance_gain * alliance[i] + meeting_gain * attended[i]
+            e = engagement[i]
+            faded = e - rate * e
+            moved = faded + gain * (1.0 - faded)
+            moved = 0.0 if moved < 0.0 else (1.0 if moved > 1.0 else moved)  # clip
+            engagement[i] = moved if on else e
+            drop = on & (moved < threshold)
+            dropping[i] = drop
+            enrolled[i] = on & (drop ^ True)
+        return
     for i in range(len(enrolled)):
         if not enrolled[i]:
             continue  # NumPy's result is discarded for people not enrolled
@@ -277,9 +297,19 @@ def leave_at_death(people: PopulationState) -> np.ndarray:
     Returns:
         Who left the program today because they died.
     """
-    left = people.enrolled & (people.status == DECEASED)
-    people.enrolled[left] = False
+    left = np.zeros(people.size, dtype=bool)
+    n = people.participants.stop  # only participants (the first rows) ever enrol
+    _leave_kernel(people.enrolled[:n], people.status[:n], left[:n])
     return left
+
+
+@kernel
+def _leave_kernel(enrolled, status, left):
+    """`enrolled & (status == DECEASED)` leave, in one branch-free pass."""
+    for i in range(len(enrolled)):
+        gone = enrolled[i] & (status[i] == DECEASED)
+        left[i] = gone
+        enrolled[i] = enrolled[i] & (gone ^ True)
 
 
 def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarray) -> np.ndarray:
@@ -294,7 +324,31 @@ def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarra
         Who was re-enrolled today.
     """
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
-    back = dropped_out(people) & (people.status != DECEASED) & (draws < p)
-    people.enrolled[back] = True
-    people.engagement[back] = params.initial_engagement
+    below = float(np.asarray(p, dtype=np.result_type(draws, p)))  # NumPy's comparison dtype
+    back = np.zeros(people.size, dtype=bool)
+    n = people.participants.stop  # only participants (the first rows) ever enrol
+    _outreach_kernel(
+        (people.ever_enrolled[:n], people.enrolled[:n], people.completed[:n], people.status[:n]),
+        (draws[:n], below, people.engagement[:n], params.initial_engagement),
+        back[:n],
+    )
     return back
+
+
+@kernel
+def _outreach_kernel(state, chance, back):
+    """`dropped_out & alive & (draw < p)` come back at the initial engagement, in one pass."""
+    ever_enrolled, enrolled, completed, status = state
+    draws, below, engagement, initial = chance
+    for i in range(len(enrolled)):  # branch-free (selects, `&`), so the loop vectorises
+        on = enrolled[i]
+        returns = (
+            ever_enrolled[i]
+            & (on ^ True)
+            & (completed[i] ^ True)
+            & (status[i] != DECEASED)
+            & (draws[i] < below)
+        )
+        back[i] = returns
+        enrolled[i] = on | returns
+        engagement[i] = initial if returns else engagement[i]

@@ -21,6 +21,9 @@ from simulation.model.population import NEVER, RECOVERING, PopulationState
 #: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
 #: different attribute combinations never collide; a code detail, not a behaviour.
 KEY_BASE = 16
+#: How far past its share of the order range the random pass first looks for slots (a speed
+#: detail only: any level that holds enough slots gives the same pairs).
+SLOT_GUESS = 4.0
 RULE_ATTRIBUTE = {
     "same_substance": "substance",
     "same_age_group": "age_group",
@@ -149,6 +152,30 @@ def _possible_slots(
     return candidates
 
 
+def _pair_in_order(
+    seeker_order: np.ndarray, slot_order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`pair_within_keys` with one key for all and no fewer slots than seekers, in rank order.
+
+    The i-th seeker by order (ties by position) takes the i-th slot by order (ties by
+    position). Only the first slots need ranking: any order level below which at least as
+    many slots lie as there are seekers holds them all, and a guess is widened until it does.
+    """
+    k = len(seeker_order)
+    candidates = np.arange(len(slot_order))
+    low, high = float(slot_order.min()), float(slot_order.max())
+    if len(slot_order) > k and np.isfinite(low) and np.isfinite(high):
+        reach = (high - low) * SLOT_GUESS * k / len(slot_order)
+        while low + reach < high:
+            found = np.flatnonzero(slot_order <= low + reach)
+            if len(found) >= k:
+                candidates = found
+                break
+            reach *= 2.0
+    slots = candidates[np.argsort(slot_order[candidates], kind="stable")[:k]]
+    return np.argsort(seeker_order, kind="stable"), slots
+
+
 def _rank_within_key(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
     """Each item's position among the items with the same key, by `order`."""
     idx = np.lexsort((order, keys))
@@ -196,7 +223,27 @@ def assign_mentors(
         The rows newly matched.
     """
     seekers = _seekers_kernel(np.broadcast_to(seeking, people.mentor.shape), people.mentor)
-    if len(seekers) == 0:  # most days: nobody to match, no slots to list
+    return assign_rows(people, params, seekers, priority)
+
+
+def assign_rows(
+    people: PopulationState,
+    params: MentoringParams,
+    seekers: np.ndarray,
+    priority: np.ndarray,
+) -> np.ndarray:
+    """`assign_mentors` for the rows of the seekers (ascending, each without a mentor).
+
+    Args:
+        people: population state (`mentor`, `alliance`, `caseload`, `mentor_changes` change).
+        params: mentoring parameters.
+        seekers: rows of the people looking for a mentor, ascending.
+        priority: one uniform draw per person (see `assign_mentors`).
+
+    Returns:
+        The rows newly matched.
+    """
+    if len(seekers) == 0:  # nobody to match, no slots to list
         return np.empty(0, dtype=np.int64)
     # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
     priority = np.broadcast_to(priority, people.mentor.shape)
@@ -206,11 +253,15 @@ def assign_mentors(
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
 
+    passes = matching_passes(params)
+    if passes == [()] and len(seekers) <= len(slot_mentor):  # random matching, slots enough
+        matched_seekers, matched_slots = _pair_in_order(priority[seekers], slot_order)
+        return _record_pairs(people, params, seekers[matched_seekers], slot_mentor[matched_slots])
     matched_seekers = np.empty(0, dtype=np.int64)
     matched_slots = np.empty(0, dtype=np.int64)
     seeker_open = np.ones(len(seekers), dtype=bool)
     slot_open = np.ones(len(slot_mentor), dtype=bool)
-    for attributes in matching_passes(params):
+    for attributes in passes:
         # Each pass matches whoever is left on fewer shared attributes; the last is random.
         seeker_open[matched_seekers] = False
         slot_open[matched_slots] = False
@@ -218,17 +269,27 @@ def assign_mentors(
         left_slots = np.flatnonzero(slot_open)
         if len(left_seekers) == 0 or len(left_slots) == 0:
             break
-        new_seekers, new_slots = pair_within_keys(
-            matching_key(people, seekers[left_seekers], attributes),
-            matching_key(people, slot_mentor[left_slots], attributes),
-            priority[seekers[left_seekers]],
-            slot_order[left_slots],
-        )
+        if not attributes and len(left_seekers) <= len(left_slots):  # the usual random pass
+            new_seekers, new_slots = _pair_in_order(
+                priority[seekers[left_seekers]], slot_order[left_slots]
+            )
+        else:
+            new_seekers, new_slots = pair_within_keys(
+                matching_key(people, seekers[left_seekers], attributes),
+                matching_key(people, slot_mentor[left_slots], attributes),
+                priority[seekers[left_seekers]],
+                slot_order[left_slots],
+            )
         matched_seekers = np.r_[matched_seekers, left_seekers[new_seekers]]
         matched_slots = np.r_[matched_slots, left_slots[new_slots]]
 
-    rows = seekers[matched_seekers]
-    chosen = slot_mentor[matched_slots]
+    return _record_pairs(people, params, seekers[matched_seekers], slot_mentor[matched_slots])
+
+
+def _record_pairs(
+    people: PopulationState, params: MentoringParams, rows: np.ndarray, chosen: np.ndarray
+) -> np.ndarray:
+    """The new pairs (mentees `rows`, mentors `chosen`) start; returns `rows`."""
     people.mentor[rows] = chosen
     people.alliance[rows] = starting_alliance(people, rows, chosen, params)
     np.add.at(people.caseload, chosen, 1)
@@ -259,16 +320,20 @@ def _slots_kernel(is_mentor, status, caseload, cap, priority):
     (an integer plus the mentor's draw, added as float64 as NumPy promotes them).
     """
     count = 0
-    for i in range(len(is_mentor)):
-        if is_mentor[i] & (status[i] == RECOVERING) & (caseload[i] < cap):
+    available = np.empty(len(is_mentor), dtype=np.int64)
+    n_available = 0
+    for i in range(len(is_mentor)):  # mentors are few and mostly together: branches
+        if is_mentor[i] and status[i] == RECOVERING and caseload[i] < cap:
             count += cap - caseload[i]
+            available[n_available] = i
+            n_available += 1
     slot_mentor = np.empty(count, dtype=np.int64)
     slot_order = np.empty(count)
     k = 0
-    for i in range(len(is_mentor)):
-        if is_mentor[i] & (status[i] == RECOVERING) & (caseload[i] < cap):
-            for j in range(cap - caseload[i]):
-                slot_mentor[k] = i
-                slot_order[k] = np.float64(j) + np.float64(priority[i])
-                k += 1
+    for a in range(n_available):
+        i = available[a]
+        for j in range(cap - caseload[i]):
+            slot_mentor[k] = i
+            slot_order[k] = np.float64(j) + np.float64(priority[i])
+            k += 1
     return slot_mentor, slot_order

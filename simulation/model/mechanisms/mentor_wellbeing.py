@@ -295,8 +295,31 @@ def boundary_incidents(
     contact, draws = np.broadcast_to(contact, shape), np.broadcast_to(draws, shape)
     incident, hits, count = _incident_kernel(people.mentor, contact, draws, below)
     if count:  # some incident: every row's burnout is recomputed and clipped, as NumPy did
-        _incident_burnout_kernel(people.burnout, hits, params.burnout_per_boundary_incident)
+        add_incident_burnout(people.burnout, hits, params)
     return incident
+
+
+def add_incident_burnout(
+    burnout: np.ndarray,
+    hits: np.ndarray,
+    params: MentorWellbeingParams,
+    mentors: np.ndarray | None = None,
+) -> None:
+    """Mentors gain burnout from the day's boundary incidents (every row is then clipped).
+
+    Args:
+        burnout: burnout per person (changed in place).
+        hits: each mentor's number of incidents today (0 for everyone else), one per person.
+        params: wellbeing parameters (`burnout_per_boundary_incident`).
+        mentors: the rows with hits, if known and every burnout is already within 0-1 (as
+            the daily `update_burnout` leaves it): the other rows would gain 0 and stay as
+            they are, so only these rows are worked on.
+    """
+    per_incident = params.burnout_per_boundary_incident
+    if mentors is None:
+        _incident_burnout_kernel(burnout, hits, per_incident)
+    else:
+        _incident_burnout_rows(burnout, hits, mentors, per_incident)
 
 
 @kernel
@@ -311,6 +334,15 @@ def _incident_kernel(mentor, contact, draws, below):
             hits[mentor[i]] += 1
             count += 1
     return incident, hits, count
+
+
+@kernel
+def _incident_burnout_rows(burnout, hits, rows, per_incident):
+    """`_incident_burnout_kernel` on these rows only."""
+    for i in rows:
+        b = burnout[i]
+        b += per_incident * hits[i] * (1.0 - b)
+        burnout[i] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)  # clip
 
 
 @kernel
@@ -373,11 +405,23 @@ def _burnout_kernel(rows, per_mentee, per_crisis, multiplier, recovery):
         burnout[i] = 0.0 if b < 0.0 else (1.0 if b > 1.0 else b)  # clip
 
 
-def attrition_multiplier(people: PopulationState, params: MentorWellbeingParams) -> np.ndarray:
-    """Each person's factor on mentor attrition from burnout (all 1 when the mechanism is off)."""
+def attrition_multiplier(
+    people: PopulationState, params: MentorWellbeingParams, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Each person's factor on mentor attrition from burnout (all 1 when the mechanism is off).
+
+    Args:
+        people: population state.
+        params: wellbeing parameters (`burnout_attrition_ratio`).
+        rows: the rows wanted (e.g. the mentors'); default every row.
+
+    Returns:
+        One factor per row asked for.
+    """
+    burnout = people.burnout if rows is None else people.burnout[rows]
     if not params.enabled:
-        return np.ones(people.size)
-    return 1.0 + (params.burnout_attrition_ratio - 1.0) * people.burnout
+        return np.ones(len(burnout))
+    return 1.0 + (params.burnout_attrition_ratio - 1.0) * burnout
 
 
 def feel_mentor_loss(

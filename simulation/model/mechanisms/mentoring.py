@@ -21,18 +21,28 @@ from simulation.model.population import DECEASED, NEVER, PARTICIPANT, USING, Pop
 from simulation.model.units import per_day, rate_to_probability
 
 
-def release_mentees(people: PopulationState) -> np.ndarray:
-    """Mentors who relapsed, died or left the role free their mentees; returns who was freed."""
-    freed = _gone_kernel(people.mentor, people.is_mentor, people.status)
+def release_mentees(people: PopulationState, mentees_end: int | None = None) -> np.ndarray:
+    """Mentors who relapsed, died or left the role free their mentees; returns who was freed.
+
+    Args:
+        people: population state (pairs end).
+        mentees_end: rows from here on have no mentor (in a model: the participants' end,
+            as only participants are matched); default: any row may.
+
+    Returns:
+        Rows of the freed mentees.
+    """
+    end = len(people.mentor) if mentees_end is None else mentees_end
+    freed = _gone_kernel(people.mentor, people.is_mentor, people.status, end)
     end_pairs(people, freed)
     return freed
 
 
 @kernel
-def _gone_kernel(mentor, is_mentor, status):
-    """Rows of the mentees whose mentor left the role, relapsed or died, or who died."""
-    freed = np.zeros(len(mentor), dtype=np.bool_)
-    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, as np.where(.., 0)
+def _gone_kernel(mentor, is_mentor, status, end):
+    """Rows (before `end`) of the mentees whose mentor left, relapsed or died, or who died."""
+    freed = np.zeros(end, dtype=np.bool_)
+    for i in range(end):  # branch-free: row 0 stands in for NEVER, as np.where(.., 0)
         m = max(mentor[i], 0)
         left = (is_mentor[m] ^ True) | (status[m] == USING) | (status[m] == DECEASED)
         freed[i] = (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
@@ -44,16 +54,31 @@ def mentors_leave(
     params: MentoringParams,
     draws: np.ndarray,
     rate_multiplier: np.ndarray | float = 1.0,
+    mentors: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die."""
+    """Mentors leave the role at the attrition rate (raised by burnout), or when they relapse or die.
+
+    Args:
+        people: population state (`is_mentor` changes).
+        params: mentoring parameters (`attrition_rate_per_year`).
+        draws: one uniform draw per person.
+        rate_multiplier: ratio on the attrition rate: one number, one per person, or (with
+            `mentors`) one per mentor.
+        mentors: the rows of `np.flatnonzero(people.is_mentor)`, if already found.
+
+    Returns:
+        Mask of the mentors who left the role today.
+    """
     # Worked out for the mentors' rows only: nobody else can leave the role.
-    mentors = np.flatnonzero(people.is_mentor)
+    given = mentors is not None
+    mentors = mentors if given else np.flatnonzero(people.is_mentor)
     rate = per_day(params.attrition_rate_per_year, "year")
     if np.ndim(rate_multiplier) == 0:  # one number: a scalar chance, as before
         p_leave = rate_to_probability(rate * rate_multiplier)
     else:  # NumPy's expm1 on the mentors' rates, each as in the whole array
-        ratio = np.broadcast_to(rate_multiplier, people.is_mentor.shape)[mentors]
-        p_leave = _daily_chance(np.multiply(ratio, rate))
+        shape = mentors.shape if given else people.is_mentor.shape
+        ratio = np.broadcast_to(rate_multiplier, shape)
+        p_leave = _daily_chance(np.multiply(ratio if given else ratio[mentors], rate))
     status = people.status[mentors]
     gone = mentors[(draws[mentors] < p_leave) | (status == USING) | (status == DECEASED)]
     leaving = np.zeros(people.size, dtype=bool)
@@ -75,6 +100,8 @@ def seeking_mentor(people: PopulationState) -> np.ndarray:
 
 def end_pairs(people: PopulationState, rows: np.ndarray) -> None:
     """End the pairs of these mentees (failed match, dropout, review); they may be rematched."""
+    if len(rows) == 0:  # most calls: no pair ends
+        return
     rows = rows[people.mentor[rows] != NEVER]
     np.subtract.at(people.caseload, people.mentor[rows], 1)
     people.mentor[rows] = NEVER
@@ -83,7 +110,10 @@ def end_pairs(people: PopulationState, rows: np.ndarray) -> None:
 
 
 def failing_matches(
-    people: PopulationState, params: MentoringParams, draws: np.ndarray
+    people: PopulationState,
+    params: MentoringParams,
+    draws: np.ndarray,
+    mentees: np.ndarray | None = None,
 ) -> np.ndarray:
     """Pairs that break up today for reasons outside the alliance's own collapse.
 
@@ -91,14 +121,99 @@ def failing_matches(
         people: population state.
         params: mentoring parameters (`match_failure_rate_per_year`).
         draws: one uniform draw per person.
+        mentees: the rows of `np.flatnonzero(people.mentor != NEVER)`, if already found.
 
     Returns:
         Rows of the mentees whose pair breaks up: weak alliances break up more often.
     """
+    if mentees is None:
+        mentees = np.flatnonzero(people.mentor != NEVER)
+    # The chance of the mentees' rows only, each as NumPy gives it in the whole array.
     p = rate_to_probability(
-        per_day(params.match_failure_rate_per_year, "year") * (1.0 - people.alliance)
+        per_day(params.match_failure_rate_per_year, "year") * (1.0 - people.alliance[mentees])
     )
-    return np.flatnonzero((people.mentor != NEVER) & (draws < p))
+    return mentees[draws[mentees] < p]
+
+
+def breaking_pairs(
+    people: PopulationState, params: MentoringParams, draws: np.ndarray, end: int
+) -> np.ndarray:
+    """Pairs that end today: the alliance has collapsed (`alliance.dissolving`) or they fail.
+
+    Args:
+        people: population state.
+        params: mentoring parameters (`alliance.dissolution_alliance`, match failure rate).
+        draws: one uniform draw per person (`failing_matches`).
+        end: rows from here on have no mentor (in a model: the participants' end).
+
+    Returns:
+        Rows of the mentees of those pairs, ascending (`np.union1d` of the two).
+    """
+    rate = per_day(params.match_failure_rate_per_year, "year")
+    dissolution = params.alliance.dissolution_alliance
+    # Only pairs whose draw is below their chance can fail, and the chance 1 - exp(-x) is
+    # below x, by far more than rounding (x + |x|: twice x, or 0 for x < 0, is a safe bound),
+    # so only those chances are worked out, each as NumPy gives it in the whole array.
+    rows = np.flatnonzero(
+        _breaking_kernel(
+            people.mentor[:end], people.alliance[:end], draws[:end], dissolution, rate
+        ).view(bool)
+    )
+    alliance = people.alliance[rows]
+    chance = rate_to_probability(rate * (1.0 - alliance))
+    return rows[(alliance < dissolution) | (draws[rows] < chance)]
+
+
+@kernel
+def _breaking_kernel(mentor, alliance, draws, dissolution, rate):
+    """Mentees whose alliance is below `dissolution` or whose draw is below x + |x|.
+
+    As 0/1 bytes (uint8 arithmetic and no branches: the loop vectorises).
+    """
+    flags = np.empty(len(mentor), dtype=np.uint8)
+    for i in range(len(mentor)):
+        a = alliance[i]
+        x = rate * (1.0 - a)
+        ends = np.uint8(a < dissolution) | np.uint8(np.float64(draws[i]) < x + abs(x))
+        flags[i] = np.uint8(mentor[i] != NEVER) & ends
+    return flags
+
+
+def seekers(people: PopulationState, wait_until: np.ndarray, day: int, end: int) -> np.ndarray:
+    """Rows of `seeking_mentor` who may be matched today (`alliance.may_be_matched`).
+
+    Args:
+        people: population state.
+        wait_until: each person's first day to be matched again (`PairRecord.wait_until`).
+        day: today.
+        end: rows from here on are not participants (the participants come first).
+
+    Returns:
+        The rows, ascending.
+    """
+    return _seekers_kernel(
+        (people.kind, people.enrolled, people.status, people.mentor, people.is_mentor),
+        wait_until,
+        day,
+        end,
+    )
+
+
+@kernel
+def _seekers_kernel(state, wait_until, day, end):
+    """`np.flatnonzero(seeking_mentor(people) & (wait_until <= day))` over the first rows."""
+    kind, enrolled, status, mentor, is_mentor = state
+    seeking = np.zeros(end, dtype=np.bool_)
+    for i in range(end):  # branch-free (`&`: no short circuits)
+        seeking[i] = (
+            (kind[i] == PARTICIPANT)
+            & enrolled[i]
+            & (status[i] != DECEASED)
+            & (mentor[i] == NEVER)
+            & (is_mentor[i] ^ True)
+            & (wait_until[i] <= day)
+        )
+    return np.flatnonzero(seeking)
 
 
 def _daily_chance(rate: np.ndarray) -> np.ndarray:

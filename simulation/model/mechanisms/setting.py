@@ -164,21 +164,41 @@ def planned_contact_probability(
     Returns:
         (chance of any contact, chance of an in-person contact), one each per person.
     """
+    (anyone, in_person), resident = contact_chances(params, community_per_week, day)
+    n = people.size
+    probability, in_person = np.full(n, anyone), np.full(n, in_person)
+    if params.kind == "residential":
+        # In residence every contact is in person, so the two chances stay equal.
+        probability[people.residence_days_left > 0] = resident
+        in_person[people.residence_days_left > 0] = resident
+    return probability, in_person
+
+
+def contact_chances(
+    params: SettingParams, community_per_week: float, day: int
+) -> tuple[tuple[float, float], float]:
+    """The numbers `planned_contact_probability` spreads over the rows.
+
+    Args:
+        params: setting parameters.
+        community_per_week: planned community contacts per week.
+        day: today.
+
+    Returns:
+        ((chance of any contact, chance of an in-person one) outside residence, chance of a
+        contact in residence, all in person).
+    """
     fade = 0.5 ** (
         max(0, day - params.contact_fade_after_days) / params.contact_fade_half_life_days
     )
     community = min(1.0, community_per_week / 7.0) * params.contact_achieved_share * fade
     digital_p = min(1.0, params.digital_contacts_per_week / 7.0) * params.digital_achieved_share
-    n = people.size
+    resident = min(1.0, params.residential_contacts_per_week / 7.0)
     if params.kind == "digital":
-        return np.full(n, digital_p), np.zeros(n)
+        return (digital_p, 0.0), resident
     if params.kind == "hybrid":
-        return np.full(n, 1.0 - (1.0 - community) * (1.0 - digital_p)), np.full(n, community)
-    probability = np.full(n, community)
-    if params.kind == "residential":
-        resident = people.residence_days_left > 0
-        probability[resident] = min(1.0, params.residential_contacts_per_week / 7.0)
-    return probability, probability.copy()
+        return (1.0 - (1.0 - community) * (1.0 - digital_p), community), resident
+    return (community, community), resident
 
 
 def contact_intensity(

@@ -1,0 +1,284 @@
+"""The day's mentor contact in two compiled passes over the participants' rows (issue 17).
+
+`program.deliver_contact` is a chain of mechanisms: the planned chance of a contact
+(`setting`), the share a weak alliance keeps (`alliance.contact_ratio`), the mentor's quality
+(`training`, `mentor_wellbeing.support_quality_ratio`), the contact and what it gives
+(`mentoring.make_contact`), the alliance's growth, fading, ruptures and repairs
+(`alliance.update`) and boundary incidents (`mentor_wellbeing.boundary_incidents`,
+`alliance.boundary_incident`). Each row's steps read only that row and its mentor's burnout
+(which incidents change only after every row's contact), so two loops do them all, in the
+same order and with the same arithmetic as those functions: a branch-free one over every row
+(who has a contact, support, the fading of the others' alliance), then one over the rows with
+a contact (the mentor's quality, self-efficacy, the alliance's growth, ruptures, incidents).
+
+The loops cover the participants' rows only: nobody else is ever matched with a mentor, so the
+other rows keep the support and alliance of 0 they started with (fading or clipping 0 leaves
+0), have no contact and no incident.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from simulation.model.compiled import kernel
+from simulation.model.mechanisms import mentor_wellbeing, setting
+from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
+from simulation.model.population import NEVER, PopulationState
+from simulation.model.units import rate_to_probability
+
+if TYPE_CHECKING:
+    from simulation.scenario.schema import Scenario
+
+
+class ContactDraws(NamedTuple):
+    """The day's uniform draws of the contact step, one per person each (float32)."""
+
+    contact: np.ndarray
+    rupture: np.ndarray
+    repair: np.ndarray
+    boundary: np.ndarray
+
+
+def deliver(
+    people: PopulationState,
+    scenario: Scenario,
+    record: PairRecord,
+    draws: ContactDraws,
+    extra: np.ndarray | None,
+    today: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Today's mentor contacts, their effect on support and self-efficacy, and the alliance.
+
+    Args:
+        people: the population (`support`, `self_efficacy`, `alliance` and mentors' `burnout`
+            change).
+        scenario: the run's scenario.
+        record: the pair record (last contact days, ruptures, repairs, incidents change).
+        draws: the day's draws.
+        extra: mask of people sure of a contact today (adaptive outreach, a first meeting due),
+            or None.
+        today: today.
+
+    Returns:
+        (who had a contact, which of those contacts were digital).
+    """
+    p = scenario
+    n = people.participants.stop
+    (anyone, in_person), resident = setting.contact_chances(
+        p.setting, p.mentoring.contacts_per_week, today
+    )
+    wellbeing = p.mentor_wellbeing
+    fading = p.mentoring.alliance
+    # Each draw is compared in the dtype NumPy promoted it to, as the mechanisms do.
+    rupture_p = fading.rupture_chance_per_contact * p.training.rupture_ratio()
+    rupture_below = float(np.asarray(rupture_p, dtype=np.result_type(draws.rupture, rupture_p)))
+    repair_share = p.training.repair_share()
+    repair_below = float(np.asarray(repair_share, dtype=np.result_type(draws.repair, repair_share)))
+    boundary_p = rate_to_probability(
+        wellbeing.boundary_incident_rate_per_year
+        / mentor_wellbeing.CONTACTS_PER_YEAR_AT_WEEKLY
+        * p.training.over_involvement()
+    )
+    boundary_below = float(np.asarray(boundary_p, dtype=np.result_type(draws.boundary, boundary_p)))
+    contacts = np.zeros(people.size, dtype=bool)
+    digital_contacts = np.zeros(people.size, dtype=bool)
+    mentor, alliance = people.mentor[:n], people.alliance[:n]
+    last_contact = record.last_contact_day[:n]
+    _contact_kernel(
+        (mentor, alliance, people.support[:n], last_contact, record.matched_day[:n]),
+        (
+            anyone,
+            in_person,
+            resident,
+            p.setting.kind == "residential",
+            people.residence_days_left[:n],
+            np.zeros(n, dtype=bool) if extra is None else extra[:n],
+            draws.contact[:n],
+        ),
+        (
+            fading.full_contact_alliance,
+            p.setting.digital_contact_intensity,
+            0.5 ** (1.0 / p.mentoring.support_half_life_days),
+        ),
+        (today, fading.missed_contact_days, 0.5 ** (1.0 / fading.fade_half_life_days)),
+        (contacts[:n], digital_contacts[:n]),
+    )
+    hits = np.zeros(people.size, dtype=np.int64)
+    hit_mentors = _contacted_kernel(
+        (mentor, alliance, people.self_efficacy[:n], contacts[:n], people.burnout),
+        (record.ruptures[:n], record.repairs[:n], record.boundary_incidents[:n], hits),
+        (draws.rupture[:n], draws.repair[:n], draws.boundary[:n]),
+        (rupture_below, repair_below, boundary_below),
+        (
+            p.training.support_quality(),
+            wellbeing.enabled,
+            wellbeing.burnout_quality_loss,
+            p.mentoring.self_efficacy_gain_per_contact,
+        ),
+        (
+            fading.growth_per_contact,
+            fading.repair_alliance_gain,
+            fading.rupture_alliance_loss,
+            fading.boundary_incident_alliance_loss,
+        ),
+    )
+    if len(hit_mentors):  # every burnout is within 0-1 (the daily update clips each row)
+        mentor_wellbeing.add_incident_burnout(people.burnout, hits, wellbeing, hit_mentors)
+    return contacts, digital_contacts
+
+
+@kernel
+def _contact_kernel(pairs, chances, quality, silence, out):
+    """Who has a contact, support, and the alliance of the rows without one (their fading).
+
+    Branch-free (selects), so it vectorizes: the mentor's quality (a gather of their burnout)
+    is left to `_contacted_kernel`, for the rows with a contact, whose alliance it leaves alone.
+    """
+    mentor, alliance, support, last_contact, matched = pairs
+    anyone, in_person, resident_chance, residential, residence_days_left, extra, draw = chances
+    full, digital_intensity, fade = quality
+    day, missed_days, alliance_fade = silence
+    contacts, digital_contacts = out
+    for i in range(len(mentor)):
+        s, a, paired = support[i] * fade, alliance[i], mentor[i] != NEVER
+        # setting.planned_contact_probability times alliance.contact_ratio; extra: certain.
+        kept = a / full
+        kept = kept if kept < 1.0 or kept != kept else 1.0  # np.minimum(1.0, kept)
+        resident = residential & (residence_days_left[i] > 0)
+        chance = (resident_chance if resident else anyone) * kept
+        personal = (resident_chance if resident else in_person) * kept
+        chance = 1.0 if extra[i] else chance
+        # mentoring.make_contact (setting.contact_intensity: in person below `personal`).
+        d = np.float64(draw[i])
+        met = paired & (d < chance)
+        intensity = 1.0 if d < personal else digital_intensity
+        topped = s if s > intensity or s != s else intensity  # np.maximum
+        support[i] = topped if met else s
+        last = day if met else last_contact[i]  # alliance.record_contact
+        last_contact[i] = last
+        contacts[i] = met
+        digital_contacts[i] = met & (d >= personal)
+        # alliance.update without a contact: silence fades it; every row is clipped.
+        silent = paired & (day - max(last, matched[i]) > missed_days)
+        a = a * alliance_fade if silent else a
+        a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
+        alliance[i] = alliance[i] if met else a
+
+
+@kernel
+def _contacted_kernel(pairs, counts, draws, below, quality, changes):
+    """The rows with a contact: self-efficacy, the alliance's growth, ruptures, incidents."""
+    mentor, alliance, self_efficacy, contacts, burnout = pairs
+    ruptures, repairs, incidents, hits = counts
+    rupture_draw, repair_draw, boundary_draw = draws
+    rupture_below, repair_below, boundary_below = below
+    training_quality, wellbeing, quality_loss, gain = quality
+    growth, repair_gain, rupture_loss, incident_loss = changes
+    hit_mentors = np.empty(len(mentor), dtype=np.int64)
+    count = 0
+    for i in range(len(mentor)):  # one branch, on the day's few contacts
+        if not contacts[i]:
+            continue
+        m, a, se = mentor[i], alliance[i], self_efficacy[i]
+        # support_quality: training times the share burnout leaves (1 when wellbeing is off).
+        q = training_quality * (1.0 - quality_loss * burnout[m] if wellbeing else 1.0)
+        self_efficacy[i] = se + gain * (a * q) * (1.0 - se)  # mentoring.make_contact
+        # alliance.update (a contact: growth, then a rupture, perhaps repaired; clipped)
+        a = a + growth * q * (1.0 - a)
+        ruptured = rupture_draw[i] < rupture_below
+        repaired = ruptured & (repair_draw[i] < repair_below)
+        a = a + repair_gain if repaired else (a - rupture_loss if ruptured else a)
+        ruptures[i] += ruptured
+        repairs[i] += repaired
+        a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
+        # mentor_wellbeing.boundary_incidents, then alliance.boundary_incident
+        if wellbeing & (boundary_draw[i] < boundary_below):
+            if hits[m] == 0:  # each mentor once
+                hit_mentors[count] = m
+                count += 1
+            hits[m] += 1
+            lowered = a - incident_loss
+            a = 0.0 if lowered < 0.0 else lowered
+            incidents[i] += 1
+        alliance[i] = a
+    return hit_mentors[:count]
+
+
+def aware_of_lapse(
+    people: PopulationState,
+    params: AllianceParams,
+    record: PairRecord,
+    checked_in: np.ndarray | None,
+    day: int,
+) -> np.ndarray:
+    """Mentees whose mentor learns of a lapse: a recent contact, or a digital check-in.
+
+    `alliance.aware_of_lapse` or `digital.checking_in`, in one pass over the participants' rows.
+
+    Args:
+        people: the population.
+        params: alliance parameters (the awareness window).
+        record: the pair record (last contact and match days).
+        checked_in: mask of people whose check-ins alert their mentor, or None for nobody.
+        day: today.
+
+    Returns:
+        Mask of mentees whose mentor knows.
+    """
+    n = people.participants.stop
+    aware = np.zeros(people.size, dtype=bool)
+    _aware_kernel(
+        (people.mentor[:n], record.last_contact_day[:n], record.matched_day[:n]),
+        np.zeros(n, dtype=bool) if checked_in is None else checked_in[:n],
+        day - params.awareness_window_days,
+        aware[:n],
+    )
+    return aware
+
+
+@kernel
+def _aware_kernel(pairs, checked_in, since, aware):
+    """`paired & ((last >= since) & (last >= matched) | checked_in)`, branch-free."""
+    mentor, last_contact, matched = pairs
+    for i in range(len(mentor)):
+        last = last_contact[i]
+        recent = (last >= since) & (last >= matched[i])
+        aware[i] = (mentor[i] != NEVER) & (recent | checked_in[i])
+
+
+def support_quality(people: PopulationState, scenario: Scenario) -> np.ndarray:
+    """Training's support quality times the share the mentor's burnout leaves, per person.
+
+    `training.support_quality() * mentor_wellbeing.support_quality_ratio(...)` in one pass over
+    the participants' rows (everyone else has no mentor: a ratio of 1).
+
+    Args:
+        people: the population.
+        scenario: the run's scenario.
+
+    Returns:
+        Support quality per person.
+    """
+    p = scenario
+    trained = p.training.support_quality()
+    n = people.participants.stop
+    quality = np.full(people.size, trained * 1.0)
+    wellbeing = p.mentor_wellbeing
+    _quality_kernel(
+        people.mentor[:n],
+        people.burnout,
+        (wellbeing.enabled, wellbeing.burnout_quality_loss, trained),
+        quality[:n],
+    )
+    return quality
+
+
+@kernel
+def _quality_kernel(mentor, burnout, rule, quality):
+    """`trained * (1 - loss * burnout[mentor])` for mentees, `trained * 1` for the others."""
+    enabled, loss, trained = rule
+    for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, then selects
+        kept = 1.0 - loss * burnout[max(mentor[i], 0)] if enabled else 1.0
+        quality[i] = trained * (kept if mentor[i] != NEVER else 1.0)
