@@ -23,6 +23,7 @@ from simulation.model import arrivals, daily, lapse_risk, network_upkeep, progra
 from simulation.model.daily import DAILY_SERIES, INTAKE_SERIES
 from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
+    contact_counts,
     costs,
     engagement,
     follow_up,
@@ -128,7 +129,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             p.network, self.people.cultural_group, mentor_block, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
-        self.contacts = network.ContactCounts(self.adjacency, self.people)
+        self.contacts = contact_counts.ContactCounts(self.adjacency, self.people)
         # The participants' rows, with the referrals still to come (draws are keyed by row).
         self._participants = p.population.size + len(referrals)
         self.intake = (
@@ -359,7 +360,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             self.people,
             self.arrived_participants(),
             len(self.edges),
-            network.recovery_tie_count(self.contacts, self.people),
+            contact_counts.recovery_tie_count(self.contacts, self.people),
             self.day,
             self.events,
             self.costs,

@@ -1,0 +1,173 @@
+"""Contact counts: each person's friends who use and friends in recovery, kept by changes.
+
+A day changes the status of a few thousand people; recounting everyone's contacts is a full
+sparse product over every tie. Instead, the people whose contact flags changed are found, and
+one compiled pass walks their ties alone, moving their neighbours' counts by the change (exact:
+the counts are small whole numbers). The number of ties between two people in recovery moves in
+the same walk. A weekly change of ties moves the counts of the two ends of each changed tie.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+from simulation.model.compiled import kernel
+from simulation.model.mechanisms.network import SocialExposure, node_degree
+from simulation.model.population import COMMUNITY, LAPSED, RECOVERING, USING, PopulationState
+
+
+class ContactCounts:
+    """Each person's using and recovering contacts, kept current by updating only what changed.
+
+    `change_ties` moves the counts of the two ends of each changed tie; `reset` recounts
+    everything.
+
+    Attributes:
+        adjacency: the ties the counts are on.
+        degree: each person's (weighted) ties.
+        using_contacts: each person's contacts who use (lapsed or relapsed).
+        recovery_contacts: each person's contacts in recovery (participants and mentors).
+        recovery_ties: ties between two people in recovery (each tie once).
+    """
+
+    def __init__(self, adjacency: sp.csr_array, people: PopulationState):
+        self.reset(adjacency, people)
+
+    def reset(self, adjacency: sp.csr_array, people: PopulationState) -> None:
+        """Count everyone's contacts afresh on new ties."""
+        self.adjacency = adjacency
+        self.degree = node_degree(adjacency)
+        self.using, self.recovering = contact_flags(people)
+        self.using_contacts = adjacency @ self.using.astype(adjacency.dtype)
+        self.recovery_contacts = adjacency @ self.recovering.astype(adjacency.dtype)
+        both = np.sum(self.recovery_contacts, where=self.recovering, dtype=np.float64)
+        self.recovery_ties = round(both / 2)
+
+    def update(self, people: PopulationState) -> None:
+        """Bring the counts to the statuses `people` have now (only changed people cost)."""
+        using, recovering = contact_flags(people)
+        # Most changes move both flags (a lapse ends recovery and starts use): one walk over
+        # the changed people's ties serves both counts.
+        changed = np.flatnonzero((self.using != using) | (self.recovering != recovering))
+        if len(changed):
+            adjacency = self.adjacency
+            # With r the recovering flags and A the ties, twice the ties within recovery is
+            # r.A.r; a change d of r moves it by d.(A r + A r'), read off the changed rows.
+            twice = _move_counts(
+                adjacency.indptr,
+                adjacency.indices,
+                adjacency.data,
+                changed,
+                self.using,
+                using,
+                self.recovering,
+                recovering,
+                np.array([-1, 0, 1], dtype=self.recovery_contacts.dtype),
+                self.using_contacts,
+                self.recovery_contacts,
+            )
+            self.recovery_ties += round(twice / 2)
+        self.using, self.recovering = using, recovering
+
+    def exposure(self, people: PopulationState) -> SocialExposure:
+        """Today's exposure (the counts are updated for status changes since the last call)."""
+        self.update(people)
+        return SocialExposure(
+            self.using_contacts.copy(), self.recovery_contacts.copy(), self.degree
+        )
+
+    def change_ties(
+        self,
+        adjacency: sp.csr_array,
+        removed: np.ndarray,
+        added: np.ndarray,
+        people: PopulationState,
+    ) -> None:
+        """Move onto new ties: `adjacency` is the old one without `removed`, with `added`.
+
+        Both are (k, 2) arrays of ties of weight 1, each tie once; the result equals `reset`
+        on the new adjacency (the counts are whole numbers, so exactly).
+        """
+        self.update(people)
+        degree = self.degree.copy()  # an earlier exposure may still hold the old degrees
+        within = 0
+        for ties, sign in ((removed, -1), (added, 1)):
+            if len(ties):
+                ties = np.ascontiguousarray(ties, dtype=np.int64).reshape(-1, 2)
+                within += _tie_counts(
+                    ties,
+                    sign,
+                    self.using,
+                    self.recovering,
+                    self.using_contacts,
+                    self.recovery_contacts,
+                    degree,
+                )
+        self.recovery_ties += within
+        self.adjacency, self.degree = adjacency, degree
+
+
+def recovery_tie_count(counts: ContactCounts, people: PopulationState) -> int:
+    """Ties between two people in recovery now (each tie counted once)."""
+    counts.update(people)
+    return counts.recovery_ties
+
+
+def contact_flags(people: PopulationState) -> tuple[np.ndarray, np.ndarray]:
+    """Who counts as a using contact (lapsed or relapsed) and as a contact in recovery."""
+    using = (people.status == USING) | (people.status == LAPSED)
+    recovering = (people.kind != COMMUNITY) & (people.status == RECOVERING)
+    return using, recovering
+
+
+@kernel
+def _move_counts(
+    indptr,
+    indices,
+    data,
+    rows,
+    using_was,
+    using,
+    recovering_was,
+    recovering,
+    steps,
+    using_counts,
+    counts,
+):  # pragma: no cover - compiled
+    # Each changed row adds weight * (new flag - old flag) to its neighbours' counts, in the
+    # order of the rows and of their stored entries (np.add.at's order), in the counts' dtype
+    # (`steps` holds -1, 0, 1 in it). Returns twice the change of the ties within recovery,
+    # d.(A r + A r') over the changed rows: whole numbers, exact in float64.
+    twice = 0.0
+    for i in rows:
+        twice += np.float64(np.int8(recovering[i]) - np.int8(recovering_was[i])) * counts[i]
+    for i in rows:
+        use = steps[np.int8(using[i]) - np.int8(using_was[i]) + 1]
+        recovery = steps[np.int8(recovering[i]) - np.int8(recovering_was[i]) + 1]
+        for e in range(indptr[i], indptr[i + 1]):
+            j = indices[e]
+            using_counts[j] += data[e] * use
+            counts[j] += data[e] * recovery
+    for i in rows:
+        twice += np.float64(np.int8(recovering[i]) - np.int8(recovering_was[i])) * counts[i]
+    return twice
+
+
+@kernel
+def _tie_counts(
+    ties, sign, using, recovering, using_counts, recovery_counts, degree
+):  # pragma: no cover - compiled
+    # Both ends of each tie gain (sign +1) or lose (-1) the other end as a contact; returns the
+    # signed number of ties within recovery among them.
+    within = 0
+    for t in range(ties.shape[0]):
+        a, b = ties[t, 0], ties[t, 1]
+        using_counts[a] += sign * np.int64(using[b])
+        using_counts[b] += sign * np.int64(using[a])
+        recovery_counts[a] += sign * np.int64(recovering[b])
+        recovery_counts[b] += sign * np.int64(recovering[a])
+        degree[a] += sign
+        degree[b] += sign
+        within += sign * np.int64(recovering[a] & recovering[b])
+    return within
