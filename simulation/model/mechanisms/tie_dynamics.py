@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.network import sorted_unique
 from simulation.model.population import (
     LAPSED,
@@ -109,10 +110,22 @@ def ties_to_dissolve(
     in_recovery = ((kind == PARTICIPANT) | (kind == MENTOR)) & (status == RECOVERING)
     side = np.where(in_recovery, IN_RECOVERY_SIDE, 0).astype(np.int8)
     side[(status == USING) | (status == LAPSED)] = USING_SIDE
-    a, b = edges[:, 0], edges[:, 1]
-    mixed = np.flatnonzero(side[a] + side[b] == MIXED_TIE)
-    keys = (a[mixed] << ROW_BITS) | b[mixed]  # the same row pair in every design
+    mixed = np.empty(len(edges), dtype=np.int64)
+    mixed = mixed[: _mixed_ties(np.ascontiguousarray(edges), side, mixed)]
+    a, b = edges[mixed, 0], edges[mixed, 1]
+    keys = (a << ROW_BITS) | b  # the same row pair in every design
     return mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
+
+
+@kernel
+def _mixed_ties(edges, side, out):  # pragma: no cover - compiled
+    # Positions of the ties whose two ends' codes add up to MIXED_TIE, ascending, into `out`
+    # (written without branches: every tie writes at place k); returns their count.
+    k = 0
+    for t in range(edges.shape[0]):
+        out[k] = t
+        k += side[edges[t, 0]] + side[edges[t, 1]] == MIXED_TIE
+    return k
 
 
 #: `ties_to_dissolve`'s codes for a person in recovery and a person using (anyone else: 0);
