@@ -48,7 +48,7 @@ from simulation.model.population import (
     Arrivals,
     build_population,
 )
-from simulation.model.random_streams import RandomStreams
+from simulation.model.random_streams import RandomStreams, RowDraws
 from simulation.scenario.arguments import check_model_arguments
 from simulation.scenario.schema import Scenario
 
@@ -206,6 +206,19 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             self.streams.daily_uniform(f"{purpose}/others", self.day, today[n_part:])
         return today
 
+    def row_draws(self, purpose: str, participants_only: bool = False) -> RowDraws:
+        """Today's draws for one purpose, as `draws` gives them, made only for rows asked for.
+
+        `model.row_draws(purpose)[rows]` equals `model.draws(purpose)[rows]` (and counts as that
+        call: a purpose drawn again the same day gets fresh draws either way), for mechanisms
+        that need a few hundred rows of 170,000.
+        """
+        part = self.streams.daily_key(f"{purpose}/participants", self.day)
+        others = (
+            None if participants_only else self.streams.daily_key(f"{purpose}/others", self.day)
+        )
+        return RowDraws(part, others, self.day, self._participants, self.people.size)
+
     def step(self) -> None:
         """One day. Everyone reacts to the state at the start of the day.
 
@@ -237,11 +250,11 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         exposure = self.contacts.exposure(people)
         days_before = people.days_abstinent.copy()
         relapsed = lapse_course.resolve_lapses(
-            people, p.relapse, program.escalation_ratio(self), self.draws("escalation"), today
+            people, p.relapse, program.escalation_ratio(self), self.row_draws("escalation"), today
         )
-        recovery.start_episodes(people, p.recovery, relapsed, self.draws("episode_length"))
+        recovery.start_episodes(people, p.recovery, relapsed, self.row_draws("episode_length"))
         overdoses = overdose.overdose_deaths(
-            people, p.overdose, relapsed, days_before, self.draws("overdose"), today
+            people, p.overdose, relapsed, days_before, self.row_draws("overdose"), today
         )
         attempts = recovery.start_new_attempts(
             people,
@@ -262,7 +275,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             hazard,
             self.draws("hazard"),
             today,
-            lapse_course.LengthDraws(p.relapse, self.draws("lapse_length")),
+            lapse_course.LengthDraws(p.relapse, self.row_draws("lapse_length")),
         )
 
         # Pairs do not change again today: the mentors who know of a lapse are found once.

@@ -184,3 +184,33 @@ def test_the_lapse_passes_refuse_arrays_not_one_per_person():
         lapse_course.resolve_lapses(people, PARAMS, 1.0, short, DAY)
     with pytest.raises(ValueError, match="record_use: `draws`"):
         lapse_course.record_use(people, DAY, 0.5, short)
+
+
+def _row_draws(n, seed):
+    """Draws made for the rows asked for, and the full array they stand for."""
+    from simulation.model.random_streams import RowDraws
+
+    keys = np.random.default_rng(seed).integers(0, 2**63, 2, dtype=np.uint64)
+    made = RowDraws(keys[0], keys[1], DAY, max(0, n - n // 4), n)
+    return made, np.asarray(made)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_lapses_with_row_draws_equal_lapses_with_the_full_draws(n):
+    hazard, u = _hazard(n, n), draws(n, n)
+    made, full = _row_draws(n, n)
+    mine, theirs, got, expected = _both(
+        n,
+        n,
+        lambda p: lapse_course.apply_lapses(p, hazard, u, DAY, LengthDraws(PARAMS, made)),
+        lambda p: lapse_course.apply_lapses(p, hazard, u, DAY, LengthDraws(PARAMS, full)),
+    )
+    assert np.array_equal(got, expected) and same_people(mine, theirs)
+    made, full = _row_draws(n, n + 1)
+    mine, theirs, got, expected = _both(
+        n,
+        n + 3,
+        lambda p: lapse_course.resolve_lapses(p, PARAMS, 0.8, made, DAY),
+        lambda p: _resolve_lapses(p, PARAMS, 0.8, full, DAY),
+    )
+    assert np.array_equal(got, expected) and same_people(mine, theirs)

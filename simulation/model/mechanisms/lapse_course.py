@@ -27,6 +27,7 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
+from simulation.model.random_streams import RowDraws
 
 
 def lapse_durations(
@@ -70,11 +71,12 @@ class LengthDraws:
 
     Attributes:
         params: the relapse section (`lapse_mean_days` by substance).
-        draws: one uniform draw per person (the `lapse_length` stream).
+        draws: one uniform draw per person (the `lapse_length` stream), or the `RowDraws` that
+            make the draws of the rows asked for.
     """
 
     params: RelapseParams
-    draws: np.ndarray
+    draws: np.ndarray | RowDraws
 
 
 def apply_lapses(
@@ -166,7 +168,7 @@ def resolve_lapses(
     people: PopulationState,
     params: RelapseParams,
     escalation_ratio: np.ndarray | float,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
     day: int,
 ) -> np.ndarray:
     """Lapses that have run their length end today: caught (back in recovery) or escalated.
@@ -178,7 +180,7 @@ def resolve_lapses(
         people: the population (status, clocks and counters are updated).
         params: the relapse section.
         escalation_ratio: the protective effect of a mentor's or program's rapid response.
-        draws: one uniform per person.
+        draws: one uniform per person (or `RowDraws`: only the ending lapses' are made).
         day: today.
 
     Returns:
@@ -201,7 +203,7 @@ def resolve_lapses(
     caught = rows.copy()
     m = _end_lapses(
         rows,
-        draws,
+        draws[rows],
         p_escalate,
         day,
         people.status,
@@ -245,12 +247,12 @@ def _end_lapses(
     relapsed,
     caught,
 ):
-    # Each ending lapse escalates (draw below its chance) or is caught; the caught rows are
-    # written to the front of `caught` (ascending), and their count returned.
+    # Each ending lapse escalates (its draw, draws[j], below its chance) or is caught; the
+    # caught rows are written to the front of `caught` (ascending), and their count returned.
     m = 0
     for j in range(len(rows)):
         i = rows[j]
-        if draws[i] < p_escalate[j]:
+        if draws[j] < p_escalate[j]:
             relapsed[i] = True
             status[i] = USING
             relapses[i] += 1

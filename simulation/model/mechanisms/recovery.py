@@ -23,6 +23,7 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
+from simulation.model.random_streams import RowDraws
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
@@ -148,7 +149,7 @@ def start_episodes(
     people: PopulationState,
     params: RecoveryCycleParams,
     relapsed: np.ndarray,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
 ) -> None:
     """Give each of today's relapses its length: log-normal around the substance's median.
 
@@ -156,7 +157,8 @@ def start_episodes(
         people: the population (`use_days_left` is set for `relapsed`).
         params: the recovery-cycle section.
         relapsed: who relapsed today.
-        draws: one uniform per person (inverse CDF, so a person's length lines up across designs).
+        draws: one uniform per person (inverse CDF, so a person's length lines up across
+            designs), or the `RowDraws` that make today's relapses'.
     """
     median = np.array([getattr(params.episode_median_days, s) for s in SUBSTANCES])
     rows = np.flatnonzero(relapsed)  # one pass over the mask, then the few rows alone
