@@ -123,7 +123,7 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
         True
     """
     with np.errstate(over="ignore"):
-        z = keys.astype(np.uint64) * GOLDEN_GAMMA + np.uint64(salt & (2**64 - 1))
+        z = keys.astype(np.uint64) * GOLDEN_GAMMA + salt_word(salt)
         z = (z ^ (z >> np.uint64(30))) * MIX_1
         z = (z ^ (z >> np.uint64(27))) * MIX_2
         z = z ^ (z >> np.uint64(31))
@@ -180,6 +180,21 @@ class RowDraws:
         """Every row's draw (what the full draw would have been)."""
         full = self[np.arange(self.shape[0])]
         return full if dtype is None else full.astype(dtype)
+
+
+def salt_word(salt: int) -> np.uint64:
+    """A salt of any size as the 64-bit word `keyed_uniform` adds (its low 64 bits)."""
+    return np.uint64(salt & (2**64 - 1))
+
+
+@kernel
+def keyed_uniform_at(key, salt):  # pragma: no cover - compiled
+    """`keyed_uniform` of one non-negative integer key, in a kernel (`salt` is `salt_word`'s)."""
+    z = np.uint64(key) * GOLDEN_GAMMA + salt
+    z = (z ^ (z >> np.uint64(30))) * MIX_1
+    z = (z ^ (z >> np.uint64(27))) * MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(40)) / float(1 << 24)
 
 
 @kernel

@@ -1,6 +1,7 @@
-"""The compiled search for mixed ties gives exactly the ties the NumPy it replaced gave.
+"""The compiled search for dropped mixed ties gives exactly the ties the NumPy it replaced gave.
 
-`_old_ties_to_dissolve` is `tie_dynamics.ties_to_dissolve` before its kernel (issue 17); both
+`_old_ties_to_dissolve` is `tie_dynamics.ties_to_dissolve` before its kernels (issue 17: the
+people's codes, the mixed ties and their keyed draws in NumPy); both
 run on seeded random populations (every status and kind; sizes 0, 1, a few and a few thousand)
 and ties, with a dissolution chance high enough that many ties go.
 """
@@ -43,7 +44,7 @@ def test_ties_to_dissolve_equals_numpy(size, seed):
     params = tie_dynamics.TieDynamicsParams(using_tie_dissolution_per_week=0.4)
     raw = rng.integers(0, max(size, 1), size=(4 * size, 2))
     edges = network_generation.canonical_edges(raw) if size > 1 else np.empty((0, 2), np.int64)
-    for salt in (0, 17, 2**40 + 3):
+    for salt in (0, 17, 2**40 + 3, (2**64 - 1) * 1_000_003 + 400):
         got = tie_dynamics.ties_to_dissolve(edges, people, params, salt)
         expected = _old_ties_to_dissolve(edges, people, params, salt)
         assert got.dtype == expected.dtype and np.array_equal(got, expected)

@@ -23,7 +23,7 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
-from simulation.model.random_streams import keyed_uniform
+from simulation.model.random_streams import keyed_uniform_at, salt_word
 from simulation.scenario.parameters import Section, parameter
 
 
@@ -105,27 +105,47 @@ def ties_to_dissolve(
     """
     if len(edges) == 0:
         return np.empty(0, dtype=np.int64)
-    status, kind = people.status, people.kind
     # One small code per person: a tie is mixed when its two ends' codes add up to MIXED_TIE.
-    in_recovery = ((kind == PARTICIPANT) | (kind == MENTOR)) & (status == RECOVERING)
-    side = np.where(in_recovery, IN_RECOVERY_SIDE, 0).astype(np.int8)
-    side[(status == USING) | (status == LAPSED)] = USING_SIDE
-    mixed = np.empty(len(edges), dtype=np.int64)
-    mixed = mixed[: _mixed_ties(np.ascontiguousarray(edges), side, mixed)]
-    a, b = edges[mixed, 0], edges[mixed, 1]
-    keys = (a << ROW_BITS) | b  # the same row pair in every design
-    return mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
+    side = np.empty(people.size, dtype=np.int8)
+    _sides(people.status, people.kind, side)
+    dropped = np.empty(len(edges), dtype=np.int64)
+    k = _dissolved(
+        np.ascontiguousarray(edges, dtype=np.int64),
+        side,
+        salt_word(salt),
+        float(params.using_tie_dissolution_per_week),
+        dropped,
+    )
+    return dropped[:k]
 
 
 @kernel
-def _mixed_ties(edges, side, out):  # pragma: no cover - compiled
-    # Positions of the ties whose two ends' codes add up to MIXED_TIE, ascending, into `out`
-    # (written without branches: every tie writes at place k); returns their count.
+def _sides(status, kind, side):  # pragma: no cover - compiled
+    # IN_RECOVERY_SIDE for participants and mentors in recovery, USING_SIDE for anyone using or
+    # lapsed, 0 for everyone else.
+    for i in range(len(status)):
+        s = status[i]
+        in_recovery = ((kind[i] == PARTICIPANT) | (kind[i] == MENTOR)) & (s == RECOVERING)
+        using = (s == USING) | (s == LAPSED)
+        side[i] = USING_SIDE if using else (IN_RECOVERY_SIDE if in_recovery else 0)
+
+
+@kernel
+def _dissolved(edges, side, salt, probability, out):  # pragma: no cover - compiled
+    # The mixed ties (their two ends' codes add up to MIXED_TIE) whose draw, keyed by the row
+    # pair (a << ROW_BITS) | b — the same in every design — falls below `probability`; their
+    # positions go to `out` (ascending) and their count is returned. Two passes written
+    # without branches (every tie writes at place k): the mixed ties, then those dropped.
     k = 0
     for t in range(edges.shape[0]):
         out[k] = t
         k += side[edges[t, 0]] + side[edges[t, 1]] == MIXED_TIE
-    return k
+    m = 0
+    for j in range(k):
+        t = out[j]
+        out[m] = t
+        m += keyed_uniform_at((edges[t, 0] << ROW_BITS) | edges[t, 1], salt) < probability
+    return m
 
 
 #: `ties_to_dissolve`'s codes for a person in recovery and a person using (anyone else: 0);

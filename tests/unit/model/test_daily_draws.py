@@ -87,3 +87,14 @@ def test_row_draws_refuse_masks_and_rows_outside():
         draws[np.ones(12, dtype=bool)]
     with pytest.raises(IndexError, match=r"\[0, 12\)"):
         draws[np.array([12])]
+
+
+def test_keyed_uniform_in_a_kernel_is_keyed_uniform():
+    from simulation.model.random_streams import keyed_uniform, keyed_uniform_at, salt_word
+
+    keys = np.random.default_rng(3).integers(0, 2**63, 5000)
+    keys[:3] = [0, 1, 2**63 - 1]
+    for salt in (0, 5, 2**63 + 11, (2**64 - 1) * 1_000_003 + 7):
+        expected = keyed_uniform(keys, salt)
+        got = np.array([keyed_uniform_at(k, salt_word(salt)) for k in keys])
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
