@@ -43,8 +43,6 @@ from simulation.model.mechanisms import (
 from simulation.model.population import (
     MENTOR,
     MENTOR_ABSTINENCE_SPAN_DAYS,
-    RECOVERING,
-    USING,
     Arrivals,
     build_population,
 )
@@ -245,16 +243,16 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         people, p = self.people, self.scenario
         today = self.day + 1
         arrivals.admit(self, today)
-        was_using = people.status == USING
 
         exposure = self.contacts.exposure(people)
-        days_before = people.days_abstinent.copy()
         relapsed = lapse_course.resolve_lapses(
             people, p.relapse, program.escalation_ratio(self), self.row_draws("escalation"), today
         )
         recovery.start_episodes(people, p.recovery, relapsed, self.row_draws("episode_length"))
+        # A relapse's days abstinent are as they were before its lapse ended (only caught
+        # lapses set the clock back): the overdose risk reads them for today's relapses alone.
         overdoses = overdose.overdose_deaths(
-            people, p.overdose, relapsed, days_before, self.row_draws("overdose"), today
+            people, p.overdose, relapsed, people.days_abstinent, self.row_draws("overdose"), today
         )
         attempts = recovery.start_new_attempts(
             people,
@@ -298,9 +296,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             )
         if today % 7 == 0:
             network_upkeep.reconstruct_network(self)
-        np.add(
-            people.days_abstinent, 1, out=people.days_abstinent, where=people.status == RECOVERING
-        )
+        recovery.grow_abstinence(people)
         if today == p.days - FOLLOW_UP_WINDOW_DAYS:
             people.use_days_before_window[:] = people.use_days
         lapse_course.record_use(
@@ -315,7 +311,8 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         n = self.arrived_participants()  # the cohort is the first rows
         self.events = {
             "lapses": int(np.count_nonzero(lapsed[:n])),
-            "relapses": int(np.count_nonzero(relapsed[:n] & ~was_using[:n])),
+            # Relapses come from lapses ending (no one relapses from use): all count.
+            "relapses": int(np.count_nonzero(relapsed[:n])),
             "new_attempts": int(np.count_nonzero(attempts[:n])),
             "deaths": int(np.count_nonzero(deaths[:n])),
             "overdose_deaths": int(np.count_nonzero(overdoses[:n])),

@@ -283,3 +283,19 @@ def test_relapses_with_row_draws_equal_relapses_with_the_full_draws(n):
         lambda p: overdose.overdose_deaths(p, OVERDOSE, relapsed, before, made, DAY),
         lambda p: _overdose_deaths(p, OVERDOSE, relapsed, before, full, DAY),
     )
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_grow_abstinence_is_the_numpy_body(n):
+    def numpy_body(people):
+        np.add(
+            people.days_abstinent, 1, out=people.days_abstinent, where=people.status == RECOVERING
+        )
+
+    mine, theirs = random_people(n, n + 9), random_people(n, n + 9)
+    if n:
+        mine.days_abstinent[0] = theirs.days_abstinent[0] = np.iinfo(np.int32).max  # wraps
+    recovery.grow_abstinence(mine)
+    numpy_body(theirs)
+    assert same_people(mine, theirs)
+    assert mine.days_abstinent.dtype == np.int32

@@ -221,6 +221,19 @@ def _start_new_attempts(
             attempts[i] += 1
 
 
+def grow_abstinence(people: PopulationState) -> None:
+    """End of the day: a day more abstinent for everyone in recovery (one compiled pass)."""
+    _grow_abstinence(people.status, people.days_abstinent)
+
+
+@kernel
+def _grow_abstinence(status, days_abstinent):  # pragma: no cover - compiled
+    # np.add(days, 1, where=status == RECOVERING): the sum in int64, stored in the array's
+    # dtype (wrapping as NumPy's int32 + 1 would), without branches.
+    for i in range(len(status)):
+        days_abstinent[i] += np.int64(status[i] == RECOVERING)
+
+
 def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
     """Each person's share of days with use while in an episode of regular use."""
     shares = np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
