@@ -300,7 +300,10 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         if today == p.days - FOLLOW_UP_WINDOW_DAYS:
             people.use_days_before_window[:] = people.use_days
         lapse_course.record_use(
-            people, today, recovery.use_share(people, p.recovery), self.draws("use_day")
+            people,
+            today,
+            draws=self.row_draws("use_day"),
+            substance_share=recovery.use_shares(p.recovery),
         )
         recovery.record_quarter(people, today)
         follow_up.record_interview(people, today)

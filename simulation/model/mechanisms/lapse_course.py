@@ -269,7 +269,11 @@ def _end_lapses(
 
 
 def record_use(
-    people: PopulationState, day: int, use_share: np.ndarray | float = 1.0, draws=None
+    people: PopulationState,
+    day: int,
+    use_share: np.ndarray | float = 1.0,
+    draws: np.ndarray | RowDraws | None = None,
+    substance_share: np.ndarray | None = None,
 ) -> None:
     """End of the day: count a day of use for everyone lapsed or in an episode of use.
 
@@ -280,31 +284,57 @@ def record_use(
         people: the population (`use_days`, `last_use_day` are updated).
         day: today.
         use_share: each person's share of days with use during regular use.
-        draws: one uniform per person (needed when `use_share` is below 1).
+        draws: one uniform per person (needed when the share is below 1), or the `RowDraws`
+            that make the draws of the people in an episode of use alone.
+        substance_share: one share per substance (indexed by `people.substance`), in place of
+            `use_share`: looked up for the people in an episode of use alone.
     """
-    # With no draws every row in use uses; `share` and `draws` are then not read.
+    # The rows in use are listed once; with draws, those in an episode of regular use get
+    # their draw and share (only theirs are made or read); lapsed rows always use.
+    rows, regular = np.empty(people.size, dtype=np.int64), np.empty(people.size, dtype=np.int64)
+    k, m = _rows_in_use(people.status, people.kind, rows, regular)
+    rows, regular = rows[:k], regular[:m]
     drawn = draws is not None
     if drawn:
         require_per_person(people, "record_use", draws=draws)
-    share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
-    draws = draws if drawn else np.ones(1)
+        if substance_share is not None:
+            share = np.asarray(substance_share)[people.substance[regular]]
+        else:
+            share = np.broadcast_to(np.asarray(use_share), people.size)[regular]
+        regular_draws = draws[regular]
+    else:
+        share, regular_draws = np.ones(0), np.ones(0, dtype=np.float32)
     _record_use(
-        people.status, people.kind, drawn, draws, share, day, people.use_days, people.last_use_day
+        rows, people.status, drawn, regular_draws, share, day, people.use_days, people.last_use_day
     )
 
 
 @kernel
-def _record_use(status, kind, drawn, draws, share, day, use_days, last_use_day):
-    # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
-    # use, for everyone but community members. The rows that use are listed first (without
-    # branches: they are unpredictable), then only they are updated.
-    rows = np.empty(len(status), dtype=np.int64)
-    k = 0
+def _rows_in_use(status, kind, rows, regular):  # pragma: no cover - compiled
+    # Participants' and mentors' rows lapsed or in an episode of use (into `rows`) and those of
+    # them in an episode of regular use (into `regular`), both ascending, without branches;
+    # returns both counts.
+    k = m = 0
     for i in range(len(status)):
-        lapsed = status[i] == LAPSED
-        in_use = lapsed | (status[i] == USING)
+        using = status[i] == USING
+        counted = kind[i] != COMMUNITY
         rows[k] = i
-        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[i] < share[i]))
-    for j in range(k):
-        use_days[rows[j]] += 1
-        last_use_day[rows[j]] = day
+        regular[m] = i
+        k += ((status[i] == LAPSED) | using) & counted
+        m += using & counted
+    return k, m
+
+
+@kernel
+def _record_use(rows, status, drawn, draws, share, day, use_days, last_use_day):
+    # Lapsed, or in an episode of use with today's draw below the share (when drawn; the j-th
+    # row in regular use has draws[j] and share[j]): a day of use.
+    j = 0
+    for i in rows:
+        used = True
+        if drawn and status[i] == USING:
+            used = draws[j] < share[j]
+            j += 1
+        if used:
+            use_days[i] += 1
+            last_use_day[i] = day

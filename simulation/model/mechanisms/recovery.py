@@ -234,9 +234,14 @@ def _grow_abstinence(status, days_abstinent):  # pragma: no cover - compiled
         days_abstinent[i] += np.int64(status[i] == RECOVERING)
 
 
+def use_shares(params: RecoveryCycleParams) -> np.ndarray:
+    """The share of days with use in an episode of regular use, by substance (`SUBSTANCES`)."""
+    return np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
+
+
 def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
     """Each person's share of days with use while in an episode of regular use."""
-    shares = np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
+    shares = use_shares(params)
     out = np.empty(people.size, dtype=shares.dtype)
     _look_up(shares, people.substance, out)  # shares[substance], in one compiled pass
     return out
