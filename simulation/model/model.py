@@ -302,7 +302,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         lapse_course.record_use(
             people,
             today,
-            draws=self.row_draws("use_day"),
+            draws=self.draws("use_day"),
             substance_share=recovery.use_shares(p.recovery),
         )
         recovery.record_quarter(people, today)

@@ -217,16 +217,22 @@ def test_lapses_with_row_draws_equal_lapses_with_the_full_draws(n):
 
 
 @pytest.mark.parametrize("n", SIZES)
-def test_record_use_by_substance_with_row_draws_is_the_numpy_body(n):
+def test_record_use_by_substance_is_the_numpy_body(n):
     table = np.array([0.45, 0.9, 0.4, 0.7])
-    made, full = _row_draws(n, n + 7)
+    full = draws(n, n + 7)
     mine, theirs, _, _ = _both(
         n,
         n + 5,
-        lambda p: lapse_course.record_use(p, DAY, draws=made, substance_share=table),
+        lambda p: lapse_course.record_use(p, DAY, draws=full, substance_share=table),
         lambda p: _record_use(p, DAY, table[p.substance], full),
     )
     assert same_people(mine, theirs)
     if n > 100:
         used = theirs.last_use_day == DAY
         assert used.any() and (theirs.status[~used] == USING).any()  # some regular days off
+
+
+def test_record_use_wants_one_share_per_substance():
+    people = random_people(5, 0)
+    with pytest.raises(ValueError, match="one share per substance"):
+        lapse_course.record_use(people, DAY, draws=draws(5, 1), substance_share=np.ones(3))

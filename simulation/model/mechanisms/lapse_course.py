@@ -28,6 +28,7 @@ from simulation.model.population import (
     PopulationState,
 )
 from simulation.model.random_streams import RowDraws
+from simulation.scenario.parameters import SUBSTANCES
 
 
 def lapse_durations(
@@ -272,7 +273,7 @@ def record_use(
     people: PopulationState,
     day: int,
     use_share: np.ndarray | float = 1.0,
-    draws: np.ndarray | RowDraws | None = None,
+    draws: np.ndarray | None = None,
     substance_share: np.ndarray | None = None,
 ) -> None:
     """End of the day: count a day of use for everyone lapsed or in an episode of use.
@@ -284,57 +285,55 @@ def record_use(
         people: the population (`use_days`, `last_use_day` are updated).
         day: today.
         use_share: each person's share of days with use during regular use.
-        draws: one uniform per person (needed when the share is below 1), or the `RowDraws`
-            that make the draws of the people in an episode of use alone.
+        draws: one uniform per person (needed when the share is below 1).
         substance_share: one share per substance (indexed by `people.substance`), in place of
-            `use_share`: looked up for the people in an episode of use alone.
+            `use_share`: looked up in the pass, with no per-person array.
     """
-    # The rows in use are listed once; with draws, those in an episode of regular use get
-    # their draw and share (only theirs are made or read); lapsed rows always use.
-    rows, regular = np.empty(people.size, dtype=np.int64), np.empty(people.size, dtype=np.int64)
-    k, m = _rows_in_use(people.status, people.kind, rows, regular)
-    rows, regular = rows[:k], regular[:m]
+    # With no draws every row in use uses; the shares and draws are then not read.
     drawn = draws is not None
     if drawn:
         require_per_person(people, "record_use", draws=draws)
-        if substance_share is not None:
-            share = np.asarray(substance_share)[people.substance[regular]]
-        else:
-            share = np.broadcast_to(np.asarray(use_share), people.size)[regular]
-        regular_draws = draws[regular]
+    by_substance = drawn and substance_share is not None
+    if by_substance:
+        share = np.asarray(substance_share, dtype=float)
+        if share.shape != (len(SUBSTANCES),):
+            raise ValueError(
+                f"record_use: `substance_share` has shape {share.shape}; it needs one share per "
+                f"substance ({len(SUBSTANCES)}: {', '.join(SUBSTANCES)})."
+            )
     else:
-        share, regular_draws = np.ones(0), np.ones(0, dtype=np.float32)
+        share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
     _record_use(
-        rows, people.status, drawn, regular_draws, share, day, people.use_days, people.last_use_day
+        people.status,
+        people.kind,
+        people.substance,
+        drawn,
+        draws if drawn else np.ones(1),
+        share,
+        by_substance,
+        day,
+        people.use_days,
+        people.last_use_day,
     )
 
 
 @kernel
-def _rows_in_use(status, kind, rows, regular):  # pragma: no cover - compiled
-    # Participants' and mentors' rows lapsed or in an episode of use (into `rows`) and those of
-    # them in an episode of regular use (into `regular`), both ascending, without branches;
-    # returns both counts.
-    k = m = 0
+def _record_use(
+    status, kind, substance, drawn, draws, share, by_substance, day, use_days, last_use_day
+):  # pragma: no cover - compiled
+    # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
+    # use, for everyone but community members. The rows that use are listed first (without
+    # branches: they are unpredictable), then only they are updated. Without draws, row 0 of
+    # the one-element `draws` and `share` is read, and not used.
+    rows = np.empty(len(status), dtype=np.int64)
+    k = 0
     for i in range(len(status)):
-        using = status[i] == USING
-        counted = kind[i] != COMMUNITY
+        lapsed = status[i] == LAPSED
+        in_use = lapsed | (status[i] == USING)
+        at = i if drawn else 0
+        s = share[substance[i]] if by_substance else share[at]
         rows[k] = i
-        regular[m] = i
-        k += ((status[i] == LAPSED) | using) & counted
-        m += using & counted
-    return k, m
-
-
-@kernel
-def _record_use(rows, status, drawn, draws, share, day, use_days, last_use_day):
-    # Lapsed, or in an episode of use with today's draw below the share (when drawn; the j-th
-    # row in regular use has draws[j] and share[j]): a day of use.
-    j = 0
-    for i in rows:
-        used = True
-        if drawn and status[i] == USING:
-            used = draws[j] < share[j]
-            j += 1
-        if used:
-            use_days[i] += 1
-            last_use_day[i] = day
+        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[at] < s))
+    for j in range(k):
+        use_days[rows[j]] += 1
+        last_use_day[rows[j]] = day
