@@ -128,3 +128,19 @@ def test_weighted_ties_move_counts_as_numpy_did():
         new.update(people)
         old.update(people)
         _assert_same(new, old)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize(
+    ("contacts_dtype", "degree_dtype"),
+    [(np.float32, np.float32), (np.float64, np.float64), (np.float32, np.float64)],
+)
+def test_recovery_share_is_numpys_divide_and_worked_out_once(n, contacts_dtype, degree_dtype):
+    rng = np.random.default_rng(n)
+    degree = rng.integers(0, 12, n).astype(degree_dtype)  # people without ties among them
+    contacts = np.floor(rng.random(n) * (degree + 1)).astype(contacts_dtype)
+    exposure = network.SocialExposure(contacts * 2, contacts, degree)
+    expected = np.divide(contacts, degree, out=np.zeros_like(contacts), where=degree > 0)
+    share = exposure.recovery_share
+    assert share.dtype == expected.dtype and share.tobytes() == expected.tobytes()
+    assert exposure.recovery_share is share and not share.flags.writeable

@@ -9,11 +9,13 @@ recovery protects (Litt et al. 2009, network support).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.compiled import kernel
 from simulation.scenario.parameters import Section, parameter
 
 GraphKind = Literal["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
@@ -175,21 +177,32 @@ def symmetric_csr(edges: np.ndarray, n: int, weights: np.ndarray) -> sp.csr_arra
 
 @dataclass
 class SocialExposure:
-    """What each person sees among their ties at the start of the day."""
+    """What each person sees among their ties at the start of the day (read, not changed)."""
 
     using_contacts: np.ndarray
     recovery_contacts: np.ndarray
     degree: np.ndarray
 
-    @property
+    @cached_property
     def recovery_share(self) -> np.ndarray:
-        """Each person's share of ties who are in recovery (0 for people with no ties)."""
-        return np.divide(
-            self.recovery_contacts,
-            self.degree,
-            out=np.zeros_like(self.recovery_contacts),
-            where=self.degree > 0,
-        )
+        """Each person's share of ties who are in recovery (0 for people with no ties).
+
+        Worked out once, in one compiled pass, and read-only: the lapse hazard and isolation
+        both read it.
+        """
+        contacts = self.recovery_contacts
+        share = np.zeros_like(contacts)
+        _share(contacts, np.broadcast_to(self.degree, contacts.shape), share)
+        share.flags.writeable = False
+        return share
+
+
+@kernel
+def _share(contacts, degree, out):  # pragma: no cover - compiled
+    # np.divide(contacts, degree, out=out, where=degree > 0), in the dtypes NumPy uses.
+    for i in range(len(out)):
+        if degree[i] > 0:
+            out[i] = contacts[i] / degree[i]
 
 
 def node_degree(adjacency: sp.csr_array) -> np.ndarray:
