@@ -76,41 +76,45 @@ def change_ties(model: RecoveryCommunityModel, dropped: np.ndarray, new: np.ndar
 
 def edge_positions(edges: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Where each (low, high) pair is or would go in sorted `edges`: the first edge not below it."""
-    low, high = pairs[:, 0], pairs[:, 1]
-    first, second = edges[:, 0], edges[:, 1]
-    last = max(len(edges) - 1, 0)
-
-    def below(at: np.ndarray) -> np.ndarray:
-        at = np.minimum(at, last)
-        return (first[at] < low) | ((first[at] == low) & (second[at] < high))
-
-    return _lower_bound(np.zeros(len(pairs), np.int64), np.full(len(pairs), len(edges)), below)
+    out = np.empty(len(pairs), dtype=np.int64)
+    _edge_lower_bound(edges, np.ascontiguousarray(pairs).reshape(-1, 2), out)
+    return out
 
 
 def row_positions(adjacency: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Where column `cols[i]` is or would go in row `rows[i]` of a CSR matrix with sorted rows."""
-    indptr, indices = adjacency.indptr, adjacency.indices
-    last = max(len(indices) - 1, 0)
-
-    def below(at: np.ndarray) -> np.ndarray:
-        return indices[np.minimum(at, last)] < cols
-
-    starts = indptr[rows].astype(np.int64)
-    return _lower_bound(starts, indptr[rows + 1].astype(np.int64), below)
+    out = np.empty(len(rows), dtype=np.int64)
+    _row_lower_bound(adjacency.indptr, adjacency.indices, rows, cols, out)
+    return out
 
 
-def _lower_bound(lo: np.ndarray, hi: np.ndarray, below) -> np.ndarray:
-    """Binary search of many sorted ranges [lo, hi) at once; `below(at)` says item < target.
+@kernel
+def _edge_lower_bound(edges, pairs, out):  # pragma: no cover - compiled
+    # A binary search per pair (as np.searchsorted on the tie keys low * n + high).
+    for p in range(pairs.shape[0]):
+        low, high = pairs[p, 0], pairs[p, 1]
+        lo, hi = 0, edges.shape[0]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if edges[mid, 0] < low or (edges[mid, 0] == low and edges[mid, 1] < high):
+                lo = mid + 1
+            else:
+                hi = mid
+        out[p] = lo
 
-    Every search takes the steps of the longest range (finished ones stand still): fewer, larger
-    array operations than dropping each search as it ends.
-    """
-    for _ in range(int(np.max(hi - lo, initial=0)).bit_length()):
-        mid = (lo + hi) >> 1
-        less = below(mid) & (lo < hi)
-        lo = np.where(less, mid + 1, lo)
-        hi = np.where(less, hi, mid)
-    return lo
+
+@kernel
+def _row_lower_bound(indptr, indices, rows, cols, out):  # pragma: no cover - compiled
+    # A binary search of each row's sorted columns for its column.
+    for p in range(len(rows)):
+        lo, hi = np.int64(indptr[rows[p]]), np.int64(indptr[rows[p] + 1])
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if indices[mid] < cols[p]:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[p] = lo
 
 
 def spliced_edges(

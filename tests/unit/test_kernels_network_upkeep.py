@@ -1,4 +1,4 @@
-"""The compiled edge splice gives exactly what deleting and inserting rows with NumPy gives.
+"""The compiled edge splice and searches give exactly what the NumPy they replaced gives.
 
 `_old_spliced` is the body `network_upkeep._spliced` stands for (issue 17): `np.delete` of the
 dropped rows, then `np.insert` of the additions at their positions moved down by the deletions
@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from simulation.model import network_upkeep
+from simulation.model.mechanisms import network, network_generation, tie_dynamics
 
 
 def _old_spliced(old, dropped, at, added):
@@ -45,3 +46,54 @@ def test_positions_to_drop_must_be_ascending():
         network_upkeep.spliced_edges(
             np.zeros((4, 2), np.int64), np.array([2, 2]), np.zeros(0), np.zeros((0, 2))
         )
+
+
+def _old_lower_bound(lo, hi, below):
+    for _ in range(int(np.max(hi - lo, initial=0)).bit_length()):
+        mid = (lo + hi) >> 1
+        less = below(mid) & (lo < hi)
+        lo = np.where(less, mid + 1, lo)
+        hi = np.where(less, hi, mid)
+    return lo
+
+
+def _old_edge_positions(edges, pairs):
+    low, high = pairs[:, 0], pairs[:, 1]
+    first, second = edges[:, 0], edges[:, 1]
+    last = max(len(edges) - 1, 0)
+
+    def below(at):
+        at = np.minimum(at, last)
+        return (first[at] < low) | ((first[at] == low) & (second[at] < high))
+
+    return _old_lower_bound(np.zeros(len(pairs), np.int64), np.full(len(pairs), len(edges)), below)
+
+
+def _old_row_positions(adjacency, rows, cols):
+    indptr, indices = adjacency.indptr, adjacency.indices
+    last = max(len(indices) - 1, 0)
+
+    def below(at):
+        return indices[np.minimum(at, last)] < cols
+
+    starts = indptr[rows].astype(np.int64)
+    return _old_lower_bound(starts, indptr[rows + 1].astype(np.int64), below)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 3001])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_searches_equal_the_numpy_binary_searches(n, seed):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, max(n, 1), size=(3 * n, 2))
+    edges = network_generation.canonical_edges(raw) if n > 1 else np.empty((0, 2), np.int64)
+    pairs = tie_dynamics.tie_pairs(rng.integers(0, max(n, 1), (200, 2)), max(n, 1))
+    pairs = np.concatenate([pairs, edges[:: max(1, len(edges) // 20)]])  # present ones too
+    got, expected = network_upkeep.edge_positions(edges, pairs), _old_edge_positions(edges, pairs)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    adjacency = network.adjacency_from_edges(edges, n)
+    if n:
+        rows = rng.integers(0, n, 300)
+        cols = rng.integers(0, n, 300)
+        got = network_upkeep.row_positions(adjacency, rows, cols)
+        expected = _old_row_positions(adjacency, rows, cols)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
