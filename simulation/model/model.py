@@ -34,9 +34,9 @@ from simulation.model.mechanisms import (
     network,
     network_generation,
     overdose,
-    psychology,
     recovery,
     relapse,
+    state_of_mind,
     stigma,
     tie_dynamics,
 )
@@ -279,15 +279,19 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         # Pairs do not change again today: the mentors who know of a lapse are found once.
         aware = program.aware_of_lapse(self, today)
         answered = program.answered(self, aware)
-        psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
-        psychology.update_isolation(
+        # Self-efficacy, isolation and mental health in one pass (what belonging and stigma's
+        # withdrawal read does not move in it).
+        state_of_mind.update(
             people,
             p.psychology,
+            p.mental_health,
+            lapsed,
+            relapsed,
+            answered,
             exposure.recovery_share,
             meetings.belonging(people, p.meetings, attended),
             stigma.withdrawal(people, p.stigma),
         )
-        psychology.update_mental_health(people, p.mental_health)
         stigma.update_stigma(people, p.stigma, today)
         program.update_burnout(self, lapsed, aware)
         if p.meetings.enabled and attended.any():
