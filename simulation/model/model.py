@@ -195,14 +195,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         that concern participants only, everyone else gets 1.0 — a draw no probability passes —
         and no random numbers are spent on them.
         """
-        n_part = self._participants
-        today = np.empty(self.people.size, dtype=np.float32)
-        self.streams.daily_uniform(f"{purpose}/participants", self.day, today[:n_part])
-        if participants_only:
-            today[n_part:] = 1.0
-        else:
-            self.streams.daily_uniform(f"{purpose}/others", self.day, today[n_part:])
-        return today
+        return np.asarray(self.row_draws(purpose, participants_only))
 
     def row_draws(self, purpose: str, participants_only: bool = False) -> RowDraws:
         """Today's draws for one purpose, as `draws` gives them, made only for rows asked for.

@@ -177,8 +177,10 @@ class RowDraws:
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
-        """Every row's draw (what the full draw would have been)."""
-        full = self[np.arange(self.shape[0])]
+        """Every row's draw (what the full draw is), in one compiled pass."""
+        full = np.empty(self.shape[0], dtype=np.float32)
+        first, others = self._keys
+        _splitmix_day(first, others, self._drawn_others, self._counter, self._participants, full)
         return full if dtype is None else full.astype(dtype)
 
 
@@ -212,6 +214,19 @@ def _splitmix_uniform(key, counter_start, out):  # pragma: no cover - compiled
     """splitmix64 outputs at counters counter_start, counter_start + 1, ... as float32."""
     for i in range(out.size):
         out[i] = _splitmix_at(key, counter_start + i)
+    return out
+
+
+@kernel
+def _splitmix_day(
+    participant_key, others_key, drawn_others, counter_start, participants, out
+):  # pragma: no cover - compiled
+    """Every row's draw: the participants' from their key, everyone else's from theirs (or 1.0)."""
+    _splitmix_uniform(participant_key, counter_start, out[:participants])
+    if drawn_others:
+        _splitmix_uniform(others_key, counter_start, out[participants:])
+    else:
+        out[participants:] = np.float32(1.0)
     return out
 
 
