@@ -283,7 +283,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             answered,
             exposure.recovery_share,
             meetings.belonging(people, p.meetings, attended),
-            stigma.withdrawal(people, p.stigma),
+            withdrawal_effect=stigma.withdrawal_effect(p.stigma),
         )
         stigma.update_stigma(people, p.stigma, today)
         program.update_burnout(self, lapsed, aware)

@@ -312,6 +312,11 @@ def hazard_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray | 
     return np.exp(ratio, out=ratio)
 
 
+def withdrawal_effect(params: StigmaParams) -> float | None:
+    """The factor `withdrawal` multiplies stigma above mid-scale by (None when stigma is off)."""
+    return params.isolation_effect if params.enabled else None
+
+
 def withdrawal(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
     """How far stigma raises (or, below mid-scale, lowers) the isolation ties would leave.
 
