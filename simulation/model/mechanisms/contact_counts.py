@@ -51,7 +51,18 @@ class ContactCounts:
 
     def update(self, people: PopulationState) -> None:
         """Bring the counts to the statuses `people` have now (only changed people cost)."""
-        using, recovering = contact_flags(people)
+        # Today's flags in one compiled pass that also counts the changes; none is the rule
+        # between the day's end and the next morning, and then nothing else is done.
+        using, recovering = np.empty_like(self.using), np.empty_like(self.recovering)
+        if not _new_flags(
+            people.status,
+            people.kind,
+            self.using.view(np.uint8),
+            self.recovering.view(np.uint8),
+            using.view(np.uint8),
+            recovering.view(np.uint8),
+        ):
+            return
         # Most changes move both flags (a lapse ends recovery and starts use): one walk over
         # the changed people's ties serves both counts.
         changed = np.flatnonzero((self.using != using) | (self.recovering != recovering))
@@ -124,6 +135,23 @@ def contact_flags(people: PopulationState) -> tuple[np.ndarray, np.ndarray]:
     using = (people.status == USING) | (people.status == LAPSED)
     recovering = (people.kind != COMMUNITY) & (people.status == RECOVERING)
     return using, recovering
+
+
+@kernel
+def _new_flags(
+    status, kind, using_was, recovering_was, using, recovering
+):  # pragma: no cover - compiled
+    # `contact_flags` into `using` and `recovering` (bools viewed as bytes, so the loop
+    # vectorises); returns how many rows changed either flag.
+    changed = 0
+    for i in range(len(status)):
+        s = status[i]
+        now_using = np.uint8((s == USING) | (s == LAPSED))
+        now_recovering = np.uint8((kind[i] != COMMUNITY) & (s == RECOVERING))
+        using[i] = now_using
+        recovering[i] = now_recovering
+        changed += np.int64((now_using ^ using_was[i]) | (now_recovering ^ recovering_was[i]))
+    return changed
 
 
 #: How many changed rows ahead `_move_counts` asks for the memory it will read (its reads are
