@@ -123,6 +123,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         self.hire_rows = np.arange(size - len(self.hire_days), size)
         mentor_block = self.people.kind == MENTOR
         mentor_block[self.hire_rows] = True  # hires' ties are drawn with the mentors'
+        self.network_version = 0
         self.edges = network_generation.population_edges(
             p.network, self.people.cultural_group, mentor_block, self.streams
         )
@@ -135,7 +136,6 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         )
         self.history = PersonHistory(self._participants, p.days) if record_history else None
         self._create_agents()
-        self.network_version = 0
         self._graph_version = -1
         self._pending_ties: list[np.ndarray] = []
         # Longest abstinence anyone can reach in this run; beyond it the table's last day is used.
@@ -174,10 +174,19 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         self._note_day_zero_agents()
 
     @property
+    def edges(self) -> np.ndarray:
+        """The ties as sorted (low, high) row pairs (int64), rebuilt from `adjacency` on demand."""
+        return network_upkeep.current_edges(self)
+
+    @edges.setter
+    def edges(self, ties: np.ndarray) -> None:
+        self._edges, self._edges_version = ties, self.network_version
+
+    @property
     def graph(self) -> nx.Graph:
         """The social network as a networkx graph (node = population row), built on demand.
 
-        The model itself works on `edges` and the sparse `adjacency`; this view is for users and
+        The model itself works on the sparse `adjacency`; this view is for users and
         the dashboard, rebuilt only when ties have changed since it was last asked for.
         """
         if self._graph_version != self.network_version:
@@ -369,7 +378,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         values = daily.summarize_day(
             self.people,
             self.arrived_participants(),
-            len(self.edges),
+            self.adjacency.nnz // 2,  # each tie is stored both ways
             contact_counts.recovery_tie_count(self.contacts, self.people),
             self.day,
             self.events,

@@ -97,3 +97,35 @@ def test_searches_equal_the_numpy_binary_searches(n, seed):
         got = network_upkeep.row_positions(adjacency, rows, cols)
         expected = _old_row_positions(adjacency, rows, cols)
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 3001])
+def test_edges_read_off_the_adjacency_are_the_canonical_edges(n):
+    rng = np.random.default_rng(n)
+    raw = rng.integers(0, max(n, 1), size=(3 * n, 2))
+    edges = network_generation.canonical_edges(raw) if n > 1 else np.empty((0, 2), np.int64)
+    got = network_upkeep.edges_from_adjacency(network.adjacency_from_edges(edges, n))
+    assert got.dtype == np.int64 and got.flags.c_contiguous and np.array_equal(got, edges)
+    adjacency = network.adjacency_from_edges(edges, n)
+    pairs = tie_dynamics.tie_pairs(rng.integers(0, max(n, 1), (100, 2)), max(n, 1))
+    pairs = np.concatenate([pairs, edges[:10]]).reshape(-1, 2)
+    keys = set(map(tuple, edges.tolist()))
+    expected = np.array([tuple(p) in keys for p in pairs.tolist()], dtype=bool)
+    assert np.array_equal(network_upkeep.tie_exists(adjacency, pairs), expected)
+
+
+def test_model_edges_follow_the_weekly_changes_and_are_rebuilt_only_when_asked():
+    from simulation.model.model import RecoveryCommunityModel
+
+    model = RecoveryCommunityModel(seed=2, population={"size": 300}, mentoring__enabled=True)
+    first = model.edges
+    assert model.edges is first  # not rebuilt while the ties stay
+    for _ in range(14):
+        model.step()
+    assert model.network_version == 2 and model._edges is None  # stale copy let go
+    edges = model.edges
+    assert network.is_canonical(edges, model.people.size)
+    assert 2 * len(edges) == model.adjacency.nnz and model.edges is edges
+    rebuilt = network.adjacency_from_edges(edges, model.people.size)
+    assert np.array_equal(rebuilt.indptr, model.adjacency.indptr)
+    assert np.array_equal(rebuilt.indices, model.adjacency.indices)

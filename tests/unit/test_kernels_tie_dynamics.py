@@ -50,3 +50,20 @@ def test_ties_to_dissolve_equals_numpy(size, seed):
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
     if size >= 64:
         assert len(got) > 0  # the mixed ties were found, and some dropped
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ties_dissolved_off_the_adjacency_are_those_of_the_edge_list(size, seed):
+    from simulation.model.mechanisms import network
+
+    rng = np.random.default_rng(seed + 10)
+    people = random_people(size, seed)
+    params = tie_dynamics.TieDynamicsParams(using_tie_dissolution_per_week=0.4)
+    raw = rng.integers(0, max(size, 1), size=(4 * size, 2))
+    edges = network_generation.canonical_edges(raw) if size > 1 else np.empty((0, 2), np.int64)
+    adjacency = network.adjacency_from_edges(edges, size)
+    for salt in (0, 2**40 + 3, (2**64 - 1) * 1_000_003 + 400):
+        got = tie_dynamics.ties_to_dissolve_in(adjacency, people, params, salt)
+        expected = edges[_old_ties_to_dissolve(edges, people, params, salt)]
+        assert got.dtype == np.int64 and np.array_equal(got.reshape(-1, 2), expected)

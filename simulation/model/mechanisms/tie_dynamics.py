@@ -119,6 +119,50 @@ def ties_to_dissolve(
     return dropped[:k]
 
 
+def ties_to_dissolve_in(
+    adjacency: sp.csr_array, people: PopulationState, params: TieDynamicsParams, salt: int
+) -> np.ndarray:
+    """`ties_to_dissolve` read off the adjacency: the dropped ties as (low, high) pairs.
+
+    The same ties, with the same draws (keyed by the row pair), in the same ascending order as
+    `edges[ties_to_dissolve(edges, ...)]` for the adjacency's canonical edge list.
+    """
+    side = np.empty(people.size, dtype=np.int8)
+    _sides(people.status, people.kind, side)
+    indptr, indices = adjacency.indptr, adjacency.indices
+    found = np.empty((len(indices) // 2 + 1, 2), dtype=np.int64)
+    k = _dissolved_in(
+        indptr,
+        indices,
+        side,
+        salt_word(salt),
+        float(params.using_tie_dissolution_per_week),
+        found,
+    )
+    return found[:k]
+
+
+@kernel
+def _dissolved_in(indptr, indices, side, salt, probability, out):  # pragma: no cover - compiled
+    # `_dissolved` over the upper triangle of a CSR adjacency (tie (a, b) with a < b, in
+    # canonical order): the mixed ties first (without branches), then those dropped.
+    k = 0
+    for a in range(len(indptr) - 1):
+        side_a = side[a]
+        for e in range(indptr[a], indptr[a + 1]):
+            b = indices[e]
+            out[k, 0] = a
+            out[k, 1] = b
+            k += (b > a) & (side_a + side[b] == MIXED_TIE)
+    m = 0
+    for j in range(k):
+        a, b = out[j, 0], out[j, 1]
+        out[m, 0] = a
+        out[m, 1] = b
+        m += keyed_uniform_at((a << ROW_BITS) | b, salt) < probability
+    return m
+
+
 @kernel
 def _sides(status, kind, side):  # pragma: no cover - compiled
     # IN_RECOVERY_SIDE for participants and mentors in recovery, USING_SIDE for anyone using or
