@@ -130,36 +130,39 @@ def ties_to_dissolve_in(
     side = np.empty(people.size, dtype=np.int8)
     _sides(people.status, people.kind, side)
     indptr, indices = adjacency.indptr, adjacency.indices
-    found = np.empty((len(indices) // 2 + 1, 2), dtype=np.int64)
+    keys = np.empty(len(indices) + 1, dtype=np.int64)
     k = _dissolved_in(
         indptr,
         indices,
         side,
         salt_word(salt),
         float(params.using_tie_dissolution_per_week),
-        found,
+        keys,
     )
-    return found[:k]
+    keys = np.sort(keys[:k])
+    return np.column_stack([keys >> ROW_BITS, keys & ((1 << ROW_BITS) - 1)])
 
 
 @kernel
-def _dissolved_in(indptr, indices, side, salt, probability, out):  # pragma: no cover - compiled
-    # `_dissolved` over the upper triangle of a CSR adjacency (tie (a, b) with a < b, in
-    # canonical order): the mixed ties first (without branches), then those dropped.
+def _dissolved_in(indptr, indices, side, salt, probability, keys):  # pragma: no cover - compiled
+    # `_dissolved` over a CSR adjacency: each mixed tie is met once, from its end in recovery,
+    # and held as its key (low << ROW_BITS) | high. The mixed ties first (without branches:
+    # every entry writes at place k), then those dropped (their count returned; the caller
+    # puts them in order).
     k = 0
     for a in range(len(indptr) - 1):
-        side_a = side[a]
+        if side[a] != IN_RECOVERY_SIDE:
+            continue
         for e in range(indptr[a], indptr[a + 1]):
-            b = indices[e]
-            out[k, 0] = a
-            out[k, 1] = b
-            k += (b > a) & (side_a + side[b] == MIXED_TIE)
+            b = np.int64(indices[e])
+            low, high = min(np.int64(a), b), max(np.int64(a), b)
+            keys[k] = (low << ROW_BITS) | high
+            k += side[b] == USING_SIDE
     m = 0
     for j in range(k):
-        a, b = out[j, 0], out[j, 1]
-        out[m, 0] = a
-        out[m, 1] = b
-        m += keyed_uniform_at((a << ROW_BITS) | b, salt) < probability
+        key = keys[j]
+        keys[m] = key
+        m += keyed_uniform_at(key, salt) < probability
     return m
 
 
