@@ -85,7 +85,8 @@ def summarize_day(
     """
     n = n_participants
     # One pass over the cohort for every count (and the mask of the living), one over everyone
-    # for the mentors; the means are NumPy's masked sums, done in one pass each (_masked_sum).
+    # for the mentors; the means are NumPy's masked sums (_masked_sums), a mask's runs found
+    # once for every array summed over it.
     alive = np.empty(n, dtype=bool)
     counts = np.zeros(len(STATUS_NAMES), dtype=np.int64)
     lapse_free, matched, n_enrolled, residents = _cohort_counts(
@@ -101,9 +102,10 @@ def summarize_day(
     mentors, burnout_signs = _mentor_counts(people.is_mentor, people.burnout, BURNOUT_SIGNS_LEVEL)
     n_alive = max(1, int(counts.sum() - counts[DECEASED]))
     enrolled = people.enrolled[:n]
-
-    def alive_mean(values: np.ndarray) -> float:
-        return float(_masked_sum(values, alive, n) / n_alive)
+    sums = _masked_sums(
+        (people.self_efficacy, people.isolation, people.stigma, people.mental_health), alive, n
+    )
+    self_efficacy, isolation, stigma, mental_health = (float(s / n_alive) for s in sums)
 
     return {
         "day": day,
@@ -115,16 +117,16 @@ def summarize_day(
         "lapse_free_share": float(lapse_free / max(1, n)),
         "mentors_active": mentors,
         "mentees_matched": matched,
-        "self_efficacy_mean": alive_mean(people.self_efficacy),
-        "isolation_mean": alive_mean(people.isolation),
+        "self_efficacy_mean": self_efficacy,
+        "isolation_mean": isolation,
         "recovery_tie_share": recovery_ties / n_ties if n_ties else 0.0,
         "enrolled": n_enrolled,
         "residents": residents,
         "engagement_mean": _mean(people.engagement, enrolled, n_enrolled),
         "mentor_burnout_mean": _mean(people.burnout, people.is_mentor, mentors),
         "mentor_burnout_share": burnout_signs / mentors if mentors else 0.0,
-        "stigma_mean": alive_mean(people.stigma),
-        "mental_health_mean": alive_mean(people.mental_health),
+        "stigma_mean": stigma,
+        "mental_health_mean": mental_health,
         "cost_to_date": float(sum(costs.values())),
     }
 
@@ -135,15 +137,77 @@ def _mean(values: np.ndarray, mask: np.ndarray, count: int) -> float:
 
 
 def _masked_sum(values: np.ndarray, mask: np.ndarray, n: int) -> float:
-    """`np.sum(values[:n], where=mask)`, to the last bit.
+    """`np.sum(values[:n], where=mask)`, to the last bit (see `_masked_sums`)."""
+    return _masked_sums((values,), mask, n)[0]
+
+
+def _masked_sums(arrays: tuple[np.ndarray, ...], mask: np.ndarray, n: int) -> list[float]:
+    """`np.sum(values[:n], where=mask)` of each array, to the last bit, the mask read once.
 
     NumPy adds the pairwise sum of each run of rows the mask holds on to 0.0 (one call of its
-    inner loop per run); the kernel does the same in one pass, without the per-run call that
-    makes NumPy slow on a scattered mask (the enrolled). Other dtypes than float64 go to NumPy.
+    inner loop per run); the kernels find the runs once (`_runs`) and add each array's runs the
+    same way (`_run_sum`), without the per-run call that makes NumPy slow on a scattered mask
+    (the enrolled). Other dtypes than float64 go to NumPy.
     """
-    if values.dtype != np.float64 or mask.dtype != bool or len(mask) != n:
-        return np.sum(values[:n], where=mask)
-    return _masked_sum_kernel(values, mask, n)
+    if mask.dtype != bool or len(mask) != n:
+        return [np.sum(values[:n], where=mask) for values in arrays]
+    mask = np.ascontiguousarray(mask)
+    bounds = np.empty(n + 1, dtype=np.int64)
+    k = _runs(mask, mask[: n - n % 8].view(np.uint64), bounds)
+    return [
+        _run_sum(values, bounds, k)
+        if values.dtype == np.float64 and len(values) >= n
+        else np.sum(values[:n], where=mask)
+        for values in arrays
+    ]
+
+
+#: Eight True bytes: a word of the mask inside a run (numpy bools are the bytes 0 and 1).
+_ALL_TRUE = np.uint64(0x0101010101010101)
+
+
+@kernel
+def _runs(mask, words, bounds):  # pragma: no cover - compiled
+    # The runs of True in `mask` as bounds start, stop, start, stop, ... (their count, even, is
+    # returned). Eight rows at a time are skipped where they carry on the run they are in
+    # (`words` is the mask's whole words, viewed as uint64).
+    k = 0
+    inside = False
+    for w in range(len(words)):
+        word = words[w]
+        if (word == _ALL_TRUE and inside) or (word == 0 and not inside):
+            continue
+        for i in range(8 * w, 8 * w + 8):
+            now = mask[i]
+            bounds[k] = i
+            k += now != inside
+            inside = now
+    for i in range(8 * len(words), len(mask)):
+        now = mask[i]
+        bounds[k] = i
+        k += now != inside
+        inside = now
+    if inside:
+        bounds[k] = len(mask)
+        k += 1
+    return k
+
+
+@kernel
+def _run_sum(values, bounds, k):  # pragma: no cover - compiled
+    # NumPy's masked sum: 0.0 plus each run's pairwise sum, in order (a run shorter than
+    # _PAIRWISE_UNROLL is added one by one from -0.0, as `_pairwise` would, without the call).
+    total = 0.0
+    for r in range(0, k, 2):
+        start, stop = bounds[r], bounds[r + 1]
+        if stop - start < _PAIRWISE_UNROLL:
+            run = -0.0
+            for i in range(start, stop):
+                run += values[i]
+            total += run
+        else:
+            total += _pairwise(values, start, stop - start)
+    return total
 
 
 #: NumPy's pairwise summation: runs shorter than this are added one by one, longer ones in
@@ -151,28 +215,6 @@ def _masked_sum(values: np.ndarray, mask: np.ndarray, n: int) -> float:
 #: umath/loops_utils.h.src, `pairwise_sum`).
 _PAIRWISE_UNROLL = 8
 _PAIRWISE_BLOCK = 128
-
-
-@kernel
-def _masked_sum_kernel(values, mask, n):
-    total = 0.0
-    i = 0
-    while i < n:
-        if not mask[i]:
-            i += 1
-            continue
-        start = i
-        short = -0.0  # NumPy starts a short run at -0.0 (keeps a sum of -0.0s at -0.0)
-        while i < n and mask[i] and i - start < _PAIRWISE_UNROLL - 1:
-            short += values[i]
-            i += 1
-        if i < n and mask[i]:  # a run of _PAIRWISE_UNROLL or more: its end, then pairwise
-            while i < n and mask[i]:
-                i += 1
-            total += _pairwise(values, start, i - start)
-        else:
-            total += short
-    return total
 
 
 @kernel

@@ -23,6 +23,7 @@ from simulation.model import arrivals, daily, lapse_risk, network_upkeep, progra
 from simulation.model.daily import DAILY_SERIES, INTAKE_SERIES
 from simulation.model.history import PersonHistory
 from simulation.model.mechanisms import (
+    contact_counts,
     costs,
     engagement,
     follow_up,
@@ -33,21 +34,19 @@ from simulation.model.mechanisms import (
     network,
     network_generation,
     overdose,
-    psychology,
     recovery,
     relapse,
+    state_of_mind,
     stigma,
     tie_dynamics,
 )
 from simulation.model.population import (
     MENTOR,
     MENTOR_ABSTINENCE_SPAN_DAYS,
-    RECOVERING,
-    USING,
     Arrivals,
     build_population,
 )
-from simulation.model.random_streams import RandomStreams
+from simulation.model.random_streams import RandomStreams, RowDraws
 from simulation.scenario.arguments import check_model_arguments
 from simulation.scenario.schema import Scenario
 
@@ -124,11 +123,12 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         self.hire_rows = np.arange(size - len(self.hire_days), size)
         mentor_block = self.people.kind == MENTOR
         mentor_block[self.hire_rows] = True  # hires' ties are drawn with the mentors'
+        self.network_version = 0
         self.edges = network_generation.population_edges(
             p.network, self.people.cultural_group, mentor_block, self.streams
         )
         self.adjacency = network.adjacency_from_edges(self.edges, self.people.size)
-        self.contacts = network.ContactCounts(self.adjacency, self.people)
+        self.contacts = contact_counts.ContactCounts(self.adjacency, self.people)
         # The participants' rows, with the referrals still to come (draws are keyed by row).
         self._participants = p.population.size + len(referrals)
         self.intake = (
@@ -136,7 +136,6 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         )
         self.history = PersonHistory(self._participants, p.days) if record_history else None
         self._create_agents()
-        self.network_version = 0
         self._graph_version = -1
         self._pending_ties: list[np.ndarray] = []
         # Longest abstinence anyone can reach in this run; beyond it the table's last day is used.
@@ -175,10 +174,19 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         self._note_day_zero_agents()
 
     @property
+    def edges(self) -> np.ndarray:
+        """The ties as sorted (low, high) row pairs (int64), rebuilt from `adjacency` on demand."""
+        return network_upkeep.current_edges(self)
+
+    @edges.setter
+    def edges(self, ties: np.ndarray) -> None:
+        self._edges, self._edges_version = ties, self.network_version
+
+    @property
     def graph(self) -> nx.Graph:
         """The social network as a networkx graph (node = population row), built on demand.
 
-        The model itself works on `edges` and the sparse `adjacency`; this view is for users and
+        The model itself works on the sparse `adjacency`; this view is for users and
         the dashboard, rebuilt only when ties have changed since it was last asked for.
         """
         if self._graph_version != self.network_version:
@@ -196,14 +204,20 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         that concern participants only, everyone else gets 1.0 — a draw no probability passes —
         and no random numbers are spent on them.
         """
-        n_part = self._participants
-        today = np.empty(self.people.size, dtype=np.float32)
-        self.streams.daily_uniform(f"{purpose}/participants", self.day, today[:n_part])
-        if participants_only:
-            today[n_part:] = 1.0
-        else:
-            self.streams.daily_uniform(f"{purpose}/others", self.day, today[n_part:])
-        return today
+        return np.asarray(self.row_draws(purpose, participants_only))
+
+    def row_draws(self, purpose: str, participants_only: bool = False) -> RowDraws:
+        """Today's draws for one purpose, as `draws` gives them, made only for rows asked for.
+
+        `model.row_draws(purpose)[rows]` equals `model.draws(purpose)[rows]` (and counts as that
+        call: a purpose drawn again the same day gets fresh draws either way), for mechanisms
+        that need a few hundred rows of 170,000.
+        """
+        part = self.streams.daily_key(f"{purpose}/participants", self.day)
+        others = (
+            None if participants_only else self.streams.daily_key(f"{purpose}/others", self.day)
+        )
+        return RowDraws(part, others, self.day, self._participants, self.people.size)
 
     def step(self) -> None:
         """One day. Everyone reacts to the state at the start of the day.
@@ -231,16 +245,16 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         people, p = self.people, self.scenario
         today = self.day + 1
         arrivals.admit(self, today)
-        was_using = people.status == USING
 
         exposure = self.contacts.exposure(people)
-        days_before = people.days_abstinent.copy()
         relapsed = lapse_course.resolve_lapses(
-            people, p.relapse, program.escalation_ratio(self), self.draws("escalation"), today
+            people, p.relapse, program.escalation_ratio(self), self.row_draws("escalation"), today
         )
-        recovery.start_episodes(people, p.recovery, relapsed, self.draws("episode_length"))
+        recovery.start_episodes(people, p.recovery, relapsed, self.row_draws("episode_length"))
+        # A relapse's days abstinent are as they were before its lapse ended (only caught
+        # lapses set the clock back): the overdose risk reads them for today's relapses alone.
         overdoses = overdose.overdose_deaths(
-            people, p.overdose, relapsed, days_before, self.draws("overdose"), today
+            people, p.overdose, relapsed, people.days_abstinent, self.row_draws("overdose"), today
         )
         attempts = recovery.start_new_attempts(
             people,
@@ -261,21 +275,25 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             hazard,
             self.draws("hazard"),
             today,
-            lapse_course.LengthDraws(p.relapse, self.draws("lapse_length")),
+            lapse_course.LengthDraws(p.relapse, self.row_draws("lapse_length")),
         )
 
         # Pairs do not change again today: the mentors who know of a lapse are found once.
         aware = program.aware_of_lapse(self, today)
         answered = program.answered(self, aware)
-        psychology.update_self_efficacy(people, p.psychology, lapsed, relapsed, answered)
-        psychology.update_isolation(
+        # Self-efficacy, isolation and mental health in one pass (what belonging and stigma's
+        # withdrawal read does not move in it).
+        state_of_mind.update(
             people,
             p.psychology,
+            p.mental_health,
+            lapsed,
+            relapsed,
+            answered,
             exposure.recovery_share,
             meetings.belonging(people, p.meetings, attended),
-            stigma.withdrawal(people, p.stigma),
+            withdrawal_effect=stigma.withdrawal_effect(p.stigma),
         )
-        psychology.update_mental_health(people, p.mental_health)
         stigma.update_stigma(people, p.stigma, today)
         program.update_burnout(self, lapsed, aware)
         if p.meetings.enabled and attended.any():
@@ -284,13 +302,14 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             )
         if today % 7 == 0:
             network_upkeep.reconstruct_network(self)
-        np.add(
-            people.days_abstinent, 1, out=people.days_abstinent, where=people.status == RECOVERING
-        )
+        recovery.grow_abstinence(people)
         if today == p.days - FOLLOW_UP_WINDOW_DAYS:
             people.use_days_before_window[:] = people.use_days
         lapse_course.record_use(
-            people, today, recovery.use_share(people, p.recovery), self.draws("use_day")
+            people,
+            today,
+            draws=self.draws("use_day"),
+            substance_share=recovery.use_shares(p.recovery),
         )
         recovery.record_quarter(people, today)
         follow_up.record_interview(people, today)
@@ -301,7 +320,8 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         n = self.arrived_participants()  # the cohort is the first rows
         self.events = {
             "lapses": int(np.count_nonzero(lapsed[:n])),
-            "relapses": int(np.count_nonzero(relapsed[:n] & ~was_using[:n])),
+            # Relapses come from lapses ending (no one relapses from use): all count.
+            "relapses": int(np.count_nonzero(relapsed[:n])),
             "new_attempts": int(np.count_nonzero(attempts[:n])),
             "deaths": int(np.count_nonzero(deaths[:n])),
             "overdose_deaths": int(np.count_nonzero(overdoses[:n])),
@@ -358,8 +378,8 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         values = daily.summarize_day(
             self.people,
             self.arrived_participants(),
-            len(self.edges),
-            network.recovery_tie_count(self.contacts, self.people),
+            self.adjacency.nnz // 2,  # each tie is stored both ways
+            contact_counts.recovery_tie_count(self.contacts, self.people),
             self.day,
             self.events,
             self.costs,

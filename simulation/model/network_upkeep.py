@@ -1,9 +1,10 @@
 """Network upkeep: the weekly reconstruction of ties and what must be rebuilt after it.
 
-A week changes a few thousand of the ties, so nothing is rebuilt from scratch: the sorted edge
-list and the CSR adjacency are spliced (the changed ties found by binary search, the rest copied
-with no sort), and the contact counts move for the ends of the changed ties only. The result is
-exactly what sorting all ties and building the adjacency afresh gives.
+A week changes a few thousand of the ties, so nothing is rebuilt from scratch: the CSR adjacency
+is spliced (the changed ties found by binary search, the rest copied with no sort), and the
+contact counts move for the ends of the changed ties only. The sorted edge list is read off the
+adjacency only when someone asks for `model.edges`. The result is exactly what sorting all ties
+and building the adjacency afresh gives.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def reconstruct_network(model: RecoveryCommunityModel) -> None:
     people, p = model.people, model.scenario
     new = model._pending_ties
     model._pending_ties = []
-    dropped = np.empty(0, dtype=np.int64)
+    dropped = np.empty((0, 2), dtype=np.int64)
     if p.tie_dynamics.enabled:
         new.append(
             tie_dynamics.mentor_introductions(
@@ -36,81 +37,149 @@ def reconstruct_network(model: RecoveryCommunityModel) -> None:
                 model.draws("introduction_picks", participants_only=True),
             )
         )
-        dropped = tie_dynamics.ties_to_dissolve(
-            model.edges, people, p.tie_dynamics, salt=model.seed * 1_000_003 + model.day
+        dropped = tie_dynamics.ties_to_dissolve_in(
+            model.adjacency, people, p.tie_dynamics, salt=model.seed * 1_000_003 + model.day
         )
     if new or p.tie_dynamics.enabled:
-        change_ties(model, dropped, np.concatenate(new) if new else np.empty((0, 2), np.int64))
+        change_tie_pairs(model, dropped, np.concatenate(new) if new else np.empty((0, 2), np.int64))
 
 
 def add_ties(model: RecoveryCommunityModel, new: np.ndarray) -> None:
     """Add ties and update what depends on them (adjacency, contact counts, graph version)."""
-    change_ties(model, np.empty(0, dtype=np.int64), new)
+    change_tie_pairs(model, np.empty((0, 2), dtype=np.int64), new)
 
 
 def change_ties(model: RecoveryCommunityModel, dropped: np.ndarray, new: np.ndarray) -> None:
     """Drop the ties at positions `dropped` of `model.edges`, add `new` row pairs.
 
-    The model's edges stay sorted, distinct (low, high) pairs; a tie both dropped and formed
-    again this week stays. The adjacency, contact counts and graph version follow.
-
     Args:
-        model: the model (its `edges`, `adjacency`, `contacts` and `network_version` change).
+        model: the model (its `adjacency`, `contacts` and `network_version` change).
         dropped: ascending positions in `model.edges`.
         new: (k, 2) row pairs in either order; self-ties and ties that exist are ignored.
     """
-    edges, n = model.edges, model.people.size
+    change_tie_pairs(model, model.edges[np.asarray(dropped, dtype=np.int64)], new)
+
+
+def change_tie_pairs(model: RecoveryCommunityModel, removed: np.ndarray, new: np.ndarray) -> None:
+    """Drop the ties `removed`, add `new` row pairs; a tie both dropped and formed stays.
+
+    The adjacency is spliced and the contact counts move; the edge list is rebuilt from the
+    adjacency only when someone asks for `model.edges` (`current_edges`), so a week does not
+    copy every tie twice.
+
+    Args:
+        model: the model (its `adjacency`, `contacts` and `network_version` change).
+        removed: (k, 2) ties present in the network as (low, high) pairs, each once.
+        new: (k, 2) row pairs in either order; self-ties and ties that exist are ignored.
+    """
+    n, adjacency = model.people.size, model.adjacency
     pairs = tie_dynamics.tie_pairs(new, n) if len(new) else np.empty((0, 2), dtype=np.int64)
-    at = edge_positions(edges, pairs)
-    exists = at < len(edges)
-    exists[exists] = np.all(edges[at[exists]] == pairs[exists], axis=1)
-    dropped = np.setdiff1d(dropped, at[exists], assume_unique=True)
-    added, at = pairs[~exists], at[~exists]
-    removed = edges[dropped]
-    model.edges = spliced_edges(edges, dropped, at, added)
-    del edges  # the old ties go before the new adjacency is made (peak memory at 1M people)
-    model.adjacency = spliced_adjacency(model.adjacency, removed, added)
+    exists = tie_exists(adjacency, pairs)
+    removed = np.asarray(removed, dtype=np.int64).reshape(-1, 2)
+    if len(removed) and exists.any():
+        formed = pairs[exists]
+        again = np.isin(removed[:, 0] * n + removed[:, 1], formed[:, 0] * n + formed[:, 1])
+        removed = removed[~again]
+    added = pairs[~exists]
+    model.adjacency = spliced_adjacency(adjacency, removed, added)
+    del adjacency  # the old ties go before anything else is made (peak memory at 1M people)
     model.contacts.change_ties(model.adjacency, removed, added, model.people)
     model.network_version += 1
+    model._edges = None  # stale: rebuilt when asked for
+
+
+def current_edges(model: RecoveryCommunityModel) -> np.ndarray:
+    """`model.edges`: the ties as sorted (low, high) pairs, rebuilt from the adjacency if stale."""
+    if model._edges_version != model.network_version:
+        model._edges = edges_from_adjacency(model.adjacency)
+        model._edges_version = model.network_version
+    return model._edges
+
+
+def edges_from_adjacency(adjacency: sp.csr_array) -> np.ndarray:
+    """The ties of a symmetric CSR adjacency with sorted rows as sorted (low, high) int64 pairs.
+
+    The upper triangle read row by row: exactly the canonical edge list the adjacency was built
+    from (`network.is_canonical`).
+    """
+    indptr, indices = adjacency.indptr, adjacency.indices
+    out = np.empty((_upper_count(indptr, indices), 2), dtype=np.int64)
+    _upper_ties(indptr, indices, out)
+    return out
+
+
+def tie_exists(adjacency: sp.csr_array, pairs: np.ndarray) -> np.ndarray:
+    """Whether each (low, high) pair is a tie of the adjacency (rows sorted)."""
+    if len(pairs) == 0:
+        return np.zeros(0, dtype=bool)
+    at = row_positions(adjacency, pairs[:, 0], pairs[:, 1])
+    inside = at < adjacency.indptr[pairs[:, 0] + 1]
+    found = np.zeros(len(pairs), dtype=bool)
+    found[inside] = adjacency.indices[at[inside]] == pairs[inside, 1]
+    return found
+
+
+@kernel
+def _upper_count(indptr, indices):  # pragma: no cover - compiled
+    count = 0
+    for i in range(len(indptr) - 1):
+        for e in range(indptr[i], indptr[i + 1]):
+            count += indices[e] > i
+    return count
+
+
+@kernel
+def _upper_ties(indptr, indices, out):  # pragma: no cover - compiled
+    t = 0
+    for i in range(len(indptr) - 1):
+        for e in range(indptr[i], indptr[i + 1]):
+            if indices[e] > i:
+                out[t, 0] = i
+                out[t, 1] = indices[e]
+                t += 1
 
 
 def edge_positions(edges: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     """Where each (low, high) pair is or would go in sorted `edges`: the first edge not below it."""
-    low, high = pairs[:, 0], pairs[:, 1]
-    first, second = edges[:, 0], edges[:, 1]
-    last = max(len(edges) - 1, 0)
-
-    def below(at: np.ndarray) -> np.ndarray:
-        at = np.minimum(at, last)
-        return (first[at] < low) | ((first[at] == low) & (second[at] < high))
-
-    return _lower_bound(np.zeros(len(pairs), np.int64), np.full(len(pairs), len(edges)), below)
+    out = np.empty(len(pairs), dtype=np.int64)
+    _edge_lower_bound(edges, np.ascontiguousarray(pairs).reshape(-1, 2), out)
+    return out
 
 
 def row_positions(adjacency: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Where column `cols[i]` is or would go in row `rows[i]` of a CSR matrix with sorted rows."""
-    indptr, indices = adjacency.indptr, adjacency.indices
-    last = max(len(indices) - 1, 0)
-
-    def below(at: np.ndarray) -> np.ndarray:
-        return indices[np.minimum(at, last)] < cols
-
-    starts = indptr[rows].astype(np.int64)
-    return _lower_bound(starts, indptr[rows + 1].astype(np.int64), below)
+    out = np.empty(len(rows), dtype=np.int64)
+    _row_lower_bound(adjacency.indptr, adjacency.indices, rows, cols, out)
+    return out
 
 
-def _lower_bound(lo: np.ndarray, hi: np.ndarray, below) -> np.ndarray:
-    """Binary search of many sorted ranges [lo, hi) at once; `below(at)` says item < target.
+@kernel
+def _edge_lower_bound(edges, pairs, out):  # pragma: no cover - compiled
+    # A binary search per pair (as np.searchsorted on the tie keys low * n + high).
+    for p in range(pairs.shape[0]):
+        low, high = pairs[p, 0], pairs[p, 1]
+        lo, hi = 0, edges.shape[0]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if edges[mid, 0] < low or (edges[mid, 0] == low and edges[mid, 1] < high):
+                lo = mid + 1
+            else:
+                hi = mid
+        out[p] = lo
 
-    Every search takes the steps of the longest range (finished ones stand still): fewer, larger
-    array operations than dropping each search as it ends.
-    """
-    for _ in range(int(np.max(hi - lo, initial=0)).bit_length()):
-        mid = (lo + hi) >> 1
-        less = below(mid) & (lo < hi)
-        lo = np.where(less, mid + 1, lo)
-        hi = np.where(less, hi, mid)
-    return lo
+
+@kernel
+def _row_lower_bound(indptr, indices, rows, cols, out):  # pragma: no cover - compiled
+    # A binary search of each row's sorted columns for its column.
+    for p in range(len(rows)):
+        lo, hi = np.int64(indptr[rows[p]]), np.int64(indptr[rows[p] + 1])
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if indices[mid] < cols[p]:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[p] = lo
 
 
 def spliced_edges(
@@ -176,26 +245,48 @@ def _both_ways(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _insertion_order(
     dropped: np.ndarray, at: np.ndarray, added: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The arguments of `_spliced`, with insertions in `np.insert`'s order (stable in `at`)."""
+    """The arguments of `_spliced`, with insertions in `np.insert`'s order (stable in `at`).
+
+    Raises:
+        ValueError: `dropped` is not strictly ascending.
+    """
     at = np.asarray(at, dtype=np.int64)
     if len(at) > 1 and np.any(at[1:] < at[:-1]):
         order = np.argsort(at, kind="stable")
         at, added = at[order], added[order]
-    return np.asarray(dropped, dtype=np.int64), at, added
+    dropped = np.asarray(dropped, dtype=np.int64)
+    if len(dropped) > 1 and np.any(dropped[1:] <= dropped[:-1]):
+        raise ValueError(
+            "network_upkeep: the positions of the ties to drop must be strictly ascending "
+            "(each tie once, in the edges' order)."
+        )
+    return dropped, at, added
 
 
 @kernel
-def _spliced(old, dropped, at, added):
+def _spliced(old, dropped, at, added):  # pragma: no cover - compiled
     """Rows of `old` without `dropped` (ascending), each `added[j]` before old row `at[j]`.
 
-    One pass that copies every kept row once: the result of deleting the rows and then
-    `np.insert` at the positions moved down by the deletions before them, which at a million
-    people cost about a second a week as two boolean-mask copies.
+    The result of deleting the rows and then `np.insert` at the positions moved down by the
+    deletions before them (at a million people two boolean-mask copies cost about a second a
+    week); here the kept rows between two changes are copied as one block, which the compiler
+    turns into a plain memory copy.
     """
     m, width = old.shape
     out = np.empty((m - len(dropped) + len(added), width), dtype=old.dtype)
-    d = j = o = 0
-    for i in range(m + 1):
+    source, target = old.reshape(-1), out.reshape(-1)
+    d = j = o = i = 0
+    while True:
+        stop = m  # the next change: a dropped row, or a row an addition goes before
+        if d < len(dropped) and dropped[d] < stop:
+            stop = dropped[d]
+        if j < len(added) and at[j] < stop:
+            stop = at[j]
+        start_out, start_in = o * width, i * width
+        for t in range((stop - i) * width):
+            target[start_out + t] = source[start_in + t]
+        o += stop - i
+        i = stop
         while j < len(added) and at[j] == i:
             for c in range(width):
                 out[o, c] = added[j, c]
@@ -205,8 +296,5 @@ def _spliced(old, dropped, at, added):
             break
         if d < len(dropped) and dropped[d] == i:
             d += 1
-            continue
-        for c in range(width):
-            out[o, c] = old[i, c]
-        o += 1
+            i += 1
     return out

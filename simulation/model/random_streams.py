@@ -79,13 +79,20 @@ class RandomStreams:
         Returns:
             `out`, filled.
         """
+        _splitmix_uniform(self.daily_key(purpose, day), np.int64(day) << np.int64(32), out)
+        return out
+
+    def daily_key(self, purpose: str, day: int) -> np.uint64:
+        """The key of today's next draw of `purpose`, counted as a draw (as `daily_uniform`).
+
+        A purpose drawn again on the same day is keyed by its call number, so it never repeats;
+        `RowDraws` makes a call's draws for chosen rows only.
+        """
         if self._day != day:
             self._day, self._calls_today = day, {}
         calls = self._calls_today.get(purpose, 0)
         self._calls_today[purpose] = calls + 1
-        key = self._key(purpose if calls == 0 else f"{purpose}#{calls}")
-        _splitmix_uniform(key, np.int64(day) << np.int64(32), out)
-        return out
+        return self._key(purpose if calls == 0 else f"{purpose}#{calls}")
 
     def _key(self, purpose: str) -> np.uint64:
         """The 64-bit key of a counter-based stream, derived from the seed and the name."""
@@ -116,22 +123,124 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
         True
     """
     with np.errstate(over="ignore"):
-        z = keys.astype(np.uint64) * GOLDEN_GAMMA + np.uint64(salt & (2**64 - 1))
+        z = keys.astype(np.uint64) * GOLDEN_GAMMA + salt_word(salt)
         z = (z ^ (z >> np.uint64(30))) * MIX_1
         z = (z ^ (z >> np.uint64(27))) * MIX_2
         z = z ^ (z >> np.uint64(31))
     return (z >> np.uint64(40)).astype(np.float64) / float(1 << 24)
 
 
+class RowDraws:
+    """One day's draws of one purpose, made only for the rows asked for.
+
+    `draws[rows]` gives exactly what `RecoveryCommunityModel.draws` would hold at those rows:
+    a row's draw is a pure function of the key, the day and the row, so a mechanism that needs
+    draws for a few hundred rows (today's ending lapses, relapses) computes those alone instead
+    of one per person. Participants (the first `participants` rows) and everyone else draw from
+    two keys; without a key for the others their draws are 1.0, a draw no probability passes.
+
+    Attributes:
+        shape: `(size,)`, as the full array of draws would have.
+    """
+
+    def __init__(
+        self,
+        participant_key: np.uint64,
+        others_key: np.uint64 | None,
+        day: int,
+        participants: int,
+        size: int,
+    ):
+        self._keys = (participant_key, np.uint64(0) if others_key is None else others_key)
+        self._drawn_others = others_key is not None
+        self._counter = np.int64(day) << np.int64(32)
+        self._participants, self.shape = participants, (size,)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        """The float32 draws of `rows` (row numbers below the size, any order)."""
+        rows = np.asarray(rows)
+        if rows.dtype.kind not in "iu" or rows.ndim != 1:
+            raise TypeError(
+                "RowDraws: index with a 1-D array of row numbers (integers); for a whole "
+                f"array use np.asarray(draws). Got dtype {rows.dtype}, shape {rows.shape}."
+            )
+        if len(rows) and (rows.min() < 0 or rows.max() >= self.shape[0]):
+            raise IndexError(f"RowDraws: rows must lie in [0, {self.shape[0]}).")
+        out = np.empty(len(rows), dtype=np.float32)
+        first, others = self._keys
+        _splitmix_rows(
+            first, others, self._drawn_others, self._counter, self._participants, rows, out
+        )
+        return out
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """Every row's draw (what the full draw is), in one compiled pass."""
+        full = np.empty(self.shape[0], dtype=np.float32)
+        first, others = self._keys
+        _splitmix_day(first, others, self._drawn_others, self._counter, self._participants, full)
+        return full if dtype is None else full.astype(dtype)
+
+
+def salt_word(salt: int) -> np.uint64:
+    """A salt of any size as the 64-bit word `keyed_uniform` adds (its low 64 bits)."""
+    return np.uint64(salt & (2**64 - 1))
+
+
+@kernel
+def keyed_uniform_at(key, salt):  # pragma: no cover - compiled
+    """`keyed_uniform` of one non-negative integer key, in a kernel (`salt` is `salt_word`'s)."""
+    z = np.uint64(key) * GOLDEN_GAMMA + salt
+    z = (z ^ (z >> np.uint64(30))) * MIX_1
+    z = (z ^ (z >> np.uint64(27))) * MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(40)) / float(1 << 24)
+
+
+@kernel
+def _splitmix_at(key, counter):  # pragma: no cover - compiled
+    """splitmix64's output at one counter, as a float32 in [0, 1)."""
+    z = key + np.uint64(counter) * GOLDEN_GAMMA
+    z = (z ^ (z >> np.uint64(30))) * MIX_1
+    z = (z ^ (z >> np.uint64(27))) * MIX_2
+    z = z ^ (z >> np.uint64(31))
+    return np.float32(z >> np.uint64(64 - FLOAT32_BITS)) * np.float32(1.0 / (1 << FLOAT32_BITS))
+
+
 @kernel
 def _splitmix_uniform(key, counter_start, out):  # pragma: no cover - compiled
     """splitmix64 outputs at counters counter_start, counter_start + 1, ... as float32."""
-    scale = np.float32(1.0 / (1 << FLOAT32_BITS))
-    shift = np.uint64(64 - FLOAT32_BITS)
     for i in range(out.size):
-        z = key + np.uint64(counter_start + i) * GOLDEN_GAMMA
-        z = (z ^ (z >> np.uint64(30))) * MIX_1
-        z = (z ^ (z >> np.uint64(27))) * MIX_2
-        z = z ^ (z >> np.uint64(31))
-        out[i] = np.float32(z >> shift) * scale
+        out[i] = _splitmix_at(key, counter_start + i)
+    return out
+
+
+@kernel
+def _splitmix_day(
+    participant_key, others_key, drawn_others, counter_start, participants, out
+):  # pragma: no cover - compiled
+    """Every row's draw: the participants' from their key, everyone else's from theirs (or 1.0)."""
+    _splitmix_uniform(participant_key, counter_start, out[:participants])
+    if drawn_others:
+        _splitmix_uniform(others_key, counter_start, out[participants:])
+    else:
+        out[participants:] = np.float32(1.0)
+    return out
+
+
+@kernel
+def _splitmix_rows(
+    participant_key, others_key, drawn_others, counter_start, participants, rows, out
+):  # pragma: no cover - compiled
+    """Each row's draw: a participant's at its row, anyone else's at its row past them."""
+    for j in range(len(rows)):
+        row = rows[j]
+        if row < participants:
+            out[j] = _splitmix_at(participant_key, counter_start + row)
+        elif drawn_others:
+            out[j] = _splitmix_at(others_key, counter_start + (row - participants))
+        else:
+            out[j] = np.float32(1.0)
     return out

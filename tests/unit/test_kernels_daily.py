@@ -154,3 +154,27 @@ def test_masked_sum_of_float32_values_is_numpys_own():
     mask = np.random.default_rng(1).uniform(0, 1, 1000) < 0.5
     got = daily._masked_sum(values, mask, 1000)
     assert np.asarray(got).dtype == np.float32 and got == np.sum(values, where=mask)
+
+
+@pytest.mark.parametrize("n", [0, 1, 8, 9, 64, 3001])
+def test_masked_sums_share_one_mask_and_equal_numpy_for_each_array(n):
+    rng = np.random.default_rng(n + 11)
+    arrays = (rng.uniform(-1, 1, n), rng.uniform(0, 1e6, n + 5), rng.uniform(0, 1, n))
+    arrays += (arrays[2].astype(np.float32),)  # not float64: NumPy's own sum, its dtype
+    for pattern in range(4):
+        if pattern == 0:
+            mask = rng.uniform(0, 1, n) < 0.5
+        else:
+            # Runs that start and stop at every offset within the mask's 8-row words, long
+            # stretches of whole words inside and outside runs.
+            mask = np.zeros(n, dtype=bool)
+            start = pattern
+            while start < n:
+                length = int(rng.integers(1, 40))
+                mask[start : start + length] = True
+                start += length + int(rng.integers(1, 30))
+        got = daily._masked_sums(arrays, mask, n)
+        for values, total in zip(arrays, got, strict=True):
+            expected = np.sum(values[:n], where=mask)
+            assert np.asarray(total).dtype == expected.dtype
+            assert np.asarray(total).tobytes() == expected.tobytes()

@@ -185,3 +185,55 @@ def test_the_lapse_passes_refuse_arrays_not_one_per_person():
         lapse_course.resolve_lapses(people, PARAMS, 1.0, short, DAY)
     with pytest.raises(ValueError, match="record_use: `draws`"):
         lapse_course.record_use(people, DAY, 0.5, short)
+
+
+def _row_draws(n, seed):
+    """Draws made for the rows asked for, and the full array they stand for."""
+    from simulation.model.random_streams import RowDraws
+
+    keys = np.random.default_rng(seed).integers(0, 2**63, 2, dtype=np.uint64)
+    made = RowDraws(keys[0], keys[1], DAY, max(0, n - n // 4), n)
+    return made, np.asarray(made)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_lapses_with_row_draws_equal_lapses_with_the_full_draws(n):
+    hazard, u = _hazard(n, n), draws(n, n)
+    made, full = _row_draws(n, n)
+    mine, theirs, got, expected = _both(
+        n,
+        n,
+        lambda p: lapse_course.apply_lapses(p, hazard, u, DAY, LengthDraws(PARAMS, made)),
+        lambda p: lapse_course.apply_lapses(p, hazard, u, DAY, LengthDraws(PARAMS, full)),
+    )
+    assert np.array_equal(got, expected) and same_people(mine, theirs)
+    made, full = _row_draws(n, n + 1)
+    mine, theirs, got, expected = _both(
+        n,
+        n + 3,
+        lambda p: lapse_course.resolve_lapses(p, PARAMS, 0.8, made, DAY),
+        lambda p: _resolve_lapses(p, PARAMS, 0.8, full, DAY),
+    )
+    assert np.array_equal(got, expected) and same_people(mine, theirs)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_record_use_by_substance_is_the_numpy_body(n):
+    table = np.array([0.45, 0.9, 0.4, 0.7])
+    full = draws(n, n + 7)
+    mine, theirs, _, _ = _both(
+        n,
+        n + 5,
+        lambda p: lapse_course.record_use(p, DAY, draws=full, substance_share=table),
+        lambda p: _record_use(p, DAY, table[p.substance], full),
+    )
+    assert same_people(mine, theirs)
+    if n > 100:
+        used = theirs.last_use_day == DAY
+        assert used.any() and (theirs.status[~used] == USING).any()  # some regular days off
+
+
+def test_record_use_wants_one_share_per_substance():
+    people = random_people(5, 0)
+    with pytest.raises(ValueError, match="one share per substance"):
+        lapse_course.record_use(people, DAY, draws=draws(5, 1), substance_share=np.ones(3))

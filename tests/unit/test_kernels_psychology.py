@@ -174,3 +174,60 @@ def test_a_mask_of_the_wrong_length_is_refused():
     people = _people(5, 0)
     with pytest.raises(ValueError, match="mask"):
         psychology.update_self_efficacy(people, PSY, np.zeros(4, bool), np.zeros(5, bool))
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_one_pass_state_of_mind_is_the_numpy_updates_in_turn(n, dtype):
+    from simulation.model.mechanisms import state_of_mind
+
+    rng = np.random.default_rng(300 + n)
+    lapsed, relapsed = rng.uniform(0, 1, n) < 0.3, rng.uniform(0, 1, n) < 0.2
+    share = rng.uniform(0, 1, n).astype(np.float32)
+    for seed, (loss, extra, rise) in enumerate(
+        [
+            (1.0, 0.0, 0.0),
+            (rng.uniform(0, 1, n), np.where(rng.uniform(0, 1, n) < 0.5, 0.2, 0), -0.1),
+            (0.4, rng.uniform(-0.5, 1.5, n), rng.uniform(-0.15, 0.15, n)),
+        ],
+        start=20,
+    ):
+        people = _people(n, seed, dtype)
+        reference = _copy(people)
+        state_of_mind.update(people, PSY, MENTAL, lapsed, relapsed, loss, share, extra, rise)
+        _old_update_self_efficacy(reference, PSY, lapsed, relapsed, loss)
+        _old_update_isolation(reference, PSY, share, extra, rise)
+        _old_update_mental_health(reference, MENTAL)
+        for name in ("self_efficacy", "isolation", "mental_health"):
+            assert _same(getattr(people, name), getattr(reference, name)), name
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_one_pass_works_out_stigmas_withdrawal_as_stigma_does(n, dtype, enabled):
+    from simulation.model.mechanisms import state_of_mind, stigma
+
+    params = stigma.StigmaParams(enabled=enabled, isolation_effect=0.3)
+    rng = np.random.default_rng(400 + n)
+    lapsed, relapsed = rng.uniform(0, 1, n) < 0.3, rng.uniform(0, 1, n) < 0.2
+    share, extra = rng.uniform(0, 1, n), np.where(rng.uniform(0, 1, n) < 0.5, 0.2, 0.0)
+    people = _people(n, 41, dtype)
+    reference = _copy(people)
+    state_of_mind.update(
+        people,
+        PSY,
+        MENTAL,
+        lapsed,
+        relapsed,
+        0.7,
+        share,
+        extra,
+        withdrawal_effect=stigma.withdrawal_effect(params),
+    )
+    rise = stigma.withdrawal(reference, params)
+    _old_update_self_efficacy(reference, PSY, lapsed, relapsed, 0.7)
+    _old_update_isolation(reference, PSY, share, extra, rise)
+    _old_update_mental_health(reference, MENTAL)
+    for name in ("self_efficacy", "isolation", "mental_health"):
+        assert _same(getattr(people, name), getattr(reference, name)), name

@@ -260,3 +260,42 @@ def test_a_compiled_pass_refuses_arrays_not_one_per_person():
         overdose.overdose_deaths(people, OVERDOSE, np.ones(5, bool), np.zeros(6), draws(5, 1), 1)
     with pytest.raises(ValueError, match="start_new_attempts: `relapsed_today`"):
         recovery.start_new_attempts(people, np.zeros((5, 1), dtype=bool))
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_relapses_with_row_draws_equal_relapses_with_the_full_draws(n):
+    from simulation.model.random_streams import RowDraws
+
+    keys = np.random.default_rng(n).integers(0, 2**63, 2, dtype=np.uint64)
+    made = RowDraws(keys[0], keys[1], DAY, max(0, n - n // 4), n)
+    full = np.asarray(made)
+    relapsed = _mask(n, n + 4, share=0.6)
+    before = np.random.default_rng(n).integers(0, 90, n).astype(np.int32)
+    _check(
+        n,
+        n,
+        lambda p: recovery.start_episodes(p, PARAMS, relapsed, made),
+        lambda p: _start_episodes(p, PARAMS, relapsed, full),
+    )
+    _check(
+        n,
+        n + 4,
+        lambda p: overdose.overdose_deaths(p, OVERDOSE, relapsed, before, made, DAY),
+        lambda p: _overdose_deaths(p, OVERDOSE, relapsed, before, full, DAY),
+    )
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_grow_abstinence_is_the_numpy_body(n):
+    def numpy_body(people):
+        np.add(
+            people.days_abstinent, 1, out=people.days_abstinent, where=people.status == RECOVERING
+        )
+
+    mine, theirs = random_people(n, n + 9), random_people(n, n + 9)
+    if n:
+        mine.days_abstinent[0] = theirs.days_abstinent[0] = np.iinfo(np.int32).max  # wraps
+    recovery.grow_abstinence(mine)
+    numpy_body(theirs)
+    assert same_people(mine, theirs)
+    assert mine.days_abstinent.dtype == np.int32

@@ -27,6 +27,8 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
+from simulation.model.random_streams import RowDraws
+from simulation.scenario.parameters import SUBSTANCES
 
 
 def lapse_durations(
@@ -70,11 +72,12 @@ class LengthDraws:
 
     Attributes:
         params: the relapse section (`lapse_mean_days` by substance).
-        draws: one uniform draw per person (the `lapse_length` stream).
+        draws: one uniform draw per person (the `lapse_length` stream), or the `RowDraws` that
+            make the draws of the rows asked for.
     """
 
     params: RelapseParams
-    draws: np.ndarray
+    draws: np.ndarray | RowDraws
 
 
 def apply_lapses(
@@ -168,7 +171,7 @@ def resolve_lapses(
     people: PopulationState,
     params: RelapseParams,
     escalation_ratio: np.ndarray | float,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
     day: int,
 ) -> np.ndarray:
     """Lapses that have run their length end today: caught (back in recovery) or escalated.
@@ -180,7 +183,7 @@ def resolve_lapses(
         people: the population (status, clocks and counters are updated).
         params: the relapse section.
         escalation_ratio: the protective effect of a mentor's or program's rapid response.
-        draws: one uniform per person.
+        draws: one uniform per person (or `RowDraws`: only the ending lapses' are made).
         day: today.
 
     Returns:
@@ -203,7 +206,7 @@ def resolve_lapses(
     caught = rows.copy()
     m = _end_lapses(
         rows,
-        draws,
+        draws[rows],
         p_escalate,
         day,
         people.status,
@@ -247,12 +250,12 @@ def _end_lapses(
     relapsed,
     caught,
 ):
-    # Each ending lapse escalates (draw below its chance) or is caught; the caught rows are
-    # written to the front of `caught` (ascending), and their count returned.
+    # Each ending lapse escalates (its draw, draws[j], below its chance) or is caught; the
+    # caught rows are written to the front of `caught` (ascending), and their count returned.
     m = 0
     for j in range(len(rows)):
         i = rows[j]
-        if draws[i] < p_escalate[j]:
+        if draws[j] < p_escalate[j]:
             relapsed[i] = True
             status[i] = USING
             relapses[i] += 1
@@ -269,7 +272,11 @@ def _end_lapses(
 
 
 def record_use(
-    people: PopulationState, day: int, use_share: np.ndarray | float = 1.0, draws=None
+    people: PopulationState,
+    day: int,
+    use_share: np.ndarray | float = 1.0,
+    draws: np.ndarray | None = None,
+    substance_share: np.ndarray | None = None,
 ) -> None:
     """End of the day: count a day of use for everyone lapsed or in an episode of use.
 
@@ -280,31 +287,55 @@ def record_use(
         people: the population (`use_days`, `last_use_day` are updated).
         day: today.
         use_share: each person's share of days with use during regular use.
-        draws: one uniform per person (needed when `use_share` is below 1).
+        draws: one uniform per person (needed when the share is below 1).
+        substance_share: one share per substance (indexed by `people.substance`), in place of
+            `use_share`: looked up in the pass, with no per-person array.
     """
-    # With no draws every row in use uses; `share` and `draws` are then not read.
+    # With no draws every row in use uses; the shares and draws are then not read.
     drawn = draws is not None
     if drawn:
         require_per_person(people, "record_use", draws=draws)
-    share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
-    draws = draws if drawn else np.ones(1)
+    by_substance = drawn and substance_share is not None
+    if by_substance:
+        share = np.asarray(substance_share, dtype=float)
+        if share.shape != (len(SUBSTANCES),):
+            raise ValueError(
+                f"record_use: `substance_share` has shape {share.shape}; it needs one share per "
+                f"substance ({len(SUBSTANCES)}: {', '.join(SUBSTANCES)})."
+            )
+    else:
+        share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
     _record_use(
-        people.status, people.kind, drawn, draws, share, day, people.use_days, people.last_use_day
+        people.status,
+        people.kind,
+        people.substance,
+        drawn,
+        draws if drawn else np.ones(1),
+        share,
+        by_substance,
+        day,
+        people.use_days,
+        people.last_use_day,
     )
 
 
 @kernel
-def _record_use(status, kind, drawn, draws, share, day, use_days, last_use_day):
+def _record_use(
+    status, kind, substance, drawn, draws, share, by_substance, day, use_days, last_use_day
+):  # pragma: no cover - compiled
     # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
     # use, for everyone but community members. The rows that use are listed first (without
-    # branches: they are unpredictable), then only they are updated.
+    # branches: they are unpredictable), then only they are updated. Without draws, row 0 of
+    # the one-element `draws` and `share` is read, and not used.
     rows = np.empty(len(status), dtype=np.int64)
     k = 0
     for i in range(len(status)):
         lapsed = status[i] == LAPSED
         in_use = lapsed | (status[i] == USING)
+        at = i if drawn else 0
+        s = share[substance[i]] if by_substance else share[at]
         rows[k] = i
-        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[i] < share[i]))
+        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[at] < s))
     for j in range(k):
         use_days[rows[j]] += 1
         last_use_day[rows[j]] = day

@@ -1,7 +1,7 @@
 """Social exposure: how friends' use and recovery move a person's risk.
 
-The network's parameters live here; the graph is drawn by `network_generation`. Neighbour
-counts are sparse matrix-vector products on a CSR adjacency matrix, kept current by changes. Friends who use
+The network's parameters live here; the graph is drawn by `network_generation`, and the
+neighbour counts are kept current by `contact_counts`. Friends who use
 add risk (Rosenquist et al. 2010: +18% per heavy-drinking contact); a network rich in people in
 recovery protects (Litt et al. 2009, network support).
 """
@@ -9,13 +9,13 @@ recovery protects (Litt et al. 2009, network support).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, NamedTuple
+from functools import cached_property
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
 
 from simulation.model.compiled import kernel
-from simulation.model.population import COMMUNITY, LAPSED, RECOVERING, USING, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
 GraphKind = Literal["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
@@ -177,166 +177,32 @@ def symmetric_csr(edges: np.ndarray, n: int, weights: np.ndarray) -> sp.csr_arra
 
 @dataclass
 class SocialExposure:
-    """What each person sees among their ties at the start of the day."""
+    """What each person sees among their ties at the start of the day (read, not changed)."""
 
     using_contacts: np.ndarray
     recovery_contacts: np.ndarray
     degree: np.ndarray
 
-    @property
+    @cached_property
     def recovery_share(self) -> np.ndarray:
-        """Each person's share of ties who are in recovery (0 for people with no ties)."""
-        return np.divide(
-            self.recovery_contacts,
-            self.degree,
-            out=np.zeros_like(self.recovery_contacts),
-            where=self.degree > 0,
-        )
+        """Each person's share of ties who are in recovery (0 for people with no ties).
 
-
-class ContactCounts:
-    """Each person's using and recovering contacts, kept current by updating only what changed.
-
-    A day changes the status of a few hundred people; recounting everyone's contacts is a full
-    sparse product over every tie. Instead, the counts of the changed people's neighbours move
-    by the change (exact: the counts are small whole numbers), and so does the number of ties
-    between two people in recovery. When ties change, `change_ties` moves the counts of the
-    two ends of each changed tie; `reset` recounts everything.
-
-    Attributes:
-        adjacency: the ties the counts are on.
-        degree: each person's (weighted) ties.
-        using_contacts: each person's contacts who use (lapsed or relapsed).
-        recovery_contacts: each person's contacts in recovery (participants and mentors).
-        recovery_ties: ties between two people in recovery (each tie once).
-    """
-
-    def __init__(self, adjacency: sp.csr_array, people: PopulationState):
-        self.reset(adjacency, people)
-
-    def reset(self, adjacency: sp.csr_array, people: PopulationState) -> None:
-        """Count everyone's contacts afresh on new ties."""
-        self.adjacency = adjacency
-        self.degree = node_degree(adjacency)
-        self.using, self.recovering = _contact_flags(people)
-        self.using_contacts = adjacency @ self.using.astype(adjacency.dtype)
-        self.recovery_contacts = adjacency @ self.recovering.astype(adjacency.dtype)
-        both = np.sum(self.recovery_contacts, where=self.recovering, dtype=np.float64)
-        self.recovery_ties = round(both / 2)
-
-    def update(self, people: PopulationState) -> None:
-        """Bring the counts to the statuses `people` have now (only changed people cost)."""
-        using, recovering = _contact_flags(people)
-        # Most changes move both flags (a lapse ends recovery and starts use): one pass over
-        # the changed people's ties serves both counts.
-        changed = np.flatnonzero((self.using != using) | (self.recovering != recovering))
-        if len(changed):
-            ties = neighbour_entries(self.adjacency, changed)
-            before = self.recovery_contacts[changed]
-            for old, new, counts in (
-                (self.using, using, self.using_contacts),
-                (self.recovering, recovering, self.recovery_contacts),
-            ):
-                delta = _delta(old, new, changed, counts.dtype)
-                add_to_neighbours(self.adjacency, ties, delta, counts)
-            # With r the recovering flags and A the ties, twice the ties within recovery is
-            # r.A.r; a change d of r moves it by d.(A r + A r'), read off the changed rows.
-            after = self.recovery_contacts[changed]
-            d = _delta(self.recovering, recovering, changed, np.float64)
-            self.recovery_ties += round(np.dot(d, before.astype(np.float64) + after) / 2)
-        self.using, self.recovering = using, recovering
-
-    def exposure(self, people: PopulationState) -> SocialExposure:
-        """Today's exposure (the counts are updated for status changes since the last call)."""
-        self.update(people)
-        return SocialExposure(
-            self.using_contacts.copy(), self.recovery_contacts.copy(), self.degree
-        )
-
-    def change_ties(
-        self,
-        adjacency: sp.csr_array,
-        removed: np.ndarray,
-        added: np.ndarray,
-        people: PopulationState,
-    ) -> None:
-        """Move onto new ties: `adjacency` is the old one without `removed`, with `added`.
-
-        Both are (k, 2) arrays of ties of weight 1, each tie once; the result equals `reset`
-        on the new adjacency (the counts are whole numbers, so exactly).
+        Worked out once, in one compiled pass, and read-only: the lapse hazard and isolation
+        both read it.
         """
-        self.update(people)
-        degree = self.degree.copy()  # an earlier exposure may still hold the old degrees
-        counts = (
-            (self.using, self.using_contacts),
-            (self.recovering, self.recovery_contacts),
-            (None, degree),
-        )
-        for ties, sign in ((removed, -1), (added, 1)):
-            if len(ties) == 0:
-                continue
-            ends = np.concatenate([ties[:, 0], ties[:, 1]])
-            others = np.concatenate([ties[:, 1], ties[:, 0]])
-            for flags, total in counts:
-                step = np.ones(len(ends), total.dtype) if flags is None else flags[others]
-                np.add.at(total, ends, sign * step.astype(total.dtype))
-            within = self.recovering[ties[:, 0]] & self.recovering[ties[:, 1]]
-            self.recovery_ties += sign * int(np.count_nonzero(within))
-        self.adjacency, self.degree = adjacency, degree
+        contacts = self.recovery_contacts
+        share = np.zeros_like(contacts)
+        _share(contacts, np.broadcast_to(self.degree, contacts.shape), share)
+        share.flags.writeable = False
+        return share
 
 
-def recovery_tie_count(counts: ContactCounts, people: PopulationState) -> int:
-    """Ties between two people in recovery now (each tie counted once)."""
-    counts.update(people)
-    return counts.recovery_ties
-
-
-class NeighbourEntries(NamedTuple):
-    """The CSR entries of some rows: where they are, how many per row, their columns."""
-
-    entries: np.ndarray
-    lengths: np.ndarray
-    columns: np.ndarray
-
-
-def neighbour_entries(adjacency: sp.csr_array, rows: np.ndarray) -> NeighbourEntries:
-    """Positions, per-row counts and column numbers of the stored entries of `rows`."""
-    starts = adjacency.indptr[rows]
-    lengths = adjacency.indptr[rows + 1] - starts
-    entries = row_ranges(starts, lengths)
-    return NeighbourEntries(entries, lengths, adjacency.indices[entries])
-
-
-def add_to_neighbours(
-    adjacency: sp.csr_array, ties: NeighbourEntries, values: np.ndarray, out: np.ndarray
-) -> None:
-    """Add `adjacency[rows].T @ values` to `out` in place, reading only those rows.
-
-    Args:
-        adjacency: CSR matrix.
-        ties: `neighbour_entries(adjacency, rows)` for distinct row numbers `rows`.
-        values: one value per row.
-        out: one total per column, added to.
-    """
-    weighted = adjacency.data[ties.entries] * np.repeat(values, ties.lengths)
-    np.add.at(out, ties.columns, weighted.astype(out.dtype, copy=False))
-
-
-def row_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The positions start, start + 1, ..., start + length - 1 of each range, end to end."""
-    lengths = lengths.astype(np.int64, copy=False)
-    ends = np.cumsum(lengths)
-    return np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
-
-
-def _delta(old: np.ndarray, new: np.ndarray, rows: np.ndarray, dtype: np.dtype) -> np.ndarray:
-    return new[rows].astype(dtype) - old[rows].astype(dtype)
-
-
-def _contact_flags(people: PopulationState) -> tuple[np.ndarray, np.ndarray]:
-    using = (people.status == USING) | (people.status == LAPSED)
-    recovering = (people.kind != COMMUNITY) & (people.status == RECOVERING)
-    return using, recovering
+@kernel
+def _share(contacts, degree, out):  # pragma: no cover - compiled
+    # np.divide(contacts, degree, out=out, where=degree > 0), in the dtypes NumPy uses.
+    for i in range(len(out)):
+        if degree[i] > 0:
+            out[i] = contacts[i] / degree[i]
 
 
 def node_degree(adjacency: sp.csr_array) -> np.ndarray:

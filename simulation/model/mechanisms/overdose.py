@@ -12,6 +12,7 @@ import numpy as np
 
 from simulation.model.compiled import kernel, require_per_person
 from simulation.model.population import DECEASED, PopulationState
+from simulation.model.random_streams import RowDraws
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
 OPIOIDS = SUBSTANCES.index("opioids")
@@ -57,10 +58,13 @@ def overdose_deaths(
     params: OverdoseParams,
     relapsed: np.ndarray,
     days_abstinent_before: np.ndarray,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
     day: int,
 ) -> np.ndarray:
-    """Opioid relapses that end in a fatal overdose today."""
+    """Opioid relapses that end in a fatal overdose today.
+
+    `draws` holds one uniform per person, or is the `RowDraws` that make today's relapses'.
+    """
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
     require_per_person(
@@ -71,11 +75,12 @@ def overdose_deaths(
         draws=draws,
     )
     dying = np.zeros(people.size, dtype=bool)
+    rows = np.flatnonzero(relapsed)  # today's relapses: few rows
     _overdose_deaths(
-        np.flatnonzero(relapsed),  # today's relapses: few rows
+        rows,
         people.substance,
         days_abstinent_before,
-        draws,
+        draws[rows],
         float(params.tolerance_loss_days),
         float(params.death_probability_per_relapse),
         float(params.lost_tolerance_ratio - 1.0),
@@ -103,13 +108,14 @@ def _overdose_deaths(
     overdose_deaths,
     dying,
 ):
-    # Today's opioid relapses: the chance rises with the share of tolerance lost (capped at 1,
-    # as np.minimum does: a NaN share stays NaN).
-    for i in relapsed_rows:
+    # Today's opioid relapses (draws[j] is row relapsed_rows[j]'s): the chance rises with the
+    # share of tolerance lost (capped at 1, as np.minimum does: a NaN share stays NaN).
+    for j in range(len(relapsed_rows)):
+        i = relapsed_rows[j]
         if substance[i] == OPIOIDS:
             lost = days_abstinent_before[i] / tolerance_loss_days
             lost = 1.0 if lost > 1.0 else lost
-            if draws[i] < probability * (1.0 + excess_ratio * lost):
+            if draws[j] < probability * (1.0 + excess_ratio * lost):
                 dying[i] = True
                 status[i] = DECEASED
                 death_day[i] = day

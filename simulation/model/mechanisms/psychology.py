@@ -147,17 +147,23 @@ def update_mental_health(people: PopulationState, params: MentalHealthParams) ->
 
 @kernel
 def _mental_health_kernel(mh, status, support, iso, stigma, recovering, weights, adjust):
-    base, w_abstinent, w_support, w_iso, w_stigma = weights
     for i in range(mh.shape[0]):
-        # Each weight takes the dtype of the array it meets (NumPy's weak scalars).
-        abstinent = 1.0 if status[i] == recovering else 0.0
-        s, x, g = support[i], iso[i], stigma[i]
-        target = base + w_abstinent * abstinent + _as(s, w_support) * s
-        target = target - _as(x, w_iso) * (x - _as(x, 0.5)) - _as(g, w_stigma) * (g - _as(g, 0.5))
-        target = _clip01(target)
-        level = mh[i]
-        change = target - level
-        mh[i] = _clip01(_as(level, level + _as(change, adjust) * change))
+        mh[i] = _mental_health_row(
+            mh[i], status[i], support[i], iso[i], stigma[i], recovering, weights, adjust
+        )
+
+
+@kernel
+def _mental_health_row(level, status, s, x, g, recovering, weights, adjust):
+    # One row's new mental health (s support, x isolation, g stigma).
+    base, w_abstinent, w_support, w_iso, w_stigma = weights
+    # Each weight takes the dtype of the array it meets (NumPy's weak scalars).
+    abstinent = 1.0 if status == recovering else 0.0
+    target = base + w_abstinent * abstinent + _as(s, w_support) * s
+    target = target - _as(x, w_iso) * (x - _as(x, 0.5)) - _as(g, w_stigma) * (g - _as(g, 0.5))
+    target = _clip01(target)
+    change = target - level
+    return _clip01(_as(level, level + _as(change, adjust) * change))
 
 
 def mental_health_ratio(
@@ -213,14 +219,28 @@ def update_self_efficacy(
 @kernel
 def _self_efficacy_kernel(se, status, lapsed, relapsed, loss, recovering, growth, lapse, relapse):
     for i in range(se.shape[0]):
-        x = se[i]
-        grown = x + _as(x, growth) * (_as(x, 1.0) - x)
-        x = grown if status[i] == recovering else x
-        softening = _at(loss, i)
-        # x * 1.0 is x: the selects keep the loop branch-free.
-        x = _as(x, x * ((1.0 - lapse * softening) if lapsed[i] else 1.0))
-        x = _as(x, x * ((1.0 - relapse * softening) if relapsed[i] else 1.0))
-        se[i] = _clip01(x)
+        se[i] = _self_efficacy_row(
+            se[i],
+            status[i],
+            lapsed[i],
+            relapsed[i],
+            _at(loss, i),
+            recovering,
+            growth,
+            lapse,
+            relapse,
+        )
+
+
+@kernel
+def _self_efficacy_row(x, status, lapsed, relapsed, softening, recovering, growth, lapse, relapse):
+    # One row's new self-efficacy.
+    grown = x + _as(x, growth) * (_as(x, 1.0) - x)
+    x = grown if status == recovering else x
+    # x * 1.0 is x: the selects keep the loop branch-free.
+    x = _as(x, x * ((1.0 - lapse * softening) if lapsed else 1.0))
+    x = _as(x, x * ((1.0 - relapse * softening) if relapsed else 1.0))
+    return _clip01(x)
 
 
 def _per_person(values: np.ndarray, n: int, name: str) -> np.ndarray | np.generic:
@@ -317,13 +337,21 @@ def update_isolation(
 
 @kernel
 def _isolation_kernel(iso, share, support, extra, rise, levels, adjust):
-    without_ties, from_ties, from_support = levels
     for i in range(iso.shape[0]):
-        # Each factor in its own array's dtype (NumPy's weak scalars), the product promoted.
-        s, p, e, w = _at(share, i), support[i], _clip01(_at(extra, i)), _at(rise, i)
-        target = _as(s, without_ties) * (_as(s, 1.0) - _as(s, from_ties) * s)
-        target = target * (_as(p, 1.0) - _as(p, from_support) * p)
-        target = _clip01(target * (_as(e, 1.0) - e) * (_as(w, 1.0) + w))
-        level = iso[i]
-        change = target - level
-        iso[i] = _clip01(_as(level, level + _as(change, adjust) * change))
+        iso[i] = _isolation_row(
+            iso[i], _at(share, i), support[i], _at(extra, i), _at(rise, i), levels, adjust
+        )
+
+
+@kernel
+def _isolation_row(level, s, p, e, w, levels, adjust):
+    # One row's new isolation (s share of ties in recovery, p support, e extra belonging, w the
+    # rise from stigma).
+    without_ties, from_ties, from_support = levels
+    # Each factor in its own array's dtype (NumPy's weak scalars), the product promoted.
+    e = _clip01(e)
+    target = _as(s, without_ties) * (_as(s, 1.0) - _as(s, from_ties) * s)
+    target = target * (_as(p, 1.0) - _as(p, from_support) * p)
+    target = _clip01(target * (_as(e, 1.0) - e) * (_as(w, 1.0) + w))
+    change = target - level
+    return _clip01(_as(level, level + _as(change, adjust) * change))

@@ -23,6 +23,7 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
+from simulation.model.random_streams import RowDraws
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
@@ -148,7 +149,7 @@ def start_episodes(
     people: PopulationState,
     params: RecoveryCycleParams,
     relapsed: np.ndarray,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
 ) -> None:
     """Give each of today's relapses its length: log-normal around the substance's median.
 
@@ -156,7 +157,8 @@ def start_episodes(
         people: the population (`use_days_left` is set for `relapsed`).
         params: the recovery-cycle section.
         relapsed: who relapsed today.
-        draws: one uniform per person (inverse CDF, so a person's length lines up across designs).
+        draws: one uniform per person (inverse CDF, so a person's length lines up across
+            designs), or the `RowDraws` that make today's relapses'.
     """
     median = np.array([getattr(params.episode_median_days, s) for s in SUBSTANCES])
     rows = np.flatnonzero(relapsed)  # one pass over the mask, then the few rows alone
@@ -219,9 +221,27 @@ def _start_new_attempts(
             attempts[i] += 1
 
 
+def grow_abstinence(people: PopulationState) -> None:
+    """End of the day: a day more abstinent for everyone in recovery (one compiled pass)."""
+    _grow_abstinence(people.status, people.days_abstinent)
+
+
+@kernel
+def _grow_abstinence(status, days_abstinent):  # pragma: no cover - compiled
+    # np.add(days, 1, where=status == RECOVERING): the sum in int64, stored in the array's
+    # dtype (wrapping as NumPy's int32 + 1 would), without branches.
+    for i in range(len(status)):
+        days_abstinent[i] += np.int64(status[i] == RECOVERING)
+
+
+def use_shares(params: RecoveryCycleParams) -> np.ndarray:
+    """The share of days with use in an episode of regular use, by substance (`SUBSTANCES`)."""
+    return np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
+
+
 def use_share(people: PopulationState, params: RecoveryCycleParams) -> np.ndarray:
     """Each person's share of days with use while in an episode of regular use."""
-    shares = np.array([getattr(params.use_days_share, s) for s in SUBSTANCES])
+    shares = use_shares(params)
     out = np.empty(people.size, dtype=shares.dtype)
     _look_up(shares, people.substance, out)  # shares[substance], in one compiled pass
     return out

@@ -328,6 +328,11 @@ def _shame_exponent(rows, stigma, mid, effect, out):
         out[j] = effect * (stigma[rows[j]] - mid)
 
 
+def withdrawal_effect(params: StigmaParams) -> float | None:
+    """The factor `withdrawal` multiplies stigma above mid-scale by (None when stigma is off)."""
+    return params.isolation_effect if params.enabled else None
+
+
 def withdrawal(people: PopulationState, params: StigmaParams) -> np.ndarray | float:
     """How far stigma raises (or, below mid-scale, lowers) the isolation ties would leave.
 

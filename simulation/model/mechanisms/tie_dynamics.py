@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.network import sorted_unique
 from simulation.model.population import (
     LAPSED,
@@ -22,7 +23,7 @@ from simulation.model.population import (
     USING,
     PopulationState,
 )
-from simulation.model.random_streams import keyed_uniform
+from simulation.model.random_streams import keyed_uniform_at, salt_word
 from simulation.scenario.parameters import Section, parameter
 
 
@@ -104,15 +105,94 @@ def ties_to_dissolve(
     """
     if len(edges) == 0:
         return np.empty(0, dtype=np.int64)
-    status, kind = people.status, people.kind
     # One small code per person: a tie is mixed when its two ends' codes add up to MIXED_TIE.
-    in_recovery = ((kind == PARTICIPANT) | (kind == MENTOR)) & (status == RECOVERING)
-    side = np.where(in_recovery, IN_RECOVERY_SIDE, 0).astype(np.int8)
-    side[(status == USING) | (status == LAPSED)] = USING_SIDE
-    a, b = edges[:, 0], edges[:, 1]
-    mixed = np.flatnonzero(side[a] + side[b] == MIXED_TIE)
-    keys = (a[mixed] << ROW_BITS) | b[mixed]  # the same row pair in every design
-    return mixed[keyed_uniform(keys, salt) < params.using_tie_dissolution_per_week]
+    side = np.empty(people.size, dtype=np.int8)
+    _sides(people.status, people.kind, side)
+    dropped = np.empty(len(edges), dtype=np.int64)
+    k = _dissolved(
+        np.ascontiguousarray(edges, dtype=np.int64),
+        side,
+        salt_word(salt),
+        float(params.using_tie_dissolution_per_week),
+        dropped,
+    )
+    return dropped[:k]
+
+
+def ties_to_dissolve_in(
+    adjacency: sp.csr_array, people: PopulationState, params: TieDynamicsParams, salt: int
+) -> np.ndarray:
+    """`ties_to_dissolve` read off the adjacency: the dropped ties as (low, high) pairs.
+
+    The same ties, with the same draws (keyed by the row pair), in the same ascending order as
+    `edges[ties_to_dissolve(edges, ...)]` for the adjacency's canonical edge list.
+    """
+    side = np.empty(people.size, dtype=np.int8)
+    _sides(people.status, people.kind, side)
+    indptr, indices = adjacency.indptr, adjacency.indices
+    keys = np.empty(len(indices) + 1, dtype=np.int64)
+    k = _dissolved_in(
+        indptr,
+        indices,
+        side,
+        salt_word(salt),
+        float(params.using_tie_dissolution_per_week),
+        keys,
+    )
+    keys = np.sort(keys[:k])
+    return np.column_stack([keys >> ROW_BITS, keys & ((1 << ROW_BITS) - 1)])
+
+
+@kernel
+def _dissolved_in(indptr, indices, side, salt, probability, keys):  # pragma: no cover - compiled
+    # `_dissolved` over a CSR adjacency: each mixed tie is met once, from its end in recovery,
+    # and held as its key (low << ROW_BITS) | high. The mixed ties first (without branches:
+    # every entry writes at place k), then those dropped (their count returned; the caller
+    # puts them in order).
+    k = 0
+    for a in range(len(indptr) - 1):
+        if side[a] != IN_RECOVERY_SIDE:
+            continue
+        for e in range(indptr[a], indptr[a + 1]):
+            b = np.int64(indices[e])
+            low, high = min(np.int64(a), b), max(np.int64(a), b)
+            keys[k] = (low << ROW_BITS) | high
+            k += side[b] == USING_SIDE
+    m = 0
+    for j in range(k):
+        key = keys[j]
+        keys[m] = key
+        m += keyed_uniform_at(key, salt) < probability
+    return m
+
+
+@kernel
+def _sides(status, kind, side):  # pragma: no cover - compiled
+    # IN_RECOVERY_SIDE for participants and mentors in recovery, USING_SIDE for anyone using or
+    # lapsed, 0 for everyone else.
+    for i in range(len(status)):
+        s = status[i]
+        in_recovery = ((kind[i] == PARTICIPANT) | (kind[i] == MENTOR)) & (s == RECOVERING)
+        using = (s == USING) | (s == LAPSED)
+        side[i] = USING_SIDE if using else (IN_RECOVERY_SIDE if in_recovery else 0)
+
+
+@kernel
+def _dissolved(edges, side, salt, probability, out):  # pragma: no cover - compiled
+    # The mixed ties (their two ends' codes add up to MIXED_TIE) whose draw, keyed by the row
+    # pair (a << ROW_BITS) | b — the same in every design — falls below `probability`; their
+    # positions go to `out` (ascending) and their count is returned. Two passes written
+    # without branches (every tie writes at place k): the mixed ties, then those dropped.
+    k = 0
+    for t in range(edges.shape[0]):
+        out[k] = t
+        k += side[edges[t, 0]] + side[edges[t, 1]] == MIXED_TIE
+    m = 0
+    for j in range(k):
+        t = out[j]
+        out[m] = t
+        m += keyed_uniform_at((edges[t, 0] << ROW_BITS) | edges[t, 1], salt) < probability
+    return m
 
 
 #: `ties_to_dissolve`'s codes for a person in recovery and a person using (anyone else: 0);

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.model.mechanisms import network, network_generation
+from simulation.model.mechanisms import contact_counts, network, network_generation
 from simulation.model.population import COMMUNITY, DECEASED, LAPSED, MENTOR, RECOVERING, USING
 
 KINDS = ["watts_strogatz", "barabasi_albert", "powerlaw_cluster", "community_blocks"]
@@ -20,7 +20,7 @@ def _edges(params, groups, seed):
 
 def _exposure(adjacency, people) -> network.SocialExposure:
     """A full recount of everyone's contacts: the oracle ContactCounts must agree with."""
-    counts = network.ContactCounts(adjacency, people)
+    counts = contact_counts.ContactCounts(adjacency, people)
     return counts.exposure(people)
 
 
@@ -160,7 +160,7 @@ def test_contact_counts_kept_by_changes_equal_a_full_recount():
     from simulation.model.model import RecoveryCommunityModel
 
     model = RecoveryCommunityModel(seed=3, population={"size": 400}, mentoring__enabled=True)
-    counts = network.ContactCounts(model.adjacency, model.people)
+    counts = contact_counts.ContactCounts(model.adjacency, model.people)
     rng = np.random.default_rng(0)
     for _ in range(5):
         # Random status changes, as a day of lapses, relapses and new attempts would make.

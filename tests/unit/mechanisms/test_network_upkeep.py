@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from simulation.model import network_upkeep
-from simulation.model.mechanisms import network, network_generation, tie_dynamics
+from simulation.model.mechanisms import contact_counts, network, network_generation, tie_dynamics
 
 
 def _scipy_adjacency(edges: np.ndarray, n: int, weights: np.ndarray | None = None):
@@ -82,20 +82,6 @@ def test_is_canonical(edges, canonical):
     assert network.is_canonical(np.array(edges), 5) is canonical
 
 
-def test_row_ranges_and_neighbour_sums_equal_the_sparse_product():
-    rng = np.random.default_rng(6)
-    adjacency = network.adjacency_from_edges(_random_ties(300, 1200, seed=6), 300)
-    rows = rng.choice(300, size=40, replace=False)
-    values = rng.choice([-1.0, 1.0], size=40).astype(np.float32)
-    out = rng.integers(0, 5, 300).astype(np.float32)
-    expected = out + adjacency[rows].T @ values
-    network.add_to_neighbours(adjacency, network.neighbour_entries(adjacency, rows), values, out)
-    np.testing.assert_array_equal(out, expected)
-    starts, lengths = np.array([3, 10, 0]), np.array([2, 0, 3])
-    assert network.row_ranges(starts, lengths).tolist() == [3, 4, 0, 1, 2]
-    assert network.row_ranges(starts[:0], lengths[:0]).tolist() == []
-
-
 @pytest.mark.parametrize("seed", range(3))
 def test_edge_positions_equal_searchsorted_on_tie_keys(seed):
     n = 400
@@ -136,7 +122,7 @@ def _model(seed: int = 3):
 
 
 def _assert_counts_equal_a_recount(model) -> None:
-    fresh = network.ContactCounts(model.adjacency, model.people)
+    fresh = contact_counts.ContactCounts(model.adjacency, model.people)
     kept = model.contacts
     kept.update(model.people)
     for name in ("degree", "using_contacts", "recovery_contacts"):
@@ -174,7 +160,7 @@ def test_recovery_tie_count_follows_status_changes_exactly():
     for _ in range(6):
         flip = rng.choice(model.people.size, size=60, replace=False)
         model.people.status[flip] = rng.choice([0, 1, 2], size=60).astype(np.int8)
-        counts.append(network.recovery_tie_count(model.contacts, model.people))
+        counts.append(contact_counts.recovery_tie_count(model.contacts, model.people))
         _assert_counts_equal_a_recount(model)
     assert len(set(counts)) > 1  # the statuses did move the count
 

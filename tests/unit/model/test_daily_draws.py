@@ -53,3 +53,48 @@ def test_neighbouring_rows_and_days_are_not_correlated():
     assert abs(np.corrcoef(today, tomorrow)[0, 1]) < 0.02
     # The probability a person's draw falls under p is p, jointly over two days too.
     assert abs(np.mean((today < 0.1) & (tomorrow < 0.1)) - 0.01) < 0.002
+
+
+@pytest.mark.parametrize("participants_only", [False, True])
+def test_row_draws_are_the_full_draws_at_those_rows_and_count_as_a_call(participants_only):
+    from simulation.model.model import RecoveryCommunityModel
+
+    full_model = RecoveryCommunityModel(seed=8, population={"size": 300}, mentoring__enabled=True)
+    rows_model = RecoveryCommunityModel(seed=8, population={"size": 300}, mentoring__enabled=True)
+    size = full_model.people.size
+    rows = np.random.default_rng(0).choice(size, 120, replace=False)  # both sides, any order
+    rows = np.concatenate([rows, [0, full_model._participants - 1, full_model._participants]])
+    rows = rows[rows < size]
+    for model in (full_model, rows_model):
+        model.step()
+    for _ in range(3):  # the second and third call of a day are fresh draws in both
+        full = full_model.draws("escalation", participants_only=participants_only)
+        some = rows_model.row_draws("escalation", participants_only=participants_only)
+        assert some.shape == full.shape and len(some) == size
+        picked = some[rows]
+        assert picked.dtype == np.float32 and np.array_equal(picked, full[rows])
+        assert np.array_equal(np.asarray(some), full)
+    # Every later draw of the day is unchanged by which of the two was used.
+    assert np.array_equal(full_model.draws("escalation"), rows_model.draws("escalation"))
+
+
+def test_row_draws_refuse_masks_and_rows_outside():
+    from simulation.model.random_streams import RowDraws
+
+    draws = RowDraws(np.uint64(1), None, 3, 10, 12)
+    assert np.array_equal(draws[np.array([11, 10])], np.ones(2, np.float32))  # others: 1.0
+    with pytest.raises(TypeError, match="row numbers"):
+        draws[np.ones(12, dtype=bool)]
+    with pytest.raises(IndexError, match=r"\[0, 12\)"):
+        draws[np.array([12])]
+
+
+def test_keyed_uniform_in_a_kernel_is_keyed_uniform():
+    from simulation.model.random_streams import keyed_uniform, keyed_uniform_at, salt_word
+
+    keys = np.random.default_rng(3).integers(0, 2**63, 5000)
+    keys[:3] = [0, 1, 2**63 - 1]
+    for salt in (0, 5, 2**63 + 11, (2**64 - 1) * 1_000_003 + 7):
+        expected = keyed_uniform(keys, salt)
+        got = np.array([keyed_uniform_at(k, salt_word(salt)) for k in keys])
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()

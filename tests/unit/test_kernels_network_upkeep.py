@@ -1,0 +1,131 @@
+"""The compiled edge splice and searches give exactly what the NumPy they replaced gives.
+
+`_old_spliced` is the body `network_upkeep._spliced` stands for (issue 17): `np.delete` of the
+dropped rows, then `np.insert` of the additions at their positions moved down by the deletions
+before them; both run on seeded random rows (sizes 0, 1, a few and a few thousand; additions at
+the very start and end, next to dropped rows and several before one row).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from simulation.model import network_upkeep
+from simulation.model.mechanisms import network, network_generation, tie_dynamics
+
+
+def _old_spliced(old, dropped, at, added):
+    kept = np.delete(old, dropped, axis=0)
+    moved = at - np.searchsorted(dropped, at, side="left")
+    return np.insert(kept, moved, added, axis=0)
+
+
+@pytest.mark.parametrize("m", [0, 1, 2, 7, 3001])
+@pytest.mark.parametrize(("width", "dtype"), [(2, np.int64), (1, np.int32)])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_splice_equals_numpy_delete_then_insert(m, width, dtype, seed):
+    rng = np.random.default_rng(seed)
+    old = rng.integers(0, 10_000, (m, width)).astype(dtype)
+    dropped = np.sort(rng.choice(m, size=int(rng.integers(0, m + 1)), replace=False))
+    at = np.sort(rng.integers(0, m + 1, size=int(rng.integers(0, m + 3))))
+    if len(at) >= 2:
+        at[0], at[-1] = 0, m  # before the first row and after the last
+    if len(dropped) and len(at) >= 4:
+        at[1:3] = dropped[0]  # two before a dropped row
+        at.sort()
+    added = rng.integers(0, 10_000, (len(at), width)).astype(dtype)
+    d, a, new = network_upkeep._insertion_order(dropped, at, added)
+    got = network_upkeep._spliced(old, d, a, new)
+    expected = _old_spliced(old, dropped, at, added)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def test_positions_to_drop_must_be_ascending():
+    with pytest.raises(ValueError, match="strictly ascending"):
+        network_upkeep.spliced_edges(
+            np.zeros((4, 2), np.int64), np.array([2, 2]), np.zeros(0), np.zeros((0, 2))
+        )
+
+
+def _old_lower_bound(lo, hi, below):
+    for _ in range(int(np.max(hi - lo, initial=0)).bit_length()):
+        mid = (lo + hi) >> 1
+        less = below(mid) & (lo < hi)
+        lo = np.where(less, mid + 1, lo)
+        hi = np.where(less, hi, mid)
+    return lo
+
+
+def _old_edge_positions(edges, pairs):
+    low, high = pairs[:, 0], pairs[:, 1]
+    first, second = edges[:, 0], edges[:, 1]
+    last = max(len(edges) - 1, 0)
+
+    def below(at):
+        at = np.minimum(at, last)
+        return (first[at] < low) | ((first[at] == low) & (second[at] < high))
+
+    return _old_lower_bound(np.zeros(len(pairs), np.int64), np.full(len(pairs), len(edges)), below)
+
+
+def _old_row_positions(adjacency, rows, cols):
+    indptr, indices = adjacency.indptr, adjacency.indices
+    last = max(len(indices) - 1, 0)
+
+    def below(at):
+        return indices[np.minimum(at, last)] < cols
+
+    starts = indptr[rows].astype(np.int64)
+    return _old_lower_bound(starts, indptr[rows + 1].astype(np.int64), below)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 3001])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_searches_equal_the_numpy_binary_searches(n, seed):
+    rng = np.random.default_rng(seed)
+    raw = rng.integers(0, max(n, 1), size=(3 * n, 2))
+    edges = network_generation.canonical_edges(raw) if n > 1 else np.empty((0, 2), np.int64)
+    pairs = tie_dynamics.tie_pairs(rng.integers(0, max(n, 1), (200, 2)), max(n, 1))
+    pairs = np.concatenate([pairs, edges[:: max(1, len(edges) // 20)]])  # present ones too
+    got, expected = network_upkeep.edge_positions(edges, pairs), _old_edge_positions(edges, pairs)
+    assert got.dtype == expected.dtype and np.array_equal(got, expected)
+    adjacency = network.adjacency_from_edges(edges, n)
+    if n:
+        rows = rng.integers(0, n, 300)
+        cols = rng.integers(0, n, 300)
+        got = network_upkeep.row_positions(adjacency, rows, cols)
+        expected = _old_row_positions(adjacency, rows, cols)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 7, 3001])
+def test_edges_read_off_the_adjacency_are_the_canonical_edges(n):
+    rng = np.random.default_rng(n)
+    raw = rng.integers(0, max(n, 1), size=(3 * n, 2))
+    edges = network_generation.canonical_edges(raw) if n > 1 else np.empty((0, 2), np.int64)
+    got = network_upkeep.edges_from_adjacency(network.adjacency_from_edges(edges, n))
+    assert got.dtype == np.int64 and got.flags.c_contiguous and np.array_equal(got, edges)
+    adjacency = network.adjacency_from_edges(edges, n)
+    pairs = tie_dynamics.tie_pairs(rng.integers(0, max(n, 1), (100, 2)), max(n, 1))
+    pairs = np.concatenate([pairs, edges[:10]]).reshape(-1, 2)
+    keys = set(map(tuple, edges.tolist()))
+    expected = np.array([tuple(p) in keys for p in pairs.tolist()], dtype=bool)
+    assert np.array_equal(network_upkeep.tie_exists(adjacency, pairs), expected)
+
+
+def test_model_edges_follow_the_weekly_changes_and_are_rebuilt_only_when_asked():
+    from simulation.model.model import RecoveryCommunityModel
+
+    model = RecoveryCommunityModel(seed=2, population={"size": 300}, mentoring__enabled=True)
+    first = model.edges
+    assert model.edges is first  # not rebuilt while the ties stay
+    for _ in range(14):
+        model.step()
+    assert model.network_version == 2 and model._edges is None  # stale copy let go
+    edges = model.edges
+    assert network.is_canonical(edges, model.people.size)
+    assert 2 * len(edges) == model.adjacency.nnz and model.edges is edges
+    rebuilt = network.adjacency_from_edges(edges, model.people.size)
+    assert np.array_equal(rebuilt.indptr, model.adjacency.indptr)
+    assert np.array_equal(rebuilt.indices, model.adjacency.indices)
