@@ -268,12 +268,13 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
             program.end(self)
         attended = program.run_program_day(self, today)
 
-        hazard = lapse_risk.daily_hazard(self, exposure, today)
+        hazard_draws = self.draws("hazard")
+        hazard = lapse_risk.daily_hazard(self, exposure, today, hazard_draws)
         self.last_hazard = hazard
         lapsed = lapse_course.apply_lapses(
             people,
             hazard,
-            self.draws("hazard"),
+            hazard_draws,
             today,
             lapse_course.LengthDraws(p.relapse, self.row_draws("lapse_length")),
         )
