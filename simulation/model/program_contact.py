@@ -4,7 +4,7 @@
 (`setting`), the share a weak alliance keeps (`alliance.contact_ratio`), the mentor's quality
 (`training`, `mentor_wellbeing.support_quality_ratio`), the contact and what it gives
 (`mentoring.make_contact`), the alliance's growth, fading, ruptures and repairs
-(`alliance.update`) and boundary incidents (`mentor_wellbeing.boundary_incidents`,
+(`alliance.update`) and boundary incidents (`mentor_boundaries.boundary_incidents`,
 `alliance.boundary_incident`). Each row's steps read only that row and its mentor's burnout
 (which incidents change only after every row's contact), so two loops do them all, in the
 same order and with the same arithmetic as those functions: a branch-free one over every row
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from simulation.model.compiled import kernel
-from simulation.model.mechanisms import mentor_wellbeing, setting
+from simulation.model.mechanisms import mentor_boundaries, setting
 from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
 from simulation.model.population import NEVER, PopulationState
 from simulation.model.units import rate_to_probability
@@ -78,7 +78,7 @@ def deliver(
     repair_below = float(np.asarray(repair_share, dtype=np.result_type(draws.repair, repair_share)))
     boundary_p = rate_to_probability(
         wellbeing.boundary_incident_rate_per_year
-        / mentor_wellbeing.CONTACTS_PER_YEAR_AT_WEEKLY
+        / mentor_boundaries.CONTACTS_PER_YEAR_AT_WEEKLY
         * p.training.over_involvement()
     )
     boundary_below = float(np.asarray(boundary_p, dtype=np.result_type(draws.boundary, boundary_p)))
@@ -125,7 +125,7 @@ def deliver(
         ),
     )
     if len(hit_mentors):  # every burnout is within 0-1 (the daily update clips each row)
-        mentor_wellbeing.add_incident_burnout(people.burnout, hits, wellbeing, hit_mentors)
+        mentor_boundaries.add_incident_burnout(people.burnout, hits, wellbeing, hit_mentors)
     return contacts, digital_contacts
 
 
@@ -193,7 +193,7 @@ def _contacted_kernel(pairs, counts, draws, below, quality, changes):
         ruptures[i] += ruptured
         repairs[i] += repaired
         a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
-        # mentor_wellbeing.boundary_incidents, then alliance.boundary_incident
+        # mentor_boundaries.boundary_incidents, then alliance.boundary_incident
         if wellbeing & (boundary_draw[i] < boundary_below):
             if hits[m] == 0:  # each mentor once
                 hit_mentors[count] = m

@@ -11,7 +11,13 @@ import pytest
 from kernel_people import SEEDS, SIZES, draws, random_people
 
 from simulation.model import program_contact
-from simulation.model.mechanisms import alliance, mentor_wellbeing, mentoring, setting
+from simulation.model.mechanisms import (
+    alliance,
+    mentor_boundaries,
+    mentor_wellbeing,
+    mentoring,
+    setting,
+)
 from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
 from simulation.model.population import KIND_NAMES, NEVER, PARTICIPANT
 from simulation.scenario.schema import Scenario
@@ -67,7 +73,7 @@ def _old_deliver(people, p, record, day_draws, extra, today):
         p.training.repair_share(),
         (day_draws.rupture, day_draws.repair),
     )
-    incidents = mentor_wellbeing.boundary_incidents(
+    incidents = mentor_boundaries.boundary_incidents(
         people, p.mentor_wellbeing, p.training.over_involvement(), day_draws.boundary, contacts
     )
     alliance.boundary_incident(people, p.mentoring.alliance, record, incidents)
@@ -176,7 +182,7 @@ def test_incident_burnout_on_the_hit_rows_matches_every_row(n, seed):
     hits = np.where(rng.random(n) < 0.2, rng.integers(1, 4, n), 0)
     params = mentor_wellbeing.MentorWellbeingParams(burnout_per_boundary_incident=0.4)
     whole = people.burnout.copy()
-    mentor_wellbeing.add_incident_burnout(whole, hits, params)
-    mentor_wellbeing.add_incident_burnout(people.burnout, hits, params, np.flatnonzero(hits))
+    mentor_boundaries.add_incident_burnout(whole, hits, params)
+    mentor_boundaries.add_incident_burnout(people.burnout, hits, params, np.flatnonzero(hits))
     assert np.array_equal(people.burnout, whole)
     assert (whole == 1.0).any() or n < 64

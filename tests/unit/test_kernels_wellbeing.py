@@ -9,11 +9,9 @@ import numpy as np
 import pytest
 from kernel_people import SEEDS, SIZES, draws, random_people
 
-from simulation.model.mechanisms import mentor_wellbeing, supervision
-from simulation.model.mechanisms.mentor_wellbeing import (
-    CONTACTS_PER_YEAR_AT_WEEKLY,
-    MentorWellbeingParams,
-)
+from simulation.model.mechanisms import mentor_boundaries, mentor_wellbeing, supervision
+from simulation.model.mechanisms.mentor_boundaries import CONTACTS_PER_YEAR_AT_WEEKLY
+from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
 from simulation.model.mechanisms.supervision import SupervisionParams
 from simulation.model.population import NEVER
 from simulation.model.units import per_day, rate_to_probability
@@ -116,7 +114,7 @@ def test_incidents_and_burnout_match_numpy(n, seed, params, draw_dtype):
         u = draws(rng, n, draw_dtype, near=(p,))
         contact = rng.random(n) < 0.6
         args = (over_involvement, u, contact)
-        got = mentor_wellbeing.boundary_incidents(mine, params, *args)
+        got = mentor_boundaries.boundary_incidents(mine, params, *args)
         assert np.array_equal(got, _boundary_incidents(people, params, *args))
         assert np.array_equal(mine.burnout, people.burnout)
         lapses = rng.random(n) < 0.3

@@ -13,6 +13,7 @@ from simulation.model.mechanisms import (
     digital,
     matching,
     meetings,
+    mentor_boundaries,
     mentor_wellbeing,
     mentoring,
     setting,
@@ -124,11 +125,11 @@ def test_boundary_incidents_burn_the_mentor_out():
     people = make_people(3, mentor=[2, 2, NEVER], is_mentor=[False, False, True])
     contact = np.ones(3, dtype=bool)
     draws = np.array([0.0, 0.999, 0.0])
-    hit = mentor_wellbeing.boundary_incidents(people, params, 1.0, draws, contact)
+    hit = mentor_boundaries.boundary_incidents(people, params, 1.0, draws, contact)
     assert hit.tolist() == [True, False, False]
     assert people.burnout[2] == pytest.approx(params.burnout_per_boundary_incident)
     # A pair that does not meet today cannot cross a boundary, whatever the draw.
-    silent = mentor_wellbeing.boundary_incidents(people, params, 1.0, draws, ~contact)
+    silent = mentor_boundaries.boundary_incidents(people, params, 1.0, draws, ~contact)
     assert not silent.any()
     assert people.burnout[2] == pytest.approx(params.burnout_per_boundary_incident)
 

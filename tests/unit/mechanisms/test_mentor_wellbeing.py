@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from people_factory import make_people
 
-from simulation.model.mechanisms import mentor_wellbeing
+from simulation.model.mechanisms import mentor_boundaries, mentor_wellbeing
 from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
 from simulation.model.population import NEVER
 
@@ -68,7 +68,7 @@ def test_boundary_incidents_happen_at_the_yearly_rate_scaled_by_over_involvement
     )
     draws = np.array([p * 0.999, p * 0.999, p * 1.001, 0.0, 0.0])
     contact = np.array([True, True, True, False, False])
-    hit = mentor_wellbeing.boundary_incidents(people, params, 0.5, draws, contact)
+    hit = mentor_boundaries.boundary_incidents(people, params, 0.5, draws, contact)
     assert hit.tolist() == [True, True, False, False, False]
     # Two incidents for mentor 3: each adds 0.05 of what is left below full burnout.
     assert people.burnout.tolist() == pytest.approx([0.0, 0.0, 0.0, 0.2 + 2 * 0.05 * 0.8, 0.2])
@@ -77,9 +77,9 @@ def test_boundary_incidents_happen_at_the_yearly_rate_scaled_by_over_involvement
 def test_no_boundary_incidents_when_switched_off_or_fully_trained():
     people = make_people(2, mentor=[1, NEVER], is_mentor=[False, True], burnout=[0.0, 0.3])
     met = np.ones(2, dtype=bool)
-    assert not mentor_wellbeing.boundary_incidents(people, OFF, 1.0, np.zeros(2), met).any()
-    assert not mentor_wellbeing.boundary_incidents(people, PARAMS, 0.0, np.zeros(2), met).any()
-    assert not mentor_wellbeing.boundary_incidents(people, PARAMS, 1.0, np.zeros(2), ~met).any()
+    assert not mentor_boundaries.boundary_incidents(people, OFF, 1.0, np.zeros(2), met).any()
+    assert not mentor_boundaries.boundary_incidents(people, PARAMS, 0.0, np.zeros(2), met).any()
+    assert not mentor_boundaries.boundary_incidents(people, PARAMS, 1.0, np.zeros(2), ~met).any()
     assert people.burnout.tolist() == [0.0, 0.3]
 
 
