@@ -13,6 +13,7 @@ import click
 
 from simulation.commands import LazyGroup
 from simulation.errors import RecoverySimError
+from simulation.running.memory_pages import avoid_compaction_stalls
 
 
 @click.group(
@@ -26,6 +27,7 @@ def cli() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `recovery-sim` console script."""
+    avoid_compaction_stalls()  # before any command imports NumPy
     try:
         cli.main(args=argv, prog_name="recovery-sim", standalone_mode=False)
     except RecoverySimError as exc:
