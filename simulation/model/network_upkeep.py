@@ -9,6 +9,7 @@ and building the adjacency afresh gives.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -19,6 +20,12 @@ from simulation.model.mechanisms import network, tie_dynamics
 
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
+
+#: Room for ties to grow in a buffer of unit weights (`_unit_weights`): 2% more entries than
+#: the week's, so weeks of a few hundred new ties at a million people reuse it.
+WEIGHT_SLACK = 1.02
+#: The buffers of ones `_unit_weights` made (weakly held: one goes with its last matrix).
+_ONES_MADE: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 
 
 def reconstruct_network(model: RecoveryCommunityModel) -> None:
@@ -233,8 +240,25 @@ def spliced_adjacency(
     change = np.bincount(new_rows, minlength=n) - np.bincount(gone_rows, minlength=n)
     new_indptr = indptr.astype(idx)  # a copy
     new_indptr[1:] += np.cumsum(change).astype(idx)
-    data = np.ones(size, dtype=adjacency.dtype)
-    return sp.csr_array((data, kept, new_indptr), shape=adjacency.shape)
+    return sp.csr_array((_unit_weights(adjacency, size), kept, new_indptr), shape=adjacency.shape)
+
+
+def _unit_weights(adjacency: sp.csr_array, size: int) -> np.ndarray:
+    """`size` weights 1 for a spliced adjacency, reusing the old one's (all 1, never written).
+
+    At a million people a fresh 45 MB of ones a week cost more than the rest of the splice's
+    set-up. The old matrix's stored weights are all 1 (`spliced_adjacency`'s precondition), and
+    so is every buffer made here (`_ONES_MADE`, with `WEIGHT_SLACK` to spare for the weeks the
+    ties grow); matrices then share a buffer that nothing writes.
+    """
+    data = adjacency.data
+    made = data.base is not None and _ONES_MADE.get(id(data.base)) is data.base
+    base = data.base if made else data
+    if base.dtype == adjacency.dtype and base.ndim == 1 and len(base) >= size:
+        return base[:size]
+    ones = np.ones(int(size * WEIGHT_SLACK) + 1, dtype=adjacency.dtype)
+    _ONES_MADE[id(ones)] = ones
+    return ones[:size]
 
 
 def _both_ways(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

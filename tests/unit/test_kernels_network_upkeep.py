@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from simulation.model import network_upkeep
 from simulation.model.mechanisms import network, network_generation, tie_dynamics
@@ -129,3 +130,47 @@ def test_model_edges_follow_the_weekly_changes_and_are_rebuilt_only_when_asked()
     rebuilt = network.adjacency_from_edges(edges, model.people.size)
     assert np.array_equal(rebuilt.indptr, model.adjacency.indptr)
     assert np.array_equal(rebuilt.indices, model.adjacency.indices)
+
+
+def _canonical(ties: set[tuple[int, int]]) -> np.ndarray:
+    return np.array(sorted(ties), dtype=np.int64).reshape(-1, 2)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_weeks_of_splices_share_one_buffer_of_ones_and_equal_building_afresh(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    ties = {tuple(sorted(map(int, rng.choice(n, 2, replace=False)))) for _ in range(900)}
+    adjacency = network.adjacency_from_edges(_canonical(ties), n)
+    buffers = set()
+    for week in range(12):  # weeks that grow the ties, then weeks that shrink them
+        grow = week < 6
+        gone = [t for t in sorted(ties) if rng.random() < (0.01 if grow else 0.08)]
+        fresh = {tuple(sorted(map(int, rng.choice(n, 2, replace=False)))) for _ in range(40)}
+        fresh = sorted(fresh - ties) if grow else []
+        adjacency = network_upkeep.spliced_adjacency(
+            adjacency, _canonical(set(gone)), _canonical(set(fresh))
+        )
+        ties = (ties - set(gone)) | set(fresh)
+        expected = network.adjacency_from_edges(_canonical(ties), n)
+        assert adjacency.dtype == expected.dtype
+        assert np.array_equal(adjacency.indptr, expected.indptr)
+        assert np.array_equal(adjacency.indices, expected.indices)
+        assert np.array_equal(adjacency.data, np.ones(len(adjacency.indices)))
+        buffers.add(id(adjacency.data.base))
+    # A new buffer only when the ties outgrow the last one's slack (at most once a growing week).
+    assert len(buffers) <= 7
+
+
+def test_weights_viewing_someone_elses_buffer_are_never_read_past_their_end():
+    n = 6
+    edges = np.array([[0, 1], [1, 2], [2, 3]])
+    plain = network.adjacency_from_edges(edges, n)
+    # The stored weights are all 1, but they view a longer buffer whose tail is not ones.
+    buffer = np.full(64, 7.0, dtype=plain.dtype)
+    buffer[: plain.nnz] = 1.0
+    borrowed = sp.csr_array((buffer[: plain.nnz], plain.indices, plain.indptr), shape=(n, n))
+    grown = network_upkeep.spliced_adjacency(
+        borrowed, np.empty((0, 2), np.int64), np.array([[0, 5], [3, 4]])
+    )
+    assert np.array_equal(grown.data, np.ones(plain.nnz + 4))
