@@ -204,9 +204,11 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
         first = program_intake.first_meeting_due(people)
         extra = first if extra is None else extra | first
-    draws = program_contact.ContactDraws(
-        *(model.draws(purpose, participants_only=True) for purpose in CONTACT_DRAWS)
+    # Only the contact draw is read at every pair; the others at the day's contacts alone.
+    contact, *later = (
+        model.row_draws(purpose, participants_only=True) for purpose in CONTACT_DRAWS
     )
+    draws = program_contact.ContactDraws(np.asarray(contact), *later)
     return program_contact.deliver(people, p, model.pairs, draws, extra, today)
 
 
