@@ -221,7 +221,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     left = mentoring.mentors_leave(
         people,
         p.mentoring,
-        model.draws("mentor_attrition"),
+        model.row_draws("mentor_attrition"),  # read at the mentors' rows only
         mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing, mentors),
         mentors,
     )
