@@ -105,7 +105,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         return np.zeros(people.size, dtype=bool)
     engagement.leave_at_death(people)
     joined = stigma.later_enrolment(
-        people, p.stigma, model.draws("enrolment", participants_only=True)
+        people, p.stigma, model.row_draws("enrolment", participants_only=True)
     )
     engagement.start(people, p.engagement, joined)
     engagement.start(people, p.engagement, join_for_fit(model))
