@@ -252,8 +252,10 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         supervision.relieve_burnout(people, p.supervision)
     if model.intake is None:
         seekers = mentoring.seekers(people, model.pairs.wait_until, today, n)
-        if len(seekers):  # the day's draws are counter-based: unused ones need not be made
-            matched = matching.assign_rows(people, p.mentoring, seekers, model.draws("matching"))
+        if len(seekers):  # read at the seekers and free mentors only: made for them alone
+            matched = matching.assign_rows(
+                people, p.mentoring, seekers, model.row_draws("matching")
+            )
             alliance.record_matches(model.pairs, matched, today)
         return
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)

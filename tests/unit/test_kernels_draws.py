@@ -13,11 +13,12 @@ import numpy as np
 import pytest
 from kernel_people import SEEDS, SIZES, random_people, row_draws
 
-from simulation.model.mechanisms import digital, network, tie_dynamics
+from simulation.model.mechanisms import digital, matching, network, tie_dynamics
 from simulation.model.mechanisms.digital import SelfGuidedToolParams
+from simulation.model.mechanisms.mentoring_params import MentoringParams
 from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
 from simulation.model.model import RecoveryCommunityModel
-from simulation.model.population import NEVER, PARTICIPANT
+from simulation.model.population import NEVER, PARTICIPANT, RECOVERING
 from simulation.scenario.schema import Scenario
 
 TOOL = SelfGuidedToolParams(enabled=True, uptake_at_full_preference=0.8)
@@ -84,3 +85,36 @@ def test_introductions_with_row_picks_equal_the_full_picks(n, seed):
     assert got.dtype == want.dtype and np.array_equal(got, want)
     if n == SIZES[-1]:  # not vacuous: mentees are introduced
         assert len(got) > 0 and np.all(people.mentor[got[:, 0]] != NEVER)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("rule", ["random", "composite"])
+def test_matching_with_row_draws_equals_matching_with_the_full_draws(n, rule):
+    """The draws made for the seekers and the free mentors alone give the same pairs."""
+    weights = {"veteran": 1.0, "age_group": 0.5} if rule == "composite" else {}
+    params = MentoringParams(caseload_cap=5, matching=rule, composite_weights=weights)
+    pairs = []
+    for share in (0.02, 0.5):  # few seekers for many slots, and many for few
+        people, twin = _matching_people(n, n), _matching_people(n, n)
+        seekers = np.flatnonzero(
+            (np.random.default_rng(n).random(n) < share) & (people.mentor == NEVER)
+        )
+        made, full = row_draws(n, n + 5)
+        got = matching.assign_rows(people, params, seekers, made)
+        want = matching.assign_rows(twin, params, seekers, full)
+        assert np.array_equal(got, want)
+        for name in ("mentor", "alliance", "caseload", "mentor_changes"):
+            assert np.array_equal(getattr(people, name), getattr(twin, name)), name
+        pairs.append(len(got))
+    if n == SIZES[-1]:  # not vacuous: pairs are made
+        assert min(pairs) > 0
+
+
+def _matching_people(n, seed):
+    """Random people, most of them available, with caseloads below and at the cap."""
+    rng = np.random.default_rng(seed + 23)
+    people = random_people(n, seed)
+    people.status[rng.random(n) < 0.6] = RECOVERING
+    people.caseload[:] = rng.integers(0, 6, n)
+    people.veteran[:] = rng.random(n) < 0.3
+    return people
