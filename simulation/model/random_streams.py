@@ -235,17 +235,16 @@ def _splitmix_rows(
 ):  # pragma: no cover - compiled
     """Each row's draw: a participant's at its row, anyone else's at its row past them.
 
-    Returns True, or False (drawing no further) at the first row outside [0, size): the
-    caller raises.
+    Returns whether every row lies in [0, size) (if not, the caller raises).
     """
+    inside = True
     for j in range(len(rows)):
         row = rows[j]
-        if row < 0 or row >= size:
-            return False
+        inside &= (row >= 0) & (row < size)  # no branch: a row outside only spoils the result
         if row < participants:
             out[j] = _splitmix_at(participant_key, counter_start + row)
         elif drawn_others:
             out[j] = _splitmix_at(others_key, counter_start + (row - participants))
         else:
             out[j] = np.float32(1.0)
-    return True
+    return inside
