@@ -115,9 +115,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         engagement.outreach(people, p.engagement, model.draws("outreach", participants_only=True)),
     )
     if p.setting.kind == "residential":
-        priority = model.draws("residence", participants_only=True)
+        # Read at the people waiting for a free place only (none when every place is taken).
+        priority = model.row_draws("residence", participants_only=True)
         if model.intake is not None:
-            priority = program_intake.queue_priority(model, priority)
+            priority = program_intake.queue_priority(model, np.asarray(priority))
         setting.update_residence(people, p.setting, priority, p.population.size)
     attended = np.zeros(people.size, dtype=bool)
     meetings.fade_protection(model.group_support, p.meetings)

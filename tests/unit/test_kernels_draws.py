@@ -2,7 +2,9 @@
 
 `model.row_draws(purpose)[rows]` equals `model.draws(purpose)[rows]`; each mechanism below is
 given the draws of its rows only in the model, and must then give exactly what it gives from
-the full array of the same draws (seeded, sizes from empty to thousands).
+the full array of the same draws (seeded, sizes from empty to thousands). The contact step's
+(`test_kernels_contact`), mentor attrition's (`test_kernels_pairs`) and later enrolment's
+(`test_kernels_stigma`) are checked with their kernels' other tests.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ import numpy as np
 import pytest
 from kernel_people import SEEDS, SIZES, random_people, row_draws
 
-from simulation.model.mechanisms import digital, matching, network, tie_dynamics
+from simulation.model.mechanisms import digital, matching, network, setting, tie_dynamics
 from simulation.model.mechanisms.digital import SelfGuidedToolParams
 from simulation.model.mechanisms.mentoring_params import MentoringParams
+from simulation.model.mechanisms.setting import SettingParams
 from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import NEVER, PARTICIPANT, RECOVERING
@@ -118,3 +121,23 @@ def _matching_people(n, seed):
     people.caseload[:] = rng.integers(0, 6, n)
     people.veteran[:] = rng.random(n) < 0.3
     return people
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_residence_with_row_draws_equals_residence_with_the_full_draws(n, seed):
+    """Free places go to the same waiting people from the draws made for them alone."""
+    people = random_people(n, seed)
+    rng = np.random.default_rng(seed + 31)
+    people.status[rng.random(n) < 0.5] = RECOVERING
+    people.days_abstinent[:] = rng.integers(0, 200, n)
+    people.residence_days_left[:] = np.where(rng.random(n) < 0.1, rng.integers(0, 9, n), 0)
+    twin = copy.deepcopy(people)
+    made, full = row_draws(n, seed + 2, others=False)
+    params = SettingParams(kind="residential", residential_places_per_100=40)
+    setting.update_residence(people, params, made)
+    setting.update_residence(twin, params, full)
+    assert np.array_equal(people.residence_days_left, twin.residence_days_left)
+    if n == SIZES[-1]:  # not vacuous: places are given, and not to everyone who waits
+        given = people.residence_days_left == params.residential_stay_days
+        assert 0 < np.count_nonzero(given) < np.count_nonzero(people.enrolled)
