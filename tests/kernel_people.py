@@ -66,3 +66,17 @@ def random_people(n: int, seed: int) -> PopulationState:
     for name in ("enrolled", "ever_enrolled", "completed"):
         getattr(people, name)[:] = rng.random(n) < 0.5
     return people
+
+
+def row_draws(n: int, seed: int, participants: int | None = None, others: bool = True):
+    """Counter-based draws made for the rows asked for (`RowDraws`), and the full array.
+
+    `participants` rows (default: three quarters) draw from one key, the rest from another, or
+    are all 1.0 without `others` (a participants-only purpose), as `model.row_draws` makes them.
+    """
+    from simulation.model.random_streams import RowDraws
+
+    keys = np.random.default_rng(seed).integers(0, 2**63, 2, dtype=np.uint64)
+    first = n - n // 4 if participants is None else participants
+    made = RowDraws(keys[0], keys[1] if others else None, 17, first, n)
+    return made, np.asarray(made)

@@ -31,22 +31,23 @@ def admit(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     people, p = model.people, model.scenario
     referred = np.zeros(0, dtype=np.int64)
     if model.intake is not None:
-        draws = model.draws("intake_enrolment", participants_only=True)
-        if not model.program_offered:
-            draws = np.ones_like(draws)  # nothing to enrol in (treatment as usual, or ended)
+        # Read at today's referrals only, so made for them alone (row_draws).
+        draws = model.row_draws("intake_enrolment", participants_only=True)
+        if not model.program_offered:  # nothing to enrol in (treatment as usual, or ended)
+            draws = np.broadcast_to(np.float32(1.0), people.size)
         referred, joined = model.intake.admit(people, p.stigma, today, draws)
         engagement.start(people, p.engagement, joined)
         _add_agents(model, referred, PersonInRecovery)
         tool = p.setting.self_guided_tool
         if len(referred) and tool.enabled and model.program_offered:
             # Referrals take the tool up on arrival as the day-0 cohort did on day 0.
-            uptake = digital.start_tool(
+            model.digital.tool_use[referred] = digital.start_tool(
                 people,
                 tool,
                 model.digital.preference,
-                model.draws("intake_tool_uptake", participants_only=True),
+                model.row_draws("intake_tool_uptake", participants_only=True),
+                referred,
             )
-            model.digital.tool_use[referred] = uptake[referred]
     due = model.hire_rows[model.hire_days <= today]
     if len(due) and model.program_offered:
         hired = intake.hire_mentors(people, due)

@@ -41,7 +41,8 @@ def reconstruct_network(model: RecoveryCommunityModel) -> None:
                 people,
                 p.tie_dynamics,
                 model.draws("introductions", participants_only=True),
-                model.draws("introduction_picks", participants_only=True),
+                # Read at the week's introduced mentees only: made for them alone.
+                model.row_draws("introduction_picks", participants_only=True),
             )
         )
         dropped = tie_dynamics.ties_to_dissolve_in(

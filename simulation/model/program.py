@@ -105,7 +105,7 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         return np.zeros(people.size, dtype=bool)
     engagement.leave_at_death(people)
     joined = stigma.later_enrolment(
-        people, p.stigma, model.draws("enrolment", participants_only=True)
+        people, p.stigma, model.row_draws("enrolment", participants_only=True)
     )
     engagement.start(people, p.engagement, joined)
     engagement.start(people, p.engagement, join_for_fit(model))
@@ -115,9 +115,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         engagement.outreach(people, p.engagement, model.draws("outreach", participants_only=True)),
     )
     if p.setting.kind == "residential":
-        priority = model.draws("residence", participants_only=True)
+        # Read at the people waiting for a free place only (none when every place is taken).
+        priority = model.row_draws("residence", participants_only=True)
         if model.intake is not None:
-            priority = program_intake.queue_priority(model, priority)
+            priority = program_intake.queue_priority(model, np.asarray(priority))
         setting.update_residence(people, p.setting, priority, p.population.size)
     attended = np.zeros(people.size, dtype=bool)
     meetings.fade_protection(model.group_support, p.meetings)
@@ -204,9 +205,11 @@ def deliver_contact(model: RecoveryCommunityModel, today: int) -> tuple[np.ndarr
     if model.intake is not None and p.intake.waiting_list.first_contact_on_matching:
         first = program_intake.first_meeting_due(people)
         extra = first if extra is None else extra | first
-    draws = program_contact.ContactDraws(
-        *(model.draws(purpose, participants_only=True) for purpose in CONTACT_DRAWS)
+    # Only the contact draw is read at every pair; the others at the day's contacts alone.
+    contact, *later = (
+        model.row_draws(purpose, participants_only=True) for purpose in CONTACT_DRAWS
     )
+    draws = program_contact.ContactDraws(np.asarray(contact), *later)
     return program_contact.deliver(people, p, model.pairs, draws, extra, today)
 
 
@@ -219,7 +222,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     left = mentoring.mentors_leave(
         people,
         p.mentoring,
-        model.draws("mentor_attrition"),
+        model.row_draws("mentor_attrition"),  # read at the mentors' rows only
         mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing, mentors),
         mentors,
     )
@@ -250,8 +253,10 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         supervision.relieve_burnout(people, p.supervision)
     if model.intake is None:
         seekers = mentoring.seekers(people, model.pairs.wait_until, today, n)
-        if len(seekers):  # the day's draws are counter-based: unused ones need not be made
-            matched = matching.assign_rows(people, p.mentoring, seekers, model.draws("matching"))
+        if len(seekers):  # read at the seekers and free mentors only: made for them alone
+            matched = matching.assign_rows(
+                people, p.mentoring, seekers, model.row_draws("matching")
+            )
             alliance.record_matches(model.pairs, matched, today)
         return
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)

@@ -33,7 +33,12 @@ if TYPE_CHECKING:
 
 
 class ContactDraws(NamedTuple):
-    """The day's uniform draws of the contact step, one per person each (float32)."""
+    """The day's uniform draws of the contact step (float32).
+
+    `contact` is one draw per person (every pair's row reads it); `rupture`, `repair` and
+    `boundary` are read only at the rows with a contact, so they may be `RowDraws` (made for
+    those rows alone) or full arrays: anything that `draws[rows]` gives the rows' draws of.
+    """
 
     contact: np.ndarray
     rupture: np.ndarray
@@ -71,17 +76,6 @@ def deliver(
     )
     wellbeing = p.mentor_wellbeing
     fading = p.mentoring.alliance
-    # Each draw is compared in the dtype NumPy promoted it to, as the mechanisms do.
-    rupture_p = fading.rupture_chance_per_contact * p.training.rupture_ratio()
-    rupture_below = float(np.asarray(rupture_p, dtype=np.result_type(draws.rupture, rupture_p)))
-    repair_share = p.training.repair_share()
-    repair_below = float(np.asarray(repair_share, dtype=np.result_type(draws.repair, repair_share)))
-    boundary_p = rate_to_probability(
-        wellbeing.boundary_incident_rate_per_year
-        / mentor_boundaries.CONTACTS_PER_YEAR_AT_WEEKLY
-        * p.training.over_involvement()
-    )
-    boundary_below = float(np.asarray(boundary_p, dtype=np.result_type(draws.boundary, boundary_p)))
     contacts = np.zeros(people.size, dtype=bool)
     digital_contacts = np.zeros(people.size, dtype=bool)
     mentor, alliance = people.mentor[:n], people.alliance[:n]
@@ -105,11 +99,25 @@ def deliver(
         (today, fading.missed_contact_days, 0.5 ** (1.0 / fading.fade_half_life_days)),
         (contacts[:n], digital_contacts[:n]),
     )
+    # The later draws are read at the rows with a contact only (a few of the pairs a day).
+    met = np.flatnonzero(contacts[:n])
+    rupture, repair, boundary = draws.rupture[met], draws.repair[met], draws.boundary[met]
+    # Each draw is compared in the dtype NumPy promoted it to, as the mechanisms do.
+    rupture_p = fading.rupture_chance_per_contact * p.training.rupture_ratio()
+    rupture_below = float(np.asarray(rupture_p, dtype=np.result_type(rupture, rupture_p)))
+    repair_share = p.training.repair_share()
+    repair_below = float(np.asarray(repair_share, dtype=np.result_type(repair, repair_share)))
+    boundary_p = rate_to_probability(
+        wellbeing.boundary_incident_rate_per_year
+        / mentor_boundaries.CONTACTS_PER_YEAR_AT_WEEKLY
+        * p.training.over_involvement()
+    )
+    boundary_below = float(np.asarray(boundary_p, dtype=np.result_type(boundary, boundary_p)))
     hits = np.zeros(people.size, dtype=np.int64)
     hit_mentors = _contacted_kernel(
-        (mentor, alliance, people.self_efficacy[:n], contacts[:n], people.burnout),
+        (mentor, alliance, people.self_efficacy[:n], met, people.burnout),
         (record.ruptures[:n], record.repairs[:n], record.boundary_incidents[:n], hits),
-        (draws.rupture[:n], draws.repair[:n], draws.boundary[:n]),
+        (rupture, repair, boundary),
         (rupture_below, repair_below, boundary_below),
         (
             p.training.support_quality(),
@@ -169,32 +177,31 @@ def _contact_kernel(pairs, chances, quality, silence, out):
 
 @kernel
 def _contacted_kernel(pairs, counts, draws, below, quality, changes):
-    """The rows with a contact: self-efficacy, the alliance's growth, ruptures, incidents."""
-    mentor, alliance, self_efficacy, contacts, burnout = pairs
+    """The rows with a contact (`met`, ascending; the draws are theirs, in that order)."""
+    mentor, alliance, self_efficacy, met, burnout = pairs
     ruptures, repairs, incidents, hits = counts
     rupture_draw, repair_draw, boundary_draw = draws
     rupture_below, repair_below, boundary_below = below
     training_quality, wellbeing, quality_loss, gain = quality
     growth, repair_gain, rupture_loss, incident_loss = changes
-    hit_mentors = np.empty(len(mentor), dtype=np.int64)
+    hit_mentors = np.empty(len(met), dtype=np.int64)
     count = 0
-    for i in range(len(mentor)):  # one branch, on the day's few contacts
-        if not contacts[i]:
-            continue
+    for k in range(len(met)):  # the day's few contacts
+        i = met[k]
         m, a, se = mentor[i], alliance[i], self_efficacy[i]
         # support_quality: training times the share burnout leaves (1 when wellbeing is off).
         q = training_quality * (1.0 - quality_loss * burnout[m] if wellbeing else 1.0)
         self_efficacy[i] = se + gain * (a * q) * (1.0 - se)  # mentoring.make_contact
         # alliance.update (a contact: growth, then a rupture, perhaps repaired; clipped)
         a = a + growth * q * (1.0 - a)
-        ruptured = rupture_draw[i] < rupture_below
-        repaired = ruptured & (repair_draw[i] < repair_below)
+        ruptured = rupture_draw[k] < rupture_below
+        repaired = ruptured & (repair_draw[k] < repair_below)
         a = a + repair_gain if repaired else (a - rupture_loss if ruptured else a)
         ruptures[i] += ruptured
         repairs[i] += repaired
         a = 0.0 if a < 0.0 else (1.0 if a > 1.0 else a)
         # mentor_boundaries.boundary_incidents, then alliance.boundary_incident
-        if wellbeing & (boundary_draw[i] < boundary_below):
+        if wellbeing & (boundary_draw[k] < boundary_below):
             if hits[m] == 0:  # each mentor once
                 hit_mentors[count] = m
                 count += 1

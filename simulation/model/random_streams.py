@@ -167,13 +167,12 @@ class RowDraws:
                 "RowDraws: index with a 1-D array of row numbers (integers); for a whole "
                 f"array use np.asarray(draws). Got dtype {rows.dtype}, shape {rows.shape}."
             )
-        if len(rows) and (rows.min() < 0 or rows.max() >= self.shape[0]):
-            raise IndexError(f"RowDraws: rows must lie in [0, {self.shape[0]}).")
         out = np.empty(len(rows), dtype=np.float32)
         first, others = self._keys
-        _splitmix_rows(
-            first, others, self._drawn_others, self._counter, self._participants, rows, out
-        )
+        stream = (first, others, self._drawn_others, self._counter, self._participants)
+        # The rows are checked in the compiled pass (no separate min and max over them).
+        if not _splitmix_rows(*stream, self.shape[0], rows, out):
+            raise IndexError(f"RowDraws: rows must lie in [0, {self.shape[0]}).")
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
@@ -232,15 +231,20 @@ def _splitmix_day(
 
 @kernel
 def _splitmix_rows(
-    participant_key, others_key, drawn_others, counter_start, participants, rows, out
+    participant_key, others_key, drawn_others, counter_start, participants, size, rows, out
 ):  # pragma: no cover - compiled
-    """Each row's draw: a participant's at its row, anyone else's at its row past them."""
+    """Each row's draw: a participant's at its row, anyone else's at its row past them.
+
+    Returns whether every row lies in [0, size) (if not, the caller raises).
+    """
+    inside = True
     for j in range(len(rows)):
         row = rows[j]
+        inside &= (row >= 0) & (row < size)  # no branch: a row outside only spoils the result
         if row < participants:
             out[j] = _splitmix_at(participant_key, counter_start + row)
         elif drawn_others:
             out[j] = _splitmix_at(others_key, counter_start + (row - participants))
         else:
             out[j] = np.float32(1.0)
-    return out
+    return inside

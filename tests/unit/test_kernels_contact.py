@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from kernel_people import SEEDS, SIZES, draws, random_people
+from kernel_people import SEEDS, SIZES, draws, random_people, row_draws
 
 from simulation.model import program_contact
 from simulation.model.mechanisms import (
@@ -186,3 +186,24 @@ def test_incident_burnout_on_the_hit_rows_matches_every_row(n, seed):
     mentor_boundaries.add_incident_burnout(people.burnout, hits, params, np.flatnonzero(hits))
     assert np.array_equal(people.burnout, whole)
     assert (whole == 1.0).any() or n < 64
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("scenario", SCENARIOS[:2])
+def test_deliver_with_row_draws_equals_deliver_with_the_full_draws(n, scenario):
+    """Ruptures, repairs and incidents drawn for the day's contacts alone: the same numbers."""
+    people, record = _people_and_record(n, n)
+    before = record.ruptures.sum()
+    made = [row_draws(n, n + k, int(0.6 * n), others=False) for k in range(4)]
+    full = program_contact.ContactDraws(*(whole for _, whole in made))
+    rows = program_contact.ContactDraws(full.contact, *(part for part, _ in made[1:]))
+    twin, twin_record = _copy(people, record)
+    got = program_contact.deliver(people, scenario, record, rows, None, 30)
+    want = program_contact.deliver(twin, scenario, twin_record, full, None, 30)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    for name in STATE:
+        assert np.array_equal(getattr(people, name), getattr(twin, name)), name
+    for name in RECORD:
+        assert np.array_equal(getattr(record, name), getattr(twin_record, name)), name
+    if n == SIZES[-1]:  # not vacuous: contacts and ruptures happen
+        assert got[0].sum() > 20 and record.ruptures.sum() > before

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from kernel_people import SEEDS, SIZES, draws, random_people
+from kernel_people import SEEDS, SIZES, draws, random_people, row_draws
 
 from simulation.model.mechanisms import alliance, matching, mentor_wellbeing, mentoring
 from simulation.model.mechanisms.alliance import AllianceParams
@@ -95,6 +95,22 @@ def test_leaving_on_the_mentors_rows_matches_every_row(n, seed, wellbeing):
     got = mentoring.mentors_leave(mine, PARAMS, u, ratio, mentors)
     assert np.array_equal(got, _mentors_leave(people, PARAMS, u, whole))
     assert _same(mine, people)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_leaving_with_row_draws_equals_leaving_with_the_full_draws(n, seed):
+    """`program.update_mentors` gives the mentors' draws only (`RowDraws`): the same leavers."""
+    (people, n_part), (mine, _) = _people(n, seed), _people(n, seed)
+    made, full = row_draws(n, seed, n_part)
+    mentors = np.flatnonzero(mine.is_mentor)
+    ratio = mentor_wellbeing.attrition_multiplier(mine, WELLBEING[0], mentors)
+    got = mentoring.mentors_leave(mine, PARAMS, made, ratio, mentors)
+    assert np.array_equal(got, mentoring.mentors_leave(people, PARAMS, full, ratio, mentors))
+    assert _same(mine, people)
+    if n == SIZES[-1]:  # not vacuous: some leave at the attrition rate, some stay
+        assert np.count_nonzero(got & (people.status != USING) & (people.status != DECEASED)) > 0
+        assert np.count_nonzero(mine.is_mentor) > 0
 
 
 @pytest.mark.parametrize("n", SIZES)

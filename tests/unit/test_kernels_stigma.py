@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from kernel_people import row_draws
 
 from simulation.model.mechanisms import stigma
 from simulation.model.population import DECEASED, PARTICIPANT, STATUS_NAMES
@@ -138,6 +139,23 @@ def test_enrolment_odds_shift_matches_numpy_for_every_kind_of_rows(n, dtype, par
     ):
         new = stigma.enrolment_odds_shift(people, params, rows)
         assert _same(new, _old_enrolment_odds_shift(people, params, rows))
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("others", [True, False])
+def test_later_enrolment_with_row_draws_equals_the_full_draws(n, others):
+    """The draws made for the waiting rows alone (`RowDraws`) enrol the same people."""
+    people = _people(n, n)
+    people.stigma = np.nan_to_num(people.stigma, nan=0.5)
+    reference = _copy(people)
+    made, full = row_draws(n, n + 1, others=others)
+    joining = stigma.later_enrolment(people, PARAMS[2], made)
+    assert _same(joining, stigma.later_enrolment(reference, PARAMS[2], full))
+    assert _same(people.enrolled, reference.enrolled)
+    assert _same(people.ever_enrolled, reference.ever_enrolled)
+    if n == SIZES[-1]:  # not vacuous: some join, some still wait
+        waiting = (people.kind == PARTICIPANT) & (people.status != DECEASED) & ~people.enrolled
+        assert joining.any() and waiting.any()
 
 
 def test_enrolment_odds_shift_refuses_a_row_outside_the_population():

@@ -153,21 +153,28 @@ def start_tool(
     params: SelfGuidedToolParams,
     preference: np.ndarray,
     draws: np.ndarray,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Day 0: participants take the tool up in proportion to their preference.
+    """Day 0 (or a referral's first day): participants take the tool up by their preference.
 
     Args:
         people: population state.
         params: tool parameters.
         preference: digital preference per person.
-        draws: one uniform draw per person.
+        draws: one uniform draw per person; with `rows`, read at those rows only (so
+            `RowDraws`, which makes the draws of the rows asked for, will do).
+        rows: the rows to work out (e.g. today's referrals), or None for every row.
 
     Returns:
-        Initial tool use (1 for users, 0 otherwise).
+        Initial tool use (1 for users, 0 otherwise), per person or per row of `rows`.
     """
     if not params.enabled:
-        return np.zeros(people.size)
-    users = (people.kind == PARTICIPANT) & (draws < params.uptake_at_full_preference * preference)
+        return np.zeros(people.size if rows is None else len(rows))
+    if rows is None:
+        kind, draws = people.kind, np.asarray(draws)
+    else:  # each row's comparison as in the whole array
+        kind, draws, preference = people.kind[rows], draws[rows], preference[rows]
+    users = (kind == PARTICIPANT) & (draws < params.uptake_at_full_preference * preference)
     return users.astype(float)
 
 

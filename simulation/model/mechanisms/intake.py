@@ -266,7 +266,8 @@ class Intake:
             people: the population (the arrivals' rows change).
             stigma: the stigma section (starting enrolment share, stigma and scepticism odds).
             today: today.
-            draws: one uniform per person (the `intake_enrolment` stream).
+            draws: one uniform per person (the `intake_enrolment` stream), read at today's
+                referrals only (so `RowDraws`, made for the rows asked for, will do).
 
         Returns:
             (rows that arrived today, those of them who enrolled).

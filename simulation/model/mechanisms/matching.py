@@ -16,6 +16,7 @@ import numpy as np
 from simulation.model.compiled import kernel
 from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
+from simulation.model.random_streams import RowDraws
 
 #: Key-packing base: each attribute takes one base-16 digit of the matching key. Every attribute
 #: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
@@ -238,7 +239,9 @@ def assign_rows(
         people: population state (`mentor`, `alliance`, `caseload`, `mentor_changes` change).
         params: mentoring parameters.
         seekers: rows of the people looking for a mentor, ascending.
-        priority: one uniform draw per person (see `assign_mentors`).
+        priority: one uniform draw per person (see `assign_mentors`), read at the seekers' and
+            the available mentors' rows only (so `RowDraws`, made for the rows asked for, will
+            do).
 
     Returns:
         The rows newly matched.
@@ -246,12 +249,15 @@ def assign_rows(
     if len(seekers) == 0:  # nobody to match, no slots to list
         return np.empty(0, dtype=np.int64)
     # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
-    priority = np.broadcast_to(priority, people.mentor.shape)
-    slot_mentor, slot_order = _slots_kernel(
-        people.is_mentor, people.status, people.caseload, params.caseload_cap, priority
+    if not isinstance(priority, RowDraws):
+        priority = np.broadcast_to(priority, people.mentor.shape)
+    slot_mentor, slot_rank = _slots_kernel(
+        people.is_mentor, people.status, people.caseload, params.caseload_cap
     )
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
+    # Slot j of a mentor is ordered j + the mentor's draw, added in float64 (NumPy's promotion).
+    slot_order = slot_rank + np.asarray(priority[slot_mentor], dtype=np.float64)
 
     passes = matching_passes(params)
     if passes == [()] and len(seekers) <= len(slot_mentor):  # random matching, slots enough
@@ -313,11 +319,10 @@ def _seekers_kernel(seeking, mentor):
 
 
 @kernel
-def _slots_kernel(is_mentor, status, caseload, cap, priority):
-    """The free slots of `available_mentors`, by row: slot j of a mentor is ordered j + priority.
+def _slots_kernel(is_mentor, status, caseload, cap):
+    """The free slots of `available_mentors`, by row: each slot's mentor and rank j (0, 1, ...).
 
     The same as repeating each available mentor once per free slot, with slot indices 0, 1, ...
-    (an integer plus the mentor's draw, added as float64 as NumPy promotes them).
     """
     count = 0
     available = np.empty(len(is_mentor), dtype=np.int64)
@@ -328,12 +333,12 @@ def _slots_kernel(is_mentor, status, caseload, cap, priority):
             available[n_available] = i
             n_available += 1
     slot_mentor = np.empty(count, dtype=np.int64)
-    slot_order = np.empty(count)
+    slot_rank = np.empty(count, dtype=np.int64)
     k = 0
     for a in range(n_available):
         i = available[a]
         for j in range(cap - caseload[i]):
             slot_mentor[k] = i
-            slot_order[k] = np.float64(j) + np.float64(priority[i])
+            slot_rank[k] = j
             k += 1
-    return slot_mentor, slot_order
+    return slot_mentor, slot_rank

@@ -61,7 +61,8 @@ def mentors_leave(
     Args:
         people: population state (`is_mentor` changes).
         params: mentoring parameters (`attrition_rate_per_year`).
-        draws: one uniform draw per person.
+        draws: one uniform draw per person, read at the mentors' rows only (so `RowDraws`,
+            which makes the draws of the rows asked for, will do).
         rate_multiplier: ratio on the attrition rate: one number, one per person, or (with
             `mentors`) one per mentor.
         mentors: the rows of `np.flatnonzero(people.is_mentor)`, if already found.

@@ -249,6 +249,8 @@ def update_residence(
         people: population state (`residence_days_left` changes).
         params: setting parameters.
         priority: one value per person; lower goes first (a draw, or the waiting list's order).
+            Read at the rows waiting for a place only, so `RowDraws` (made for the rows asked
+            for) will do.
         participants: the number the places are sized for (default: today's participants); the
             day-0 cohort when people are referred over the run, so capacity stays fixed.
     """

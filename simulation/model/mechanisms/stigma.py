@@ -204,14 +204,18 @@ def initial_enrolment(
 
 
 def later_enrolment(people: PopulationState, params: StigmaParams, draws: np.ndarray) -> np.ndarray:
-    """People not enrolled join at a rate scaled by the same stigma and scepticism odds."""
+    """People not enrolled join at a rate scaled by the same stigma and scepticism odds.
+
+    `draws` (one per person) is read at the rows of the living participants not enrolled
+    only, so `RowDraws`, which makes the draws of the rows asked for, will do.
+    """
     base = rate_to_probability(per_day(params.enrolment_rate_per_year, "year"))
     waiting = np.flatnonzero(
         _waiting(people.kind, people.enrolled, people.status, PARTICIPANT, DECEASED).view(bool)
     )
     p = base * np.exp(enrolment_odds_shift(people, params, waiting))
     joining = np.zeros(people.size, dtype=bool)
-    _join(waiting, draws, p, joining, people.enrolled, people.ever_enrolled)
+    _join(waiting, draws[waiting], p, joining, people.enrolled, people.ever_enrolled)
     return joining
 
 
@@ -230,10 +234,10 @@ def _waiting(kind, enrolled, status, participant, deceased):
 
 @kernel
 def _join(waiting, draws, p, joining, enrolled, ever_enrolled):
-    """Waiting rows whose draw is below their chance join (the draw compared in float64)."""
+    """Waiting rows whose draw (theirs, in order) is below their chance join (in float64)."""
     for k in range(waiting.shape[0]):
         row = waiting[k]
-        if np.float64(draws[row]) < p[k]:
+        if np.float64(draws[k]) < p[k]:
             joining[row] = True
             enrolled[row] = True
             ever_enrolled[row] = True

@@ -211,7 +211,8 @@ def mentor_introductions(
     """New (mentee, contact) ties: a mentor's contacts in recovery, introduced to a mentee.
 
     `draws` (who is introduced this week) and `picks` (which of the mentor's contacts) hold one
-    uniform per person.
+    uniform per person; `picks` is read at the introduced mentees only (so `RowDraws`, which
+    makes the draws of the rows asked for, will do).
 
     Reads each mentor's contacts straight from the CSR rows (already grouped by person), so the
     weekly cost grows with the number of introductions, not the number of ties.

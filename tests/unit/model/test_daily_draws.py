@@ -85,8 +85,9 @@ def test_row_draws_refuse_masks_and_rows_outside():
     assert np.array_equal(draws[np.array([11, 10])], np.ones(2, np.float32))  # others: 1.0
     with pytest.raises(TypeError, match="row numbers"):
         draws[np.ones(12, dtype=bool)]
-    with pytest.raises(IndexError, match=r"\[0, 12\)"):
-        draws[np.array([12])]
+    for outside in ([12], [-1], [3, 12, 4]):  # checked in the compiled pass, row by row
+        with pytest.raises(IndexError, match=r"\[0, 12\)"):
+            draws[np.array(outside)]
 
 
 def test_keyed_uniform_in_a_kernel_is_keyed_uniform():

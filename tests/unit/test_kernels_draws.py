@@ -1,0 +1,143 @@
+"""Mechanisms given the day's draws for the rows they read (`RowDraws`) give the same results.
+
+`model.row_draws(purpose)[rows]` equals `model.draws(purpose)[rows]`; each mechanism below is
+given the draws of its rows only in the model, and must then give exactly what it gives from
+the full array of the same draws (seeded, sizes from empty to thousands). The contact step's
+(`test_kernels_contact`), mentor attrition's (`test_kernels_pairs`) and later enrolment's
+(`test_kernels_stigma`) are checked with their kernels' other tests.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from kernel_people import SEEDS, SIZES, random_people, row_draws
+
+from simulation.model.mechanisms import digital, matching, network, setting, tie_dynamics
+from simulation.model.mechanisms.digital import SelfGuidedToolParams
+from simulation.model.mechanisms.mentoring_params import MentoringParams
+from simulation.model.mechanisms.setting import SettingParams
+from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
+from simulation.model.model import RecoveryCommunityModel
+from simulation.model.population import NEVER, PARTICIPANT, RECOVERING
+from simulation.scenario.schema import Scenario
+
+TOOL = SelfGuidedToolParams(enabled=True, uptake_at_full_preference=0.8)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("others", [True, False])
+def test_tool_uptake_of_chosen_rows_equals_the_whole_arrays_rows(n, seed, others):
+    people = random_people(n, seed)
+    rng = np.random.default_rng(seed + 11)
+    preference = rng.random(n)
+    rows = np.sort(rng.choice(n, n // 3, replace=False)) if n else np.zeros(0, dtype=np.int64)
+    made, full = row_draws(n, seed, others=others)
+    whole = digital.start_tool(people, TOOL, preference, full)
+    got = digital.start_tool(people, TOOL, preference, made, rows)
+    assert got.dtype == whole.dtype and np.array_equal(got, whole[rows])
+    off = digital.start_tool(people, SelfGuidedToolParams(enabled=False), preference, made, rows)
+    assert np.array_equal(off, np.zeros(len(rows)))
+    if n == SIZES[-1]:  # not vacuous: some take the tool up, some do not
+        assert 0 < got.sum() < np.count_nonzero(people.kind[rows] == PARTICIPANT)
+
+
+def _intake_model(size: int) -> RecoveryCommunityModel:
+    scenario = Scenario(
+        days=60,
+        population={"size": size},
+        mentoring={"enabled": True, "mentors_per_100_participants": 5},
+        intake={"enabled": True, "referrals_per_month": size},
+    )
+    return RecoveryCommunityModel(scenario, seed=size)
+
+
+@pytest.mark.parametrize("size", [1, 200, 3000])
+def test_admitting_referrals_with_row_draws_equals_the_full_draws(size):
+    model = _intake_model(size)
+    enrolled = 0
+    for today in (1, 2, 5, 30):
+        made, full = row_draws(model.people.size, today, model.intake.first_row + 1)
+        twin_people, twin_intake = copy.deepcopy(model.people), copy.deepcopy(model.intake)
+        rows, joined = model.intake.admit(model.people, model.scenario.stigma, today, made)
+        want = twin_intake.admit(twin_people, model.scenario.stigma, today, full)
+        assert np.array_equal(rows, want[0]) and np.array_equal(joined, want[1])
+        for name in model.people.array_names():
+            assert np.array_equal(getattr(model.people, name), getattr(twin_people, name)), name
+        enrolled += len(joined)
+    if size == 3000:  # not vacuous: referrals arrive and some enrol
+        assert enrolled > 0 and model.intake.next > enrolled
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_introductions_with_row_picks_equal_the_full_picks(n, seed):
+    people = random_people(n, seed)
+    rng = np.random.default_rng(seed + 21)
+    edges = rng.integers(0, max(n, 1), (3 * n, 2)) if n > 1 else np.zeros((0, 2), np.int64)
+    edges = edges[edges[:, 0] != edges[:, 1]]
+    adjacency = network.adjacency_from_edges(edges, n)
+    params = TieDynamicsParams(mentor_introduction_per_week=0.3)
+    draws = rng.random(n, dtype=np.float32)
+    made, full = row_draws(n, seed + 1, others=False)
+    got = tie_dynamics.mentor_introductions(adjacency, people, params, draws, made)
+    want = tie_dynamics.mentor_introductions(adjacency, people, params, draws, full)
+    assert got.dtype == want.dtype and np.array_equal(got, want)
+    if n == SIZES[-1]:  # not vacuous: mentees are introduced
+        assert len(got) > 0 and np.all(people.mentor[got[:, 0]] != NEVER)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("rule", ["random", "composite"])
+def test_matching_with_row_draws_equals_matching_with_the_full_draws(n, rule):
+    """The draws made for the seekers and the free mentors alone give the same pairs."""
+    weights = {"veteran": 1.0, "age_group": 0.5} if rule == "composite" else {}
+    params = MentoringParams(caseload_cap=5, matching=rule, composite_weights=weights)
+    pairs = []
+    for share in (0.02, 0.5):  # few seekers for many slots, and many for few
+        people, twin = _matching_people(n, n), _matching_people(n, n)
+        seekers = np.flatnonzero(
+            (np.random.default_rng(n).random(n) < share) & (people.mentor == NEVER)
+        )
+        made, full = row_draws(n, n + 5)
+        got = matching.assign_rows(people, params, seekers, made)
+        want = matching.assign_rows(twin, params, seekers, full)
+        assert np.array_equal(got, want)
+        for name in ("mentor", "alliance", "caseload", "mentor_changes"):
+            assert np.array_equal(getattr(people, name), getattr(twin, name)), name
+        pairs.append(len(got))
+    if n == SIZES[-1]:  # not vacuous: pairs are made
+        assert min(pairs) > 0
+
+
+def _matching_people(n, seed):
+    """Random people, most of them available, with caseloads below and at the cap."""
+    rng = np.random.default_rng(seed + 23)
+    people = random_people(n, seed)
+    people.status[rng.random(n) < 0.6] = RECOVERING
+    people.caseload[:] = rng.integers(0, 6, n)
+    people.veteran[:] = rng.random(n) < 0.3
+    return people
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_residence_with_row_draws_equals_residence_with_the_full_draws(n, seed):
+    """Free places go to the same waiting people from the draws made for them alone."""
+    people = random_people(n, seed)
+    rng = np.random.default_rng(seed + 31)
+    people.status[rng.random(n) < 0.5] = RECOVERING
+    people.days_abstinent[:] = rng.integers(0, 200, n)
+    people.residence_days_left[:] = np.where(rng.random(n) < 0.1, rng.integers(0, 9, n), 0)
+    twin = copy.deepcopy(people)
+    made, full = row_draws(n, seed + 2, others=False)
+    params = SettingParams(kind="residential", residential_places_per_100=40)
+    setting.update_residence(people, params, made)
+    setting.update_residence(twin, params, full)
+    assert np.array_equal(people.residence_days_left, twin.residence_days_left)
+    if n == SIZES[-1]:  # not vacuous: places are given, and not to everyone who waits
+        given = people.residence_days_left == params.residential_stay_days
+        assert 0 < np.count_nonzero(given) < np.count_nonzero(people.enrolled)
