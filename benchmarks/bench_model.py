@@ -169,7 +169,10 @@ def measure_mesa_baseline(size: int, days: int) -> dict:
 
 
 def in_subprocess(kind: str, size: int, days: int) -> dict:
+    from simulation.running.memory_pages import avoid_compaction_stalls
+
     env = {**os.environ, **ONE_CORE}
+    avoid_compaction_stalls(env)  # the memory-page setting `recovery-sim` runs with
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(size), str(days)],
         capture_output=True,
