@@ -255,7 +255,7 @@ def _unit_weights(adjacency: sp.csr_array, size: int) -> np.ndarray:
     data = adjacency.data
     made = data.base is not None and _ONES_MADE.get(id(data.base)) is data.base
     base = data.base if made else data
-    if base.dtype == adjacency.dtype and base.ndim == 1 and len(base) >= size:
+    if len(base) >= size:
         return base[:size]
     ones = np.ones(int(size * WEIGHT_SLACK) + 1, dtype=adjacency.dtype)
     _ONES_MADE[id(ones)] = ones

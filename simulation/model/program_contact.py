@@ -26,7 +26,6 @@ from simulation.model.compiled import kernel
 from simulation.model.mechanisms import mentor_boundaries, setting
 from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
 from simulation.model.population import NEVER, PopulationState
-from simulation.model.units import rate_to_probability
 
 if TYPE_CHECKING:
     from simulation.scenario.schema import Scenario
@@ -107,11 +106,7 @@ def deliver(
     rupture_below = float(np.asarray(rupture_p, dtype=np.result_type(rupture, rupture_p)))
     repair_share = p.training.repair_share()
     repair_below = float(np.asarray(repair_share, dtype=np.result_type(repair, repair_share)))
-    boundary_p = rate_to_probability(
-        wellbeing.boundary_incident_rate_per_year
-        / mentor_boundaries.CONTACTS_PER_YEAR_AT_WEEKLY
-        * p.training.over_involvement()
-    )
+    boundary_p = mentor_boundaries.incident_chance(wellbeing, p.training.over_involvement())
     boundary_below = float(np.asarray(boundary_p, dtype=np.result_type(boundary, boundary_p)))
     hits = np.zeros(people.size, dtype=np.int64)
     hit_mentors = _contacted_kernel(

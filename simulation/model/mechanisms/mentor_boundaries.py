@@ -23,6 +23,18 @@ from simulation.model.units import rate_to_probability
 CONTACTS_PER_YEAR_AT_WEEKLY = 52.0
 
 
+def incident_chance(params: MentorWellbeingParams, over_involvement: float) -> float:
+    """The chance of a boundary incident at one contact (the yearly rate's share per contact).
+
+    Args:
+        params: wellbeing parameters (`boundary_incident_rate_per_year`).
+        over_involvement: how over-involved mentors are (boundary training lowers it).
+    """
+    return rate_to_probability(
+        params.boundary_incident_rate_per_year / CONTACTS_PER_YEAR_AT_WEEKLY * over_involvement
+    )
+
+
 def boundary_incidents(
     people: PopulationState,
     params: MentorWellbeingParams,
@@ -44,9 +56,7 @@ def boundary_incidents(
     """
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
-    p = rate_to_probability(
-        params.boundary_incident_rate_per_year / CONTACTS_PER_YEAR_AT_WEEKLY * over_involvement
-    )
+    p = incident_chance(params, over_involvement)
     below = float(np.asarray(p, dtype=np.result_type(draws, p)))  # NumPy's comparison dtype
     shape = people.mentor.shape
     contact, draws = np.broadcast_to(contact, shape), np.broadcast_to(draws, shape)
