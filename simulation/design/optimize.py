@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import warnings
 from collections.abc import Callable, Mapping
+from contextlib import closing, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -364,11 +366,11 @@ def stored_trials(out: str | Path) -> int:
     path = Path(out) / STUDY_FILE
     if not path.exists():
         return 0
-    # A reader must never write: the search that writes the file may be creating its tables
-    # this very moment. Optuna's RDBStorage stamps its version rows even with
-    # skip_table_creation, so a second process stamping at once made the *writer* fail
-    # ("UNIQUE constraint failed: alembic_version"). SQLite's read-only mode makes any such
-    # write fail here, in the reader, where it only means "not ready yet".
+    # Optuna must never write here: the search writing the file may be creating its tables;
+    # RDBStorage stamps its version rows even with skip_table_creation, and two stamping at once
+    # made the *writer* fail ("UNIQUE constraint failed: alembic_version"). Read-only mode makes
+    # such a write fail here, in the reader, where it only means "not ready yet".
+    _undo_interrupted_write(path)
     url = f"sqlite:///file:{quote(str(path.resolve()))}?mode=ro&uri=true"
     try:
         storage = optuna.storages.RDBStorage(
@@ -378,6 +380,19 @@ def stored_trials(out: str | Path) -> int:
     except (KeyError, sqlalchemy.exc.OperationalError, optuna.exceptions.StorageInternalError):
         return 0  # no study, no tables or no version rows in it yet
     return len(completed(study))
+
+
+def _undo_interrupted_write(path: Path) -> None:
+    """Roll back a search killed mid-write (its hot journal), as its next run would.
+
+    A read-only reader cannot (SQLite refuses to read: the study would count as empty); a plain
+    connection does on its first read and writes nothing else. A live writer's journal is not
+    hot, so then this only reads, or times out on its lock and the reader says "not ready yet".
+    """
+    journal = path.with_name(path.name + "-journal")
+    if journal.exists() and journal.stat().st_size:
+        with suppress(sqlite3.Error), closing(sqlite3.connect(path, timeout=1.0)) as connection:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
 
 def document_json(document: Mapping[str, Any]) -> str:

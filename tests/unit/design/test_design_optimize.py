@@ -341,6 +341,35 @@ def _count_while_written(folder):
         return 0
 
 
+#: A writer killed mid-transaction after its cache spilled to the file: a hot rollback journal.
+_KILLED_WRITER = """
+import os, signal, sqlite3, sys
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("PRAGMA cache_size=2")  # spill soon: the file itself changes mid-transaction
+connection.execute("BEGIN EXCLUSIVE")
+connection.execute("UPDATE trials SET number = number")
+connection.execute("CREATE TABLE filler(x)")
+connection.execute(
+    "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 500) "
+    "INSERT INTO filler SELECT randomblob(4000) FROM r"
+)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_trials_of_a_search_killed_mid_write_are_still_counted(levers_file, tmp_path):
+    optimize_design(
+        "community_peer_mentoring", BUDGET, levers=levers_file, trials=2, out=tmp_path, **SMALL
+    )
+    database = tmp_path / "optimize.db"
+    killed = subprocess.run([sys.executable, "-c", _KILLED_WRITER, str(database)], check=False)
+    assert killed.returncode == -signal.SIGKILL
+    journal = tmp_path / "optimize.db-journal"
+    assert journal.exists() and journal.stat().st_size > 0  # the case is real: a hot journal
+    assert stored_trials(tmp_path) == 2  # the interrupted write undone, the stored trials kept
+    assert not journal.exists() or journal.stat().st_size == 0
+
+
 def test_a_killed_search_continues_where_it_stopped(levers_file, tmp_path):
     """SIGKILL mid-search, then the same command: the stored trials stay, the rest are run."""
     args = [
