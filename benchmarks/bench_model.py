@@ -169,10 +169,12 @@ def measure_mesa_baseline(size: int, days: int) -> dict:
 
 
 def in_subprocess(kind: str, size: int, days: int) -> dict:
-    from simulation.running.memory_pages import avoid_compaction_stalls
+    from simulation.running import memory_pages
 
     env = {**os.environ, **ONE_CORE}
-    avoid_compaction_stalls(env)  # the memory-page setting `recovery-sim` runs with
+    # The memory settings `recovery-sim` runs with (glibc's reach the child through env).
+    memory_pages.avoid_compaction_stalls(env)
+    memory_pages.reuse_freed_memory(env, this_process=False)
     out = subprocess.run(
         [sys.executable, __file__, "--child", kind, str(size), str(days)],
         capture_output=True,

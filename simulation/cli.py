@@ -13,7 +13,7 @@ import click
 
 from simulation.commands import LazyGroup
 from simulation.errors import RecoverySimError
-from simulation.running.memory_pages import avoid_compaction_stalls
+from simulation.running.memory_pages import avoid_compaction_stalls, reuse_freed_memory
 
 
 @click.group(
@@ -28,6 +28,7 @@ def cli() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `recovery-sim` console script."""
     avoid_compaction_stalls()  # before any command imports NumPy
+    reuse_freed_memory()
     try:
         cli.main(args=argv, prog_name="recovery-sim", standalone_mode=False)
     except RecoverySimError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +69,78 @@ def test_the_command_line_loads_without_numpy_so_the_switch_can_act():
     code = "import sys, simulation.cli; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+GLIBC = memory_pages.c_library().startswith("glibc")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [{"MALLOC_MMAP_MAX_": "65536"}, {"MALLOC_TRIM_THRESHOLD_": "0"}, {"GLIBC_TUNABLES": ""}],
+)
+def test_malloc_switches_the_user_set_are_kept(given):
+    environ = dict(given)
+    assert not memory_pages.reuse_freed_memory(environ, this_process=False)
+    assert environ == given
+
+
+def test_malloc_switches_are_left_alone_outside_glibc(monkeypatch):
+    monkeypatch.setattr(memory_pages, "c_library", lambda: "")
+    environ: dict[str, str] = {}
+    assert not memory_pages.reuse_freed_memory(environ, this_process=False)
+    assert environ == {}
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc's allocator switches")
+def test_workers_get_the_malloc_switches_through_their_environment():
+    environ: dict[str, str] = {}
+    assert memory_pages.reuse_freed_memory(environ, this_process=False)
+    assert environ == {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+
+
+#: A child that frees a 64 MB array and makes another: the page faults of the second.
+REFAULTS = """
+import resource, sys
+{setup}
+import numpy as np
+a = np.ones(8 << 20)
+del a
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+b = np.ones(8 << 20)
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+#: 4 KB pages in 64 MB: what a fresh mapping faults in (on small pages).
+PAGES = (64 << 20) // 4096
+
+
+def _refaults(setup: str, env: dict[str, str]) -> int:
+    out = subprocess.run(
+        [sys.executable, "-c", REFAULTS.format(setup=setup)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"NUMPY_MADVISE_HUGEPAGE": "0", "PATH": "/usr/bin:/bin", **env},
+    )
+    return int(out.stdout.strip())
+
+
+@pytest.mark.skipif(not GLIBC, reason="glibc's allocator switches")
+def test_freed_memory_is_reused_without_faults_in_the_process_and_its_workers():
+    switched = "from simulation.running.memory_pages import reuse_freed_memory\n"
+    switched += "assert reuse_freed_memory()"
+    root = str(Path(memory_pages.__file__).resolve().parents[2])
+    # This process (mallopt), and a worker started with the environment it set.
+    assert _refaults(switched, {"PYTHONPATH": root}) < PAGES // 100
+    env: dict[str, str] = {}
+    memory_pages.reuse_freed_memory(env, this_process=False)
+    assert _refaults("", env) < PAGES // 100
+    # Without the switches glibc maps the second array afresh (unless huge pages serve it).
+    if "[always]" not in _thp_setting():
+        assert _refaults("", {}) > PAGES // 2
+
+
+def _thp_setting() -> str:
+    try:
+        return Path("/sys/kernel/mm/transparent_hugepage/enabled").read_text(encoding="ascii")
+    except OSError:
+        return ""
