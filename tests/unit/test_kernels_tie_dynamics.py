@@ -21,7 +21,7 @@ from simulation.model.mechanisms.tie_dynamics import (
     ROW_BITS,
     USING_SIDE,
 )
-from simulation.model.population import LAPSED, MENTOR, NEVER, PARTICIPANT, RECOVERING, USING
+from simulation.model.population import LAPSED, MENTOR, PARTICIPANT, RECOVERING, USING
 from simulation.model.random_streams import keyed_uniform, keyed_uniform_at, salt_word
 
 
@@ -127,51 +127,3 @@ def test_ties_dissolved_over_many_blocks_of_mixed_ties(seed):
     got = tie_dynamics.ties_to_dissolve_in(adjacency, people, params, seed)
     assert len(got) > 2 * tie_dynamics.MIXED_BLOCK
     assert np.array_equal(got, _old_ties_to_dissolve_in(adjacency, people, params, seed))
-
-
-def _old_mentor_introductions(adjacency, people, params, draws, picks):
-    # `mentor_introductions` before its one-pass choice of the mentees (issue 17).
-    mentees = np.flatnonzero(
-        (people.mentor != NEVER) & (draws < params.mentor_introduction_per_week)
-    )
-    if len(mentees) == 0:
-        return np.empty((0, 2), dtype=np.int64)
-    mentors = people.mentor[mentees]
-    starts, ends = adjacency.indptr[mentors], adjacency.indptr[mentors + 1]
-    has_contacts = ends > starts
-    mentees, starts, ends = mentees[has_contacts], starts[has_contacts], ends[has_contacts]
-    offset = (picks[mentees] * (ends - starts)).astype(np.int64)
-    contacts = adjacency.indices[starts + offset]
-    ok = (contacts != mentees) & (people.status[contacts] == RECOVERING)
-    return np.column_stack([mentees[ok], contacts[ok]]).astype(np.int64)
-
-
-@pytest.mark.parametrize("size", (*SIZES, 20_000))
-@pytest.mark.parametrize("seed", [0, 1, 2])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_mentees_introduced_are_those_numpy_chose(size, seed, dtype):
-    rng = np.random.default_rng(seed + 30)
-    people = random_people(size, seed)
-    people.mentor[:] = np.where(rng.random(size) < 0.5, NEVER, rng.integers(0, max(size, 1), size))
-    # 0.35 rounds down in float32: a draw of exactly float32(0.35) passes in float32 only, as
-    # NumPy compares a float32 array with a Python float.
-    params = tie_dynamics.TieDynamicsParams(mentor_introduction_per_week=0.35)
-    assert float(np.float32(0.35)) < 0.35
-    draws = rng.random(size).astype(dtype)
-    draws[rng.random(size) < 0.1] = dtype(0.35)
-    picks = rng.random(size).astype(np.float32)
-    adjacency = _graph(size, 4 * size, seed + 40)
-    got = tie_dynamics.mentor_introductions(adjacency, people, params, draws, picks)
-    expected = _old_mentor_introductions(adjacency, people, params, draws, picks)
-    assert got.dtype == np.int64 and got.shape == expected.shape
-    assert np.array_equal(got, expected)
-    if size >= 2_000:
-        assert len(got) > 0
-
-
-def test_introduction_draws_must_be_one_per_person():
-    people = random_people(7, 0)
-    with pytest.raises(ValueError, match="`draws` has shape"):
-        tie_dynamics.mentor_introductions(
-            _graph(7, 20, 0), people, tie_dynamics.TieDynamicsParams(), np.zeros(6), np.zeros(7)
-        )

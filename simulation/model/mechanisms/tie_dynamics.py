@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from simulation.model.compiled import kernel, require_per_person
+from simulation.model.compiled import kernel
 from simulation.model.mechanisms.network import sorted_unique
 from simulation.model.population import (
     LAPSED,
@@ -242,12 +242,9 @@ def mentor_introductions(
     Reads each mentor's contacts straight from the CSR rows (already grouped by person), so the
     weekly cost grows with the number of introductions, not the number of ties.
     """
-    # One pass for (mentor != NEVER) & (draws < chance): the chance in the draws' dtype, as
-    # NumPy compares an array with a Python float.
-    draws = np.asarray(draws)
-    require_per_person(people, "mentor_introductions", draws=draws)
-    chance = np.asarray(params.mentor_introduction_per_week, dtype=draws.dtype)[()]
-    mentees = _introduced(people.mentor, draws, chance)
+    mentees = np.flatnonzero(
+        (people.mentor != NEVER) & (draws < params.mentor_introduction_per_week)
+    )
     if len(mentees) == 0:
         return np.empty((0, 2), dtype=np.int64)
     mentors = people.mentor[mentees]
@@ -258,27 +255,6 @@ def mentor_introductions(
     contacts = adjacency.indices[starts + offset]
     ok = (contacts != mentees) & (people.status[contacts] == RECOVERING)
     return np.column_stack([mentees[ok], contacts[ok]]).astype(np.int64)
-
-
-#: Room `_introduced` makes first for the week's mentees (doubled when full): a week at a
-#: million people introduces about 5% of some 100,000 mentees.
-FIRST_MENTEE_ROOM = 8192
-
-
-@kernel
-def _introduced(mentor, draws, chance):  # pragma: no cover - compiled
-    # np.flatnonzero((mentor != NEVER) & (draws < chance)), in one pass without branches on
-    # the data (each row writes at place k; the next overwrites it unless it is introduced).
-    out = np.empty(FIRST_MENTEE_ROOM, dtype=np.int64)
-    k = 0
-    for i in range(len(mentor)):
-        if k == len(out):
-            grown = np.empty(2 * len(out), dtype=np.int64)
-            grown[:k] = out
-            out = grown
-        out[k] = i
-        k += (mentor[i] != NEVER) & (draws[i] < chance)
-    return out[:k]
 
 
 def add_ties(edges: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
