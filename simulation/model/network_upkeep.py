@@ -1,31 +1,25 @@
 """Network upkeep: the weekly reconstruction of ties and what must be rebuilt after it.
 
 A week changes a few thousand of the ties, so nothing is rebuilt from scratch: the CSR adjacency
-is spliced (the changed ties found by binary search, the rest copied with no sort), and the
-contact counts move for the ends of the changed ties only. The sorted edge list is read off the
+is spliced (`adjacency_splice`: the changed ties found by binary search, the rest copied with no
+sort), and the contact counts move for the ends of the changed ties only. The sorted edge list is read off the
 adjacency only when someone asks for `model.edges`. The result is exactly what sorting all ties
 and building the adjacency afresh gives.
 """
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
+from simulation.model.adjacency_splice import row_positions, spliced_adjacency
 from simulation.model.compiled import kernel
-from simulation.model.mechanisms import network, tie_dynamics
+from simulation.model.mechanisms import tie_dynamics
 
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
-
-#: Room for ties to grow in a buffer of unit weights (`_unit_weights`): 2% more entries than
-#: the week's, so weeks of a few hundred new ties at a million people reuse it.
-WEIGHT_SLACK = 1.02
-#: The buffers of ones `_unit_weights` made (weakly held: one goes with its last matrix).
-_ONES_MADE: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 
 
 def reconstruct_network(model: RecoveryCommunityModel) -> None:
@@ -154,13 +148,6 @@ def edge_positions(edges: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return out
 
 
-def row_positions(adjacency: sp.csr_array, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Where column `cols[i]` is or would go in row `rows[i]` of a CSR matrix with sorted rows."""
-    out = np.empty(len(rows), dtype=np.int64)
-    _row_lower_bound(adjacency.indptr, adjacency.indices, rows, cols, out)
-    return out
-
-
 @kernel
 def _edge_lower_bound(edges, pairs, out):  # pragma: no cover - compiled
     # A binary search per pair (as np.searchsorted on the tie keys low * n + high).
@@ -170,20 +157,6 @@ def _edge_lower_bound(edges, pairs, out):  # pragma: no cover - compiled
         while lo < hi:
             mid = (lo + hi) >> 1
             if edges[mid, 0] < low or (edges[mid, 0] == low and edges[mid, 1] < high):
-                lo = mid + 1
-            else:
-                hi = mid
-        out[p] = lo
-
-
-@kernel
-def _row_lower_bound(indptr, indices, rows, cols, out):  # pragma: no cover - compiled
-    # A binary search of each row's sorted columns for its column.
-    for p in range(len(rows)):
-        lo, hi = np.int64(indptr[rows[p]]), np.int64(indptr[rows[p] + 1])
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if indices[mid] < cols[p]:
                 lo = mid + 1
             else:
                 hi = mid
@@ -207,64 +180,6 @@ def spliced_edges(
     edges = np.ascontiguousarray(edges, dtype=np.int64)
     added = np.ascontiguousarray(added, dtype=np.int64).reshape(-1, 2)
     return _spliced(edges, *_insertion_order(dropped, at, added))
-
-
-def spliced_adjacency(
-    adjacency: sp.csr_array, removed: np.ndarray, added: np.ndarray
-) -> sp.csr_array:
-    """The unit-weight adjacency without the ties `removed`, with the ties `added`.
-
-    Both directions of each tie change; every row stays sorted, so the result equals
-    `network.adjacency_from_edges` on the new ties, in time linear in the entries kept.
-
-    Args:
-        adjacency: symmetric CSR with sorted rows and weights 1.
-        removed: (k, 2) ties present in `adjacency`, each once.
-        added: (j, 2) ties absent from it, each once.
-
-    Returns:
-        A new CSR matrix (the old one is left as it was).
-    """
-    n, indptr, indices = adjacency.shape[0], adjacency.indptr, adjacency.indices
-    gone_rows, gone_cols = _both_ways(removed)
-    gone = np.sort(row_positions(adjacency, gone_rows, gone_cols))
-    new_rows, new_cols = _both_ways(added)
-    order = np.lexsort((new_cols, new_rows))
-    new_rows, new_cols = new_rows[order], new_cols[order]
-    at = row_positions(adjacency, new_rows, new_cols)
-    size = len(indices) - len(gone) + len(at)
-    idx = network.index_dtype(n, size)
-    kept = _spliced(
-        indices.astype(idx, copy=False).reshape(-1, 1),
-        *_insertion_order(gone, at, new_cols.astype(idx).reshape(-1, 1)),
-    ).ravel()
-    change = np.bincount(new_rows, minlength=n) - np.bincount(gone_rows, minlength=n)
-    new_indptr = indptr.astype(idx)  # a copy
-    new_indptr[1:] += np.cumsum(change).astype(idx)
-    return sp.csr_array((_unit_weights(adjacency, size), kept, new_indptr), shape=adjacency.shape)
-
-
-def _unit_weights(adjacency: sp.csr_array, size: int) -> np.ndarray:
-    """`size` weights 1 for a spliced adjacency, reusing the old one's (all 1, never written).
-
-    At a million people a fresh 45 MB of ones a week cost more than the rest of the splice's
-    set-up. The old matrix's stored weights are all 1 (`spliced_adjacency`'s precondition), and
-    so is every buffer made here (`_ONES_MADE`, with `WEIGHT_SLACK` to spare for the weeks the
-    ties grow); matrices then share a buffer that nothing writes.
-    """
-    data = adjacency.data
-    made = data.base is not None and _ONES_MADE.get(id(data.base)) is data.base
-    base = data.base if made else data
-    if len(base) >= size:
-        return base[:size]
-    ones = np.ones(int(size * WEIGHT_SLACK) + 1, dtype=adjacency.dtype)
-    _ONES_MADE[id(ones)] = ones
-    return ones[:size]
-
-
-def _both_ways(ties: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Rows and columns of both entries of each tie: (a, b) then (b, a)."""
-    return np.concatenate([ties[:, 0], ties[:, 1]]), np.concatenate([ties[:, 1], ties[:, 0]])
 
 
 def _insertion_order(

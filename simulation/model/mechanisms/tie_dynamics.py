@@ -125,45 +125,70 @@ def ties_to_dissolve_in(
     """`ties_to_dissolve` read off the adjacency: the dropped ties as (low, high) pairs.
 
     The same ties, with the same draws (keyed by the row pair), in the same ascending order as
-    `edges[ties_to_dissolve(edges, ...)]` for the adjacency's canonical edge list.
+    `edges[ties_to_dissolve(edges, ...)]` for the adjacency's canonical edge list. Each mixed
+    tie is met once, from its end that uses: at a million people a fifth of the rows use and
+    three fifths are in recovery, so this reads a third of the entries the other end would.
     """
     side = np.empty(people.size, dtype=np.int8)
     _sides(people.status, people.kind, side)
-    indptr, indices = adjacency.indptr, adjacency.indices
-    keys = np.empty(len(indices) + 1, dtype=np.int64)
-    k = _dissolved_in(
-        indptr,
-        indices,
+    keys = _dissolved_from_using(
+        adjacency.indptr,
+        adjacency.indices,
         side,
         salt_word(salt),
         float(params.using_tie_dissolution_per_week),
-        keys,
     )
-    keys = np.sort(keys[:k])
-    return np.column_stack([keys >> ROW_BITS, keys & ((1 << ROW_BITS) - 1)])
+    keys.sort()
+    out = np.empty((len(keys), 2), dtype=np.int64)
+    np.right_shift(keys, ROW_BITS, out=out[:, 0])
+    np.bitwise_and(keys, (1 << ROW_BITS) - 1, out=out[:, 1])
+    return out
+
+
+#: How many mixed ties `_dissolved_from_using` gathers before drawing for them: a block that
+#: stays in the first-level cache (32 KB of keys), so its two branch-free passes stay cheap.
+MIXED_BLOCK = 4096
 
 
 @kernel
-def _dissolved_in(indptr, indices, side, salt, probability, keys):  # pragma: no cover - compiled
-    # `_dissolved` over a CSR adjacency: each mixed tie is met once, from its end in recovery,
-    # and held as its key (low << ROW_BITS) | high. The mixed ties first (without branches:
-    # every entry writes at place k), then those dropped (their count returned; the caller
-    # puts them in order).
-    k = 0
+def _dissolved_from_using(indptr, indices, side, salt, probability):  # pragma: no cover
+    # The keys (low << ROW_BITS) | high of the mixed ties whose keyed draw falls below
+    # `probability`, unsorted. A mixed tie has one end USING_SIDE and one IN_RECOVERY_SIDE
+    # (the two exclude each other), so walking the rows that use meets each one exactly once.
+    # Without branches on the data (every entry writes at place k, kept when the other end
+    # is in recovery): a block of mixed ties, then `_keep_dropped` draws for them.
+    block = np.empty(MIXED_BLOCK, dtype=np.int64)
+    out = np.empty(MIXED_BLOCK, dtype=np.int64)
+    k = m = 0
     for a in range(len(indptr) - 1):
-        if side[a] != IN_RECOVERY_SIDE:
+        if side[a] != USING_SIDE:
             continue
+        row = np.int64(a)
         for e in range(indptr[a], indptr[a + 1]):
             b = np.int64(indices[e])
-            low, high = min(np.int64(a), b), max(np.int64(a), b)
-            keys[k] = (low << ROW_BITS) | high
-            k += side[b] == USING_SIDE
-    m = 0
+            block[k] = (min(row, b) << ROW_BITS) | max(row, b)
+            k += side[b] == IN_RECOVERY_SIDE
+            if k == MIXED_BLOCK:
+                out, m = _keep_dropped(block, k, out, m, salt, probability)
+                k = 0
+    out, m = _keep_dropped(block, k, out, m, salt, probability)
+    return out[:m]
+
+
+@kernel
+def _keep_dropped(block, k, out, m, salt, probability):  # pragma: no cover - compiled
+    # Appends to out[:m] the first k keys of `block` whose draw falls below `probability`
+    # (without branches: each key writes at place m); returns the buffer (doubled when it
+    # might not hold them all) and the new count.
+    if len(out) - m < k:
+        grown = np.empty(max(2 * len(out), m + k), dtype=np.int64)
+        grown[:m] = out[:m]
+        out = grown
     for j in range(k):
-        key = keys[j]
-        keys[m] = key
+        key = block[j]
+        out[m] = key
         m += keyed_uniform_at(key, salt) < probability
-    return m
+    return out, m
 
 
 @kernel
