@@ -148,6 +148,24 @@ def test_weighted_ties_move_counts_as_numpy_did():
         _assert_same(new, old)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fractional_weights_are_added_in_numpys_order(dtype):
+    # Weights that are not whole make the sums depend on their order: the moves must be added
+    # in np.add.at's order (changed rows in turn, each row's entries in turn), in the dtype.
+    rng = np.random.default_rng(11)
+    people = random_people(2_000, 11)
+    edges = _ties(2_000, rng)
+    weights = (rng.random(len(edges)) * 3 + 0.01).astype(dtype)
+    adjacency = network.adjacency_from_edges(edges, 2_000, weights)
+    new, old = ContactCounts(adjacency, people), _OldCounts(adjacency, people)
+    assert new.using_contacts.dtype == dtype
+    for share in (0.001, 0.3, 0.05):  # the room for the ties moved grows, then is reused
+        people.status[rng.random(2_000) < share] = rng.integers(0, len(STATUS_NAMES))
+        new.update(people)
+        old.update(people)
+        _assert_same(new, old)
+
+
 @pytest.mark.parametrize("n", (0, 1, 7, 8, 9, 2_001))
 @pytest.mark.parametrize("share", [0.0, 0.002, 0.3, 1.0])
 def test_changed_rows_are_numpys_diff_a_word_at_a_time(n, share):

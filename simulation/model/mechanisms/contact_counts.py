@@ -59,6 +59,7 @@ class ContactCounts:
         self._flags[0, : len(using)], self._flags[1, : len(using)] = using, recovering
         self._spare = np.zeros_like(self._flags)
         self._rows = np.empty(len(using), dtype=np.int64)  # where the changed rows go
+        self._scratch = (np.empty(0, dtype=np.int64), np.empty(0, dtype=self._counts.dtype))
 
     @property
     def using(self) -> np.ndarray:
@@ -96,20 +97,43 @@ class ContactCounts:
         # ties, twice the ties within recovery is r.A.r; a change d of r moves it by
         # d.(A r + A r'), read off the changed rows.
         adjacency = self.adjacency
-        twice = _move_counts(
-            adjacency.indptr,
-            adjacency.indices,
-            adjacency.data,
-            self._rows[:changed],
-            was[0],
-            now[0],
-            was[1],
-            now[1],
-            np.array([-1, 0, 1], dtype=self._counts.dtype),
-            self._counts.reshape(-1),
-        )
+        while True:
+            neighbours, moves = self._room(adjacency)
+            twice, entries = _move_counts(
+                adjacency.indptr,
+                adjacency.indices,
+                adjacency.data,
+                self._rows[:changed],
+                was[0],
+                now[0],
+                was[1],
+                now[1],
+                np.array([-1, 0, 1], dtype=self._counts.dtype),
+                self._counts.reshape(-1),
+                neighbours,
+                moves,
+            )
+            if entries <= len(neighbours):
+                break
+            self._room(adjacency, entries)
         self.recovery_ties += round(twice / 2)
         self._flags, self._spare = self._spare, self._flags
+
+    def _room(self, adjacency: sp.csr_array, entries: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Where `_move_counts` puts the changed rows' ties and their two moves each.
+
+        Kept from day to day, in the dtypes of the ties' columns and of a weight times a
+        count; made room for `entries` ties (grown by half at least) when asked.
+        """
+        neighbours, moves = self._scratch
+        moved = np.result_type(adjacency.data, self._counts)
+        room = max(entries, len(neighbours) * 3 // 2) if entries > len(neighbours) else None
+        if room is not None or neighbours.dtype != adjacency.indices.dtype:
+            neighbours = np.empty(room or len(neighbours), dtype=adjacency.indices.dtype)
+        if len(moves) != 2 * len(neighbours) or moves.dtype != moved:
+            moves = np.empty(2 * len(neighbours), dtype=moved)
+        self._scratch = (neighbours, moves)
+        return self._scratch
 
     def exposure(self, people: PopulationState) -> SocialExposure:
         """Today's exposure (the counts are updated for status changes since the last call)."""
@@ -195,8 +219,8 @@ def _changed_rows(using_was, recovering_was, using, recovering, rows):  # pragma
 #: How many changed rows ahead `_move_counts` asks for the memory it will read (its reads are
 #: scattered over the ties and counts, so each would otherwise wait for memory in turn).
 _AHEAD_ROWS = 32
-#: How many ties ahead it asks for the neighbours' counts (their columns must be read first):
-#: counted in ties, not rows, so that rows with few ties do not leave too few reads in flight.
+#: How many moves ahead it asks for the neighbours' counts (enough reads in flight to cover the
+#: memory's latency).
 _AHEAD_TIES = 32
 
 
@@ -234,69 +258,72 @@ _PREFETCH = "llvm.prefetch.p0" if llvm_version_info >= (15,) else "llvm.prefetch
 
 @kernel
 def _move_counts(
-    indptr, indices, data, rows, using_was, using, recovering_was, recovering, steps, counts
+    indptr,
+    indices,
+    data,
+    rows,
+    using_was,
+    using,
+    recovering_was,
+    recovering,
+    steps,
+    counts,
+    neighbours,
+    moves,
 ):  # pragma: no cover - compiled
     # Each changed row adds weight * (new flag - old flag) to its neighbours' counts (`counts`
     # is the (n, 2) array flat: using, then recovery, per person), in the order of the rows
     # and of their stored entries (np.add.at's order), in the counts' dtype (`steps` holds -1,
-    # 0, 1 in it). Returns twice
-    # the change of the ties within recovery, d.(A r + A r') over the changed rows: whole
-    # numbers, exact in float64. The memory each row and each tie needs is asked for ahead
-    # (`_prefetch`), which changes no number.
+    # 0, 1 in it). Returns twice the change of the ties within recovery, d.(A r + A r') over
+    # the changed rows (whole numbers, exact in float64), and the number of entries moved.
+    # The rows' ties are read first, in row order, into `neighbours` and their two moves into
+    # `moves` (flat pairs); then the moves are added in that same order, the counts of each
+    # asked for a few moves ahead (`_prefetch`, which changes no number). With too little
+    # room in the two it moves nothing and returns (0, the room it needs).
     n = len(rows)
     starts, stops = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
     for k in range(min(_AHEAD_ROWS, n)):
         _prefetch(indptr, rows[k])
+    entries = 0
     for k in range(n):
         if k + _AHEAD_ROWS < n:
             _prefetch(indptr, rows[k + _AHEAD_ROWS])
         starts[k], stops[k] = indptr[rows[k]], indptr[rows[k] + 1]
+        entries += stops[k] - starts[k]
+    if entries > len(neighbours) or 2 * entries > len(moves):
+        return 0.0, entries
     for k in range(min(_AHEAD_ROWS, n)):
         _prefetch(indices, starts[k])
         _prefetch(data, starts[k])
         _prefetch(counts, 2 * rows[k])
     twice = 0.0
-    for k in range(n):
-        if k + _AHEAD_ROWS < n:
-            _prefetch(counts, 2 * rows[k + _AHEAD_ROWS])
-        i = rows[k]
-        recovery = np.int8(recovering[i]) - np.int8(recovering_was[i])
-        twice += np.float64(recovery) * counts[2 * i + 1]
-    # The look-ahead: entry `ahead` of changed row `row` is the next whose neighbour is asked for.
-    row, ahead = 0, starts[0] if n else 0
-    for _ in range(_AHEAD_TIES):
-        row, ahead = _ask_ahead(indices, starts, stops, counts, row, ahead)
+    m = 0
     for k in range(n):
         if k + _AHEAD_ROWS < n:
             _prefetch(indices, starts[k + _AHEAD_ROWS])
             _prefetch(data, starts[k + _AHEAD_ROWS])
+            _prefetch(counts, 2 * rows[k + _AHEAD_ROWS])
         i = rows[k]
+        twice += np.float64(np.int8(recovering[i]) - np.int8(recovering_was[i])) * counts[2 * i + 1]
         use = steps[np.int8(using[i]) - np.int8(using_was[i]) + 1]
         recovery = steps[np.int8(recovering[i]) - np.int8(recovering_was[i]) + 1]
         for e in range(starts[k], stops[k]):
-            row, ahead = _ask_ahead(indices, starts, stops, counts, row, ahead)
-            j = 2 * indices[e]
-            counts[j] += data[e] * use
-            counts[j + 1] += data[e] * recovery
+            neighbours[m] = indices[e]
+            moves[2 * m] = data[e] * use
+            moves[2 * m + 1] = data[e] * recovery
+            m += 1
+    for p in range(min(_AHEAD_TIES, m)):
+        _prefetch(counts, 2 * neighbours[p])
+    for p in range(m):
+        if p + _AHEAD_TIES < m:
+            _prefetch(counts, 2 * neighbours[p + _AHEAD_TIES])
+        j = 2 * neighbours[p]
+        counts[j] += moves[2 * p]
+        counts[j + 1] += moves[2 * p + 1]
     for k in range(n):
         i = rows[k]
-        recovery = np.int8(recovering[i]) - np.int8(recovering_was[i])
-        twice += np.float64(recovery) * counts[2 * i + 1]
-    return twice
-
-
-@kernel
-def _ask_ahead(indices, starts, stops, counts, row, ahead):  # pragma: no cover - compiled
-    # Ask for the counts of the neighbour at entry `ahead` of changed row `row` (past that
-    # row's last entry: the next row's first); returns where the next ask starts.
-    while row < len(starts) and ahead >= stops[row]:
-        row += 1
-        if row < len(starts):
-            ahead = starts[row]
-    if row < len(starts):
-        _prefetch(counts, 2 * indices[ahead])
-        ahead += 1
-    return row, ahead
+        twice += np.float64(np.int8(recovering[i]) - np.int8(recovering_was[i])) * counts[2 * i + 1]
+    return twice, m
 
 
 @kernel
