@@ -1,9 +1,10 @@
 """The compiled contact-count passes give exactly what the NumPy they replaced gives.
 
-`_OldCounts` holds `ContactCounts.update` and `change_ties` as they were before the kernels
-(issue 17: a boolean diff, np.repeat of the changed rows' entries and np.add.at); both run on
-the same seeded random ties and status changes (every status and kind present; sizes 0, 1, a few
-and a few thousand) and must agree bit for bit in every count, their dtypes and the ties within
+`_OldCounts` holds `ContactCounts` as it was before the kernels (issue 17: two count arrays,
+new flag arrays each update, a boolean diff, np.repeat of the changed rows' entries and
+np.add.at, copies for the exposure); both run on the same seeded random ties and status changes
+(every status and kind present; sizes 0, 1, a few, a few not a whole number of 8-row words, and a
+few thousand) and must agree bit for bit in every count, their dtypes and the ties within
 recovery.
 """
 
@@ -24,7 +25,18 @@ def _row_ranges(starts, lengths):
     return np.repeat(starts - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
 
 
-class _OldCounts(ContactCounts):
+class _OldCounts:
+    """ContactCounts as NumPy did it: separate count arrays, boolean diff, np.add.at."""
+
+    def __init__(self, adjacency, people):
+        self.adjacency = adjacency
+        self.degree = network.node_degree(adjacency)
+        self.using, self.recovering = contact_flags(people)
+        self.using_contacts = adjacency @ self.using.astype(adjacency.dtype)
+        self.recovery_contacts = adjacency @ self.recovering.astype(adjacency.dtype)
+        both = np.sum(self.recovery_contacts, where=self.recovering, dtype=np.float64)
+        self.recovery_ties = round(both / 2)
+
     def update(self, people):
         using, recovering = contact_flags(people)
         changed = np.flatnonzero((self.using != using) | (self.recovering != recovering))
@@ -46,6 +58,12 @@ class _OldCounts(ContactCounts):
             d = recovering[changed].astype(np.float64) - self.recovering[changed]
             self.recovery_ties += round(np.dot(d, before.astype(np.float64) + after) / 2)
         self.using, self.recovering = using, recovering
+
+    def exposure(self, people):
+        self.update(people)
+        return network.SocialExposure(
+            self.using_contacts.copy(), self.recovery_contacts.copy(), self.degree
+        )
 
     def change_ties(self, adjacency, removed, added, people):
         self.update(people)
@@ -82,7 +100,7 @@ def _ties(n: int, rng: np.random.Generator) -> np.ndarray:
     return network_generation.canonical_edges(rng.integers(0, n, size=(3 * n, 2)))
 
 
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", (*SIZES, 13))
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_updates_and_tie_changes_equal_the_numpy_counts(size, seed):
     rng = np.random.default_rng(seed)
@@ -128,6 +146,72 @@ def test_weighted_ties_move_counts_as_numpy_did():
         new.update(people)
         old.update(people)
         _assert_same(new, old)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fractional_weights_are_added_in_numpys_order(dtype):
+    # Weights that are not whole make the sums depend on their order: the moves must be added
+    # in np.add.at's order (changed rows in turn, each row's entries in turn), in the dtype.
+    rng = np.random.default_rng(11)
+    people = random_people(2_000, 11)
+    edges = _ties(2_000, rng)
+    weights = (rng.random(len(edges)) * 3 + 0.01).astype(dtype)
+    adjacency = network.adjacency_from_edges(edges, 2_000, weights)
+    new, old = ContactCounts(adjacency, people), _OldCounts(adjacency, people)
+    assert new.using_contacts.dtype == dtype
+    for share in (0.001, 0.3, 0.05):  # the room for the ties moved grows, then is reused
+        people.status[rng.random(2_000) < share] = rng.integers(0, len(STATUS_NAMES))
+        new.update(people)
+        old.update(people)
+        _assert_same(new, old)
+
+
+@pytest.mark.parametrize("n", (0, 1, 7, 8, 9, 2_001))
+@pytest.mark.parametrize("share", [0.0, 0.002, 0.3, 1.0])
+def test_changed_rows_are_numpys_diff_a_word_at_a_time(n, share):
+    # Flags padded with False to whole 8-row words, as ContactCounts keeps them; changes in
+    # either flag or both, in the first and last rows too, sparse to every row.
+    rng = np.random.default_rng(n)
+    padded = -(-n // 8) * 8
+    was, now = np.zeros((2, padded), np.bool_), np.zeros((2, padded), np.bool_)
+    was[:, :n] = rng.random((2, n)) < 0.5
+    now[:, :n] = was[:, :n] ^ (rng.random((2, n)) < share)
+    if n and share:
+        now[:, [0, n - 1]] = ~was[:, [0, n - 1]]
+    rows = np.full(n, -1, dtype=np.int64)
+    words, now_words = was.view(np.uint8).view(np.uint64), now.view(np.uint8).view(np.uint64)
+    k = contact_counts._changed_rows(*words, *now_words, rows)
+    expected = np.flatnonzero((was[0, :n] != now[0, :n]) | (was[1, :n] != now[1, :n]))
+    assert k == len(expected) and np.array_equal(rows[:k], expected)
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_new_flags_and_split_are_numpys(n):
+    people = random_people(n, n)
+    using, recovering = np.ones(n, np.uint8), np.ones(n, np.uint8)
+    contact_counts._new_flags(people.status, people.kind, using, recovering)
+    expected = contact_flags(people)
+    assert np.array_equal(using.view(np.bool_), expected[0])
+    assert np.array_equal(recovering.view(np.bool_), expected[1])
+    counts = np.random.default_rng(n).integers(0, 40, (n, 2)).astype(np.float32)
+    first, second = np.empty(n, np.float32), np.empty(n, np.float32)
+    contact_counts._split(counts.reshape(-1), first, second)
+    assert np.array_equal(first, counts[:, 0]) and np.array_equal(second, counts[:, 1])
+
+
+def test_an_exposure_stays_as_it_was_when_the_counts_move_on():
+    rng = np.random.default_rng(9)
+    people = random_people(2_000, 9)
+    adjacency = network.adjacency_from_edges(_ties(2_000, rng), 2_000)
+    counts = ContactCounts(adjacency, people)
+    held = counts.exposure(people)
+    using, recovery = held.using_contacts.copy(), held.recovery_contacts.copy()
+    people.status[rng.random(2_000) < 0.3] = rng.integers(0, len(STATUS_NAMES))
+    later = counts.exposure(people)
+    assert not np.array_equal(later.recovery_contacts, recovery)  # the counts did move
+    assert np.array_equal(held.using_contacts, using)
+    assert np.array_equal(held.recovery_contacts, recovery)
+    assert later.using_contacts.flags.c_contiguous and later.recovery_contacts.flags.c_contiguous
 
 
 @pytest.mark.parametrize("n", SIZES)
