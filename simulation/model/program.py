@@ -352,7 +352,7 @@ def hazard_ratio(
     if not offered(p):
         return 1.0  # usual care: no support, meetings or tool, so every factor is exactly 1
     rows = np.arange(people.size) if rows is None else rows
-    ratio = mentoring.hazard_ratio(people, p.mentoring, support_quality(model), rows)
+    ratio = program_contact.support_hazard_ratio(people, p, rows)  # mentoring.hazard_ratio
     meetings.apply_hazard_ratio(ratio, model.group_support, p.meetings, rows)  # as `r * f`
     digital.apply_hazard_ratio(ratio, p.setting.self_guided_tool, model.digital.tool_use, rows)
     over = p.training.over_involvement()

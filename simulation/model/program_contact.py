@@ -284,3 +284,51 @@ def _quality_kernel(mentor, burnout, rule, quality):
     for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, then selects
         kept = 1.0 - loss * burnout[max(mentor[i], 0)] if enabled else 1.0
         quality[i] = trained * (kept if mentor[i] != NEVER else 1.0)
+
+
+def support_hazard_ratio(
+    people: PopulationState, scenario: Scenario, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """`mentoring.hazard_ratio(people, p.mentoring, support_quality(people, p), rows)` in one pass.
+
+    Each row's support quality is worked out where that row is read (no per-person quality
+    array is made), with `support_quality`'s arithmetic: training times the share the mentor's
+    burnout leaves for a mentee among the participants, training times 1 for everyone else.
+
+    Args:
+        people: the population.
+        scenario: the run's scenario.
+        rows: the rows to work out, in this order (default: every row).
+
+    Returns:
+        The support's lapse hazard ratio per row asked for (1 for people without support).
+    """
+    p = scenario
+    rows = np.arange(people.size) if rows is None else rows
+    wellbeing = p.mentor_wellbeing
+    rule = (wellbeing.enabled, wellbeing.burnout_quality_loss, p.training.support_quality())
+    ratio, at, dose = np.empty(len(rows)), np.empty(len(rows), np.int64), np.empty(len(rows))
+    pairs = (people.mentor, people.support, people.alliance, people.burnout)
+    n = people.participants.stop
+    m = _support_dose_kernel(rows, pairs, rule, n, -p.mentoring.support_effect, (ratio, at, dose))
+    ratio[at[:m]] = np.exp(dose[:m], out=dose[:m])  # exp(-0.0) would be exactly 1: not needed
+    return ratio
+
+
+@kernel
+def _support_dose_kernel(rows, pairs, rule, n, effect, out):
+    """1 per row, and the nonzero doses (`mentoring._dose_kernel`) with their places in front."""
+    mentor, support, alliance, burnout = pairs
+    enabled, loss, trained = rule
+    ratio, at, dose = out
+    m = 0
+    for j in range(len(rows)):  # branch-free: row 0 stands in for NEVER, then selects
+        i = rows[j]
+        paired = mentor[i] != NEVER
+        kept = 1.0 - loss * burnout[max(mentor[i], 0)] if enabled else 1.0
+        quality = trained * (kept if paired & (i < n) else 1.0)  # `_quality_kernel`
+        ratio[j] = 1.0
+        at[m] = j
+        dose[m] = effect * support[i] * (alliance[i] if paired else 1.0) * quality
+        m += dose[m] != 0
+    return m

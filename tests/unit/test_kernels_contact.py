@@ -207,3 +207,26 @@ def test_deliver_with_row_draws_equals_deliver_with_the_full_draws(n, scenario):
         assert np.array_equal(getattr(record, name), getattr(twin_record, name)), name
     if n == SIZES[-1]:  # not vacuous: contacts and ruptures happen
         assert got[0].sum() > 20 and record.ruptures.sum() > before
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("scenario", SCENARIOS[:3])
+@pytest.mark.parametrize("model_like", [True, False])
+def test_support_hazard_ratio_is_the_hazard_ratio_of_the_support_quality(
+    n, seed, scenario, model_like
+):
+    """The former `program.hazard_ratio` line, on some rows (any order) and on every row.
+
+    `model_like=False` gives mentees outside the participants' rows too (and kinds in any
+    order): the fused pass still gives the former numbers there.
+    """
+    people = _people_and_record(n, seed)[0] if model_like else random_people(n, seed)
+    rng = np.random.default_rng(seed + 800)
+    for rows in (None, np.flatnonzero(rng.random(n) < 0.5), rng.permutation(n)):
+        want = mentoring.hazard_ratio(
+            people, scenario.mentoring, program_contact.support_quality(people, scenario), rows
+        )
+        got = program_contact.support_hazard_ratio(people, scenario, rows)
+        assert np.array_equal(got, want)
+        assert (want < 1.0).any() or n < 64  # not vacuous: some support lowers the hazard
