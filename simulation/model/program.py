@@ -62,6 +62,7 @@ def start(model: RecoveryCommunityModel) -> None:
     )
     model.digital = digital.DigitalState(preference, tool_use)
     model.costs["training"] += costs.training_cost(p, int(people.is_mentor.sum()))
+    model.mentor_rows = (-1, None)  # (day, rows of the mentors), set by update_mentors
 
 
 def offered(scenario) -> bool:
@@ -227,6 +228,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         mentors,
     )
     model.mentors_left[left] = True
+    mentors = mentors[people.is_mentor[mentors]]  # today's mentors (read by update_burnout)
     freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
     mentor_wellbeing.feel_mentor_loss(
@@ -236,6 +238,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
         graduates = pipeline.graduate(people, today)
         if graduates.any():
+            mentors = np.flatnonzero(people.is_mentor)  # the graduates join them
             mentoring.end_pairs(people, np.flatnonzero(graduates))
             model.ever_mentor |= graduates
             model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
@@ -250,12 +253,13 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         reviewed = np.flatnonzero(supervision.failing_pairs(people, p.supervision))
         alliance.mark_rematched(model.pairs, reviewed)
         mentoring.end_pairs(people, reviewed)
-        supervision.relieve_burnout(people, p.supervision)
+        supervision.relieve_burnout(people, p.supervision, mentors)
+    model.mentor_rows = (today, mentors)
     if model.intake is None:
         seekers = mentoring.seekers(people, model.pairs.wait_until, today, n)
         if len(seekers):  # read at the seekers and free mentors only: made for them alone
             matched = matching.assign_rows(
-                people, p.mentoring, seekers, model.row_draws("matching")
+                people, p.mentoring, seekers, model.row_draws("matching"), mentors
             )
             alliance.record_matches(model.pairs, matched, today)
         return
@@ -379,6 +383,11 @@ def update_burnout(
     if aware is None:
         aware = aware_of_lapse(model, model.day + 1)
     known = lapsed & aware
+    day, mentors = model.mentor_rows  # found when they last changed (None: not yet)
     mentor_wellbeing.update_burnout(
-        model.people, p.mentor_wellbeing, known, p.training.burnout_multiplier()
+        model.people,
+        p.mentor_wellbeing,
+        known,
+        p.training.burnout_multiplier(),
+        mentors if day == model.day + 1 else None,
     )
