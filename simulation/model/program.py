@@ -294,13 +294,17 @@ def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         Mask of mentees whose mentor knows.
     """
     p = model.scenario
-    tool = p.setting.self_guided_tool
-    checked_in = None  # without alerts nobody's check-ins tell a mentor anything
-    if tool.enabled and tool.check_in_alerts_mentor:
-        checked_in = digital.checking_in(tool, model.digital.tool_use)
     return program_contact.aware_of_lapse(
-        model.people, p.mentoring.alliance, model.pairs, checked_in, today
+        model.people, p.mentoring.alliance, model.pairs, _checked_in(model), today
     )
+
+
+def _checked_in(model: RecoveryCommunityModel) -> np.ndarray | None:
+    """Who checks in with the tool today and so alerts their mentor (None: nobody can)."""
+    tool = model.scenario.setting.self_guided_tool
+    if tool.enabled and tool.check_in_alerts_mentor:
+        return digital.checking_in(tool, model.digital.tool_use)
+    return None
 
 
 def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
@@ -317,10 +321,10 @@ def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
     p = model.scenario
     if not offered(p):  # no mentor or supervisor to answer
         return 1.0
-    aware = aware_of_lapse(model, model.day + 1)
-    ratio = mentoring.rapid_response_ratio(model.people, p.mentoring, aware)
-    helped = supervision.escalation_ratio(p.supervision, aware)  # 1.0 unsupervised
-    return ratio if np.isscalar(helped) else np.multiply(ratio, helped, out=ratio)
+    # aware_of_lapse, mentoring.rapid_response_ratio, supervision.escalation_ratio in one pass
+    return program_contact.escalation_ratio(
+        model.people, p, model.pairs, _checked_in(model), model.day + 1
+    )
 
 
 def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> np.ndarray:

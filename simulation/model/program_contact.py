@@ -250,6 +250,58 @@ def _aware_kernel(pairs, checked_in, since, aware):
         aware[i] = (mentor[i] != NEVER) & (recent | checked_in[i])
 
 
+def escalation_ratio(
+    people: PopulationState,
+    scenario: Scenario,
+    record: PairRecord,
+    checked_in: np.ndarray | None,
+    day: int,
+) -> np.ndarray:
+    """A mentor's and a supervisor's quick answer, as a ratio on a lapse's chance to escalate.
+
+    `mentoring.rapid_response_ratio(aware_of_lapse(...))` times (when supervised)
+    `supervision.escalation_ratio(aware)`, in one pass over the participants' rows without the
+    mask: everyone else has no mentor, so no one who knows (a ratio of 1).
+
+    Args:
+        people: the population.
+        scenario: the run's scenario.
+        record: the pair record (last contact and match days).
+        checked_in: mask of people whose check-ins alert their mentor, or None for nobody.
+        day: today.
+
+    Returns:
+        Ratio per person.
+    """
+    p = scenario
+    n = people.participants.stop
+    ratio = np.empty(people.size)
+    ratio[n:] = 1.0
+    _escalation_kernel(
+        (people.mentor[:n], record.last_contact_day[:n], record.matched_day[:n]),
+        np.zeros(n, dtype=bool) if checked_in is None else checked_in[:n],
+        day - p.mentoring.alliance.awareness_window_days,
+        (people.alliance[:n], p.mentoring.rapid_response_effect),
+        (p.supervision.enabled, 1.0 - p.supervision.lapse_response_effect),
+        ratio[:n],
+    )
+    return ratio
+
+
+@kernel
+def _escalation_kernel(pairs, checked_in, since, answer, supervised, ratio):
+    """`_aware_kernel`, then `1 - effect * alliance` (times `helped`) where aware, else 1."""
+    mentor, last_contact, matched = pairs
+    alliance, effect = answer
+    supervision, helped = supervised
+    for i in range(len(mentor)):  # branch-free (selects)
+        last = last_contact[i]
+        recent = (last >= since) & (last >= matched[i])
+        aware = (mentor[i] != NEVER) & (recent | checked_in[i])
+        r = 1.0 - effect * alliance[i] if aware else 1.0
+        ratio[i] = r * (helped if aware else 1.0) if supervision else r
+
+
 def support_quality(people: PopulationState, scenario: Scenario) -> np.ndarray:
     """Training's support quality times the share the mentor's burnout leaves, per person.
 
