@@ -62,6 +62,7 @@ def start(model: RecoveryCommunityModel) -> None:
     )
     model.digital = digital.DigitalState(preference, tool_use)
     model.costs["training"] += costs.training_cost(p, int(people.is_mentor.sum()))
+    model.mentor_rows = (-1, None)  # (day, rows of the mentors), set by update_mentors
 
 
 def offered(scenario) -> bool:
@@ -227,6 +228,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         mentors,
     )
     model.mentors_left[left] = True
+    mentors = mentors[people.is_mentor[mentors]]  # today's mentors (read by update_burnout)
     freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
     mentor_wellbeing.feel_mentor_loss(
@@ -236,6 +238,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
         graduates = pipeline.graduate(people, today)
         if graduates.any():
+            mentors = np.flatnonzero(people.is_mentor)  # the graduates join them
             mentoring.end_pairs(people, np.flatnonzero(graduates))
             model.ever_mentor |= graduates
             model.costs["training"] += costs.training_cost(p, int(graduates.sum()))
@@ -250,12 +253,13 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         reviewed = np.flatnonzero(supervision.failing_pairs(people, p.supervision))
         alliance.mark_rematched(model.pairs, reviewed)
         mentoring.end_pairs(people, reviewed)
-        supervision.relieve_burnout(people, p.supervision)
+        supervision.relieve_burnout(people, p.supervision, mentors)
+    model.mentor_rows = (today, mentors)
     if model.intake is None:
         seekers = mentoring.seekers(people, model.pairs.wait_until, today, n)
         if len(seekers):  # read at the seekers and free mentors only: made for them alone
             matched = matching.assign_rows(
-                people, p.mentoring, seekers, model.row_draws("matching")
+                people, p.mentoring, seekers, model.row_draws("matching"), mentors
             )
             alliance.record_matches(model.pairs, matched, today)
         return
@@ -290,13 +294,17 @@ def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
         Mask of mentees whose mentor knows.
     """
     p = model.scenario
-    tool = p.setting.self_guided_tool
-    checked_in = None  # without alerts nobody's check-ins tell a mentor anything
-    if tool.enabled and tool.check_in_alerts_mentor:
-        checked_in = digital.checking_in(tool, model.digital.tool_use)
     return program_contact.aware_of_lapse(
-        model.people, p.mentoring.alliance, model.pairs, checked_in, today
+        model.people, p.mentoring.alliance, model.pairs, _checked_in(model), today
     )
+
+
+def _checked_in(model: RecoveryCommunityModel) -> np.ndarray | None:
+    """Who checks in with the tool today and so alerts their mentor (None: nobody can)."""
+    tool = model.scenario.setting.self_guided_tool
+    if tool.enabled and tool.check_in_alerts_mentor:
+        return digital.checking_in(tool, model.digital.tool_use)
+    return None
 
 
 def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
@@ -313,10 +321,10 @@ def escalation_ratio(model: RecoveryCommunityModel) -> np.ndarray | float:
     p = model.scenario
     if not offered(p):  # no mentor or supervisor to answer
         return 1.0
-    aware = aware_of_lapse(model, model.day + 1)
-    ratio = mentoring.rapid_response_ratio(model.people, p.mentoring, aware)
-    helped = supervision.escalation_ratio(p.supervision, aware)  # 1.0 unsupervised
-    return ratio if np.isscalar(helped) else np.multiply(ratio, helped, out=ratio)
+    # aware_of_lapse, mentoring.rapid_response_ratio, supervision.escalation_ratio in one pass
+    return program_contact.escalation_ratio(
+        model.people, p, model.pairs, _checked_in(model), model.day + 1
+    )
 
 
 def answered(model: RecoveryCommunityModel, aware: np.ndarray | None = None) -> np.ndarray:
@@ -352,7 +360,7 @@ def hazard_ratio(
     if not offered(p):
         return 1.0  # usual care: no support, meetings or tool, so every factor is exactly 1
     rows = np.arange(people.size) if rows is None else rows
-    ratio = mentoring.hazard_ratio(people, p.mentoring, support_quality(model), rows)
+    ratio = program_contact.support_hazard_ratio(people, p, rows)  # mentoring.hazard_ratio
     meetings.apply_hazard_ratio(ratio, model.group_support, p.meetings, rows)  # as `r * f`
     digital.apply_hazard_ratio(ratio, p.setting.self_guided_tool, model.digital.tool_use, rows)
     over = p.training.over_involvement()
@@ -379,6 +387,11 @@ def update_burnout(
     if aware is None:
         aware = aware_of_lapse(model, model.day + 1)
     known = lapsed & aware
+    day, mentors = model.mentor_rows  # found when they last changed (None: not yet)
     mentor_wellbeing.update_burnout(
-        model.people, p.mentor_wellbeing, known, p.training.burnout_multiplier()
+        model.people,
+        p.mentor_wellbeing,
+        known,
+        p.training.burnout_multiplier(),
+        mentors if day == model.day + 1 else None,
     )

@@ -250,6 +250,58 @@ def _aware_kernel(pairs, checked_in, since, aware):
         aware[i] = (mentor[i] != NEVER) & (recent | checked_in[i])
 
 
+def escalation_ratio(
+    people: PopulationState,
+    scenario: Scenario,
+    record: PairRecord,
+    checked_in: np.ndarray | None,
+    day: int,
+) -> np.ndarray:
+    """A mentor's and a supervisor's quick answer, as a ratio on a lapse's chance to escalate.
+
+    `mentoring.rapid_response_ratio(aware_of_lapse(...))` times (when supervised)
+    `supervision.escalation_ratio(aware)`, in one pass over the participants' rows without the
+    mask: everyone else has no mentor, so no one who knows (a ratio of 1).
+
+    Args:
+        people: the population.
+        scenario: the run's scenario.
+        record: the pair record (last contact and match days).
+        checked_in: mask of people whose check-ins alert their mentor, or None for nobody.
+        day: today.
+
+    Returns:
+        Ratio per person.
+    """
+    p = scenario
+    n = people.participants.stop
+    ratio = np.empty(people.size)
+    ratio[n:] = 1.0
+    _escalation_kernel(
+        (people.mentor[:n], record.last_contact_day[:n], record.matched_day[:n]),
+        np.zeros(n, dtype=bool) if checked_in is None else checked_in[:n],
+        day - p.mentoring.alliance.awareness_window_days,
+        (people.alliance[:n], p.mentoring.rapid_response_effect),
+        (p.supervision.enabled, 1.0 - p.supervision.lapse_response_effect),
+        ratio[:n],
+    )
+    return ratio
+
+
+@kernel
+def _escalation_kernel(pairs, checked_in, since, answer, supervised, ratio):
+    """`_aware_kernel`, then `1 - effect * alliance` (times `helped`) where aware, else 1."""
+    mentor, last_contact, matched = pairs
+    alliance, effect = answer
+    supervision, helped = supervised
+    for i in range(len(mentor)):  # branch-free (selects)
+        last = last_contact[i]
+        recent = (last >= since) & (last >= matched[i])
+        aware = (mentor[i] != NEVER) & (recent | checked_in[i])
+        r = 1.0 - effect * alliance[i] if aware else 1.0
+        ratio[i] = r * (helped if aware else 1.0) if supervision else r
+
+
 def support_quality(people: PopulationState, scenario: Scenario) -> np.ndarray:
     """Training's support quality times the share the mentor's burnout leaves, per person.
 
@@ -284,3 +336,51 @@ def _quality_kernel(mentor, burnout, rule, quality):
     for i in range(len(mentor)):  # branch-free: row 0 stands in for NEVER, then selects
         kept = 1.0 - loss * burnout[max(mentor[i], 0)] if enabled else 1.0
         quality[i] = trained * (kept if mentor[i] != NEVER else 1.0)
+
+
+def support_hazard_ratio(
+    people: PopulationState, scenario: Scenario, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """`mentoring.hazard_ratio(people, p.mentoring, support_quality(people, p), rows)` in one pass.
+
+    Each row's support quality is worked out where that row is read (no per-person quality
+    array is made), with `support_quality`'s arithmetic: training times the share the mentor's
+    burnout leaves for a mentee among the participants, training times 1 for everyone else.
+
+    Args:
+        people: the population.
+        scenario: the run's scenario.
+        rows: the rows to work out, in this order (default: every row).
+
+    Returns:
+        The support's lapse hazard ratio per row asked for (1 for people without support).
+    """
+    p = scenario
+    rows = np.arange(people.size) if rows is None else rows
+    wellbeing = p.mentor_wellbeing
+    rule = (wellbeing.enabled, wellbeing.burnout_quality_loss, p.training.support_quality())
+    ratio, at, dose = np.empty(len(rows)), np.empty(len(rows), np.int64), np.empty(len(rows))
+    pairs = (people.mentor, people.support, people.alliance, people.burnout)
+    n = people.participants.stop
+    m = _support_dose_kernel(rows, pairs, rule, n, -p.mentoring.support_effect, (ratio, at, dose))
+    ratio[at[:m]] = np.exp(dose[:m], out=dose[:m])  # exp(-0.0) would be exactly 1: not needed
+    return ratio
+
+
+@kernel
+def _support_dose_kernel(rows, pairs, rule, n, effect, out):
+    """1 per row, and the nonzero doses (`mentoring._dose_kernel`) with their places in front."""
+    mentor, support, alliance, burnout = pairs
+    enabled, loss, trained = rule
+    ratio, at, dose = out
+    m = 0
+    for j in range(len(rows)):  # branch-free: row 0 stands in for NEVER, then selects
+        i = rows[j]
+        paired = mentor[i] != NEVER
+        kept = 1.0 - loss * burnout[max(mentor[i], 0)] if enabled else 1.0
+        quality = trained * (kept if paired & (i < n) else 1.0)  # `_quality_kernel`
+        ratio[j] = 1.0
+        at[m] = j
+        dose[m] = effect * support[i] * (alliance[i] if paired else 1.0) * quality
+        m += dose[m] != 0
+    return m

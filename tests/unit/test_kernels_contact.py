@@ -17,6 +17,7 @@ from simulation.model.mechanisms import (
     mentor_wellbeing,
     mentoring,
     setting,
+    supervision,
 )
 from simulation.model.mechanisms.alliance import AllianceParams, PairRecord
 from simulation.model.population import KIND_NAMES, NEVER, PARTICIPANT
@@ -207,3 +208,55 @@ def test_deliver_with_row_draws_equals_deliver_with_the_full_draws(n, scenario):
         assert np.array_equal(getattr(record, name), getattr(twin_record, name)), name
     if n == SIZES[-1]:  # not vacuous: contacts and ruptures happen
         assert got[0].sum() > 20 and record.ruptures.sum() > before
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("scenario", SCENARIOS[:3])
+@pytest.mark.parametrize("model_like", [True, False])
+def test_support_hazard_ratio_is_the_hazard_ratio_of_the_support_quality(
+    n, seed, scenario, model_like
+):
+    """The former `program.hazard_ratio` line, on some rows (any order) and on every row.
+
+    `model_like=False` gives mentees outside the participants' rows too (and kinds in any
+    order): the fused pass still gives the former numbers there.
+    """
+    people = _people_and_record(n, seed)[0] if model_like else random_people(n, seed)
+    rng = np.random.default_rng(seed + 800)
+    for rows in (None, np.flatnonzero(rng.random(n) < 0.5), rng.permutation(n)):
+        want = mentoring.hazard_ratio(
+            people, scenario.mentoring, program_contact.support_quality(people, scenario), rows
+        )
+        got = program_contact.support_hazard_ratio(people, scenario, rows)
+        assert np.array_equal(got, want)
+        assert (want < 1.0).any() or n < 64  # not vacuous: some support lowers the hazard
+
+
+def _old_escalation_ratio(people, scenario, record, checked_in, day):
+    """`program.escalation_ratio`'s former body (after its check that a program is offered)."""
+    aware = program_contact.aware_of_lapse(
+        people, scenario.mentoring.alliance, record, checked_in, day
+    )
+    ratio = mentoring.rapid_response_ratio(people, scenario.mentoring, aware)
+    helped = supervision.escalation_ratio(scenario.supervision, aware)
+    return ratio if np.isscalar(helped) else np.multiply(ratio, helped, out=ratio)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("supervised", [False, True])
+@pytest.mark.parametrize("with_check_ins", [False, True])
+def test_escalation_ratio_is_the_chain_it_fused(n, seed, supervised, with_check_ins):
+    people, record = _people_and_record(n, seed)
+    rng = np.random.default_rng(seed + 900)
+    scenario = Scenario(
+        mentoring={"enabled": True, "rapid_response_effect": 0.4},
+        supervision={"enabled": supervised, "lapse_response_effect": 0.3},
+    )
+    checked_in = (rng.random(n) < 0.3) if with_check_ins else None
+    for day in (5, 30, 45):
+        want = _old_escalation_ratio(people, scenario, record, checked_in, day)
+        got = program_contact.escalation_ratio(people, scenario, record, checked_in, day)
+        assert np.array_equal(got, want)
+        assert (want < 1.0).any() or n < 1000  # not vacuous: some mentors answer

@@ -88,6 +88,28 @@ def test_assign_mentors_matches_numpy(n, seed, rule, priority_dtype):
         assert (people.mentor_changes > 0).sum() > 0
 
 
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("rule", ["random", "same_substance"])
+@pytest.mark.parametrize("extra_rows", [False, True])
+def test_assign_rows_given_the_mentors_rows_matches_numpy(n, seed, rule, extra_rows):
+    """The free slots are listed from the mentors' rows (or rows that hold them) alone."""
+    rng = np.random.default_rng(seed + 31)
+    params = MentoringParams(caseload_cap=5, matching=rule)
+    people, mine = _matching_people(n, seed), _matching_people(n, seed)
+    for share in (0.02, 0.5):
+        seeking = rng.random(n) < share
+        priority = rng.random(n).astype(np.float32)
+        seekers = np.flatnonzero(seeking & (mine.mentor == NEVER))
+        rows = np.flatnonzero(mine.is_mentor | (extra_rows & (rng.random(n) < 0.3)))
+        got = matching.assign_rows(mine, params, seekers, priority, rows)
+        assert np.array_equal(got, _assign_mentors(people, params, seeking, priority))
+        for name in STATE:
+            assert np.array_equal(getattr(mine, name), getattr(people, name)), name
+    if n > 1000:
+        assert (people.mentor_changes > 0).sum() > 0
+
+
 @pytest.mark.parametrize(
     ("seekers", "slots"), [(k, n) for k in (1, 2, 7, 300) for n in (1, 7, 300, 3000) if n >= k]
 )

@@ -232,6 +232,7 @@ def assign_rows(
     params: MentoringParams,
     seekers: np.ndarray,
     priority: np.ndarray,
+    mentors: np.ndarray | None = None,
 ) -> np.ndarray:
     """`assign_mentors` for the rows of the seekers (ascending, each without a mentor).
 
@@ -242,6 +243,8 @@ def assign_rows(
         priority: one uniform draw per person (see `assign_mentors`), read at the seekers' and
             the available mentors' rows only (so `RowDraws`, made for the rows asked for, will
             do).
+        mentors: the rows of `np.flatnonzero(people.is_mentor)` (any ascending rows that hold
+            them will do), if already found.
 
     Returns:
         The rows newly matched.
@@ -251,8 +254,9 @@ def assign_rows(
     # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
     if not isinstance(priority, RowDraws):
         priority = np.broadcast_to(priority, people.mentor.shape)
+    mentors = np.flatnonzero(people.is_mentor) if mentors is None else mentors
     slot_mentor, slot_rank = _slots_kernel(
-        people.is_mentor, people.status, people.caseload, params.caseload_cap
+        mentors, people.is_mentor, people.status, people.caseload, params.caseload_cap
     )
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
@@ -319,15 +323,15 @@ def _seekers_kernel(seeking, mentor):
 
 
 @kernel
-def _slots_kernel(is_mentor, status, caseload, cap):
-    """The free slots of `available_mentors`, by row: each slot's mentor and rank j (0, 1, ...).
+def _slots_kernel(rows, is_mentor, status, caseload, cap):
+    """The free slots of `available_mentors` in `rows` (ascending): each slot's mentor, rank j.
 
     The same as repeating each available mentor once per free slot, with slot indices 0, 1, ...
     """
     count = 0
-    available = np.empty(len(is_mentor), dtype=np.int64)
+    available = np.empty(len(rows), dtype=np.int64)
     n_available = 0
-    for i in range(len(is_mentor)):  # mentors are few and mostly together: branches
+    for i in rows:  # the mentors' rows (or rows that hold them)
         if is_mentor[i] and status[i] == RECOVERING and caseload[i] < cap:
             count += cap - caseload[i]
             available[n_available] = i

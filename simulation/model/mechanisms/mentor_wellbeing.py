@@ -267,6 +267,7 @@ def update_burnout(
     params: MentorWellbeingParams,
     mentee_lapses: np.ndarray,
     build_multiplier: float,
+    mentors: np.ndarray | None = None,
 ) -> None:
     """Burnout builds with caseload and mentee crises, drains with time.
 
@@ -276,12 +277,23 @@ def update_burnout(
         mentee_lapses: mask of mentees who lapsed today and whose mentor knows of it (a lapse
             the mentor never hears of cannot weigh on them).
         build_multiplier: multiplier on build-up (boundary-setting training lowers it).
+        mentors: the rows of `np.flatnonzero(people.is_mentor)` (any ascending rows that hold
+            them will do), if known and every other row's burnout is already within 0-1 (as
+            this update leaves it): the clip leaves those rows as they are, so only these
+            rows are worked on.
     """
     if not params.enabled:
         return
-    crises = _crises_kernel(people.mentor, np.broadcast_to(mentee_lapses, people.mentor.shape))
+    # Every row (as in NumPy) unless the mentors are given; each row of theirs is the same.
+    rows = np.arange(people.size) if mentors is None else mentors
+    # The mentors of the day's known lapses (a few), each counted at its place in `rows`.
+    crisis_mentors = _crisis_mentors(people.mentor, np.broadcast_to(mentee_lapses, people.size))
+    at = np.searchsorted(rows, crisis_mentors)
+    listed = at < len(rows)  # a row not in `rows` is no mentor: its count is never read
+    listed[listed] = rows[at[listed]] == crisis_mentors[listed]
     _burnout_kernel(
-        (people.burnout, people.is_mentor, people.caseload, crises, people.strain_susceptibility),
+        (people.burnout, people.is_mentor, people.caseload, people.strain_susceptibility),
+        (rows, np.bincount(at[listed], minlength=len(rows))),
         per_day(params.burnout_per_mentee_per_year, "year"),
         params.burnout_per_mentee_crisis,
         build_multiplier,
@@ -290,23 +302,30 @@ def update_burnout(
 
 
 @kernel
-def _crises_kernel(mentor, lapsed):
-    """Each mentor's count of mentees in `lapsed` (`np.bincount` over the mentees' mentors)."""
-    crises = np.zeros(len(mentor), dtype=np.int64)
-    for i in range(len(mentor)):  # one branch, on the rare lapse (`&`: no short circuit)
-        if lapsed[i] & (mentor[i] != NEVER):
-            crises[mentor[i]] += 1
-    return crises
+def _crisis_mentors(mentor, lapsed):
+    """The mentors of the mentees in `lapsed`, by mentee row (one per lapse, repeats kept)."""
+    count = 0
+    for i in range(len(lapsed)):  # branch-free count of the mask
+        count += lapsed[i]
+    found = np.empty(count, dtype=np.int64)
+    k = 0
+    for i in range(len(lapsed)):  # one branch, on the rare lapse: only then is `mentor` read
+        if lapsed[i]:
+            found[k] = mentor[i]
+            k += mentor[i] != NEVER
+    return found[:k]
 
 
 @kernel
-def _burnout_kernel(rows, per_mentee, per_crisis, multiplier, recovery):
-    """`update_burnout` for every mentor, then every row clipped to 0-1, in one pass."""
-    burnout, is_mentor, caseload, crises, strain = rows
-    for i in range(len(burnout)):
+def _burnout_kernel(state, rows_crises, per_mentee, per_crisis, multiplier, recovery):
+    """`update_burnout` for the mentors among `rows` (each with its crises), then each clipped."""
+    burnout, is_mentor, caseload, strain = state
+    rows, crises = rows_crises
+    for k in range(len(rows)):
+        i = rows[k]
         b = burnout[i]
         if is_mentor[i]:
-            build = (per_mentee * caseload[i] + per_crisis * crises[i]) * multiplier
+            build = (per_mentee * caseload[i] + per_crisis * crises[k]) * multiplier
             build *= strain[i]
             b += build * (1.0 - b)
             b -= recovery * b

@@ -85,14 +85,17 @@ def failing_pairs(people: PopulationState, params: SupervisionParams) -> np.ndar
     return (people.mentor != NEVER) & (people.alliance < params.failing_alliance_threshold)
 
 
-def relieve_burnout(people: PopulationState, params: SupervisionParams) -> None:
+def relieve_burnout(
+    people: PopulationState, params: SupervisionParams, mentors: np.ndarray | None = None
+) -> None:
     """A review eases a share of every mentor's burnout.
 
     Args:
         people: population state (`burnout` changes).
         params: supervision parameters.
+        mentors: the rows of `np.flatnonzero(people.is_mentor)`, if already found.
     """
-    people.burnout[people.is_mentor] *= 1.0 - params.burnout_relief
+    people.burnout[people.is_mentor if mentors is None else mentors] *= 1.0 - params.burnout_relief
 
 
 def escalation_ratio(params: SupervisionParams, aware: np.ndarray) -> np.ndarray | float:
