@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from simulation.model.compiled import map_pages
 from simulation.model.population_params import PopulationParams
 from simulation.model.random_streams import RandomStreams
 from simulation.scenario.parameters import AGE_GROUPS
@@ -107,6 +108,10 @@ class PopulationState:
     first_served_day: np.ndarray  # first mentor contact or residential place
     left_waiting_day: np.ndarray  # day the person first gave up waiting
     referral_source: np.ndarray  # code in `intake.REFERRAL_SOURCES` (-1: day-0 cohort, others)
+
+    def __post_init__(self) -> None:
+        # Compiled kernels read some columns only under masks: see `compiled.map_pages`.
+        map_pages(getattr(self, name) for name in self.array_names())
 
     @property
     def size(self) -> int:

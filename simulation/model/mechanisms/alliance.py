@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from simulation.model.compiled import kernel
+from simulation.model.compiled import kernel, map_pages
 from simulation.model.population import NEVER, PopulationState
 from simulation.scenario.parameters import Section, parameter
 
@@ -174,6 +174,7 @@ class PairRecord:
         """
         record = cls(*(np.zeros(n, dtype=np.int32) for _ in fields(cls)))
         record.last_contact_day[:] = NEVER
+        map_pages(vars(record).values())  # kernels read some only under masks: see map_pages
         return record
 
 
