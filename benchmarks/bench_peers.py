@@ -161,7 +161,8 @@ def main() -> None:
         )
     print(f"target: ratio >= {TARGET_RATIO} at every size; <= {TARGET_MEMORY_MB_AT_MILLION} MB")
     if len(rows) > 1:
-        first, last = rows[0], rows[-1]
+        first = min(rows, key=lambda row: row["participants"])
+        last = max(rows, key=lambda row: row["participants"])
         growth = (last["ours_s"] / first["ours_s"]) / (last["participants"] / first["participants"])
         print(f"our cost per person grows x{growth:.2f} from the smallest to the largest size")
 
