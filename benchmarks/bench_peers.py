@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_peers.py                       # 100,000 and 1,000,000
     .venv/bin/python benchmarks/bench_peers.py --sizes 10000 100000  # smaller, quicker
+    .venv/bin/python benchmarks/bench_peers.py --repeats 3           # medians of 3 pairs
 
 For each size it runs, each in a fresh process and one after the other (never side by side):
 
@@ -17,6 +18,9 @@ first use and cache them, and the compiler is not what is being compared.
 It prints wall-clock seconds and peak resident memory of each whole process (start-up, building
 the population and network, the 365 days and the summary) and the ratio Starsim time / our time
 (> 1: we are faster; issue 17's target is >= 1.5 at both sizes, with <= 1.5 GB at a million).
+A shared machine's speed drifts by a third over minutes, so `--repeats N` runs N pairs per size,
+each pair in the other order from the one before, and prints the medians with the range of the
+pairs' ratios.
 
 Starsim is never a project dependency: it is installed once into a virtual environment of its
 own under the user's cache folder (`~/.cache/recovery-sim/starsim-3.7.2`, or
@@ -29,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -118,12 +123,51 @@ def starsim(size: int, python: Path, script: Path) -> dict:
     return timed_process([str(python), str(script), str(size), network]) | {"network": network}
 
 
+def paired_runs(size: int, repeats: int, python: Path, script: Path) -> dict:
+    """`repeats` pairs of whole runs at `size`, each pair in the other order from the last.
+
+    A shared machine's speed drifts over minutes, so each of our runs is compared with the
+    Starsim run beside it; the row keeps the medians and every pair's ratio.
+    """
+    pairs = []
+    for repeat in range(repeats):
+        if repeat % 2 == 0:
+            theirs, mine = starsim(size, python, script), ours(size)
+        else:
+            mine, theirs = ours(size), starsim(size, python, script)
+        pairs.append((mine, theirs))
+    ratios = [theirs["seconds"] / mine["seconds"] for mine, theirs in pairs]
+    return {
+        "participants": size,
+        "ours_s": statistics.median(mine["seconds"] for mine, _ in pairs),
+        "ours_peak_mb": max(mine["peak_mb"] for mine, _ in pairs),
+        "starsim_s": statistics.median(theirs["seconds"] for _, theirs in pairs),
+        "starsim_peak_mb": max(theirs["peak_mb"] for _, theirs in pairs),
+        "starsim_network": pairs[0][1]["network"],
+        "ratio": statistics.median(ratios),
+        "pair_ratios": ratios,
+    }
+
+
+def _spread(ratios: list[float]) -> str:
+    """The range of the pairs' ratios, when there is more than one pair."""
+    return f"; [{min(ratios):.2f}-{max(ratios):.2f}]" if len(ratios) > 1 else ""
+
+
 def main() -> None:
     """Measure each size and print the table (and `--json` for a machine-readable copy)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="pairs of runs per size, in alternating order; the table shows medians",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     args = parser.parse_args()
+    if args.repeats < 1:
+        parser.error(f"--repeats must be 1 or more, not {args.repeats}")
 
     python = starsim_python()
     cores = len(os.sched_getaffinity(0))
@@ -136,18 +180,7 @@ def main() -> None:
         starsim(WARM_UP_SIZE, python, script)
         ours(WARM_UP_SIZE)
         for size in args.sizes:
-            theirs, mine = starsim(size, python, script), ours(size)
-            rows.append(
-                {
-                    "participants": size,
-                    "ours_s": mine["seconds"],
-                    "ours_peak_mb": mine["peak_mb"],
-                    "starsim_s": theirs["seconds"],
-                    "starsim_peak_mb": theirs["peak_mb"],
-                    "starsim_network": theirs["network"],
-                    "ratio": theirs["seconds"] / mine["seconds"],
-                }
-            )
+            rows.append(paired_runs(size, args.repeats, python, script))
     if args.json:
         print(json.dumps({"cores": cores, "days": DAYS, "rows": rows}, indent=2))
         return
@@ -157,7 +190,11 @@ def main() -> None:
         print(
             f"{row['participants']:>10,} {row['ours_s']:>8.1f} {row['ours_peak_mb']:>8.0f} "
             f"{row['starsim_s']:>10.1f} {row['starsim_peak_mb']:>6.0f}  {row['ratio']:.2f}"
-            f"  ({row['starsim_network']})"
+            f"  ({row['starsim_network']}{_spread(row['pair_ratios'])})"
+        )
+    if args.repeats > 1:
+        print(
+            f"medians of {args.repeats} pairs run in alternating order; [range of the pairs' ratios]"
         )
     print(f"target: ratio >= {TARGET_RATIO} at every size; <= {TARGET_MEMORY_MB_AT_MILLION} MB")
     if len(rows) > 1:
