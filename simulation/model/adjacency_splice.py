@@ -125,7 +125,8 @@ def _sorted_entries(ties: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 @kernel
 def _entry_positions(indptr, indices, rows, cols, present, out):  # pragma: no cover - compiled
-    # `_row_lower_bound` of entries sorted by (row, column) into `out` (ascending then), and
+    # A binary search of each row's sorted columns for its entry's column, the entries sorted
+    # by (row, column) so the positions come out ascending, into `out`; and
     # whether their promise is broken: an entry is found when it should not be (`present`
     # False) or not found when it should, or is given twice.
     broken = False

@@ -2,9 +2,9 @@
 
 A week changes a few thousand of the ties, so nothing is rebuilt from scratch: the CSR adjacency
 is spliced (`adjacency_splice`: the changed ties found by binary search, the rest copied with no
-sort), and the contact counts move for the ends of the changed ties only. The sorted edge list is read off the
-adjacency only when someone asks for `model.edges`. The result is exactly what sorting all ties
-and building the adjacency afresh gives.
+sort), and the contact counts move for the ends of the changed ties only. The sorted edge list
+is read off the adjacency only when someone asks for `model.edges`. The result is exactly what
+sorting all ties and building the adjacency afresh gives.
 """
 
 from __future__ import annotations

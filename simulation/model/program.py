@@ -271,18 +271,6 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     )
 
 
-def support_quality(model: RecoveryCommunityModel) -> np.ndarray:
-    """How much of a contact's potential a mentee's mentor delivers: training and burnout.
-
-    Args:
-        model: the model.
-
-    Returns:
-        Support quality per person.
-    """
-    return program_contact.support_quality(model.people, model.scenario)
-
-
 def aware_of_lapse(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     """Mentees whose mentor learns of a lapse: a recent contact, or a digital check-in.
 

@@ -37,7 +37,7 @@ STALLING_MODES = frozenset({"always", "madvise", "defer+madvise"})
 NUMPY_SWITCH = "NUMPY_MADVISE_HUGEPAGE"
 
 #: Freed memory glibc keeps for reuse (its trim threshold): more than a million-person run's
-#: largest freed blocks (the 45 MB of ties, the 91 MB of tie keys), little beside its 1 GB.
+#: largest freed blocks (the 45 MB of ties a week), little beside its 1 GB.
 KEEP_FREE_BYTES = 1 << 30
 #: glibc's switches, as `mallopt` parameter numbers (malloc.h) and as the environment names a
 #: starting process reads: no block is mapped on its own, and freed memory is kept.

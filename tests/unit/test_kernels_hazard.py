@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from random_people import SIZES, random_people
 
-from simulation.model import lapse_risk, program
+from simulation.model import lapse_risk, program, program_contact
 from simulation.model.mechanisms import (
     digital,
     engagement,
@@ -244,7 +244,7 @@ def _old_program_ratio(model):
     if not program.offered(p):
         return 1.0
     return (
-        mentoring.hazard_ratio(people, p.mentoring, program.support_quality(model))
+        mentoring.hazard_ratio(people, p.mentoring, program_contact.support_quality(people, p))
         * meetings.hazard_ratio(model.group_support, p.meetings)
         * digital.hazard_ratio(p.setting.self_guided_tool, model.digital.tool_use)
         * mentor_wellbeing.over_helping_ratio(
