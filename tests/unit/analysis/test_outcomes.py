@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.analysis.metrics import median_time, restricted_mean_time, trial_outcomes
+from simulation.analysis.metrics import (
+    LAPSE_FREE_DAYS,
+    CohortOutcomes,
+    median_time,
+    outcome_metrics,
+    restricted_mean_time,
+    survival_curve,
+    trial_outcomes,
+)
 from simulation.model.history import history_frame
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import LAPSED, NEVER, RECOVERING, USING
@@ -37,6 +45,40 @@ def test_median_and_restricted_mean_times_by_kaplan_meier():
     assert median_time(times, np.zeros(4, dtype=bool), 100) == 100.0
     # Area: 10 days at 1, 10 at 0.75, 20 at 0.5 (censoring at 30 keeps 0.5), then 0 after 40.
     assert restricted_mean_time(times, seen, 100) == pytest.approx(10 + 7.5 + 10 + 0)
+    # Nobody to follow: no median, no area.
+    empty = np.array([], dtype=int)
+    assert np.isnan(median_time(empty, empty.astype(bool), 100))
+    assert np.isnan(restricted_mean_time(empty, empty.astype(bool), 100))
+
+
+def test_outcome_metrics_read_each_curve_once_with_the_same_values():
+    # The metrics fit each event's curve once; every value is what a fit per metric gives.
+    rng = np.random.default_rng(4)
+    n, days = 3000, 400
+    lapse = rng.integers(0, days + 1, n)
+    relapse = np.minimum(lapse + rng.integers(0, 200, n), days)
+    outcomes = CohortOutcomes(
+        substance=np.zeros(n, dtype=np.int8),
+        age_group=np.zeros(n, dtype=np.int8),
+        lapse_day=lapse,
+        lapse_observed=rng.random(n) < 0.7,
+        relapse_day=relapse,
+        relapse_observed=rng.random(n) < 0.4,
+        in_recovery_end=rng.random(n) < 0.5,
+        days=days,
+    )
+    metrics = outcome_metrics(outcomes)
+    for d in LAPSE_FREE_DAYS:
+        curve = survival_curve(lapse, outcomes.lapse_observed, np.array([d]))
+        assert metrics[f"lapse_free_{d}"] == curve[0]
+    relapse_free = survival_curve(relapse, outcomes.relapse_observed, np.array([365]))
+    assert metrics["relapse_rate_365"] == 1.0 - relapse_free[0]
+    # A subset taken by row index is the boolean subset.
+    mask = rng.random(n) < 0.3
+    subset = outcomes.subset(mask)
+    assert np.array_equal(subset.lapse_day, lapse[mask])
+    assert np.array_equal(subset.relapse_observed, outcomes.relapse_observed[mask])
+    assert subset.days == days
 
 
 def test_history_frame_marks_episode_starts():
