@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.model.compiled import kernel
+from simulation.model.mechanisms import stable_order
 from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
 from simulation.model.random_streams import RowDraws
@@ -22,9 +23,6 @@ from simulation.model.random_streams import RowDraws
 #: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
 #: different attribute combinations never collide; a code detail, not a behaviour.
 KEY_BASE = 16
-#: How far past its share of the order range the random pass first looks for slots (a speed
-#: detail only: any level that holds enough slots gives the same pairs).
-SLOT_GUESS = 4.0
 RULE_ATTRIBUTE = {
     "same_substance": "substance",
     "same_age_group": "age_group",
@@ -159,22 +157,11 @@ def _pair_in_order(
     """`pair_within_keys` with one key for all and no fewer slots than seekers, in rank order.
 
     The i-th seeker by order (ties by position) takes the i-th slot by order (ties by
-    position). Only the first slots need ranking: any order level below which at least as
-    many slots lie as there are seekers holds them all, and a guess is widened until it does.
+    position). Only the first slots need ranking: `stable_order.first_by_order` keeps the
+    slots that can be among them and radix sorts those alone.
     """
-    k = len(seeker_order)
-    candidates = np.arange(len(slot_order))
-    low, high = float(slot_order.min()), float(slot_order.max())
-    if len(slot_order) > k and np.isfinite(low) and np.isfinite(high):
-        reach = (high - low) * SLOT_GUESS * k / len(slot_order)
-        while low + reach < high:
-            found = np.flatnonzero(slot_order <= low + reach)
-            if len(found) >= k:
-                candidates = found
-                break
-            reach *= 2.0
-    slots = candidates[np.argsort(slot_order[candidates], kind="stable")[:k]]
-    return np.argsort(seeker_order, kind="stable"), slots
+    seekers = stable_order.stable_argsort(seeker_order)
+    return seekers, stable_order.first_by_order(slot_order, len(seekers))
 
 
 def _rank_within_key(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
