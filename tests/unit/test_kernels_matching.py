@@ -211,3 +211,17 @@ def test_pair_in_order_without_slots_pairs_nobody():
     got = matching._pair_in_order(np.empty(0, dtype=np.float32), np.empty(0))
     assert [len(a) for a in got] == [0, 0]
     assert all(a.dtype == np.int64 for a in got)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("draw_dtype", [np.float32, np.float64])
+def test_slot_order_kernel_matches_numpy(n, seed, draw_dtype):
+    """Slot j's order, j + the mentor's draw, is `assign_rows`'s former NumPy line bit for bit."""
+    rng = np.random.default_rng(seed + 53)
+    slot_rank = rng.integers(0, 6, n)
+    draws = rng.random(n).astype(draw_dtype)
+    got = matching._slot_order_kernel(slot_rank, draws)
+    want = slot_rank + np.asarray(draws, dtype=np.float64)  # the former line
+    assert got.dtype == np.float64
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64))

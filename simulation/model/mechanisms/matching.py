@@ -247,8 +247,7 @@ def assign_rows(
     )
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
-    # Slot j of a mentor is ordered j + the mentor's draw, added in float64 (NumPy's promotion).
-    slot_order = slot_rank + np.asarray(priority[slot_mentor], dtype=np.float64)
+    slot_order = _slot_order_kernel(slot_rank, priority[slot_mentor])
 
     passes = matching_passes(params)
     if passes == [()] and len(seekers) <= len(slot_mentor):  # random matching, slots enough
@@ -307,6 +306,18 @@ def _seekers_kernel(seeking, mentor):
             rows[k] = i
             k += 1
     return rows
+
+
+@kernel
+def _slot_order_kernel(slot_rank, draws):
+    """`slot_rank + np.asarray(draws, dtype=np.float64)`, in one pass.
+
+    Slot j of a mentor is ordered j + the mentor's draw, added in float64 (NumPy's promotion).
+    """
+    order = np.empty(len(slot_rank), dtype=np.float64)
+    for i in range(len(slot_rank)):
+        order[i] = np.float64(slot_rank[i]) + np.float64(draws[i])
+    return order
 
 
 @kernel
