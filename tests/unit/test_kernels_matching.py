@@ -126,3 +126,102 @@ def test_random_pass_in_order_matches_pairing_within_keys(seekers, slots, seed):
     )
     assert np.array_equal(got[0], want[0])
     assert np.array_equal(got[1], want[1])
+
+
+def _pair_in_order_numpy(seeker_order, slot_order):
+    """`matching._pair_in_order`'s former NumPy body (min/max, a widening guess, two argsorts)."""
+    k = len(seeker_order)
+    candidates = np.arange(len(slot_order))
+    low, high = float(slot_order.min()), float(slot_order.max())
+    if len(slot_order) > k and np.isfinite(low) and np.isfinite(high):
+        reach = (high - low) * 4.0 * k / len(slot_order)
+        while low + reach < high:
+            found = np.flatnonzero(slot_order <= low + reach)
+            if len(found) >= k:
+                candidates = found
+                break
+            reach *= 2.0
+    slots = candidates[np.argsort(slot_order[candidates], kind="stable")[:k]]
+    return np.argsort(seeker_order, kind="stable"), slots
+
+
+def _orders(rng, seekers, slots, ties, seeker_dtype):
+    """Seekers' draws and slots' orders (slot rank plus a draw), coarse ones full of ties."""
+    if ties:  # small integers plus a few repeated draws
+        seeker_order = rng.choice(rng.random(5), seekers).astype(seeker_dtype)
+        slot_order = rng.integers(0, 5, slots) + rng.choice(rng.random(7), slots)
+    else:
+        seeker_order = rng.random(seekers).astype(seeker_dtype)
+        slot_order = rng.integers(0, 5, slots) + rng.random(slots).astype(np.float32)
+    return seeker_order, slot_order
+
+
+def _assert_same_pairs(seeker_order, slot_order):
+    got = matching._pair_in_order(seeker_order, slot_order)
+    want = _pair_in_order_numpy(seeker_order, slot_order)
+    for mine, theirs in zip(got, want, strict=True):
+        assert mine.dtype == np.int64
+        assert np.array_equal(mine, theirs)
+    return got
+
+
+@pytest.mark.parametrize(
+    ("seekers", "slots"),
+    [(0, 1), (0, 3000), (1, 1), (1, 3000), (40, 3000), (2999, 3000), (3000, 3000), (2500, 9000)],
+)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seeker_dtype", [np.float32, np.float64])
+def test_pair_in_order_matches_numpy(seekers, slots, seed, ties, seeker_dtype):
+    """The radix-sorted pairing is the former NumPy one, element for element."""
+    rng = np.random.default_rng(seed + 37)
+    seeker_order, slot_order = _orders(rng, seekers, slots, ties, seeker_dtype)
+    got_seekers, got_slots = _assert_same_pairs(seeker_order, slot_order)
+    assert len(got_seekers) == len(got_slots) == seekers
+    if ties and seekers >= 40:  # ties are broken by position, in both lists
+        ranked = slot_order[got_slots]
+        assert (np.diff(ranked) >= 0).all()
+        tied = np.diff(ranked) == 0
+        assert tied.any() and (np.diff(got_slots)[tied] > 0).all()
+
+
+@pytest.mark.parametrize("special", ["inf", "signed_zero", "nan", "negative"])
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize(("seekers", "slots"), [(1, 5), (30, 3000), (3000, 3000)])
+def test_pair_in_order_with_special_values_matches_numpy(special, seed, seekers, slots):
+    """±inf, -0.0 beside 0.0 (a tie), NaN (last) and negative orders rank as NumPy ranks them."""
+    rng = np.random.default_rng(seed + 41)
+    seeker_order, slot_order = _orders(rng, seekers, slots, True, np.float32)
+    for order in (seeker_order, slot_order):
+        hit = rng.random(len(order)) < 0.2
+        hit[0] = True
+        if special == "inf":
+            order[hit] = rng.choice([np.inf, -np.inf], hit.sum())
+        elif special == "signed_zero":
+            order[hit] = rng.choice([0.0, -0.0], hit.sum())
+        elif special == "nan":
+            order[hit] = np.nan
+        else:
+            order[hit] = -order[hit] - 1.0
+    _assert_same_pairs(seeker_order, slot_order)
+
+
+def test_pair_in_order_without_slots_pairs_nobody():
+    """No seekers and no slots: no pairs (the former body's min() raised on empty slots)."""
+    got = matching._pair_in_order(np.empty(0, dtype=np.float32), np.empty(0))
+    assert [len(a) for a in got] == [0, 0]
+    assert all(a.dtype == np.int64 for a in got)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("draw_dtype", [np.float32, np.float64])
+def test_slot_order_kernel_matches_numpy(n, seed, draw_dtype):
+    """Slot j's order, j + the mentor's draw, is `assign_rows`'s former NumPy line bit for bit."""
+    rng = np.random.default_rng(seed + 53)
+    slot_rank = rng.integers(0, 6, n)
+    draws = rng.random(n).astype(draw_dtype)
+    got = matching._slot_order_kernel(slot_rank, draws)
+    want = slot_rank + np.asarray(draws, dtype=np.float64)  # the former line
+    assert got.dtype == np.float64
+    assert np.array_equal(got.view(np.uint64), want.view(np.uint64))

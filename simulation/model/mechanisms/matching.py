@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.model.compiled import kernel
+from simulation.model.mechanisms import stable_order
 from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
 from simulation.model.random_streams import RowDraws
@@ -22,9 +23,6 @@ from simulation.model.random_streams import RowDraws
 #: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
 #: different attribute combinations never collide; a code detail, not a behaviour.
 KEY_BASE = 16
-#: How far past its share of the order range the random pass first looks for slots (a speed
-#: detail only: any level that holds enough slots gives the same pairs).
-SLOT_GUESS = 4.0
 RULE_ATTRIBUTE = {
     "same_substance": "substance",
     "same_age_group": "age_group",
@@ -159,22 +157,11 @@ def _pair_in_order(
     """`pair_within_keys` with one key for all and no fewer slots than seekers, in rank order.
 
     The i-th seeker by order (ties by position) takes the i-th slot by order (ties by
-    position). Only the first slots need ranking: any order level below which at least as
-    many slots lie as there are seekers holds them all, and a guess is widened until it does.
+    position). Only the first slots need ranking: `stable_order.first_by_order` keeps the
+    slots that can be among them and radix sorts those alone.
     """
-    k = len(seeker_order)
-    candidates = np.arange(len(slot_order))
-    low, high = float(slot_order.min()), float(slot_order.max())
-    if len(slot_order) > k and np.isfinite(low) and np.isfinite(high):
-        reach = (high - low) * SLOT_GUESS * k / len(slot_order)
-        while low + reach < high:
-            found = np.flatnonzero(slot_order <= low + reach)
-            if len(found) >= k:
-                candidates = found
-                break
-            reach *= 2.0
-    slots = candidates[np.argsort(slot_order[candidates], kind="stable")[:k]]
-    return np.argsort(seeker_order, kind="stable"), slots
+    seekers = stable_order.stable_argsort(seeker_order)
+    return seekers, stable_order.first_by_order(slot_order, len(seekers))
 
 
 def _rank_within_key(keys: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -260,8 +247,7 @@ def assign_rows(
     )
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
-    # Slot j of a mentor is ordered j + the mentor's draw, added in float64 (NumPy's promotion).
-    slot_order = slot_rank + np.asarray(priority[slot_mentor], dtype=np.float64)
+    slot_order = _slot_order_kernel(slot_rank, priority[slot_mentor])
 
     passes = matching_passes(params)
     if passes == [()] and len(seekers) <= len(slot_mentor):  # random matching, slots enough
@@ -320,6 +306,18 @@ def _seekers_kernel(seeking, mentor):
             rows[k] = i
             k += 1
     return rows
+
+
+@kernel
+def _slot_order_kernel(slot_rank, draws):
+    """`slot_rank + np.asarray(draws, dtype=np.float64)`, in one pass.
+
+    Slot j of a mentor is ordered j + the mentor's draw, added in float64 (NumPy's promotion).
+    """
+    order = np.empty(len(slot_rank), dtype=np.float64)
+    for i in range(len(slot_rank)):
+        order[i] = np.float64(slot_rank[i]) + np.float64(draws[i])
+    return order
 
 
 @kernel
