@@ -54,7 +54,33 @@ def daily_hazard(
     today: int,
     draws: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Today's lapse hazard per person.
+    """Today's lapse hazard per person: `hazards_at_risk`, spread over every row.
+
+    Args:
+        model: the model.
+        exposure: today's social exposure (ties who use, ties in recovery).
+        today: today.
+        draws: today's `hazard` draws (see `hazards_at_risk`).
+
+    Returns:
+        The daily hazard per person (a new array), and `NOT_AT_RISK` for rows that cannot lapse
+        today and whose hazard no one reads (see `hazard_rows`).
+    """
+    rows, hazard = hazards_at_risk(model, exposure, today, draws)
+    if rows is None:
+        return hazard
+    everyone = np.empty(model.people.size, dtype=hazard.dtype)
+    _spread(rows, hazard, NOT_AT_RISK, everyone)
+    return everyone
+
+
+def hazards_at_risk(
+    model: RecoveryCommunityModel,
+    exposure: SocialExposure,
+    today: int,
+    draws: np.ndarray | None = None,
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """Today's lapse hazard of the rows that could lapse today, and those rows.
 
     Days abstinent, age, frailty, state of mind and a recent caught lapse (the baseline), then
     friends who use, mentor support, meetings and the tool, the setting, a mentor's own burnout,
@@ -72,8 +98,9 @@ def daily_hazard(
             second `model.draws("hazard")` today would be other numbers).
 
     Returns:
-        The daily hazard per person (a new array), and `NOT_AT_RISK` for rows that cannot lapse
-        today and whose hazard no one reads (see `hazard_rows`).
+        `(rows, hazard)`: the rows (ascending) and their hazards, every other row unable to
+        lapse today; or `(None, hazard)` with every row's hazard, when tomorrow's mechanisms
+        read them all (`hazard_rows`). The full hazards are kept as `model.last_hazard`.
     """
     people, p = model.people, model.scenario
     if draws is not None:
@@ -105,10 +132,9 @@ def daily_hazard(
     engagement.apply_hazard_ratio(hazard, people, p.engagement, rows)
     multiply_in_place(hazard, stigma.hazard_ratio(people, p.stigma, rows))
     if every_row:
-        return hazard
-    everyone = np.empty(people.size, dtype=hazard.dtype)
-    _spread(rows, hazard, NOT_AT_RISK, everyone)
-    return everyone
+        model.last_hazard = hazard  # read tomorrow (an adaptive platform, a ranked queue)
+        return None, hazard
+    return rows, hazard
 
 
 def factor_ceiling(model: RecoveryCommunityModel) -> tuple[float, float] | None:

@@ -269,14 +269,14 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         attended = program.run_program_day(self, today)
 
         hazard_draws = self.draws("hazard")
-        hazard = lapse_risk.daily_hazard(self, exposure, today, hazard_draws)
-        self.last_hazard = hazard
+        at_risk, hazard = lapse_risk.hazards_at_risk(self, exposure, today, hazard_draws)
         lapsed = lapse_course.apply_lapses(
             people,
             hazard,
             hazard_draws,
             today,
             lapse_course.LengthDraws(p.relapse, self.row_draws("lapse_length")),
+            at_risk,
         )
 
         # Pairs do not change again today: the mentors who know of a lapse are found once.

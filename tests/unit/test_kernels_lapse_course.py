@@ -177,6 +177,33 @@ def test_apply_lapses_leaves_out_only_rows_that_cannot_lapse(dtype):
     assert 0 < got.sum() < n
 
 
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("rows_dtype", [np.int32, np.int64])
+def test_apply_lapses_on_the_rows_at_risk_equals_every_row(n, rows_dtype):
+    # `lapse_risk.hazards_at_risk` hands over only the rows that could lapse (some in recovery,
+    # ascending) and their hazards; every other row has NOT_AT_RISK (0) in the full array.
+    # Rows not in recovery among them must still be left alone.
+    hazard, u = _hazard(n, n), draws(n, n + 5)
+    rng = np.random.default_rng(n + 6)
+    at_risk = np.flatnonzero(rng.random(n) < 0.6).astype(rows_dtype)
+    everyone = np.zeros(n)
+    everyone[at_risk] = hazard[at_risk]
+    length = LengthDraws(PARAMS, draws(n, n + 7))
+    mine, theirs, got, expected = _both(
+        n,
+        n,
+        lambda p: lapse_course.apply_lapses(p, hazard[at_risk], u, DAY, length, at_risk),
+        lambda p: lapse_course.apply_lapses(p, everyone, u, DAY, length),
+    )
+    assert np.array_equal(got, expected) and same_people(mine, theirs)
+    if n > 100:
+        assert 0 < got.sum() < len(at_risk)
+    with pytest.raises(ValueError, match="with `at_risk` it needs one hazard per row"):
+        lapse_course.apply_lapses(
+            random_people(5, seed=2), np.ones(3), draws(5, 2), DAY, 1, at_risk[:2]
+        )
+
+
 def test_the_lapse_passes_refuse_arrays_not_one_per_person():
     people, short = random_people(5, seed=2), draws(3, 2)
     with pytest.raises(ValueError, match="apply_lapses: `hazard` has shape"):

@@ -86,16 +86,19 @@ def apply_lapses(
     draws: np.ndarray,
     day: int,
     durations: np.ndarray | int | LengthDraws = 1,
+    at_risk: np.ndarray | None = None,
 ) -> np.ndarray:
     """Turn today's hazards into lapses among people in recovery; returns who lapsed.
 
     Args:
         people: the population (status, counters and lapse lengths are updated).
-        hazard: each person's daily lapse hazard.
+        hazard: each person's daily lapse hazard; with `at_risk`, the hazards of those rows.
         draws: one uniform per person.
         day: today.
         durations: each person's lapse length if they lapse today (`lapse_durations`), or a
             `LengthDraws` to draw the lengths of today's lapses alone.
+        at_risk: the rows (ascending) that could lapse today, if known
+            (`lapse_risk.hazards_at_risk`): no other row lapses, and only these are read.
 
     Returns:
         Who lapsed today.
@@ -104,10 +107,29 @@ def apply_lapses(
     # bound): their hazards alone become probabilities (rate_to_probability, -expm1(-hazard),
     # the expm1 in NumPy on those rows alone).
     hazard = np.asarray(hazard)
-    require_per_person(people, "apply_lapses", hazard=hazard, draws=draws)
-    rows = np.empty(people.size, dtype=np.int64)
-    minus_rate = np.empty(people.size, dtype=np.result_type(hazard, 1.0))
-    k = _could_lapse(people.status, hazard, draws, _BOUND_MARGIN, _BOUNDED_FROM, rows, minus_rate)
+    require_per_person(people, "apply_lapses", draws=draws)
+    every_row = at_risk is None
+    if every_row:
+        require_per_person(people, "apply_lapses", hazard=hazard)
+        at_risk = np.empty(0, dtype=np.int64)  # not read: hazard[i] is row i's
+    elif hazard.shape != at_risk.shape:
+        raise ValueError(
+            f"apply_lapses: `hazard` has shape {hazard.shape}; with `at_risk` it needs one "
+            f"hazard per row of `at_risk`, shape {at_risk.shape}."
+        )
+    rows = np.empty(len(hazard), dtype=np.int64)
+    minus_rate = np.empty(len(hazard), dtype=np.result_type(hazard, 1.0))
+    k = _could_lapse(
+        people.status,
+        every_row,
+        at_risk,
+        hazard,
+        draws,
+        _BOUND_MARGIN,
+        _BOUNDED_FROM,
+        rows,
+        minus_rate,
+    )
     expm1 = np.expm1(minus_rate[:k], out=minus_rate[:k])
     lapsed = np.zeros(people.size, dtype=bool)
     m = _lapse(
@@ -134,14 +156,16 @@ _BOUNDED_FROM = 1e-30
 
 
 @kernel
-def _could_lapse(status, hazard, draws, margin, bounded_from, rows, minus_rate):
+def _could_lapse(status, every_row, at_risk, hazard, draws, margin, bounded_from, rows, minus_rate):
     # Compacts the rows in recovery that could lapse today, and their -hazard, into the first
-    # k places (written for every row, kept where it could lapse).
+    # k places (written for every row, kept where it could lapse). hazard[j] is row j's, or
+    # with `at_risk` (every_row False) row at_risk[j]'s.
     # A hazard of exactly 0 (a row `lapse_risk.daily_hazard` left out) is bounded too: a draw
     # above 0 cannot pass -expm1(-0.0), which is 0.
     k = 0
-    for i in range(len(status)):
-        h = hazard[i]
+    for j in range(len(hazard)):
+        i = j if every_row else np.int64(at_risk[j])
+        h = hazard[j]
         rows[k] = i
         minus_rate[k] = -h
         bounded = ((h >= bounded_from) | (h == 0)) & (draws[i] > h * margin)
