@@ -275,7 +275,7 @@ def record_use(
     people: PopulationState,
     day: int,
     use_share: np.ndarray | float = 1.0,
-    draws: np.ndarray | None = None,
+    draws: np.ndarray | RowDraws | None = None,
     substance_share: np.ndarray | None = None,
 ) -> None:
     """End of the day: count a day of use for everyone lapsed or in an episode of use.
@@ -287,7 +287,8 @@ def record_use(
         people: the population (`use_days`, `last_use_day` are updated).
         day: today.
         use_share: each person's share of days with use during regular use.
-        draws: one uniform per person (needed when the share is below 1).
+        draws: one uniform per person (needed when the share is below 1), or the `RowDraws`
+            that make them: only the rows in regular use (not community members) read one.
         substance_share: one share per substance (indexed by `people.substance`), in place of
             `use_share`: looked up in the pass, with no per-person array.
     """
@@ -305,12 +306,17 @@ def record_use(
             )
     else:
         share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
+    # One pass lists the rows that use whatever the draw (front) and those whose draw decides
+    # (back); the draws are then made (or read) for the latter alone.
+    rows = np.empty(people.size, dtype=np.int64)
+    sure, undecided = _use_rows(people.status, people.kind, drawn, rows)
+    decided = draws[rows[undecided:]] if drawn else np.ones(0, dtype=np.float32)
     _record_use(
-        people.status,
-        people.kind,
+        rows,
+        sure,
+        undecided,
+        decided,
         people.substance,
-        drawn,
-        draws if drawn else np.ones(1),
         share,
         by_substance,
         day,
@@ -320,22 +326,40 @@ def record_use(
 
 
 @kernel
-def _record_use(
-    status, kind, substance, drawn, draws, share, by_substance, day, use_days, last_use_day
-):  # pragma: no cover - compiled
-    # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
-    # use, for everyone but community members. The rows that use are listed first (without
-    # branches: they are unpredictable), then only they are updated. Without draws, row 0 of
-    # the one-element `draws` and `share` is read, and not used.
-    rows = np.empty(len(status), dtype=np.int64)
-    k = 0
+def _use_rows(status, kind, drawn, rows):  # pragma: no cover - compiled
+    # Everyone but community members, lapsed or in an episode of use: the rows that use today
+    # whatever the draw (lapsed, or every row in use when not drawn) go to the front of `rows`
+    # (ascending), those in regular use whose draw decides to the back (descending). Without
+    # branches (they are unpredictable): each row is written at both ends' next free place, and
+    # kept at most at one. Returns (front count, start of the back).
+    k, c = 0, len(status)
     for i in range(len(status)):
+        counted = kind[i] != COMMUNITY
         lapsed = status[i] == LAPSED
-        in_use = lapsed | (status[i] == USING)
-        at = i if drawn else 0
-        s = share[substance[i]] if by_substance else share[at]
+        regular = status[i] == USING
         rows[k] = i
-        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[at] < s))
-    for j in range(k):
+        rows[c - 1] = i
+        k += counted & (lapsed | (regular & (not drawn)))
+        c -= counted & regular & drawn
+    return k, c
+
+
+@kernel
+def _record_use(
+    rows, sure, undecided, draws, substance, share, by_substance, day, use_days, last_use_day
+):  # pragma: no cover - compiled
+    # A day of use for rows[:sure], and for each row of rows[undecided:] whose draw (draws[j]
+    # for its j-th place there) is below its share; those are compacted after rows[:sure]'s
+    # values are used, then all are updated.
+    for j in range(sure):
+        use_days[rows[j]] += 1
+        last_use_day[rows[j]] = day
+    m = undecided
+    for j in range(undecided, len(rows)):
+        i = rows[j]
+        s = share[substance[i]] if by_substance else share[i]
+        rows[m] = i
+        m += draws[j - undecided] < s
+    for j in range(undecided, m):
         use_days[rows[j]] += 1
         last_use_day[rows[j]] = day
