@@ -265,7 +265,8 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         return
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)
     seeking = program_intake.end_finished_courses(model, seeking, today)
-    priority = program_intake.queue_priority(model, model.draws("matching"), seeking)
+    # Read at the queue (the seekers) and the free mentors only: made for them alone.
+    priority = program_intake.queue_priority(model, model.row_draws("matching"), seeking)
     alliance.record_matches(
         model.pairs, matching.assign_mentors(people, p.mentoring, seeking, priority), today
     )

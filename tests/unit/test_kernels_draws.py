@@ -4,7 +4,8 @@
 given the draws of its rows only in the model, and must then give exactly what it gives from
 the full array of the same draws (seeded, sizes from empty to thousands). The contact step's
 (`test_kernels_contact`), mentor attrition's (`test_kernels_pairs`) and later enrolment's
-(`test_kernels_stigma`) are checked with their kernels' other tests.
+(`test_kernels_stigma`) are checked with their kernels' other tests, the day's use
+(`test_kernels_lapse_course`) with its NumPy body.
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import numpy as np
 import pytest
 from kernel_people import SEEDS, SIZES, random_people, row_draws
 
-from simulation.model.mechanisms import digital, matching, network, setting, tie_dynamics
+from simulation.model.mechanisms import (
+    digital,
+    matching,
+    network,
+    setting,
+    tie_dynamics,
+    waiting_list,
+)
 from simulation.model.mechanisms.digital import SelfGuidedToolParams
 from simulation.model.mechanisms.mentoring_params import MentoringParams
 from simulation.model.mechanisms.setting import SettingParams
@@ -141,3 +149,49 @@ def test_residence_with_row_draws_equals_residence_with_the_full_draws(n, seed):
     if n == SIZES[-1]:  # not vacuous: places are given, and not to everyone who waits
         given = people.residence_days_left == params.residential_stay_days
         assert 0 < np.count_nonzero(given) < np.count_nonzero(people.enrolled)
+
+
+def _queue_priority(people, params, draws, hazard, queue=None):
+    """`waiting_list.queue_priority`'s NumPy body before it took `RowDraws` (the reference)."""
+    priority = draws.astype(np.float64)
+    if queue is None:
+        queue = people.kind == PARTICIPANT
+    rows = np.flatnonzero(queue & (people.kind == PARTICIPANT))
+    if len(rows) == 0:
+        return priority
+    key = people.entry_day[rows] if params.rule == "first_come" else -hazard[rows]
+    order = np.lexsort((draws[rows], key))
+    priority[rows[order]] = np.arange(len(rows)) / len(rows)
+    return priority
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("rule", ["first_come", "highest_risk"])
+def test_queue_priority_with_row_draws_equals_the_full_priority(n, rule):
+    """The queue's priorities from its draws alone, and matching by them, are the same."""
+    params = waiting_list.WaitingListParams(rule=rule)
+    mentoring_params = MentoringParams(caseload_cap=5)
+    rng = np.random.default_rng(n + 41)
+    hazard = np.where(rng.random(n) < 0.2, 0.0, rng.random(n))  # ties broken by the draws
+    pairs = []
+    for share in (0.0, 0.05, 0.6):  # nobody waiting, a few, and more than the slots
+        people, twin = _matching_people(n, n + 1), _matching_people(n, n + 1)
+        people.entry_day[:] = twin.entry_day[:] = rng.integers(0, 9, n)  # ties in the rule
+        queue = (rng.random(n) < share) & (people.mentor == NEVER) & ~people.is_mentor
+        made, full = row_draws(n, n + 6)
+        got = waiting_list.queue_priority(people, params, made, hazard, queue)
+        want = _queue_priority(twin, params, full, hazard, queue)
+        assert isinstance(got, waiting_list.QueuePriority)
+        assert np.array_equal(np.asarray(got), want) and np.asarray(got).dtype == want.dtype
+        rows = rng.permutation(np.r_[np.arange(n), np.arange(n)[queue]])  # any order, repeats
+        assert np.array_equal(got[rows], want[rows]) and got[rows].dtype == want.dtype
+        queued = np.flatnonzero(queue & (people.kind == PARTICIPANT))  # what matching reads
+        assert np.array_equal(got[queued], want[queued]) and got[queued].dtype == want.dtype
+        assert np.array_equal(waiting_list.queue_priority(twin, params, full, hazard, queue), want)
+        matched = matching.assign_mentors(people, mentoring_params, queue, got)
+        assert np.array_equal(matched, matching.assign_mentors(twin, mentoring_params, queue, want))
+        assert np.array_equal(people.mentor, twin.mentor)
+        assert np.array_equal(people.alliance, twin.alliance)
+        pairs.append(len(matched))
+    if n == SIZES[-1]:  # not vacuous: pairs are made
+        assert min(pairs[1:]) > 0
