@@ -113,7 +113,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     engagement.start(
         people,
         p.engagement,
-        engagement.outreach(people, p.engagement, model.draws("outreach", participants_only=True)),
+        # Read at the living who dropped out only: made for them alone.
+        engagement.outreach(
+            people, p.engagement, model.row_draws("outreach", participants_only=True)
+        ),
     )
     if p.setting.kind == "residential":
         # Read at the people waiting for a free place only (none when every place is taken).
