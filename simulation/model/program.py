@@ -238,7 +238,8 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         people, p.mentor_wellbeing, freed[alliance.met(model.pairs, freed)]
     )
     if p.pipeline.enabled:  # without a pipeline nobody trains, so nobody graduates
-        pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
+        recruiting = model.row_draws("pipeline", participants_only=True)  # the eligible's only
+        pipeline.recruit(people, p.pipeline, recruiting, today)
         graduates = pipeline.graduate(people, today)
         if graduates.any():
             mentors = np.flatnonzero(people.is_mentor)  # the graduates join them

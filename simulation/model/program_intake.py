@@ -88,8 +88,8 @@ def serve_and_wait(
         served = served | (attended if p.meetings.enabled else people.enrolled)
     waiting_list.record_served(people, served, today)
     gave_up = waiting_list.give_up(
-        people, p.intake.waiting_list, model.draws("give_up", participants_only=True), today
-    )
+        people, p.intake.waiting_list, model.row_draws("give_up", participants_only=True), today
+    )  # read at the people waiting only: made for them alone
     mentoring.end_pairs(people, np.flatnonzero(gave_up))  # matched, but never contacted
 
 

@@ -20,16 +20,19 @@ from simulation.model.mechanisms import (
     digital,
     matching,
     network,
+    pipeline,
     setting,
     tie_dynamics,
     waiting_list,
 )
 from simulation.model.mechanisms.digital import SelfGuidedToolParams
 from simulation.model.mechanisms.mentoring_params import MentoringParams
+from simulation.model.mechanisms.pipeline import PipelineParams
 from simulation.model.mechanisms.setting import SettingParams
 from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
 from simulation.model.model import RecoveryCommunityModel
 from simulation.model.population import NEVER, PARTICIPANT, RECOVERING
+from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.schema import Scenario
 
 TOOL = SelfGuidedToolParams(enabled=True, uptake_at_full_preference=0.8)
@@ -195,3 +198,57 @@ def test_queue_priority_with_row_draws_equals_the_full_priority(n, rule):
         pairs.append(len(matched))
     if n == SIZES[-1]:  # not vacuous: pairs are made
         assert min(pairs[1:]) > 0
+
+
+def _recruit(people, params, draws, day):
+    """`pipeline.recruit`'s NumPy body before it read the eligible's draws alone."""
+    eligible = (
+        (people.kind == PARTICIPANT)
+        & (people.status == RECOVERING)
+        & ~people.is_mentor
+        & (people.trainee_until == NEVER)
+        & (people.days_abstinent >= params.min_days_abstinent)
+        & (people.self_efficacy >= params.min_self_efficacy)
+    )
+    p = rate_to_probability(per_day(params.recruitment_rate_per_year, "year"))
+    recruits = eligible & (draws < p)
+    people.trainee_until[recruits] = day + params.training_delay_days
+    return recruits
+
+
+def _give_up(people, params, draws, today):
+    """`waiting_list.give_up`'s NumPy body before it read the waiting people's draws alone."""
+    p = rate_to_probability(per_day(params.give_up_rate_per_month, "month"))
+    leaving = waiting_list.waiting(people) & (draws < p)
+    people.enrolled[leaving] = False
+    first_time = leaving & (people.left_waiting_day == NEVER)
+    people.left_waiting_day[first_time] = today
+    return leaving
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_recruits_and_giving_up_with_row_draws_equal_the_numpy_bodies(n, seed):
+    """Recruiting and giving up from the draws of the eligible (or waiting) alone."""
+    rng = np.random.default_rng(seed + 43)
+    people = random_people(n, seed)
+    people.status[rng.random(n) < 0.5] = RECOVERING
+    people.trainee_until[:] = np.where(rng.random(n) < 0.8, NEVER, rng.integers(0, 30, n))
+    people.days_abstinent[:] = rng.integers(0, 200, n)
+    people.first_served_day[:] = np.where(rng.random(n) < 0.5, NEVER, 3)
+    twin = copy.deepcopy(people)
+    made, full = row_draws(n, seed + 7, others=False)
+    recruiting = PipelineParams(
+        enabled=True, min_days_abstinent=100, min_self_efficacy=0.3, recruitment_rate_per_year=50
+    )
+    got = pipeline.recruit(people, recruiting, made, 40)
+    assert np.array_equal(got, _recruit(twin, recruiting, full, 40))
+    assert np.array_equal(people.trainee_until, twin.trainee_until)
+    giving_up = waiting_list.WaitingListParams(give_up_rate_per_month=6.0)
+    left = waiting_list.give_up(people, giving_up, made, 41)
+    assert np.array_equal(left, _give_up(twin, giving_up, full, 41))
+    assert np.array_equal(people.enrolled, twin.enrolled)
+    assert np.array_equal(people.left_waiting_day, twin.left_waiting_day)
+    if n == SIZES[-1]:  # not vacuous: some are recruited and some give up, not everyone
+        assert 0 < got.sum() < np.count_nonzero(people.kind == PARTICIPANT)
+        assert 0 < left.sum() < np.count_nonzero(twin.enrolled) + left.sum()

@@ -150,24 +150,27 @@ class QueuePriority(RowDraws):
 
 
 def give_up(
-    people: PopulationState, params: WaitingListParams, draws: np.ndarray, today: int
+    people: PopulationState, params: WaitingListParams, draws: np.ndarray | RowDraws, today: int
 ) -> np.ndarray:
     """People on the waiting list give up at the give-up rate and leave the program.
 
     Args:
         people: the population (`enrolled` and `left_waiting_day` change).
         params: the waiting-list section.
-        draws: one uniform per person (the `give_up` stream).
+        draws: one uniform per person (the `give_up` stream), or the `RowDraws` that make them
+            (only the people waiting read one).
         today: today.
 
     Returns:
         Mask of who gave up today.
     """
     p = rate_to_probability(per_day(params.give_up_rate_per_month, "month"))
-    leaving = waiting(people) & (draws < p)
-    people.enrolled[leaving] = False
-    first_time = leaving & (people.left_waiting_day == NEVER)
-    people.left_waiting_day[first_time] = today
+    rows = np.flatnonzero(waiting(people))
+    rows = rows[draws[rows] < p]  # the waiting people's draws alone
+    leaving = np.zeros(people.size, dtype=bool)
+    leaving[rows] = True
+    people.enrolled[rows] = False
+    people.left_waiting_day[rows[people.left_waiting_day[rows] == NEVER]] = today
     return leaving
 
 
