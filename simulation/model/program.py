@@ -188,7 +188,7 @@ def join_for_fit(model: RecoveryCommunityModel) -> np.ndarray:
         p.stigma.enrolment_rate_per_year,
         stigma.enrolment_odds_shift(people, p.stigma),
         ratio,
-        model.draws("fit_enrolment", participants_only=True),
+        model.row_draws("fit_enrolment", participants_only=True),  # read where it fits better
     )
 
 

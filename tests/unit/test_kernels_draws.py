@@ -17,6 +17,7 @@ import pytest
 from kernel_people import SEEDS, SIZES, random_people, row_draws
 
 from simulation.model.mechanisms import (
+    appeal,
     digital,
     matching,
     network,
@@ -31,7 +32,7 @@ from simulation.model.mechanisms.pipeline import PipelineParams
 from simulation.model.mechanisms.setting import SettingParams
 from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
 from simulation.model.model import RecoveryCommunityModel
-from simulation.model.population import NEVER, PARTICIPANT, RECOVERING
+from simulation.model.population import DECEASED, NEVER, PARTICIPANT, RECOVERING
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.schema import Scenario
 
@@ -252,3 +253,31 @@ def test_recruits_and_giving_up_with_row_draws_equal_the_numpy_bodies(n, seed):
     if n == SIZES[-1]:  # not vacuous: some are recruited and some give up, not everyone
         assert 0 < got.sum() < np.count_nonzero(people.kind == PARTICIPANT)
         assert 0 < left.sum() < np.count_nonzero(twin.enrolled) + left.sum()
+
+
+def _extra_enrolment(people, base_rate_per_year, odds_shift, ratio, draws):
+    """`appeal.extra_enrolment`'s NumPy body before it worked on the rows it fits alone."""
+    waiting = (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED)
+    extra_rate = per_day(base_rate_per_year, "year") * (ratio - 1.0) * np.exp(odds_shift)
+    joining = waiting & (ratio > 1.0) & (draws < rate_to_probability(extra_rate))
+    people.enrolled[joining] = True
+    people.ever_enrolled[joining] = True
+    return joining
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_joining_for_fit_with_row_draws_equals_the_numpy_body(n, seed):
+    """The people the design fits better join from their own rates and draws alone."""
+    rng = np.random.default_rng(seed + 47)
+    people = random_people(n, seed)
+    twin = copy.deepcopy(people)
+    odds_shift = rng.normal(0.0, 1.5, n)
+    ratio = np.where(rng.random(n) < 0.3, 1.0, rng.uniform(0.5, 40.0, n))  # at, below, above 1
+    made, full = row_draws(n, seed + 9, others=False)
+    got = appeal.extra_enrolment(people, 20.0, odds_shift, ratio, made)
+    assert np.array_equal(got, _extra_enrolment(twin, 20.0, odds_shift, ratio, full))
+    assert np.array_equal(people.enrolled, twin.enrolled)
+    assert np.array_equal(people.ever_enrolled, twin.ever_enrolled)
+    if n == SIZES[-1]:  # not vacuous: some join, not all who could
+        assert 0 < got.sum() < np.count_nonzero((people.kind == PARTICIPANT) & (ratio > 1.0))
