@@ -266,7 +266,8 @@ def test_record_use_with_row_draws_is_the_numpy_body(n, share):
 
 def test_record_use_compares_each_draw_with_its_share_strictly():
     # Draws at, just below and just above the share, at rows of every status and kind: a row in
-    # regular use uses only with a draw below its share, in both the full and the row path.
+    # regular use uses only with a draw below its share, in both the full and the row path
+    # (and a lapsed row whatever its draw).
     people = random_people(3_000, seed=12)
     share = np.float32(0.375)
     u = np.resize(
@@ -287,6 +288,6 @@ def test_record_use_compares_each_draw_with_its_share_strictly():
     _record_use(reference, DAY, float(share), u)
     assert same_people(via_rows, reference) and same_people(via_full, reference)
     asked = Rows.asked[0]
-    regular = np.flatnonzero((people.status == USING) & (people.kind != COMMUNITY))
-    assert np.array_equal(asked, regular)  # only the rows in regular use read a draw
-    assert 0 < len(asked) < people.size // 2
+    in_use = (people.status == USING) | (people.status == LAPSED)
+    assert np.array_equal(asked, np.flatnonzero(in_use & (people.kind != COMMUNITY)))
+    assert 0 < len(asked) < people.size // 2  # only the rows in use are asked for a draw

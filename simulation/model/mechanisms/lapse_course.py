@@ -288,7 +288,8 @@ def record_use(
         day: today.
         use_share: each person's share of days with use during regular use.
         draws: one uniform per person (needed when the share is below 1), or the `RowDraws`
-            that make them: only the rows in regular use (not community members) read one.
+            that make them: only the rows in use (lapsed or in regular use, not community
+            members) are asked for theirs, and only those in regular use compare it.
         substance_share: one share per substance (indexed by `people.substance`), in place of
             `use_share`: looked up in the pass, with no per-person array.
     """
@@ -306,17 +307,17 @@ def record_use(
             )
     else:
         share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
-    # One pass lists the rows that use whatever the draw (front) and those whose draw decides
-    # (back); the draws are then made (or read) for the latter alone.
-    rows = np.empty(people.size, dtype=np.int64)
-    sure, undecided = _use_rows(people.status, people.kind, drawn, rows)
-    decided = draws[rows[undecided:]] if drawn else np.ones(0, dtype=np.float32)
+    # A vectorised pass flags the rows in use (not community members), NumPy lists them, and
+    # the draws are made (or read) for those alone: lapsed rows use whatever their draw.
+    in_use = np.empty(people.size, dtype=np.uint8)
+    _in_use(people.status, people.kind, in_use)
+    rows = np.flatnonzero(in_use.view(bool))
     _record_use(
         rows,
-        sure,
-        undecided,
-        decided,
+        people.status,
         people.substance,
+        drawn,
+        draws[rows] if drawn else np.ones(1, dtype=np.float32),
         share,
         by_substance,
         day,
@@ -326,40 +327,28 @@ def record_use(
 
 
 @kernel
-def _use_rows(status, kind, drawn, rows):  # pragma: no cover - compiled
-    # Everyone but community members, lapsed or in an episode of use: the rows that use today
-    # whatever the draw (lapsed, or every row in use when not drawn) go to the front of `rows`
-    # (ascending), those in regular use whose draw decides to the back (descending). Without
-    # branches (they are unpredictable): each row is written at both ends' next free place, and
-    # kept at most at one. Returns (front count, start of the back).
-    k, c = 0, len(status)
+def _in_use(status, kind, in_use):  # pragma: no cover - compiled
+    # Lapsed or in an episode of use, and not a community member, as 0/1 bytes (uint8
+    # arithmetic and no branches: the loop vectorises).
     for i in range(len(status)):
-        counted = kind[i] != COMMUNITY
-        lapsed = status[i] == LAPSED
-        regular = status[i] == USING
-        rows[k] = i
-        rows[c - 1] = i
-        k += counted & (lapsed | (regular & (not drawn)))
-        c -= counted & regular & drawn
-    return k, c
+        s = status[i]
+        in_use[i] = np.uint8(kind[i] != COMMUNITY) & (np.uint8(s == LAPSED) | np.uint8(s == USING))
 
 
 @kernel
 def _record_use(
-    rows, sure, undecided, draws, substance, share, by_substance, day, use_days, last_use_day
+    rows, status, substance, drawn, draws, share, by_substance, day, use_days, last_use_day
 ):  # pragma: no cover - compiled
-    # A day of use for rows[:sure], and for each row of rows[undecided:] whose draw (draws[j]
-    # for its j-th place there) is below its share; those are compacted after rows[:sure]'s
-    # values are used, then all are updated.
-    for j in range(sure):
-        use_days[rows[j]] += 1
-        last_use_day[rows[j]] = day
-    m = undecided
-    for j in range(undecided, len(rows)):
+    # Each row in use (rows[j], its draw draws[j] when drawn) uses today if lapsed, if not
+    # drawn, or if its draw is below its share. The rows that use are compacted to the front
+    # (without branches: they are unpredictable), then only they are updated. Without draws,
+    # element 0 of the one-element `draws` is read, and not used.
+    m = 0
+    for j in range(len(rows)):
         i = rows[j]
-        s = share[substance[i]] if by_substance else share[i]
+        s = share[substance[i]] if by_substance else share[i if drawn else 0]
         rows[m] = i
-        m += draws[j - undecided] < s
-    for j in range(undecided, m):
+        m += (status[i] == LAPSED) | (not drawn) | (draws[j if drawn else 0] < s)
+    for j in range(m):
         use_days[rows[j]] += 1
         last_use_day[rows[j]] = day
