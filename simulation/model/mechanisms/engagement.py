@@ -332,9 +332,10 @@ def outreach(
     below = float(np.asarray(p, dtype=np.result_type(dtype, p)))  # NumPy's comparison dtype
     back = np.zeros(people.size, dtype=bool)
     n = people.participants.stop  # only participants (the first rows) ever enrol
-    rows = np.empty(n, dtype=np.int64)
+    dropped = np.empty(n, dtype=np.uint8)
     state = (people.ever_enrolled[:n], people.enrolled[:n], people.completed[:n])
-    rows = rows[: _dropped_out(state, people.status[:n], rows)]
+    _dropped_out(state, people.status[:n], dropped)
+    rows = np.flatnonzero(dropped.view(bool))
     # The draws of the living who dropped out alone (few: outreach is for them).
     chance = (draws[rows], below, people.engagement, params.initial_engagement)
     _bring_back(rows, chance, people.enrolled, back)
@@ -342,19 +343,16 @@ def outreach(
 
 
 @kernel
-def _dropped_out(state, status, rows):
-    """`dropped_out & alive` (ever enrolled, not enrolled, not completed) listed, ascending."""
+def _dropped_out(state, status, dropped):
+    """`dropped_out & alive` (ever enrolled, not enrolled, not completed), as 0/1 bytes."""
     ever_enrolled, enrolled, completed = state
-    k = 0
-    for i in range(len(enrolled)):  # branch-free (`&`): each row written, kept if it counts
-        rows[k] = i
-        k += (
-            ever_enrolled[i]
-            & (enrolled[i] ^ True)
-            & (completed[i] ^ True)
-            & (status[i] != DECEASED)
+    for i in range(len(enrolled)):  # uint8 arithmetic and no branches: the loop vectorises
+        dropped[i] = (
+            np.uint8(ever_enrolled[i])
+            & (np.uint8(enrolled[i]) ^ np.uint8(1))
+            & (np.uint8(completed[i]) ^ np.uint8(1))
+            & np.uint8(status[i] != DECEASED)
         )
-    return k
 
 
 @kernel
