@@ -309,7 +309,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         lapse_course.record_use(
             people,
             today,
-            draws=self.draws("use_day"),
+            draws=self.row_draws("use_day"),  # made for the rows in use only
             substance_share=recovery.use_shares(p.recovery),
         )
         recovery.record_quarter(people, today)

@@ -113,7 +113,10 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     engagement.start(
         people,
         p.engagement,
-        engagement.outreach(people, p.engagement, model.draws("outreach", participants_only=True)),
+        # Read at the living who dropped out only: made for them alone.
+        engagement.outreach(
+            people, p.engagement, model.row_draws("outreach", participants_only=True)
+        ),
     )
     if p.setting.kind == "residential":
         # Read at the people waiting for a free place only (none when every place is taken).
@@ -185,7 +188,7 @@ def join_for_fit(model: RecoveryCommunityModel) -> np.ndarray:
         p.stigma.enrolment_rate_per_year,
         stigma.enrolment_odds_shift(people, p.stigma),
         ratio,
-        model.draws("fit_enrolment", participants_only=True),
+        model.row_draws("fit_enrolment", participants_only=True),  # read where it fits better
     )
 
 
@@ -235,7 +238,8 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         people, p.mentor_wellbeing, freed[alliance.met(model.pairs, freed)]
     )
     if p.pipeline.enabled:  # without a pipeline nobody trains, so nobody graduates
-        pipeline.recruit(people, p.pipeline, model.draws("pipeline", participants_only=True), today)
+        recruiting = model.row_draws("pipeline", participants_only=True)  # the eligible's only
+        pipeline.recruit(people, p.pipeline, recruiting, today)
         graduates = pipeline.graduate(people, today)
         if graduates.any():
             mentors = np.flatnonzero(people.is_mentor)  # the graduates join them
@@ -265,7 +269,8 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         return
     seeking = mentoring.seeking_mentor(people) & alliance.may_be_matched(model.pairs, today)
     seeking = program_intake.end_finished_courses(model, seeking, today)
-    priority = program_intake.queue_priority(model, model.draws("matching"), seeking)
+    # Read at the queue (the seekers) and the free mentors only: made for them alone.
+    priority = program_intake.queue_priority(model, model.row_draws("matching"), seeking)
     alliance.record_matches(
         model.pairs, matching.assign_mentors(people, p.mentoring, seeking, priority), today
     )

@@ -13,6 +13,7 @@ import numpy as np
 
 from simulation.model.mechanisms import mentoring, waiting_list
 from simulation.model.mechanisms.waiting_list import first_meeting_due
+from simulation.model.random_streams import RowDraws
 
 if TYPE_CHECKING:
     from simulation.model.model import RecoveryCommunityModel
@@ -27,13 +28,16 @@ __all__ = [
 
 
 def queue_priority(
-    model: RecoveryCommunityModel, draws: np.ndarray, queue: np.ndarray | None = None
-) -> np.ndarray:
+    model: RecoveryCommunityModel,
+    draws: np.ndarray | RowDraws,
+    queue: np.ndarray | None = None,
+) -> np.ndarray | waiting_list.QueuePriority:
     """The day's draws reordered so that the queue comes in the queue rule's order.
 
     Args:
         model: the model (with intake).
-        draws: the day's draws for the queue (`matching` or `residence`).
+        draws: the day's draws for the queue (`matching` or `residence`), or the `RowDraws`
+            that make them (see `waiting_list.queue_priority`).
         queue: mask of who waits for this kind of slot (default: every participant).
 
     Returns:
@@ -84,8 +88,8 @@ def serve_and_wait(
         served = served | (attended if p.meetings.enabled else people.enrolled)
     waiting_list.record_served(people, served, today)
     gave_up = waiting_list.give_up(
-        people, p.intake.waiting_list, model.draws("give_up", participants_only=True), today
-    )
+        people, p.intake.waiting_list, model.row_draws("give_up", participants_only=True), today
+    )  # read at the people waiting only: made for them alone
     mentoring.end_pairs(people, np.flatnonzero(gave_up))  # matched, but never contacted
 
 

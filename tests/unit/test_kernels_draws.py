@@ -4,7 +4,8 @@
 given the draws of its rows only in the model, and must then give exactly what it gives from
 the full array of the same draws (seeded, sizes from empty to thousands). The contact step's
 (`test_kernels_contact`), mentor attrition's (`test_kernels_pairs`) and later enrolment's
-(`test_kernels_stigma`) are checked with their kernels' other tests.
+(`test_kernels_stigma`) are checked with their kernels' other tests, the day's use
+(`test_kernels_lapse_course`) with its NumPy body.
 """
 
 from __future__ import annotations
@@ -15,13 +16,24 @@ import numpy as np
 import pytest
 from kernel_people import SEEDS, SIZES, random_people, row_draws
 
-from simulation.model.mechanisms import digital, matching, network, setting, tie_dynamics
+from simulation.model.mechanisms import (
+    appeal,
+    digital,
+    matching,
+    network,
+    pipeline,
+    setting,
+    tie_dynamics,
+    waiting_list,
+)
 from simulation.model.mechanisms.digital import SelfGuidedToolParams
 from simulation.model.mechanisms.mentoring_params import MentoringParams
+from simulation.model.mechanisms.pipeline import PipelineParams
 from simulation.model.mechanisms.setting import SettingParams
 from simulation.model.mechanisms.tie_dynamics import TieDynamicsParams
 from simulation.model.model import RecoveryCommunityModel
-from simulation.model.population import NEVER, PARTICIPANT, RECOVERING
+from simulation.model.population import DECEASED, NEVER, PARTICIPANT, RECOVERING
+from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.schema import Scenario
 
 TOOL = SelfGuidedToolParams(enabled=True, uptake_at_full_preference=0.8)
@@ -141,3 +153,131 @@ def test_residence_with_row_draws_equals_residence_with_the_full_draws(n, seed):
     if n == SIZES[-1]:  # not vacuous: places are given, and not to everyone who waits
         given = people.residence_days_left == params.residential_stay_days
         assert 0 < np.count_nonzero(given) < np.count_nonzero(people.enrolled)
+
+
+def _queue_priority(people, params, draws, hazard, queue=None):
+    """`waiting_list.queue_priority`'s NumPy body before it took `RowDraws` (the reference)."""
+    priority = draws.astype(np.float64)
+    if queue is None:
+        queue = people.kind == PARTICIPANT
+    rows = np.flatnonzero(queue & (people.kind == PARTICIPANT))
+    if len(rows) == 0:
+        return priority
+    key = people.entry_day[rows] if params.rule == "first_come" else -hazard[rows]
+    order = np.lexsort((draws[rows], key))
+    priority[rows[order]] = np.arange(len(rows)) / len(rows)
+    return priority
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("rule", ["first_come", "highest_risk"])
+def test_queue_priority_with_row_draws_equals_the_full_priority(n, rule):
+    """The queue's priorities from its draws alone, and matching by them, are the same."""
+    params = waiting_list.WaitingListParams(rule=rule)
+    mentoring_params = MentoringParams(caseload_cap=5)
+    rng = np.random.default_rng(n + 41)
+    hazard = np.where(rng.random(n) < 0.2, 0.0, rng.random(n))  # ties broken by the draws
+    pairs = []
+    for share in (0.0, 0.05, 0.6):  # nobody waiting, a few, and more than the slots
+        people, twin = _matching_people(n, n + 1), _matching_people(n, n + 1)
+        people.entry_day[:] = twin.entry_day[:] = rng.integers(0, 9, n)  # ties in the rule
+        queue = (rng.random(n) < share) & (people.mentor == NEVER) & ~people.is_mentor
+        made, full = row_draws(n, n + 6)
+        got = waiting_list.queue_priority(people, params, made, hazard, queue)
+        want = _queue_priority(twin, params, full, hazard, queue)
+        assert isinstance(got, waiting_list.QueuePriority)
+        assert np.array_equal(np.asarray(got), want) and np.asarray(got).dtype == want.dtype
+        rows = rng.permutation(np.r_[np.arange(n), np.arange(n)[queue]])  # any order, repeats
+        assert np.array_equal(got[rows], want[rows]) and got[rows].dtype == want.dtype
+        queued = np.flatnonzero(queue & (people.kind == PARTICIPANT))  # what matching reads
+        assert np.array_equal(got[queued], want[queued]) and got[queued].dtype == want.dtype
+        assert np.array_equal(waiting_list.queue_priority(twin, params, full, hazard, queue), want)
+        matched = matching.assign_mentors(people, mentoring_params, queue, got)
+        assert np.array_equal(matched, matching.assign_mentors(twin, mentoring_params, queue, want))
+        assert np.array_equal(people.mentor, twin.mentor)
+        assert np.array_equal(people.alliance, twin.alliance)
+        pairs.append(len(matched))
+    if n == SIZES[-1]:  # not vacuous: pairs are made
+        assert min(pairs[1:]) > 0
+
+
+def _recruit(people, params, draws, day):
+    """`pipeline.recruit`'s NumPy body before it read the eligible's draws alone."""
+    eligible = (
+        (people.kind == PARTICIPANT)
+        & (people.status == RECOVERING)
+        & ~people.is_mentor
+        & (people.trainee_until == NEVER)
+        & (people.days_abstinent >= params.min_days_abstinent)
+        & (people.self_efficacy >= params.min_self_efficacy)
+    )
+    p = rate_to_probability(per_day(params.recruitment_rate_per_year, "year"))
+    recruits = eligible & (draws < p)
+    people.trainee_until[recruits] = day + params.training_delay_days
+    return recruits
+
+
+def _give_up(people, params, draws, today):
+    """`waiting_list.give_up`'s NumPy body before it read the waiting people's draws alone."""
+    p = rate_to_probability(per_day(params.give_up_rate_per_month, "month"))
+    leaving = waiting_list.waiting(people) & (draws < p)
+    people.enrolled[leaving] = False
+    first_time = leaving & (people.left_waiting_day == NEVER)
+    people.left_waiting_day[first_time] = today
+    return leaving
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_recruits_and_giving_up_with_row_draws_equal_the_numpy_bodies(n, seed):
+    """Recruiting and giving up from the draws of the eligible (or waiting) alone."""
+    rng = np.random.default_rng(seed + 43)
+    people = random_people(n, seed)
+    people.status[rng.random(n) < 0.5] = RECOVERING
+    people.trainee_until[:] = np.where(rng.random(n) < 0.8, NEVER, rng.integers(0, 30, n))
+    people.days_abstinent[:] = rng.integers(0, 200, n)
+    people.first_served_day[:] = np.where(rng.random(n) < 0.5, NEVER, 3)
+    twin = copy.deepcopy(people)
+    made, full = row_draws(n, seed + 7, others=False)
+    recruiting = PipelineParams(
+        enabled=True, min_days_abstinent=100, min_self_efficacy=0.3, recruitment_rate_per_year=50
+    )
+    got = pipeline.recruit(people, recruiting, made, 40)
+    assert np.array_equal(got, _recruit(twin, recruiting, full, 40))
+    assert np.array_equal(people.trainee_until, twin.trainee_until)
+    giving_up = waiting_list.WaitingListParams(give_up_rate_per_month=6.0)
+    left = waiting_list.give_up(people, giving_up, made, 41)
+    assert np.array_equal(left, _give_up(twin, giving_up, full, 41))
+    assert np.array_equal(people.enrolled, twin.enrolled)
+    assert np.array_equal(people.left_waiting_day, twin.left_waiting_day)
+    if n == SIZES[-1]:  # not vacuous: some are recruited and some give up, not everyone
+        assert 0 < got.sum() < np.count_nonzero(people.kind == PARTICIPANT)
+        assert 0 < left.sum() < np.count_nonzero(twin.enrolled) + left.sum()
+
+
+def _extra_enrolment(people, base_rate_per_year, odds_shift, ratio, draws):
+    """`appeal.extra_enrolment`'s NumPy body before it worked on the rows it fits alone."""
+    waiting = (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED)
+    extra_rate = per_day(base_rate_per_year, "year") * (ratio - 1.0) * np.exp(odds_shift)
+    joining = waiting & (ratio > 1.0) & (draws < rate_to_probability(extra_rate))
+    people.enrolled[joining] = True
+    people.ever_enrolled[joining] = True
+    return joining
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+def test_joining_for_fit_with_row_draws_equals_the_numpy_body(n, seed):
+    """The people the design fits better join from their own rates and draws alone."""
+    rng = np.random.default_rng(seed + 47)
+    people = random_people(n, seed)
+    twin = copy.deepcopy(people)
+    odds_shift = rng.normal(0.0, 1.5, n)
+    ratio = np.where(rng.random(n) < 0.3, 1.0, rng.uniform(0.5, 40.0, n))  # at, below, above 1
+    made, full = row_draws(n, seed + 9, others=False)
+    got = appeal.extra_enrolment(people, 20.0, odds_shift, ratio, made)
+    assert np.array_equal(got, _extra_enrolment(twin, 20.0, odds_shift, ratio, full))
+    assert np.array_equal(people.enrolled, twin.enrolled)
+    assert np.array_equal(people.ever_enrolled, twin.ever_enrolled)
+    if n == SIZES[-1]:  # not vacuous: some join, not all who could
+        assert 0 < got.sum() < np.count_nonzero((people.kind == PARTICIPANT) & (ratio > 1.0))

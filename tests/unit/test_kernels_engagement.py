@@ -2,14 +2,15 @@
 
 Each reference below is the function's former NumPy body, kept here as the oracle (outreach and
 leaving at death kept their NumPy bodies, which measured faster than a loop; they are checked
-against them all the same).
+against them all the same; outreach now lists the living who dropped out and reads their draws
+alone, from an array or from `RowDraws`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from kernel_people import SEEDS, SIZES, draws, random_people
+from kernel_people import SEEDS, SIZES, draws, random_people, row_draws
 
 from simulation.model.mechanisms import engagement
 from simulation.model.mechanisms.engagement import STIMULANTS, EngagementParams
@@ -112,3 +113,17 @@ def test_outreach_and_leaving_at_death_match_numpy(n, seed, params, draw_dtype):
     u = draws(rng, n, draw_dtype, near=(p,))
     assert np.array_equal(engagement.outreach(mine, params, u), _outreach(people, params, u))
     assert _same_state(mine, people)
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("params", PARAMS)
+def test_outreach_with_row_draws_matches_numpy(n, seed, params):
+    """The draws made for the living who dropped out alone bring back the same people."""
+    people, mine = _participants_first(n, seed), _participants_first(n, seed)
+    made, full = row_draws(n, seed + 3, participants=people.participants.stop, others=False)
+    back = engagement.outreach(mine, params, made)
+    assert np.array_equal(back, _outreach(people, params, full))
+    assert _same_state(mine, people)
+    if n > 1000 and params.outreach_rate_per_year > 1:  # not vacuous: some come back
+        assert 0 < back.sum() < engagement.dropped_out(people).sum() + back.sum()

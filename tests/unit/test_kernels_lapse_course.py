@@ -264,3 +264,57 @@ def test_record_use_wants_one_share_per_substance():
     people = random_people(5, 0)
     with pytest.raises(ValueError, match="one share per substance"):
         lapse_course.record_use(people, DAY, draws=draws(5, 1), substance_share=np.ones(3))
+
+
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("share", ["scalar", "array", "substance"])
+def test_record_use_with_row_draws_is_the_numpy_body(n, share):
+    # Draws made only for the rows in regular use give what the full draws give (the NumPy
+    # body reads those at every row in use).
+    made, full = _row_draws(n, n + 8)
+    table = np.array([0.45, 0.9, 0.4, 0.7])
+    use_share = {"scalar": 0.6, "array": np.random.default_rng(n).random(n), "substance": 1.0}
+    kwargs = {"substance_share": table} if share == "substance" else {}
+    mine, theirs, _, _ = _both(
+        n,
+        n + 9,
+        lambda p: lapse_course.record_use(p, DAY, use_share[share], made, **kwargs),
+        lambda p: _record_use(
+            p, DAY, table[p.substance] if share == "substance" else use_share[share], full
+        ),
+    )
+    assert same_people(mine, theirs)
+    if n > 100:
+        used = theirs.last_use_day == DAY
+        regular = (theirs.status == USING) & (theirs.kind != COMMUNITY)
+        assert (used & regular).any() and (regular & ~used).any()  # the draws decided
+        assert (used & (theirs.status == LAPSED)).any()  # lapsed rows use whatever the draw
+
+
+def test_record_use_compares_each_draw_with_its_share_strictly():
+    # Draws at, just below and just above the share, at rows of every status and kind: a row in
+    # regular use uses only with a draw below its share, in both the full and the row path
+    # (and a lapsed row whatever its draw).
+    people = random_people(3_000, seed=12)
+    share = np.float32(0.375)
+    u = np.resize(
+        np.array([share, np.nextafter(share, 0), np.nextafter(share, 1), 0.0, 0.99], np.float32),
+        people.size,
+    )
+
+    class Rows:  # draws for the rows asked for, counted, from the full array
+        shape, asked = u.shape, []
+
+        def __getitem__(self, rows):
+            self.asked.append(np.sort(rows))
+            return u[rows]
+
+    via_rows, via_full, reference = copy_people(people), copy_people(people), copy_people(people)
+    lapse_course.record_use(via_rows, DAY, float(share), Rows())
+    lapse_course.record_use(via_full, DAY, float(share), u)
+    _record_use(reference, DAY, float(share), u)
+    assert same_people(via_rows, reference) and same_people(via_full, reference)
+    asked = Rows.asked[0]
+    in_use = (people.status == USING) | (people.status == LAPSED)
+    assert np.array_equal(asked, np.flatnonzero(in_use & (people.kind != COMMUNITY)))
+    assert 0 < len(asked) < people.size // 2  # only the rows in use are asked for a draw

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.model.population import DECEASED, PARTICIPANT, PopulationState
+from simulation.model.random_streams import RowDraws
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import Section, parameter
 
@@ -79,7 +80,7 @@ def extra_enrolment(
     base_rate_per_year: float,
     odds_shift: np.ndarray,
     ratio: np.ndarray,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
 ) -> np.ndarray:
     """People not enrolled who join today because the design fits them.
 
@@ -88,14 +89,21 @@ def extra_enrolment(
         base_rate_per_year: the joining rate of people not enrolled (stigma's).
         odds_shift: stigma and scepticism log-odds shift per person.
         ratio: joining-rate ratio from `fit_ratio`.
-        draws: one uniform draw per person.
+        draws: one uniform draw per person, or the `RowDraws` that make them (only the people
+            not enrolled whom the design fits better read one).
 
     Returns:
         Mask of who joined.
     """
     waiting = (people.kind == PARTICIPANT) & ~people.enrolled & (people.status != DECEASED)
-    extra_rate = per_day(base_rate_per_year, "year") * (ratio - 1.0) * np.exp(odds_shift)
-    joining = waiting & (ratio > 1.0) & (draws < rate_to_probability(extra_rate))
-    people.enrolled[joining] = True
-    people.ever_enrolled[joining] = True
+    # The rate, its chance and the draw of those rows alone (each as in the whole array).
+    rows = np.flatnonzero(waiting & (ratio > 1.0))
+    extra_rate = (
+        per_day(base_rate_per_year, "year") * (ratio[rows] - 1.0) * np.exp(odds_shift[rows])
+    )
+    rows = rows[draws[rows] < rate_to_probability(extra_rate)]
+    joining = np.zeros(people.size, dtype=bool)
+    joining[rows] = True
+    people.enrolled[rows] = True
+    people.ever_enrolled[rows] = True
     return joining

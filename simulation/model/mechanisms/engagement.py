@@ -19,6 +19,7 @@ import numpy as np
 
 from simulation.model.compiled import kernel
 from simulation.model.population import DECEASED, LAPSED, USING, PopulationState
+from simulation.model.random_streams import RowDraws
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import SUBSTANCES, Section, parameter
 
@@ -312,43 +313,55 @@ def _leave_kernel(enrolled, status, left):
         enrolled[i] = enrolled[i] & (gone ^ True)
 
 
-def outreach(people: PopulationState, params: EngagementParams, draws: np.ndarray) -> np.ndarray:
+def outreach(
+    people: PopulationState, params: EngagementParams, draws: np.ndarray | RowDraws
+) -> np.ndarray:
     """Some who dropped out are brought back by outreach (never those who finished the program).
 
     Args:
         people: the population (`enrolled` and `engagement` change).
         params: the engagement section.
-        draws: one uniform draw per person.
+        draws: one uniform draw per person, or the `RowDraws` that make them (only the living
+            who dropped out read one).
 
     Returns:
         Who was re-enrolled today.
     """
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
-    below = float(np.asarray(p, dtype=np.result_type(draws, p)))  # NumPy's comparison dtype
+    dtype = np.float32 if isinstance(draws, RowDraws) else draws.dtype  # RowDraws: float32
+    below = float(np.asarray(p, dtype=np.result_type(dtype, p)))  # NumPy's comparison dtype
     back = np.zeros(people.size, dtype=bool)
     n = people.participants.stop  # only participants (the first rows) ever enrol
-    _outreach_kernel(
-        (people.ever_enrolled[:n], people.enrolled[:n], people.completed[:n], people.status[:n]),
-        (draws[:n], below, people.engagement[:n], params.initial_engagement),
-        back[:n],
-    )
+    dropped = np.empty(n, dtype=np.uint8)
+    state = (people.ever_enrolled[:n], people.enrolled[:n], people.completed[:n])
+    _dropped_out(state, people.status[:n], dropped)
+    rows = np.flatnonzero(dropped.view(bool))
+    # The draws of the living who dropped out alone (few: outreach is for them).
+    chance = (draws[rows], below, people.engagement, params.initial_engagement)
+    _bring_back(rows, chance, people.enrolled, back)
     return back
 
 
 @kernel
-def _outreach_kernel(state, chance, back):
-    """`dropped_out & alive & (draw < p)` come back at the initial engagement, in one pass."""
-    ever_enrolled, enrolled, completed, status = state
-    draws, below, engagement, initial = chance
-    for i in range(len(enrolled)):  # branch-free (selects, `&`), so the loop vectorises
-        on = enrolled[i]
-        returns = (
-            ever_enrolled[i]
-            & (on ^ True)
-            & (completed[i] ^ True)
-            & (status[i] != DECEASED)
-            & (draws[i] < below)
+def _dropped_out(state, status, dropped):
+    """`dropped_out & alive` (ever enrolled, not enrolled, not completed), as 0/1 bytes."""
+    ever_enrolled, enrolled, completed = state
+    for i in range(len(enrolled)):  # uint8 arithmetic and no branches: the loop vectorises
+        dropped[i] = (
+            np.uint8(ever_enrolled[i])
+            & (np.uint8(enrolled[i]) ^ np.uint8(1))
+            & (np.uint8(completed[i]) ^ np.uint8(1))
+            & np.uint8(status[i] != DECEASED)
         )
-        back[i] = returns
-        enrolled[i] = on | returns
-        engagement[i] = initial if returns else engagement[i]
+
+
+@kernel
+def _bring_back(rows, chance, enrolled, back):
+    """Each listed row whose draw is below the chance comes back at the initial engagement."""
+    draws, below, engagement, initial = chance
+    for j in range(len(rows)):
+        if draws[j] < below:  # rare (a small daily chance): a well-predicted branch
+            i = rows[j]
+            back[i] = True
+            enrolled[i] = True
+            engagement[i] = initial

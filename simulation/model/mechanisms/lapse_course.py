@@ -299,7 +299,7 @@ def record_use(
     people: PopulationState,
     day: int,
     use_share: np.ndarray | float = 1.0,
-    draws: np.ndarray | None = None,
+    draws: np.ndarray | RowDraws | None = None,
     substance_share: np.ndarray | None = None,
 ) -> None:
     """End of the day: count a day of use for everyone lapsed or in an episode of use.
@@ -311,7 +311,9 @@ def record_use(
         people: the population (`use_days`, `last_use_day` are updated).
         day: today.
         use_share: each person's share of days with use during regular use.
-        draws: one uniform per person (needed when the share is below 1).
+        draws: one uniform per person (needed when the share is below 1), or the `RowDraws`
+            that make them: only the rows in use (lapsed or in regular use, not community
+            members) are asked for theirs, and only those in regular use compare it.
         substance_share: one share per substance (indexed by `people.substance`), in place of
             `use_share`: looked up in the pass, with no per-person array.
     """
@@ -329,12 +331,17 @@ def record_use(
             )
     else:
         share = np.broadcast_to(np.asarray(use_share), people.size) if drawn else np.ones(1)
+    # A vectorised pass flags the rows in use (not community members), NumPy lists them, and
+    # the draws are made (or read) for those alone: lapsed rows use whatever their draw.
+    in_use = np.empty(people.size, dtype=np.uint8)
+    _in_use(people.status, people.kind, in_use)
+    rows = np.flatnonzero(in_use.view(bool))
     _record_use(
+        rows,
         people.status,
-        people.kind,
         people.substance,
         drawn,
-        draws if drawn else np.ones(1),
+        draws[rows] if drawn else np.ones(1, dtype=np.float32),
         share,
         by_substance,
         day,
@@ -344,22 +351,28 @@ def record_use(
 
 
 @kernel
-def _record_use(
-    status, kind, substance, drawn, draws, share, by_substance, day, use_days, last_use_day
-):  # pragma: no cover - compiled
-    # Lapsed, or in an episode of use with today's draw below the share (when drawn): a day of
-    # use, for everyone but community members. The rows that use are listed first (without
-    # branches: they are unpredictable), then only they are updated. Without draws, row 0 of
-    # the one-element `draws` and `share` is read, and not used.
-    rows = np.empty(len(status), dtype=np.int64)
-    k = 0
+def _in_use(status, kind, in_use):  # pragma: no cover - compiled
+    # Lapsed or in an episode of use, and not a community member, as 0/1 bytes (uint8
+    # arithmetic and no branches: the loop vectorises).
     for i in range(len(status)):
-        lapsed = status[i] == LAPSED
-        in_use = lapsed | (status[i] == USING)
-        at = i if drawn else 0
-        s = share[substance[i]] if by_substance else share[at]
-        rows[k] = i
-        k += in_use & (kind[i] != COMMUNITY) & (lapsed | (not drawn) | (draws[at] < s))
-    for j in range(k):
+        s = status[i]
+        in_use[i] = np.uint8(kind[i] != COMMUNITY) & (np.uint8(s == LAPSED) | np.uint8(s == USING))
+
+
+@kernel
+def _record_use(
+    rows, status, substance, drawn, draws, share, by_substance, day, use_days, last_use_day
+):  # pragma: no cover - compiled
+    # Each row in use (rows[j], its draw draws[j] when drawn) uses today if lapsed, if not
+    # drawn, or if its draw is below its share. The rows that use are compacted to the front
+    # (without branches: they are unpredictable), then only they are updated. Without draws,
+    # element 0 of the one-element `draws` is read, and not used.
+    m = 0
+    for j in range(len(rows)):
+        i = rows[j]
+        s = share[substance[i]] if by_substance else share[i if drawn else 0]
+        rows[m] = i
+        m += (status[i] == LAPSED) | (not drawn) | (draws[j if drawn else 0] < s)
+    for j in range(m):
         use_days[rows[j]] += 1
         last_use_day[rows[j]] = day

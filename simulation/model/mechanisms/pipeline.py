@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.model.population import NEVER, PARTICIPANT, RECOVERING, PopulationState
+from simulation.model.random_streams import RowDraws
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import Section, parameter
 
@@ -58,9 +59,20 @@ class PipelineParams(Section):
 
 
 def recruit(
-    people: PopulationState, params: PipelineParams, draws: np.ndarray, day: int
+    people: PopulationState, params: PipelineParams, draws: np.ndarray | RowDraws, day: int
 ) -> np.ndarray:
-    """Eligible participants start mentor training."""
+    """Eligible participants start mentor training.
+
+    Args:
+        people: the population (`trainee_until` is set for the recruits).
+        params: the pipeline section.
+        draws: one uniform draw per person, or the `RowDraws` that make them (only the eligible
+            read one).
+        day: today.
+
+    Returns:
+        Mask of today's recruits.
+    """
     if not params.enabled:
         return np.zeros(people.size, dtype=bool)
     eligible = (
@@ -72,8 +84,11 @@ def recruit(
         & (people.self_efficacy >= params.min_self_efficacy)
     )
     p = rate_to_probability(per_day(params.recruitment_rate_per_year, "year"))
-    recruits = eligible & (draws < p)
-    people.trainee_until[recruits] = day + params.training_delay_days
+    rows = np.flatnonzero(eligible)
+    rows = rows[draws[rows] < p]  # the eligible's draws alone
+    recruits = np.zeros(people.size, dtype=bool)
+    recruits[rows] = True
+    people.trainee_until[rows] = day + params.training_delay_days
     return recruits
 
 

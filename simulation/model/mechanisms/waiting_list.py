@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 
 from simulation.model.population import DECEASED, NEVER, PARTICIPANT, PopulationState
+from simulation.model.random_streams import RowDraws
 from simulation.model.units import per_day, rate_to_probability
 from simulation.scenario.parameters import Section, parameter
 
@@ -81,10 +82,10 @@ def waiting(people: PopulationState) -> np.ndarray:
 def queue_priority(
     people: PopulationState,
     params: WaitingListParams,
-    draws: np.ndarray,
+    draws: np.ndarray | RowDraws,
     hazard: np.ndarray,
     queue: np.ndarray | None = None,
-) -> np.ndarray:
+) -> np.ndarray | QueuePriority:
     """Matching priorities (lower goes first) that put the queue in the queue rule's order.
 
     The people in the queue are ranked by the rule (ties broken by the day's draws) and given
@@ -94,44 +95,82 @@ def queue_priority(
     Args:
         people: the population.
         params: the waiting-list section.
-        draws: the day's `matching` (or `residence`) draws, one per person.
+        draws: the day's `matching` (or `residence`) draws, one per person, or the `RowDraws`
+            that make them (then only the queue's draws are made here).
         hazard: yesterday's lapse hazard per person (for `highest_risk`).
         queue: mask of the people waiting for this kind of slot (default: every participant).
 
     Returns:
-        One priority per person.
+        One priority per person (float64): an array, or with `RowDraws` a `QueuePriority`
+        that gives the priorities of the rows asked for.
     """
-    priority = draws.astype(np.float64)
     if queue is None:
         queue = people.kind == PARTICIPANT
-    rows = np.flatnonzero(queue & (people.kind == PARTICIPANT))
-    if len(rows) == 0:
-        return priority
-    key = people.entry_day[rows] if params.rule == "first_come" else -hazard[rows]
-    order = np.lexsort((draws[rows], key))
-    priority[rows[order]] = np.arange(len(rows)) / len(rows)
+    queued = queue & (people.kind == PARTICIPANT)
+    rows = np.flatnonzero(queued)
+    ranks = np.empty(len(rows))
+    if len(rows):
+        key = people.entry_day[rows] if params.rule == "first_come" else -hazard[rows]
+        ranks[np.lexsort((draws[rows], key))] = np.arange(len(rows)) / len(rows)
+    if isinstance(draws, RowDraws):
+        return QueuePriority(draws, queued, rows, ranks)
+    priority = draws.astype(np.float64)
+    priority[rows] = ranks
     return priority
 
 
+class QueuePriority(RowDraws):
+    """`queue_priority`'s priorities, made for the rows asked for (as `RowDraws` makes draws).
+
+    `priority[rows]` equals the array `queue_priority` gives with the full draws at those rows:
+    the queue's rank, everyone else's draw in float64. A `RowDraws`, so `matching.assign_rows`
+    reads it at the seekers' and free mentors' rows alone.
+    """
+
+    def __init__(self, draws: RowDraws, queued: np.ndarray, rows: np.ndarray, ranks: np.ndarray):
+        # The draws are read through `draws`; RowDraws' own state is not set up.
+        self._draws, self._queued, self._rows, self._ranks = draws, queued, rows, ranks
+        self.shape = draws.shape
+
+    def __getitem__(self, rows: np.ndarray) -> np.ndarray:
+        """The float64 priorities of `rows` (row numbers below the size, any order)."""
+        rows = np.asarray(rows)
+        if np.array_equal(rows, self._rows):  # the queue itself (`matching`'s seekers)
+            return self._ranks.copy()
+        priority = self._draws[rows].astype(np.float64)  # checks the rows
+        ranked = np.flatnonzero(self._queued[rows])
+        priority[ranked] = self._ranks[np.searchsorted(self._rows, rows[ranked])]
+        return priority
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """Every row's priority (what `queue_priority` gives with the full draws)."""
+        priority = np.asarray(self._draws).astype(np.float64)
+        priority[self._rows] = self._ranks
+        return priority if dtype is None else priority.astype(dtype)
+
+
 def give_up(
-    people: PopulationState, params: WaitingListParams, draws: np.ndarray, today: int
+    people: PopulationState, params: WaitingListParams, draws: np.ndarray | RowDraws, today: int
 ) -> np.ndarray:
     """People on the waiting list give up at the give-up rate and leave the program.
 
     Args:
         people: the population (`enrolled` and `left_waiting_day` change).
         params: the waiting-list section.
-        draws: one uniform per person (the `give_up` stream).
+        draws: one uniform per person (the `give_up` stream), or the `RowDraws` that make them
+            (only the people waiting read one).
         today: today.
 
     Returns:
         Mask of who gave up today.
     """
     p = rate_to_probability(per_day(params.give_up_rate_per_month, "month"))
-    leaving = waiting(people) & (draws < p)
-    people.enrolled[leaving] = False
-    first_time = leaving & (people.left_waiting_day == NEVER)
-    people.left_waiting_day[first_time] = today
+    rows = np.flatnonzero(waiting(people))
+    rows = rows[draws[rows] < p]  # the waiting people's draws alone
+    leaving = np.zeros(people.size, dtype=bool)
+    leaving[rows] = True
+    people.enrolled[rows] = False
+    people.left_waiting_day[rows[people.left_waiting_day[rows] == NEVER]] = today
     return leaving
 
 
