@@ -17,7 +17,6 @@ from simulation.model.compiled import kernel
 from simulation.model.mechanisms import stable_order
 from simulation.model.mechanisms.mentoring_params import ATTRIBUTES, MentoringParams
 from simulation.model.population import NEVER, RECOVERING, PopulationState
-from simulation.model.random_streams import RowDraws
 
 #: Key-packing base: each attribute takes one base-16 digit of the matching key. Every attribute
 #: has fewer than 16 categories (cultural groups are capped at 8 by the schema), so keys of
@@ -239,7 +238,9 @@ def assign_rows(
     if len(seekers) == 0:  # nobody to match, no slots to list
         return np.empty(0, dtype=np.int64)
     # Slot j of a mentor ranks after slot j-1 of every mentor: caseloads fill evenly.
-    if not isinstance(priority, RowDraws):
+    # Arrays (and scalars) broadcast; anything else is read as `priority[rows]` alone (a
+    # RowDraws, or waiting_list.QueuePriority with intake).
+    if isinstance(priority, np.ndarray | float | int):
         priority = np.broadcast_to(priority, people.mentor.shape)
     mentors = np.flatnonzero(people.is_mentor) if mentors is None else mentors
     slot_mentor, slot_rank = _slots_kernel(

@@ -119,18 +119,23 @@ def queue_priority(
     return priority
 
 
-class QueuePriority(RowDraws):
+class QueuePriority:
     """`queue_priority`'s priorities, made for the rows asked for (as `RowDraws` makes draws).
 
     `priority[rows]` equals the array `queue_priority` gives with the full draws at those rows:
-    the queue's rank, everyone else's draw in float64. A `RowDraws`, so `matching.assign_rows`
+    the queue's rank, everyone else's draw in float64. Not an array, so `matching.assign_rows`
     reads it at the seekers' and free mentors' rows alone.
+
+    Attributes:
+        shape: `(size,)`, as the full array of priorities would have.
     """
 
     def __init__(self, draws: RowDraws, queued: np.ndarray, rows: np.ndarray, ranks: np.ndarray):
-        # The draws are read through `draws`; RowDraws' own state is not set up.
         self._draws, self._queued, self._rows, self._ranks = draws, queued, rows, ranks
         self.shape = draws.shape
+
+    def __len__(self) -> int:
+        return self.shape[0]
 
     def __getitem__(self, rows: np.ndarray) -> np.ndarray:
         """The float64 priorities of `rows` (row numbers below the size, any order)."""
