@@ -7,6 +7,7 @@ one paragraph on stderr with exit code 2.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -26,9 +27,37 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `recovery-sim` console script."""
+    """Entry point of the `recovery-sim` console script.
+
+    Args:
+        argv: the command's arguments; None reads them from `sys.argv`, as the console script
+            and `python -m simulation` do, and then the process ends when the command does
+            (see `_freeze_for_exit`).
+    """
     avoid_compaction_stalls()  # before any command imports NumPy
     reuse_freed_memory()
+    try:
+        _run(argv)
+    finally:
+        if argv is None:
+            _freeze_for_exit()
+
+
+def _freeze_for_exit() -> None:
+    """Let the interpreter end without collecting what the command left (`gc.freeze`).
+
+    At exit, CPython clears every module and then collects the reference cycles that leaves:
+    the cycles of NumPy, SciPy, pandas, Mesa and Numba's compiled kernels took 0.6-0.7 s here
+    on every run, whatever its size. Frozen objects are never collected; everything else
+    about the exit happens as usual (exit handlers, waiting for threads, flushing output),
+    and the operating system takes the memory back. Only for the process's own command: in
+    a program that goes on, frozen cycles would never be freed.
+    """
+    gc.freeze()
+
+
+def _run(argv: list[str] | None) -> None:
+    """The command of `argv`, its fixable errors as one paragraph and an exit code."""
     try:
         cli.main(args=argv, prog_name="recovery-sim", standalone_mode=False)
     except RecoverySimError as exc:
