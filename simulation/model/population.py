@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from simulation.model.compiled import kernel, map_pages
+from simulation.model.compiled import map_pages
 from simulation.model.population_params import PopulationParams
 from simulation.model.random_streams import RandomStreams
 from simulation.scenario.parameters import AGE_GROUPS
@@ -130,7 +130,7 @@ class PopulationState:
         They come first, so mechanisms that concern only them can work on this slice instead
         of masking every row.
         """
-        return slice(0, _count_of(self.kind, PARTICIPANT))
+        return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))
 
     def array_names(self) -> list[str]:
         """Names of every per-person array."""
@@ -333,13 +333,3 @@ def build_population(
         left_waiting_day=np.full(n, NEVER, dtype=np.int32),
         referral_source=np.full(n, NEVER, dtype=np.int8),
     )
-
-
-@kernel
-def _count_of(codes, code):  # pragma: no cover - compiled
-    # np.count_nonzero(codes == code) in one branch-free pass, without the mask (the
-    # participants' slice is asked for several times a day).
-    count = 0
-    for i in range(len(codes)):
-        count += np.int64(codes[i] == code)
-    return count

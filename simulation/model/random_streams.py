@@ -141,7 +141,10 @@ class RowDraws:
 
     Attributes:
         shape: `(size,)`, as the full array of draws would have.
+        dtype: float32, the draws' dtype.
     """
+
+    dtype = np.dtype(np.float32)
 
     def __init__(
         self,

@@ -328,8 +328,7 @@ def outreach(
         Who was re-enrolled today.
     """
     p = rate_to_probability(per_day(params.outreach_rate_per_year, "year"))
-    dtype = np.float32 if isinstance(draws, RowDraws) else draws.dtype  # RowDraws: float32
-    below = float(np.asarray(p, dtype=np.result_type(dtype, p)))  # NumPy's comparison dtype
+    below = float(np.asarray(p, dtype=np.result_type(draws.dtype, p)))  # NumPy's comparison dtype
     back = np.zeros(people.size, dtype=bool)
     n = people.participants.stop  # only participants (the first rows) ever enrol
     dropped = np.empty(n, dtype=np.uint8)

@@ -15,7 +15,6 @@ from simulation.model.population import (
     PARTICIPANT,
     RECOVERING,
     USING,
-    _count_of,
     build_population,
 )
 from simulation.model.population_params import AgeMix, PopulationParams, SubstanceMix
@@ -44,13 +43,6 @@ def test_kinds_counts_and_row_order():
     assert np.all(people.kind[1500:] == MENTOR)
     assert people.cohort.sum() == 1000
     assert people.participants == slice(0, 1000)
-
-
-@pytest.mark.parametrize("n", [0, 1, 7, 5000])
-def test_count_of_a_code_matches_numpy(n):
-    codes = np.random.default_rng(n).integers(-1, 4, n).astype(np.int8)
-    for code in (-1, PARTICIPANT, MENTOR, COMMUNITY, 3):
-        assert _count_of(codes, code) == np.count_nonzero(codes == code)
 
 
 def test_every_array_has_one_row_per_person():
