@@ -128,9 +128,13 @@ class PopulationState:
         """The participants' rows, as a slice.
 
         They come first, so mechanisms that concern only them can work on this slice instead
-        of masking every row.
+        of masking every row. Counted afresh each time (anything may write `kind`); the
+        participants' code is 0, so they are the rows the non-zero codes leave, counted without
+        a comparison array.
         """
-        return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))
+        if PARTICIPANT == 0:
+            return slice(0, len(self.kind) - int(np.count_nonzero(self.kind)))
+        return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))  # pragma: no cover
 
     def array_names(self) -> list[str]:
         """Names of every per-person array."""

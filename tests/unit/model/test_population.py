@@ -45,6 +45,20 @@ def test_kinds_counts_and_row_order():
     assert people.participants == slice(0, 1000)
 
 
+def test_participants_count_the_participant_code_whatever_writes_kind():
+    # The count is NumPy's count of kind == PARTICIPANT (what it was before it counted the
+    # non-zero codes), after kind is written directly, with every kind code present.
+    people = _build(size=1000, mentors=40, community_members_per_participant=0.5)
+    rng = np.random.default_rng(3)
+    for share in (0.0, 0.01, 0.5, 1.0):
+        people.kind[rng.random(people.size) < share] = rng.integers(0, 4)
+        people.kind[:3] = [PARTICIPANT, MENTOR, COMMUNITY]
+        expected = int(np.count_nonzero(people.kind == PARTICIPANT))
+        assert people.participants == slice(0, expected)
+    people.kind[:] = PARTICIPANT
+    assert people.participants == slice(0, people.size)
+
+
 def test_every_array_has_one_row_per_person():
     people = _build(size=300, mentors=10)
     for name in people.array_names():
