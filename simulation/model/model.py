@@ -213,10 +213,7 @@ class RecoveryCommunityModel(LazyAgents, mesa.Model):
         call: a purpose drawn again the same day gets fresh draws either way), for mechanisms
         that need a few hundred rows of 170,000.
         """
-        part = self.streams.daily_key(f"{purpose}/participants", self.day)
-        others = (
-            None if participants_only else self.streams.daily_key(f"{purpose}/others", self.day)
-        )
+        part, others = self.streams.row_keys(purpose, self.day, participants_only)
         return RowDraws(part, others, self.day, self._participants, self.people.size)
 
     def step(self) -> None:

@@ -29,6 +29,8 @@ FLOAT32_BITS = 24
 #: Second spawn-key word that separates counter-based streams from the generator streams of the
 #: same name (`streams[name]`), so the two never share a seed.
 COUNTER_STREAMS = 1
+#: The key `RowDraws` passes for a purpose the others do not draw (never used: their draws are 1.0).
+_NO_KEY = np.uint64(0)
 
 
 class RandomStreams:
@@ -48,6 +50,7 @@ class RandomStreams:
         self._generators: dict[str, np.random.Generator] = {}
         self._keys: dict[str, np.uint64] = {}
         self._day, self._calls_today = -1, {}
+        self._row_names: dict[str, tuple[str, str]] = {}
 
     def __getitem__(self, purpose: str) -> np.random.Generator:
         generator = self._generators.get(purpose)
@@ -93,6 +96,20 @@ class RandomStreams:
         calls = self._calls_today.get(purpose, 0)
         self._calls_today[purpose] = calls + 1
         return self._key(purpose if calls == 0 else f"{purpose}#{calls}")
+
+    def row_keys(
+        self, purpose: str, day: int, participants_only: bool = False
+    ) -> tuple[np.uint64, np.uint64 | None]:
+        """Today's next keys of `purpose` for the participants and for everyone else.
+
+        `daily_key` of `purpose/participants` and of `purpose/others` (None, and no draw
+        counted, with `participants_only`), the two names made once per purpose, not per call.
+        """
+        names = self._row_names.get(purpose)
+        if names is None:
+            names = self._row_names[purpose] = (f"{purpose}/participants", f"{purpose}/others")
+        first = self.daily_key(names[0], day)
+        return first, None if participants_only else self.daily_key(names[1], day)
 
     def _key(self, purpose: str) -> np.uint64:
         """The 64-bit key of a counter-based stream, derived from the seed and the name."""
@@ -154,10 +171,16 @@ class RowDraws:
         participants: int,
         size: int,
     ):
-        self._keys = (participant_key, np.uint64(0) if others_key is None else others_key)
-        self._drawn_others = others_key is not None
-        self._counter = np.int64(day) << np.int64(32)
-        self._participants, self.shape = participants, (size,)
+        # What the kernels take before the rows, in their order; the counter as a Python int
+        # (Numba types it int64, as it does np.int64: the same compiled code, a cheaper call).
+        self._stream = (
+            participant_key,
+            _NO_KEY if others_key is None else others_key,
+            others_key is not None,
+            int(day) << 32,
+            participants,
+        )
+        self.shape = (size,)
 
     def __len__(self) -> int:
         return self.shape[0]
@@ -171,18 +194,15 @@ class RowDraws:
                 f"array use np.asarray(draws). Got dtype {rows.dtype}, shape {rows.shape}."
             )
         out = np.empty(len(rows), dtype=np.float32)
-        first, others = self._keys
-        stream = (first, others, self._drawn_others, self._counter, self._participants)
         # The rows are checked in the compiled pass (no separate min and max over them).
-        if not _splitmix_rows(*stream, self.shape[0], rows, out):
+        if not _splitmix_rows(*self._stream, self.shape[0], rows, out):
             raise IndexError(f"RowDraws: rows must lie in [0, {self.shape[0]}).")
         return out
 
     def __array__(self, dtype=None, copy=None) -> np.ndarray:
         """Every row's draw (what the full draw is), in one compiled pass."""
         full = np.empty(self.shape[0], dtype=np.float32)
-        first, others = self._keys
-        _splitmix_day(first, others, self._drawn_others, self._counter, self._participants, full)
+        _splitmix_day(*self._stream, full)
         return full if dtype is None else full.astype(dtype)
 
 

@@ -99,3 +99,20 @@ def test_keyed_uniform_in_a_kernel_is_keyed_uniform():
         expected = keyed_uniform(keys, salt)
         got = np.array([keyed_uniform_at(k, salt_word(salt)) for k in keys])
         assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes()
+
+
+def test_row_keys_are_the_daily_keys_of_the_two_names_and_draw_what_they_do():
+    from simulation.model.random_streams import RowDraws
+
+    a, b = RandomStreams(3), RandomStreams(3)
+    for day in (0, 5, 5, 6):  # the second call on day 5 is keyed by its call number in both
+        first, others = a.row_keys("relapse", day)
+        assert first == b.daily_key("relapse/participants", day)
+        assert others == b.daily_key("relapse/others", day)
+    first, others = a.row_keys("relapse", 7, participants_only=True)
+    assert first == b.daily_key("relapse/participants", 7) and others is None
+    assert a.daily_key("relapse/others", 7) == b.daily_key("relapse/others", 7)  # not counted
+    c, d = RandomStreams(4), RandomStreams(4)
+    full = np.asarray(RowDraws(*c.row_keys("deaths", 9), 9, 50, 80))
+    assert np.array_equal(full[:50], draw(d, "deaths/participants", 9, 50))
+    assert np.array_equal(full[50:], draw(d, "deaths/others", 9, 30))
