@@ -230,7 +230,7 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing, mentors),
         mentors,
     )
-    model.mentors_left[left] = True
+    np.logical_or(model.mentors_left, left, out=model.mentors_left)  # no mask indexing
     mentors = mentors[people.is_mentor[mentors]]  # today's mentors (read by update_burnout)
     freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
