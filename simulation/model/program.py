@@ -139,10 +139,11 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     if model.intake is not None:
         program_intake.serve_and_wait(model, contacts, attended, today)
     digital.fade_use(people, p.setting.self_guided_tool, model.digital.tool_use)
-    # Stigma and scepticism, and a weak alliance, make people drift away from the program.
-    decay_ratio = stigma.engagement_ratio(people, p.stigma) * alliance.engagement_decay_ratio(
-        people, p.mentoring.alliance
-    )
+    # Stigma and scepticism, and a weak alliance, make people drift away from the program
+    # (worked out for the participants' rows, the first: only they enrol).
+    n = people.participants.stop
+    decay_ratio = stigma.engagement_ratio(people, p.stigma, n)
+    decay_ratio *= alliance.engagement_decay_ratio(people, p.mentoring.alliance)[:n]
     dropped = engagement.update(
         people,
         p.engagement,
