@@ -40,24 +40,13 @@ def release_mentees(people: PopulationState, mentees_end: int | None = None) -> 
 
 @kernel
 def _gone_kernel(mentor, is_mentor, status, end):
-    """Rows (before `end`) of the mentees whose mentor left, relapsed or died, or who died.
-
-    A branch-free count, then (only if any) the rows: ~3x faster than a mask and flatnonzero.
-    """
-    count = 0
+    """Rows (before `end`) of the mentees whose mentor left, relapsed or died, or who died."""
+    freed = np.zeros(end, dtype=np.bool_)
     for i in range(end):  # branch-free: row 0 stands in for NEVER, as np.where(.., 0)
         m = max(mentor[i], 0)
         left = (is_mentor[m] ^ True) | (status[m] == USING) | (status[m] == DECEASED)
-        count += (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
-    freed = np.empty(count, dtype=np.int64)
-    k = 0
-    for i in range(end if count else 0):
-        m = max(mentor[i], 0)
-        left = (is_mentor[m] ^ True) | (status[m] == USING) | (status[m] == DECEASED)
-        if (mentor[i] != NEVER) & (left | (status[i] == DECEASED)):
-            freed[k] = i
-            k += 1
-    return freed
+        freed[i] = (mentor[i] != NEVER) & (left | (status[i] == DECEASED))
+    return np.flatnonzero(freed)
 
 
 def mentors_leave(
