@@ -223,7 +223,10 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     people, p = model.people, model.scenario
     # Only participants are ever matched with a mentor, and their rows come first.
     n = people.participants.stop
-    mentors = np.flatnonzero(people.is_mentor)
+    # Only this function (and, with intake, hiring) changes who is a mentor: yesterday's rows.
+    day, mentors = model.mentor_rows
+    if day != today - 1 or model.intake is not None:
+        mentors = np.flatnonzero(people.is_mentor)
     left = mentoring.mentors_leave(
         people,
         p.mentoring,
@@ -231,8 +234,9 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         mentor_wellbeing.attrition_multiplier(people, p.mentor_wellbeing, mentors),
         mentors,
     )
-    np.logical_or(model.mentors_left, left, out=model.mentors_left)  # no mask indexing
-    mentors = mentors[people.is_mentor[mentors]]  # today's mentors (read by update_burnout)
+    model.mentors_left[left] = True
+    # Today's mentors (read by update_burnout): `left` are some of `mentors`, both ascending.
+    mentors = np.delete(mentors, np.searchsorted(mentors, left)) if len(left) else mentors
     freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
     mentor_wellbeing.feel_mentor_loss(
