@@ -110,14 +110,9 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     )
     engagement.start(people, p.engagement, joined)
     engagement.start(people, p.engagement, join_for_fit(model))
-    engagement.start(
-        people,
-        p.engagement,
-        # Read at the living who dropped out only: made for them alone.
-        engagement.outreach(
-            people, p.engagement, model.row_draws("outreach", participants_only=True)
-        ),
-    )
+    # Outreach brings people back at the initial engagement itself (as `engagement.start`);
+    # its draws are read at the living who dropped out only: made for them alone.
+    engagement.outreach(people, p.engagement, model.row_draws("outreach", participants_only=True))
     if p.setting.kind == "residential":
         # Read at the people waiting for a free place only (none when every place is taken).
         priority = model.row_draws("residence", participants_only=True)

@@ -137,7 +137,8 @@ class EngagementParams(Section):
 
 def start(people: PopulationState, params: EngagementParams, joined: np.ndarray) -> None:
     """People who joined today start at the initial engagement."""
-    people.engagement[joined] = params.initial_engagement
+    if joined.any():  # often nobody: a mask is read faster than it is indexed
+        people.engagement[joined] = params.initial_engagement
 
 
 def program_has_ended(params: EngagementParams, day: int) -> bool:
