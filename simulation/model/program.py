@@ -110,14 +110,9 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     )
     engagement.start(people, p.engagement, joined)
     engagement.start(people, p.engagement, join_for_fit(model))
-    engagement.start(
-        people,
-        p.engagement,
-        # Read at the living who dropped out only: made for them alone.
-        engagement.outreach(
-            people, p.engagement, model.row_draws("outreach", participants_only=True)
-        ),
-    )
+    # Outreach brings people back at the initial engagement itself (as `engagement.start`);
+    # its draws are read at the living who dropped out only: made for them alone.
+    engagement.outreach(people, p.engagement, model.row_draws("outreach", participants_only=True))
     if p.setting.kind == "residential":
         # Read at the people waiting for a free place only (none when every place is taken).
         priority = model.row_draws("residence", participants_only=True)
@@ -139,10 +134,11 @@ def run_program_day(model: RecoveryCommunityModel, today: int) -> np.ndarray:
     if model.intake is not None:
         program_intake.serve_and_wait(model, contacts, attended, today)
     digital.fade_use(people, p.setting.self_guided_tool, model.digital.tool_use)
-    # Stigma and scepticism, and a weak alliance, make people drift away from the program.
-    decay_ratio = stigma.engagement_ratio(people, p.stigma) * alliance.engagement_decay_ratio(
-        people, p.mentoring.alliance
-    )
+    # Stigma and scepticism, and a weak alliance, make people drift away from the program
+    # (worked out for the participants' rows, the first: only they enrol).
+    n = people.participants.stop
+    decay_ratio = stigma.engagement_ratio(people, p.stigma, n)
+    decay_ratio *= alliance.engagement_decay_ratio(people, p.mentoring.alliance)[:n]
     dropped = engagement.update(
         people,
         p.engagement,
@@ -222,7 +218,10 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
     people, p = model.people, model.scenario
     # Only participants are ever matched with a mentor, and their rows come first.
     n = people.participants.stop
-    mentors = np.flatnonzero(people.is_mentor)
+    # Only this function (and, with intake, hiring) changes who is a mentor: yesterday's rows.
+    day, mentors = model.mentor_rows
+    if day != today - 1 or model.intake is not None:
+        mentors = np.flatnonzero(people.is_mentor)
     left = mentoring.mentors_leave(
         people,
         p.mentoring,
@@ -231,7 +230,8 @@ def update_mentors(model: RecoveryCommunityModel, today: int) -> None:
         mentors,
     )
     model.mentors_left[left] = True
-    mentors = mentors[people.is_mentor[mentors]]  # today's mentors (read by update_burnout)
+    # Today's mentors (read by update_burnout): `left` are some of `mentors`, both ascending.
+    mentors = np.delete(mentors, np.searchsorted(mentors, left)) if len(left) else mentors
     freed = mentoring.release_mentees(people, n)
     # Only a mentor the mentee had met can be missed.
     mentor_wellbeing.feel_mentor_loss(

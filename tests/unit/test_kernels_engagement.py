@@ -81,18 +81,19 @@ def _outreach(people, params, draws):
 @pytest.mark.parametrize("n", SIZES)
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("params", PARAMS)
-@pytest.mark.parametrize("unit", [False, True])  # True: the setting ratio is 1 everywhere
+@pytest.mark.parametrize("unit", [False, True, 1.5])  # True: 1 everywhere; 1.5: one number
 def test_update_matches_numpy(n, seed, params, unit):
     rng = np.random.default_rng(seed + 11)
     people, mine = random_people(n, seed), random_people(n, seed)
     for _ in range(3):  # a few days, so that today's dropouts are not enrolled tomorrow
         decay_ratio = rng.uniform(0.1, 6.0, n)
         engagement_ratio = np.where(rng.random(n) < 0.5, 1.0, rng.uniform(0.5, 2.0, n))
-        if unit:
-            engagement_ratio = np.ones(n)
+        number = 1.0 if unit is True else (unit or None)  # given as one number, if any
+        if number is not None:
+            engagement_ratio = np.full(n, number)
         attended = rng.random(n) < 0.3
         args = (decay_ratio, attended, engagement_ratio)
-        given = (decay_ratio, attended, 1.0 if unit else engagement_ratio)  # one number: as 1s
+        given = (decay_ratio, attended, engagement_ratio if number is None else number)
         assert np.array_equal(
             engagement.update(mine, params, *given), _update(people, params, *args)
         )

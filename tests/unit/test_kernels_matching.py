@@ -110,6 +110,38 @@ def test_assign_rows_given_the_mentors_rows_matches_numpy(n, seed, rule, extra_r
         assert (people.mentor_changes > 0).sum() > 0
 
 
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("spread", [1.0, 50.0])
+def test_random_matching_lists_first_slots_only_when_draws_allow(n, seed, spread):
+    """Few seekers, random rule: slots 0 alone when every draw is in [0, 1), else every slot.
+
+    Draws spread over [-24.5, 25.5) (`spread` 50) put slots 1 ahead of slots 0: the pairs are
+    still those of ranking every slot.
+    """
+    rng = np.random.default_rng(seed + 37)
+    params = MentoringParams(caseload_cap=5, matching="random")
+    people, mine = _matching_people(n, seed), _matching_people(n, seed)
+    seeking = rng.random(n) < 0.02
+    priority = rng.random(n) * spread - (spread - 1.0) / 2
+    rows = np.flatnonzero(mine.is_mentor)
+    state = (rows, mine.is_mentor, mine.status, mine.caseload, params.caseload_cap)
+    full_mentor, full_rank, full_first = matching._slots_kernel(*state, -1)
+    first_mentor, first_rank, first_only = matching._slots_kernel(*state, len(rows) + 1)
+    assert not full_first and not first_only  # more seekers than free mentors: every slot
+    assert np.array_equal(first_mentor, full_mentor) and np.array_equal(first_rank, full_rank)
+    first_mentor, first_rank, first_only = matching._slots_kernel(*state, 1)
+    assert first_only == (len(np.unique(full_mentor)) >= 1)
+    if first_only:
+        assert np.array_equal(first_mentor, full_mentor[full_rank == 0])
+        assert not first_rank.any()
+    seekers = np.flatnonzero(seeking & (mine.mentor == NEVER))
+    got = matching.assign_rows(mine, params, seekers, priority, rows)
+    assert np.array_equal(got, _assign_mentors(people, params, seeking, priority))
+    for name in STATE:
+        assert np.array_equal(getattr(mine, name), getattr(people, name)), name
+
+
 @pytest.mark.parametrize(
     ("seekers", "slots"), [(k, n) for k in (1, 2, 7, 300) for n in (1, 7, 300, 3000) if n >= k]
 )

@@ -179,6 +179,9 @@ def test_ratios_and_withdrawal_match_numpy(n, dtype, params):
     for seed in range(3):
         people = _people(n, seed, dtype)
         assert _same(stigma.engagement_ratio(people, params), _old_engagement_ratio(people, params))
+        for end in (0, n // 2, n):  # the first rows alone: the same numbers there
+            got = stigma.engagement_ratio(people, params, end)
+            assert _same(got, _old_engagement_ratio(people, params)[:end])
         assert _same(stigma.hazard_ratio(people, params), _old_hazard_ratio(people, params))
         assert _same(stigma.withdrawal(people, params), _old_withdrawal(people, params))
 

@@ -165,3 +165,22 @@ def test_burnout_on_the_mentors_rows_matches_numpy(n, seed, params, extra_rows):
         _update_burnout(calm, params, np.zeros(n, dtype=bool), multiplier)
     if n > 1000:  # not vacuous: the crises counted raise some mentors' burnout
         assert (people.burnout > calm.burnout).sum() > 100
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 17, 3001])
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("share", [0.0, 0.002, 0.3, 1.0])
+def test_crisis_mentors_match_numpy(n, seed, share):
+    """The lapsed mentees' mentors, read 8 rows to a word or row by row, are NumPy's."""
+    rng = np.random.default_rng(seed + 29)
+    mentor = np.where(rng.random(n) < 0.5, rng.integers(0, max(n, 1), n), NEVER).astype(np.int32)
+    lapsed = rng.random(n) < share
+    want = mentor[lapsed][mentor[lapsed] != NEVER].astype(np.int64)
+    words = mentor_wellbeing._words(lapsed)
+    assert len(words) == n // 8
+    assert np.array_equal(mentor_wellbeing._crisis_mentors(mentor, lapsed, words), want)
+    assert np.array_equal(mentor_wellbeing._crisis_mentors(mentor, lapsed, words[:0]), want)
+    every = np.broadcast_to(np.bool_(share > 0.5), n)  # not contiguous: no words
+    assert len(mentor_wellbeing._words(every)) == 0
+    got = mentor_wellbeing._crisis_mentors(mentor, every, mentor_wellbeing._words(every))
+    assert np.array_equal(got, mentor[every][mentor[every] != NEVER])

@@ -137,7 +137,8 @@ class EngagementParams(Section):
 
 def start(people: PopulationState, params: EngagementParams, joined: np.ndarray) -> None:
     """People who joined today start at the initial engagement."""
-    people.engagement[joined] = params.initial_engagement
+    if joined.any():  # often nobody: a mask is read faster than it is indexed
+        people.engagement[joined] = params.initial_engagement
 
 
 def program_has_ended(params: EngagementParams, day: int) -> bool:
@@ -231,14 +232,16 @@ def update(
         return np.zeros(people.size, dtype=bool)
     # Only participants enrol, and they are the first rows: work on those rows.
     n = people.participants.stop
+    ratio = np.asarray(engagement_ratio, float)
     alliance, decay_ratio, engagement_ratio, attended = (
         np.broadcast_to(a if np.ndim(a) == 0 else a[:n], (n,))
-        for a in (people.alliance, decay_ratio, np.asarray(engagement_ratio, float), attended)
+        for a in (people.alliance, decay_ratio, ratio, attended)
     )
     dropping = np.zeros(people.size, dtype=bool)
     # A setting ratio of exactly 1 everywhere (outside digital settings) divides and multiplies
-    # nothing (x / 1 and x * 1 are x), and a loop without the division vectorises.
-    unit = bool((engagement_ratio == 1.0).all())
+    # nothing (x / 1 and x * 1 are x), and a loop without the division vectorises. One number
+    # is compared once (comparing its broadcast took ~0.1 ms at 100,000).
+    unit = bool(ratio == 1.0) if ratio.ndim == 0 else bool((engagement_ratio == 1.0).all())
     _update_kernel(
         (people.enrolled[:n], people.engagement[:n], people.substance, people.status),
         (alliance, decay_ratio, engagement_ratio, attended, dropping, unit),

@@ -243,14 +243,22 @@ def assign_rows(
     if isinstance(priority, np.ndarray | float | int):
         priority = np.broadcast_to(priority, people.mentor.shape)
     mentors = np.flatnonzero(people.is_mentor) if mentors is None else mentors
-    slot_mentor, slot_rank = _slots_kernel(
-        mentors, people.is_mentor, people.status, people.caseload, params.caseload_cap
+    passes = matching_passes(params)
+    state = (mentors, people.is_mentor, people.status, people.caseload, params.caseload_cap)
+    # Random matching with at least as many free mentors as seekers: with draws in [0, 1) the
+    # first slots by order (j + draw) are all slots 0, so those alone are listed (the kernel
+    # says if it did), kept in the same relative order; other draws list every slot again.
+    slot_mentor, slot_rank, first_only = _slots_kernel(
+        *state, len(seekers) if passes == [()] else -1
     )
+    draws = priority[slot_mentor]
+    if first_only and not ((draws >= 0.0) & (draws < 1.0)).all():
+        slot_mentor, slot_rank, first_only = _slots_kernel(*state, -1)
+        draws = priority[slot_mentor]
     if len(slot_mentor) == 0:  # no available mentor
         return np.empty(0, dtype=np.int64)
-    slot_order = _slot_order_kernel(slot_rank, priority[slot_mentor])
+    slot_order = _slot_order_kernel(slot_rank, draws)
 
-    passes = matching_passes(params)
     if passes == [()] and len(seekers) <= len(slot_mentor):  # random matching, slots enough
         matched_seekers, matched_slots = _pair_in_order(priority[seekers], slot_order)
         return _record_pairs(people, params, seekers[matched_seekers], slot_mentor[matched_slots])
@@ -322,10 +330,11 @@ def _slot_order_kernel(slot_rank, draws):
 
 
 @kernel
-def _slots_kernel(rows, is_mentor, status, caseload, cap):
+def _slots_kernel(rows, is_mentor, status, caseload, cap, first_for):
     """The free slots of `available_mentors` in `rows` (ascending): each slot's mentor, rank j.
 
     The same as repeating each available mentor once per free slot, with slot indices 0, 1, ...
+    If `first_for` (>= 0) mentors are available, each one's slot 0 alone (and True).
     """
     count = 0
     available = np.empty(len(rows), dtype=np.int64)
@@ -335,6 +344,8 @@ def _slots_kernel(rows, is_mentor, status, caseload, cap):
             count += cap - caseload[i]
             available[n_available] = i
             n_available += 1
+    if 0 <= first_for <= n_available:
+        return available[:n_available].copy(), np.zeros(n_available, dtype=np.int64), True
     slot_mentor = np.empty(count, dtype=np.int64)
     slot_rank = np.empty(count, dtype=np.int64)
     k = 0
@@ -344,4 +355,4 @@ def _slots_kernel(rows, is_mentor, status, caseload, cap):
             slot_mentor[k] = i
             slot_rank[k] = j
             k += 1
-    return slot_mentor, slot_rank
+    return slot_mentor, slot_rank, False

@@ -68,7 +68,7 @@ def mentors_leave(
         mentors: the rows of `np.flatnonzero(people.is_mentor)`, if already found.
 
     Returns:
-        Mask of the mentors who left the role today.
+        Rows of the mentors who left the role today, ascending.
     """
     # Worked out for the mentors' rows only: nobody else can leave the role.
     given = mentors is not None
@@ -82,10 +82,8 @@ def mentors_leave(
         p_leave = _daily_chance(np.multiply(ratio if given else ratio[mentors], rate))
     status = people.status[mentors]
     gone = mentors[(draws[mentors] < p_leave) | (status == USING) | (status == DECEASED)]
-    leaving = np.zeros(people.size, dtype=bool)
-    leaving[gone] = True
     people.is_mentor[gone] = False
-    return leaving
+    return gone
 
 
 def seeking_mentor(people: PopulationState) -> np.ndarray:

@@ -257,22 +257,25 @@ def update_stigma(people: PopulationState, params: StigmaParams, day: int) -> No
         people.stigma -= rate * (people.stigma - params.stigma_floor).clip(min=0.0)
 
 
-def engagement_ratio(people: PopulationState, params: StigmaParams) -> np.ndarray:
+def engagement_ratio(
+    people: PopulationState, params: StigmaParams, end: int | None = None
+) -> np.ndarray:
     """Stigma and scepticism speed disengagement.
 
     Args:
         people: the population.
         params: the stigma section.
+        end: work out the rows before this one only (default: every row).
 
     Returns:
         A ratio on each person's engagement decay rate (the stigma part at least 0.1).
     """
-    stigma = people.stigma
+    stigma = people.stigma[:end]
     kind = stigma.dtype.type  # NumPy casts each weight to the dtype of the array it meets
     ratio = np.empty(stigma.shape, dtype=np.result_type(stigma, np.float64))
     _engagement_ratio_kernel(
         stigma,
-        people.sceptical,
+        people.sceptical[:end],
         params.enabled,
         (kind(1.0), kind(params.engagement_effect), kind(0.5), kind(MIN_DECAY_RATIO)),
         params.sceptic_engagement_ratio,

@@ -160,12 +160,14 @@ def test_mentors_leave_at_attrition_rate_or_on_relapse():
     params = _params(attrition_rate_per_year=12.0)
     leaving = mentoring.mentors_leave(people, params, np.random.default_rng(2).random(n))
     p = 1 - math.exp(-12.0 / 365.25)
-    assert abs(leaving.mean() - p) < 4 * math.sqrt(p * (1 - p) / n)
+    assert abs(len(leaving) / n - p) < 4 * math.sqrt(p * (1 - p) / n)
+    assert np.all(np.diff(leaving) > 0)  # ascending rows, each once
     assert not people.is_mentor[leaving].any()
+    assert people.is_mentor.sum() == n - len(leaving)
 
     people = make_people(3, kind=MENTOR, is_mentor=True, status=[USING, DECEASED, RECOVERING])
     leaving = mentoring.mentors_leave(people, params, np.ones(3))
-    assert leaving.tolist() == [True, True, False]
+    assert leaving.tolist() == [0, 1]
 
 
 def test_make_contact_decays_tops_up_support_and_raises_self_efficacy():
