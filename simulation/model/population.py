@@ -27,7 +27,8 @@ RECOVERING, LAPSED, USING, DECEASED, NOT_AFFECTED = (
 
 #: Kinds of person, declared once; a kind code is its position here. `not_yet_arrived` rows are
 #: pre-sized for people who join during the run (referrals, hired mentors: see
-#: `mechanisms.intake`); no mechanism acts on them until they arrive.
+#: `mechanisms.intake`); no mechanism acts on them until they arrive. Participants come first
+#: (code 0): `PopulationState.participants` counts them as the rows without a non-zero code.
 KIND_NAMES: tuple[str, ...] = ("participant", "mentor", "community_member", "not_yet_arrived")
 PARTICIPANT, MENTOR, COMMUNITY, NOT_YET_ARRIVED = (
     KIND_NAMES.index(name)
@@ -132,9 +133,7 @@ class PopulationState:
         participants' code is 0, so they are the rows the non-zero codes leave, counted without
         a comparison array.
         """
-        if PARTICIPANT == 0:
-            return slice(0, len(self.kind) - int(np.count_nonzero(self.kind)))
-        return slice(0, int(np.count_nonzero(self.kind == PARTICIPANT)))  # pragma: no cover
+        return slice(0, len(self.kind) - int(np.count_nonzero(self.kind)))
 
     def array_names(self) -> list[str]:
         """Names of every per-person array."""
