@@ -80,3 +80,22 @@ def map_pages(arrays: Iterable[np.ndarray]) -> None:
     for array in arrays:
         if array.nbytes > mmap.PAGESIZE and array.flags.c_contiguous:
             np.bitwise_or.reduce(array.reshape(-1).view(np.uint8)[:: mmap.PAGESIZE])
+
+
+def mask_words(mask: np.ndarray) -> np.ndarray:
+    """A boolean mask's whole 8-row words, as uint64 (NumPy bools are the bytes 0 and 1).
+
+    Kernels skip a word of 8 rows at once where it holds no True (or only True). The rows after
+    the last whole word are left to the kernel. Empty for a mask that is not a contiguous bool
+    array (a broadcast, say): the kernel then reads every row.
+
+    Args:
+        mask: the mask.
+
+    Returns:
+        A view of its first `len(mask) // 8 * 8` bytes, or an empty array.
+    """
+    if mask.dtype != np.bool_ or not mask.flags.c_contiguous:
+        return np.empty(0, dtype=np.uint64)
+    whole = mask.view(np.uint8)
+    return whole[: len(whole) // 8 * 8].view(np.uint64)

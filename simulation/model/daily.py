@@ -11,7 +11,7 @@ import threading
 import numpy as np
 from numba.cpython.unsafe.numbers import trailing_zeros
 
-from simulation.model.compiled import kernel
+from simulation.model.compiled import kernel, mask_words
 from simulation.model.mechanisms.mentor_wellbeing import BURNOUT_SIGNS_LEVEL
 from simulation.model.population import (
     DECEASED,
@@ -156,7 +156,7 @@ def _masked_sums(arrays: tuple[np.ndarray, ...], mask: np.ndarray, n: int) -> li
         return [np.sum(values[:n], where=mask) for values in arrays]
     mask = np.ascontiguousarray(mask)
     bounds = _bounds(n + 1)
-    k = _runs(mask, mask[: n - n % 8].view(np.uint64), bounds)
+    k = _runs(mask, mask_words(mask), bounds)
     return [
         _run_sum(values, bounds, k)
         if values.dtype == np.float64 and len(values) >= n

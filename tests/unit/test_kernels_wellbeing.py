@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from kernel_people import SEEDS, SIZES, draws, random_people
 
+from simulation.model.compiled import mask_words
 from simulation.model.mechanisms import mentor_boundaries, mentor_wellbeing, supervision
 from simulation.model.mechanisms.mentor_boundaries import CONTACTS_PER_YEAR_AT_WEEKLY
 from simulation.model.mechanisms.mentor_wellbeing import MentorWellbeingParams
@@ -176,11 +177,11 @@ def test_crisis_mentors_match_numpy(n, seed, share):
     mentor = np.where(rng.random(n) < 0.5, rng.integers(0, max(n, 1), n), NEVER).astype(np.int32)
     lapsed = rng.random(n) < share
     want = mentor[lapsed][mentor[lapsed] != NEVER].astype(np.int64)
-    words = mentor_wellbeing._words(lapsed)
+    words = mask_words(lapsed)
     assert len(words) == n // 8
     assert np.array_equal(mentor_wellbeing._crisis_mentors(mentor, lapsed, words), want)
     assert np.array_equal(mentor_wellbeing._crisis_mentors(mentor, lapsed, words[:0]), want)
     every = np.broadcast_to(np.bool_(share > 0.5), n)  # not contiguous: no words
-    assert len(mentor_wellbeing._words(every)) == 0
-    got = mentor_wellbeing._crisis_mentors(mentor, every, mentor_wellbeing._words(every))
+    assert len(mask_words(every)) == 0
+    got = mentor_wellbeing._crisis_mentors(mentor, every, mask_words(every))
     assert np.array_equal(got, mentor[every][mentor[every] != NEVER])

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.model.compiled import kernel
+from simulation.model.compiled import kernel, mask_words
 from simulation.model.population import NEVER, PopulationState
 from simulation.model.units import per_day
 from simulation.scenario.parameters import Section, parameter
@@ -288,7 +288,7 @@ def update_burnout(
     rows = np.arange(people.size) if mentors is None else mentors
     # The mentors of the day's known lapses (a few), each counted at its place in `rows`.
     lapses = np.broadcast_to(mentee_lapses, people.size)
-    crisis_mentors = _crisis_mentors(people.mentor, lapses, _words(lapses))
+    crisis_mentors = _crisis_mentors(people.mentor, lapses, mask_words(lapses))
     at = np.searchsorted(rows, crisis_mentors)
     listed = at < len(rows)  # a row not in `rows` is no mentor: its count is never read
     listed[listed] = rows[at[listed]] == crisis_mentors[listed]
@@ -300,14 +300,6 @@ def update_burnout(
         build_multiplier,
         per_day(params.burnout_recovery_per_year, "year"),
     )
-
-
-def _words(mask: np.ndarray) -> np.ndarray:
-    """A contiguous boolean mask's first bytes, 8 to a 64-bit word (none for other masks)."""
-    if mask.dtype != np.bool_ or not mask.flags.c_contiguous:
-        return np.empty(0, dtype=np.uint64)
-    whole = mask.view(np.uint8)
-    return whole[: len(whole) // 8 * 8].view(np.uint64)
 
 
 @kernel
